@@ -1,0 +1,316 @@
+//! Small byte-level helpers shared by the formats: tokenizers, number and address parsing,
+//! URL → host extraction. All allocation-free unless a value needs unescaping.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// Bytes → `&str`, replacing invalid UTF-8 (counted by the caller through [`is_utf8`]).
+#[inline]
+pub fn text(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// A text field where `-`, empty and (optionally) `None` mean "no value".
+#[inline]
+pub fn opt_text(b: &[u8]) -> Option<Cow<'_, str>> {
+    let b = b.trim_ascii();
+    if b.is_empty() || b == b"-" {
+        None
+    } else {
+        Some(text(b))
+    }
+}
+
+/// Whether the line is valid UTF-8 (lines that are not are still parsed, lossily, and counted).
+#[inline]
+pub fn is_utf8(b: &[u8]) -> bool {
+    b.is_ascii() || std::str::from_utf8(b).is_ok()
+}
+
+/// Unsigned decimal; `-` or empty → `None`; anything else that is not a number → `Err`.
+#[inline]
+pub fn opt_u64(b: &[u8]) -> Result<Option<u64>, ()> {
+    let b = b.trim_ascii();
+    if b.is_empty() || b == b"-" {
+        return Ok(None);
+    }
+    if b.len() > 19 {
+        return Err(());
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return Err(());
+        }
+        v = v * 10 + (c - b'0') as u64;
+    }
+    Ok(Some(v))
+}
+
+/// Like [`opt_u64`] but lenient: anything unparsable is simply absent.
+#[inline]
+pub fn lenient_u64(b: &[u8]) -> Option<u64> {
+    opt_u64(b).ok().flatten()
+}
+
+/// Port or status code.
+#[inline]
+pub fn opt_u16(b: &[u8]) -> Option<u16> {
+    lenient_u64(b).and_then(|v| u16::try_from(v).ok())
+}
+
+/// An IPv4/IPv6 address, tolerating `[v6]` brackets and a `%zone` suffix; `-` → `None`.
+#[inline]
+pub fn opt_ip(b: &[u8]) -> Option<IpAddr> {
+    let b = b.trim_ascii();
+    if b.is_empty() || b == b"-" {
+        return None;
+    }
+    let b = b.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]")).unwrap_or(b);
+    let b = match memchr::memchr(b'%', b) {
+        Some(p) => &b[..p],
+        None => b,
+    };
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// Split on runs of ASCII spaces/tabs.
+pub struct Words<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Words<'a> {
+    /// Tokenize `line`.
+    pub fn new(line: &'a [u8]) -> Self {
+        Words { rest: line }
+    }
+    /// What has not been consumed yet (leading blanks skipped).
+    pub fn rest(&mut self) -> &'a [u8] {
+        let start = self.rest.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(self.rest.len());
+        self.rest = &self.rest[start..];
+        self.rest
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let r = self.rest();
+        if r.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr2(b' ', b'\t', r).unwrap_or(r.len());
+        self.rest = &r[end..];
+        Some(&r[..end])
+    }
+}
+
+/// Space-separated tokens where a token may be a double-quoted string (W3C/ELFF, Squid
+/// extended). Quotes are removed; `\"` and `""` inside quotes are unescaped.
+pub fn quoted_words<'a>(line: &'a [u8], out: &mut Vec<Cow<'a, str>>) -> Result<(), &'static str> {
+    out.clear();
+    let mut i = 0;
+    let n = line.len();
+    while i < n {
+        while i < n && (line[i] == b' ' || line[i] == b'\t') {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        if line[i] == b'"' {
+            let start = i + 1;
+            let mut j = start;
+            let mut escaped = false;
+            loop {
+                if j >= n {
+                    return Err("unterminated quoted field");
+                }
+                match line[j] {
+                    b'\\' if j + 1 < n && line[j + 1] == b'"' => {
+                        escaped = true;
+                        j += 2;
+                    }
+                    b'"' if j + 1 < n && line[j + 1] == b'"' => {
+                        escaped = true;
+                        j += 2;
+                    }
+                    b'"' => break,
+                    _ => j += 1,
+                }
+            }
+            let raw = &line[start..j];
+            if escaped {
+                let s = text(raw).replace("\\\"", "\"").replace("\"\"", "\"");
+                out.push(Cow::Owned(s));
+            } else {
+                out.push(text(raw));
+            }
+            i = j + 1;
+        } else {
+            let start = i;
+            while i < n && line[i] != b' ' && line[i] != b'\t' {
+                i += 1;
+            }
+            out.push(text(&line[start..i]));
+        }
+    }
+    Ok(())
+}
+
+/// Split one CSV line (RFC 4180 quoting, `""` escapes) on `delim`, keeping borrowed slices
+/// when a field needs no unescaping.
+pub fn csv_fields<'a>(line: &'a [u8], delim: u8, out: &mut Vec<Cow<'a, [u8]>>) -> Result<(), &'static str> {
+    out.clear();
+    let n = line.len();
+    let mut i = 0;
+    loop {
+        if i < n && line[i] == b'"' {
+            let start = i + 1;
+            let mut j = start;
+            let mut escaped = false;
+            loop {
+                if j >= n {
+                    return Err("unterminated quoted field");
+                }
+                if line[j] == b'"' {
+                    if j + 1 < n && line[j + 1] == b'"' {
+                        escaped = true;
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                j += 1;
+            }
+            let raw = &line[start..j];
+            if escaped {
+                let mut v = Vec::with_capacity(raw.len());
+                let mut k = 0;
+                while k < raw.len() {
+                    v.push(raw[k]);
+                    if raw[k] == b'"' {
+                        k += 1;
+                    }
+                    k += 1;
+                }
+                out.push(Cow::Owned(v));
+            } else {
+                out.push(Cow::Borrowed(raw));
+            }
+            i = j + 1;
+            // Skip anything up to the delimiter (tolerates `"a" ,`).
+            match memchr::memchr(delim, &line[i.min(n)..]) {
+                Some(p) => i += p + 1,
+                None => return Ok(()),
+            }
+        } else {
+            match memchr::memchr(delim, &line[i..]) {
+                Some(p) => {
+                    out.push(Cow::Borrowed(&line[i..i + p]));
+                    i += p + 1;
+                }
+                None => {
+                    out.push(Cow::Borrowed(&line[i..]));
+                    return Ok(());
+                }
+            }
+        }
+        if i == n {
+            // Trailing delimiter: one more empty field.
+            out.push(Cow::Borrowed(&line[n..]));
+            return Ok(());
+        }
+    }
+}
+
+/// Host and port of a URL as proxies log it: `http://user@Host:8080/path`, `host:443`
+/// (CONNECT), `host/path` (no scheme), `[2001:db8::1]:443`. Returns `None` when there is no
+/// plausible host (e.g. `error:invalid-request`, `/relative/path`).
+pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
+    let rest = match url.find("://") {
+        Some(p) => &url[p + 3..],
+        None => {
+            if url.starts_with('/') || url.contains(' ') {
+                return None;
+            }
+            url
+        }
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let authority = match authority.rfind('@') {
+        Some(p) => &authority[p + 1..],
+        None => authority,
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let close = v6.find(']')?;
+        let port = v6[close + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+        (&v6[..close], port)
+    } else {
+        match authority.rfind(':') {
+            Some(p) if authority[p + 1..].bytes().all(|c| c.is_ascii_digit()) => {
+                (&authority[..p], authority[p + 1..].parse().ok())
+            }
+            Some(_) if authority.matches(':').count() > 1 => (authority, None), // bare IPv6
+            Some(_) => return None,                                           // `error:xyz`
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() || !host.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':')) {
+        return None;
+    }
+    // A bare word with no dot and no scheme is not a host we can attribute ("ahmet").
+    if !url.contains("://") && !host.contains('.') && !host.contains(':') && port.is_none() {
+        return None;
+    }
+    Some((host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts() {
+        assert_eq!(url_host("http://www.Example.com/a?b"), Some(("www.Example.com", None)));
+        assert_eq!(url_host("https://u:p@h.example.org:8443/x"), Some(("h.example.org", Some(8443))));
+        assert_eq!(url_host("login.yahoo.com:443"), Some(("login.yahoo.com", Some(443))));
+        assert_eq!(url_host("www.example.com/join/"), Some(("www.example.com", None)));
+        assert_eq!(url_host("[2001:db8::1]:443"), Some(("2001:db8::1", Some(443))));
+        assert_eq!(url_host("http://[2001:db8::1]/x"), Some(("2001:db8::1", None)));
+        assert_eq!(url_host("ahmet"), None);
+        assert_eq!(url_host("error:invalid-request"), None);
+        assert_eq!(url_host("/index.html"), None);
+    }
+
+    #[test]
+    fn csv_split() {
+        let mut v = Vec::new();
+        csv_fields(br#"a,"b,c",,"d""e",f"#, b',', &mut v).unwrap();
+        let got: Vec<&[u8]> = v.iter().map(|c| c.as_ref()).collect();
+        assert_eq!(got, vec![&b"a"[..], b"b,c", b"", b"d\"e", b"f"]);
+        csv_fields(b"a,b,", b',', &mut v).unwrap();
+        assert_eq!(v.len(), 3);
+        assert!(csv_fields(br#"a,"b"#, b',', &mut v).is_err());
+    }
+
+    #[test]
+    fn quoted() {
+        let mut v = Vec::new();
+        quoted_words(br#"a  "b c" - "x\"y" """#, &mut v).unwrap();
+        assert_eq!(v, vec!["a", "b c", "-", "x\"y", ""]);
+        assert!(quoted_words(br#"a "b"#, &mut v).is_err());
+    }
+
+    #[test]
+    fn numbers_and_ips() {
+        assert_eq!(opt_u64(b"123"), Ok(Some(123)));
+        assert_eq!(opt_u64(b"-"), Ok(None));
+        assert!(opt_u64(b"12x").is_err());
+        assert_eq!(opt_ip(b"[::1]"), Some("::1".parse().unwrap()));
+        assert_eq!(opt_ip(b"fe80::1%eth0"), Some("fe80::1".parse().unwrap()));
+        assert_eq!(opt_ip(b"300.1.1.1"), None);
+    }
+}

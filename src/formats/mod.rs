@@ -1,0 +1,214 @@
+//! Log formats: one file per format, all behind the small [`Format`]/[`LineParser`] pair, all
+//! producing the one normalized [`Record`].
+//!
+//! Owns: turning one line of bytes into a record (or a reason it is not one), and recognising a
+//! format from a file's first lines. Must not touch: files, decompression or chunking
+//! (`ingest`), the catalog or aggregation (`enrich`, `discovery`).
+//!
+//! Auto-detection is done with the parsers themselves: each candidate parses the first lines of
+//! a file and the one that accepts the most records without rejecting lines wins. A format can
+//! therefore never be "detected" and then fail on the very lines it was detected from.
+
+pub mod cef;
+pub mod custom;
+pub mod fields;
+pub mod panos;
+pub mod record;
+pub mod squid;
+pub mod squid_common;
+pub mod syslog;
+pub mod time;
+pub mod w3c;
+pub mod zscaler;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+pub use record::{Action, Record};
+pub use time::NaiveZone;
+
+/// What one line turned out to be.
+#[derive(Debug)]
+pub enum Line<'a> {
+    /// A traffic record.
+    Record(Record<'a>),
+    /// A header, directive, comment or blank line: part of the file's structure, not data.
+    Meta,
+    /// A well-formed line that carries no traffic (e.g. a PAN-OS SYSTEM log): counted per
+    /// input as skipped, with this reason.
+    Ignored(&'static str),
+}
+
+/// Why a line could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject(pub Cow<'static, str>);
+
+impl Reject {
+    /// A fixed reason.
+    pub const fn new(reason: &'static str) -> Self {
+        Reject(Cow::Borrowed(reason))
+    }
+}
+
+impl From<&'static str> for Reject {
+    fn from(s: &'static str) -> Self {
+        Reject(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Reject {
+    fn from(s: String) -> Self {
+        Reject(Cow::Owned(s))
+    }
+}
+
+/// Parses lines of one file, in order. May keep state (e.g. the W3C `#Fields:` in force).
+pub trait LineParser: Send {
+    /// Parse one line (without its line terminator).
+    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject>;
+}
+
+/// How a format's parser state depends on earlier lines of the same file. The chunker uses this
+/// to hand each chunk the header that is in force where the chunk starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// Every line stands alone.
+    None,
+    /// Lines starting with this prefix (e.g. `#Fields:`) redefine the columns of the lines after them.
+    Directive(&'static [u8]),
+    /// The file's first line is a column header.
+    FirstLine,
+}
+
+/// Which data attributes a format carries (the product's "data attributes" table).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Attributes {
+    /// Target URL or host name.
+    pub url: bool,
+    /// Destination IP address.
+    pub dest_ip: bool,
+    /// User name.
+    pub user: bool,
+    /// Source (client) IP address.
+    pub source_ip: bool,
+    /// Total bytes.
+    pub total_bytes: bool,
+    /// Uploaded bytes, separately.
+    pub upload_bytes: bool,
+}
+
+/// Static description of a format, for `cloudcensus formats` and `run.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FormatInfo {
+    /// The `--format` value.
+    pub id: String,
+    /// Vendor / product.
+    pub vendor: &'static str,
+    /// Variant (e.g. "native access.log").
+    pub variant: &'static str,
+    /// One line for `--help`-style listings.
+    pub description: &'static str,
+    /// Data attributes carried.
+    pub attributes: Attributes,
+}
+
+/// Settings every parser may need.
+#[derive(Debug, Clone, Default)]
+pub struct ParseCtx {
+    /// Zone for timestamps that carry none.
+    pub naive: NaiveZone,
+}
+
+/// A log format.
+pub trait Format: Send + Sync {
+    /// Static description.
+    fn info(&self) -> &FormatInfo;
+    /// How parser state depends on earlier lines.
+    fn header(&self) -> Header {
+        Header::None
+    }
+    /// A fresh parser for one file (or one chunk of it).
+    fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser>;
+}
+
+/// The built-in formats, most specific first (the order breaks sniffing ties).
+pub fn builtin() -> Vec<Arc<dyn Format>> {
+    vec![
+        Arc::new(w3c::W3c::new()),
+        Arc::new(cef::Cef::new()),
+        Arc::new(panos::PanOs::new()),
+        Arc::new(zscaler::ZscalerJson::new()),
+        Arc::new(zscaler::ZscalerCsv::new()),
+        Arc::new(squid::SquidNative::new()),
+        Arc::new(squid_common::SquidCommon::new()),
+    ]
+}
+
+/// The set of formats a run can use: built-ins plus the custom ones from the config file.
+#[derive(Clone)]
+pub struct Registry {
+    formats: Vec<Arc<dyn Format>>,
+}
+
+impl Registry {
+    /// Built-in formats plus `custom` ones (which take part in sniffing too).
+    pub fn new(custom: Vec<Arc<dyn Format>>) -> Self {
+        let mut formats = custom;
+        formats.extend(builtin());
+        Registry { formats }
+    }
+
+    /// All formats.
+    pub fn all(&self) -> &[Arc<dyn Format>] {
+        &self.formats
+    }
+
+    /// The format with this `--format` id (case-insensitive; `custom:NAME` and `NAME` both
+    /// find a custom format).
+    pub fn get(&self, id: &str) -> Option<Arc<dyn Format>> {
+        let id = id.strip_prefix("custom:").unwrap_or(id);
+        self.formats
+            .iter()
+            .find(|f| {
+                let fid = &f.info().id;
+                fid.eq_ignore_ascii_case(id) || fid.strip_prefix("custom:").is_some_and(|n| n.eq_ignore_ascii_case(id))
+            })
+            .cloned()
+    }
+
+    /// The ids, comma-separated, for error messages.
+    pub fn ids(&self) -> String {
+        self.formats.iter().map(|f| f.info().id.clone()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Pick the format that parses `sample` (a file's first lines) best, or `None`.
+    ///
+    /// A candidate must accept at least one line and reject at most a fifth of the lines it
+    /// sees; among those the highest score wins (2 per record or recognised non-traffic line,
+    /// 1 per header/comment), then the earliest in the registry.
+    pub fn sniff(&self, sample: &[&[u8]], ctx: &ParseCtx) -> Option<Arc<dyn Format>> {
+        let mut best: Option<(usize, Arc<dyn Format>)> = None;
+        for f in &self.formats {
+            let mut p = f.parser(ctx);
+            let (mut score, mut rejects, mut seen) = (0usize, 0usize, 0usize);
+            for line in sample {
+                if line.trim_ascii().is_empty() {
+                    continue;
+                }
+                seen += 1;
+                match p.parse(line) {
+                    Ok(Line::Record(_)) | Ok(Line::Ignored(_)) => score += 2,
+                    Ok(Line::Meta) => score += 1,
+                    Err(_) => rejects += 1,
+                }
+            }
+            if score == 0 || rejects * 5 > seen {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(n, _)| score > *n) {
+                best = Some((score, f.clone()));
+            }
+        }
+        best.map(|(_, f)| f)
+    }
+}
