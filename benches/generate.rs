@@ -380,10 +380,14 @@ fn hash_str(s: &str) -> u64 {
     r.next()
 }
 
-/// Zipf(s) over ranks 0..n via a cumulative table and binary search.
+/// Zipf(s) over ranks 0..n: cumulative table plus a 4096-bucket index so a
+/// draw costs one table lookup and a short scan instead of a binary search.
 struct Zipf {
     cdf: Vec<f64>,
+    index: Vec<u32>,
 }
+
+const ZIPF_BUCKETS: usize = 4096;
 
 impl Zipf {
     fn new(n: usize, s: f64) -> Zipf {
@@ -396,12 +400,25 @@ impl Zipf {
         for c in cdf.iter_mut() {
             *c /= acc;
         }
-        Zipf { cdf }
+        if let Some(last) = cdf.last_mut() {
+            *last = 1.0;
+        }
+        let mut index = Vec::with_capacity(ZIPF_BUCKETS);
+        for k in 0..ZIPF_BUCKETS {
+            let lo = k as f64 / ZIPF_BUCKETS as f64;
+            index.push(cdf.partition_point(|&c| c < lo) as u32);
+        }
+        Zipf { cdf, index }
     }
     #[inline(always)]
     fn sample(&self, rng: &mut Rng) -> usize {
         let u = rng.unit();
-        self.cdf.partition_point(|&c| c < u).min(self.cdf.len() - 1)
+        let mut i = self.index[((u * ZIPF_BUCKETS as f64) as usize).min(ZIPF_BUCKETS - 1)] as usize;
+        let last = self.cdf.len() - 1;
+        while i < last && self.cdf[i] < u {
+            i += 1;
+        }
+        i
     }
 }
 
@@ -409,7 +426,46 @@ impl Zipf {
 
 #[inline(always)]
 fn put(b: &mut Vec<u8>, s: &str) {
-    b.extend_from_slice(s.as_bytes());
+    put_bytes(b, s.as_bytes());
+}
+
+/// Append without a libc memcpy call for the short copies that dominate here
+/// (overlapping word-sized moves for <= 32 bytes).
+#[inline(always)]
+fn put_bytes(b: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    b.reserve(n);
+    // SAFETY: `reserve` guarantees `n` bytes of spare capacity after `len`;
+    // every read stays within `s` and every write within that spare room.
+    unsafe {
+        let dst = b.as_mut_ptr().add(b.len());
+        let src = s.as_ptr();
+        if n <= 16 {
+            if n >= 8 {
+                let a = (src as *const u64).read_unaligned();
+                let z = (src.add(n - 8) as *const u64).read_unaligned();
+                (dst as *mut u64).write_unaligned(a);
+                (dst.add(n - 8) as *mut u64).write_unaligned(z);
+            } else if n >= 4 {
+                let a = (src as *const u32).read_unaligned();
+                let z = (src.add(n - 4) as *const u32).read_unaligned();
+                (dst as *mut u32).write_unaligned(a);
+                (dst.add(n - 4) as *mut u32).write_unaligned(z);
+            } else if n > 0 {
+                *dst = *src;
+                *dst.add(n / 2) = *src.add(n / 2);
+                *dst.add(n - 1) = *src.add(n - 1);
+            }
+        } else if n <= 32 {
+            let a = (src as *const u128).read_unaligned();
+            let z = (src.add(n - 16) as *const u128).read_unaligned();
+            (dst as *mut u128).write_unaligned(a);
+            (dst.add(n - 16) as *mut u128).write_unaligned(z);
+        } else {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+        }
+        b.set_len(b.len() + n);
+    }
 }
 
 #[inline(always)]
@@ -424,7 +480,7 @@ fn put_u64(b: &mut Vec<u8>, mut v: u64) {
             break;
         }
     }
-    b.extend_from_slice(&tmp[i..]);
+    put_bytes(b, &tmp[i..]);
 }
 
 /// Right-aligned in `width` columns, padded with `pad` (b' ' or b'0').
@@ -445,7 +501,7 @@ fn put_u64_pad(b: &mut Vec<u8>, v: u64, width: usize, pad: u8) {
     for _ in digits..width {
         b.push(pad);
     }
-    b.extend_from_slice(&tmp[i..]);
+    put_bytes(b, &tmp[i..]);
 }
 
 #[inline(always)]
@@ -473,20 +529,20 @@ fn put_hex(b: &mut Vec<u8>, mut v: u64, digits: usize) {
         tmp[i] = H[(v & 15) as usize];
         v >>= 4;
     }
-    b.extend_from_slice(&tmp[..digits]);
+    put_bytes(b, &tmp[..digits]);
 }
 
 /// JSON string body (without the surrounding quotes).
 fn put_json_str(b: &mut Vec<u8>, s: &[u8]) {
     for &c in s {
         match c {
-            b'"' => b.extend_from_slice(b"\\\""),
-            b'\\' => b.extend_from_slice(b"\\\\"),
-            b'\n' => b.extend_from_slice(b"\\n"),
-            b'\r' => b.extend_from_slice(b"\\r"),
-            b'\t' => b.extend_from_slice(b"\\t"),
+            b'"' => put_bytes(b, b"\\\""),
+            b'\\' => put_bytes(b, b"\\\\"),
+            b'\n' => put_bytes(b, b"\\n"),
+            b'\r' => put_bytes(b, b"\\r"),
+            b'\t' => put_bytes(b, b"\\t"),
             0..=0x1f => {
-                b.extend_from_slice(b"\\u00");
+                put_bytes(b, b"\\u00");
                 put_hex(b, c as u64, 2);
             }
             _ => b.push(c),
@@ -498,10 +554,10 @@ fn put_json_str(b: &mut Vec<u8>, s: &[u8]) {
 fn put_cef_ext(b: &mut Vec<u8>, s: &[u8]) {
     for &c in s {
         match c {
-            b'\\' => b.extend_from_slice(b"\\\\"),
-            b'=' => b.extend_from_slice(b"\\="),
-            b'\n' => b.extend_from_slice(b"\\n"),
-            b'\r' => b.extend_from_slice(b"\\r"),
+            b'\\' => put_bytes(b, b"\\\\"),
+            b'=' => put_bytes(b, b"\\="),
+            b'\n' => put_bytes(b, b"\\n"),
+            b'\r' => put_bytes(b, b"\\r"),
             _ => b.push(c),
         }
     }
@@ -511,8 +567,8 @@ fn put_cef_ext(b: &mut Vec<u8>, s: &[u8]) {
 fn put_cef_hdr(b: &mut Vec<u8>, s: &str) {
     for &c in s.as_bytes() {
         match c {
-            b'\\' => b.extend_from_slice(b"\\\\"),
-            b'|' => b.extend_from_slice(b"\\|"),
+            b'\\' => put_bytes(b, b"\\\\"),
+            b'|' => put_bytes(b, b"\\|"),
             _ => b.push(c),
         }
     }
@@ -530,7 +586,7 @@ fn put_csv_field(b: &mut Vec<u8>, s: &[u8]) {
         }
         b.push(b'"');
     } else {
-        b.extend_from_slice(s);
+        put_bytes(b, s);
     }
 }
 
@@ -619,7 +675,7 @@ impl Clock {
 struct User {
     /// As an authenticating proxy would log it: user0001, CORP\jdoe, jdoe@corp.example, "-".
     raw: String,
-    /// Squid `%[un` encoding (backslash and % are %-encoded).
+    /// Squid user-name encoding (% -> %25; backslash -> %5C or doubled, by user).
     squid: String,
     /// Zscaler-style login (always an e-mail).
     email: String,
@@ -828,7 +884,12 @@ impl World {
                 let s = format!("user{:04}", i + 1);
                 (s.clone(), s, false)
             };
-            let squid = raw.replace('%', "%25").replace('\\', "%5C");
+            // Squid versions differ: newer ones %-encode the backslash, older ones double it.
+            let squid = if i % 2 == 0 {
+                raw.replace('%', "%25").replace('\\', "%5C")
+            } else {
+                raw.replace('%', "%25").replace('\\', "\\\\")
+            };
             let email = if anon {
                 LOCATIONS[i % LOCATIONS.len()].to_string()
             } else if raw.contains('@') {
@@ -966,22 +1027,22 @@ impl Ev {
     /// scheme://host[:port]path?query (CONNECT: https://host/).
     fn put_url(&self, b: &mut Vec<u8>) {
         put(b, if self.https { "https://" } else { "http://" });
-        b.extend_from_slice(&self.host);
+        put_bytes(b, &self.host);
         if self.connect {
             b.push(b'/');
             return;
         }
-        b.extend_from_slice(&self.path);
-        b.extend_from_slice(&self.query);
+        put_bytes(b, &self.path);
+        put_bytes(b, &self.query);
     }
     /// host/path?query, the form Zscaler (eurl) and PAN-OS (misc) use.
     fn put_url_noscheme(&self, b: &mut Vec<u8>) {
-        b.extend_from_slice(&self.host);
+        put_bytes(b, &self.host);
         if self.connect {
             return;
         }
-        b.extend_from_slice(&self.path);
-        b.extend_from_slice(&self.query);
+        put_bytes(b, &self.path);
+        put_bytes(b, &self.query);
     }
 }
 
@@ -1046,9 +1107,9 @@ impl<'w> Gen<'w> {
             let p = r.below(100);
             if p < 40 {
             } else if p < 62 {
-                e.host.extend_from_slice(b"www.");
+                put_bytes(&mut e.host, b"www.");
             } else if p < 72 {
-                e.host.extend_from_slice(b"api.");
+                put_bytes(&mut e.host, b"api.");
             } else if p < 92 {
                 put(&mut e.host, *r.pick(&SUBDOMAINS));
                 e.host.push(b'.');
@@ -1084,7 +1145,7 @@ impl<'w> Gen<'w> {
         e.https = connect || r.below(100) < 20; // ssl-bumped requests show https:// URLs
         e.port = if e.https { 443 } else { 80 };
         if connect {
-            e.host.extend_from_slice(b":443");
+            put_bytes(&mut e.host, b":443");
         }
 
         e.path.clear();
@@ -1296,7 +1357,7 @@ impl<'w> Gen<'w> {
         put(b, e.method);
         b.push(b' ');
         if e.connect {
-            b.extend_from_slice(&e.host);
+            put_bytes(b, &e.host);
         } else {
             e.put_url(b);
         }
@@ -1334,7 +1395,7 @@ impl<'w> Gen<'w> {
         put(b, e.method);
         b.push(b' ');
         if e.connect {
-            b.extend_from_slice(&e.host);
+            put_bytes(b, &e.host);
         } else {
             e.put_url(b);
         }
@@ -1399,7 +1460,7 @@ impl<'w> Gen<'w> {
         put(b, "\" ");
         if e.referer {
             put(b, "https://");
-            b.extend_from_slice(&e.host);
+            put_bytes(b, &e.host);
             b.push(b'/');
         } else {
             b.push(b'-');
@@ -1434,20 +1495,20 @@ impl<'w> Gen<'w> {
         );
         b.push(b' ');
         let host_len = if e.connect { e.host.len() - 4 } else { e.host.len() };
-        b.extend_from_slice(&e.host[..host_len]);
+        put_bytes(b, &e.host[..host_len]);
         b.push(b' ');
         put_u64(b, e.port as u64);
         b.push(b' ');
         if e.connect {
             b.push(b'/');
         } else {
-            b.extend_from_slice(&e.path);
+            put_bytes(b, &e.path);
         }
         b.push(b' ');
         if e.query.is_empty() {
             b.push(b'-');
         } else {
-            b.extend_from_slice(&e.query);
+            put_bytes(b, &e.query);
         }
         b.push(b' ');
         put(b, if e.ext.is_empty() { "-" } else { e.ext });
@@ -1505,7 +1566,7 @@ impl<'w> Gen<'w> {
         f(b, &mut first, "eurl");
         if e.connect {
             // tunnel without inspection: host only
-            b.extend_from_slice(&e.host[..e.host.len() - 4]);
+            put_bytes(b, &e.host[..e.host.len() - 4]);
         } else {
             e.put_url_noscheme(b);
         }
@@ -1579,7 +1640,7 @@ impl<'w> Gen<'w> {
         f(b, &mut first, "ereferer");
         if e.referer {
             put(b, "https://");
-            b.extend_from_slice(&e.host);
+            put_bytes(b, &e.host);
             b.push(b'/');
         } else {
             put(b, "None");
@@ -1685,7 +1746,7 @@ impl<'w> Gen<'w> {
             // 31 misc (URL, quoted), 32 threatid, 33 category, 34 severity, 35 direction
             put(b, ",\"");
             if e.connect {
-                b.extend_from_slice(&e.host[..e.host.len() - 4]);
+                put_bytes(b, &e.host[..e.host.len() - 4]);
                 b.push(b'/');
             } else {
                 e.put_url_noscheme(b);
@@ -1707,7 +1768,7 @@ impl<'w> Gen<'w> {
             put(b, "\",,,");
             if e.referer {
                 put(b, "\"https://");
-                b.extend_from_slice(&e.host);
+                put_bytes(b, &e.host);
                 put(b, "/\"");
             }
             // 50 sender, 51 subject, 52 recipient, 53 reportid, 54-57 dg hierarchy, 58 vsys_name, 59 device_name, 60 future
@@ -1859,7 +1920,7 @@ impl<'w> Gen<'w> {
         }
         put(b, " dhost=");
         let hl = if e.connect { e.host.len() - 4 } else { e.host.len() };
-        b.extend_from_slice(&e.host[..hl]);
+        put_bytes(b, &e.host[..hl]);
         put(b, " dst=");
         put_ip4(b, e.dst_ip);
         put(b, " dpt=");
@@ -1909,9 +1970,15 @@ impl<'w> Gen<'w> {
             put_csv_field(b, u.raw.as_bytes());
         }
         b.push(b',');
-        self.scratch.clear();
-        e.put_url(&mut self.scratch);
-        put_csv_field(b, &self.scratch);
+        // only the generated "?ids=1,2" queries contain a comma; no field has quotes
+        let quote = e.query.contains(&b',');
+        if quote {
+            b.push(b'"');
+        }
+        e.put_url(b);
+        if quote {
+            b.push(b'"');
+        }
         b.push(b',');
         put_ip4(b, e.dst_ip);
         b.push(b',');
@@ -1955,7 +2022,7 @@ impl<'w> Gen<'w> {
                 // valid-looking prefix followed by invalid UTF-8 noise
                 let keep = (len / 2).max(1);
                 b.truncate(start + keep);
-                b.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]);
+                put_bytes(b, &[0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]);
             }
         }
         b.push(b'\n');

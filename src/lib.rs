@@ -1,3 +1,22 @@
 //! cloudcensus — batch cloud discovery (shadow IT) and activity policies over firewall, proxy
 //! and SaaS logs.
+//!
+//! The pipeline reads top to bottom, and so do the modules:
+//!
+//! 1. [`ingest`] — find inputs, decompress, cut into line-aligned chunks.
+//! 2. [`formats`] — one parser per log format, all producing one normalized [`formats::Record`].
+//! 3. [`catalog`] — which app a host or IP belongs to.
+//! 4. [`enrich`] — GeoIP country of addresses.
+//! 5. [`discovery`] — mergeable aggregates per app, user, IP, day, unmatched domain.
+//! 6. [`report`] — Parquet and JSON outputs, written atomically.
+//!
+//! [`scan`] runs stages 1–5 in parallel; [`config`] reads the config file.
+
+pub mod catalog;
+pub mod config;
+pub mod discovery;
+pub mod enrich;
 pub mod formats;
+pub mod ingest;
+pub mod report;
+pub mod scan;

@@ -74,8 +74,9 @@ pub trait LineParser: Send {
 pub enum Header {
     /// Every line stands alone.
     None,
-    /// Lines starting with this prefix (e.g. `#Fields:`) redefine the columns of the lines after them.
-    Directive(&'static [u8]),
+    /// Lines starting with one of these prefixes (e.g. `#Fields:`, `#Date:`) set state for the
+    /// lines after them; the last line of each kind before a chunk is handed to its parser.
+    Directives(&'static [&'static [u8]]),
     /// The file's first line is a column header.
     FirstLine,
 }

@@ -3,7 +3,7 @@
 //! decides the columns (a file may redefine them part-way); values are blank-separated, may be
 //! double-quoted, and `-` means empty.
 //!
-//! Without any `#Fields:` line, the three default IIS layouts are recognised by their number of
+//! Without any `#Fields:` line, the default IIS layouts are recognised by their number of
 //! columns (IIS writes the directive only at the top of each log file, and collectors often drop it).
 //!
 //! Direction: `cs-bytes` is client→server (`bytes_up`), `sc-bytes` server→client (`bytes_down`).
@@ -45,10 +45,10 @@ impl Format for W3c {
         &self.info
     }
     fn header(&self) -> Header {
-        Header::Directive(b"#Fields:")
+        Header::Directives(&[b"#Fields:", b"#Date:"])
     }
     fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(W3cParser { cols: None })
+        Box::new(W3cParser { cols: None, from_header: false, date: None })
     }
 }
 
@@ -112,8 +112,12 @@ impl Cols {
     }
 }
 
-/// The default IIS layouts, used when no `#Fields:` line has been seen.
+/// The default IIS layouts (told apart by their number of columns), used when no `#Fields:`
+/// line has been seen.
 const IIS_DEFAULTS: &[&str] = &[
+    "date time s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken x-forwarded-for",
+    "date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status time-taken",
+    "date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken",
     "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken",
     "date time s-sitename cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Cookie) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken",
     "date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Cookie) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken",
@@ -121,10 +125,25 @@ const IIS_DEFAULTS: &[&str] = &[
 
 struct W3cParser {
     cols: Option<Cols>,
+    /// Whether `cols` came from a `#Fields:` line (else it is a guessed IIS layout, per line).
+    from_header: bool,
+    /// Date of the last `#Date:` directive, for logs whose records carry only a time.
+    date: Option<(i32, u32, u32)>,
 }
 
-fn is_start(b: &[u8]) -> bool {
-    b.starts_with(b"#") || (b.len() > 10 && fields::opt_ip(b.split(|&c| c == b' ').next().unwrap_or(b"")).is_none() && b[4] == b'-' && b[7] == b'-')
+/// Where a W3C line starts: a directive, a date or time, or — once `#Fields:` is known — any
+/// line that does not look like a syslog header.
+fn is_start(b: &[u8], have_fields: bool) -> bool {
+    if b.starts_with(b"#") {
+        return true;
+    }
+    let date = b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
+    let time = b.len() > 8 && b[2] == b':' && b[5] == b':' && b[..2].iter().all(u8::is_ascii_digit);
+    if date || time {
+        return true;
+    }
+    let syslog = b.first() == Some(&b'<') || (b.len() > 4 && super::time::month_abbrev(&b[..3]).is_some() && b[3] == b' ');
+    have_fields && !syslog
 }
 
 fn get<'v, 'a>(values: &'v [Cow<'a, str>], idx: Option<usize>) -> Option<&'v str> {
@@ -142,7 +161,8 @@ impl LineParser for W3cParser {
         if t.is_empty() {
             return Ok(Line::Meta);
         }
-        let line = super::syslog::strip(t, is_start).ok_or("not a W3C log line (expected a #directive or a record starting with a date)")?;
+        let have_fields = self.from_header;
+        let line = super::syslog::strip(t, |b| is_start(b, have_fields)).ok_or("not a W3C log line (expected a #directive or a record starting with a date)")?;
         if line[0] == b'#' {
             if let Some(rest) = line.strip_prefix(b"#Fields:") {
                 let names: Vec<&str> = std::str::from_utf8(rest).map_err(|_| "#Fields: line is not UTF-8")?.split_ascii_whitespace().collect();
@@ -150,6 +170,10 @@ impl LineParser for W3cParser {
                     return Err("empty #Fields: directive".into());
                 }
                 self.cols = Some(Cols::from_names(&names));
+                self.from_header = true;
+            } else if let Some(rest) = line.strip_prefix(b"#Date:") {
+                let rest = rest.trim_ascii();
+                self.date = super::time::parse_ymd(&rest[..rest.len().min(10)]);
             }
             return Ok(Line::Meta);
         }
@@ -161,7 +185,7 @@ impl LineParser for W3cParser {
 
 impl W3cParser {
     fn record<'a>(&mut self, v: &[Cow<'a, str>]) -> Result<Record<'a>, Reject> {
-        if self.cols.is_none() {
+        if !self.from_header {
             let layout = IIS_DEFAULTS.iter().find(|l| l.split(' ').count() == v.len()).ok_or("record before any #Fields: directive (and not a default IIS layout)")?;
             self.cols = Some(Cols::from_names(&layout.split(' ').collect::<Vec<_>>()));
         }
@@ -169,8 +193,11 @@ impl W3cParser {
         if v.len() != c.n {
             return Err(format!("{} fields, but #Fields: declares {}", v.len(), c.n).into());
         }
-        let time_us = if let (Some(d), Some(t)) = (get(v, c.date), get(v, c.time)) {
-            let (y, mo, dd) = super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?;
+        let date = match get(v, c.date) {
+            Some(d) => Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?),
+            None => self.date,
+        };
+        let time_us = if let (Some((y, mo, dd)), Some(t)) = (date, get(v, c.time)) {
             let (h, mi, s, us) = super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
             super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")?
         } else if let Some(g) = get(v, c.gmttime) {

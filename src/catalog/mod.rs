@@ -1,0 +1,11 @@
+//! The cloud-app catalog: the app model and its loader, the domain and CIDR matchers.
+//!
+//! Owns: reading and validating `catalog/` data (bundled into the binary by `build.rs`, and a
+//! user's `--catalog DIR` merged over it), and answering "which app is this host / IP?".
+//! Must not touch: log parsing, aggregation, output. Risk scoring arrives with the catalog issue.
+
+pub mod matcher;
+pub mod model;
+
+pub use matcher::{Attribution, Matcher};
+pub use model::{App, Catalog, CatalogError};

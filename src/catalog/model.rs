@@ -1,0 +1,329 @@
+//! Catalog data model and loader.
+
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled_catalog.rs"));
+}
+
+/// A catalog problem, always with the file (and line when known) it comes from.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A file could not be read.
+    #[error("{path}: cannot read catalog file: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TOML syntax or schema error.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A semantic problem (unknown category, duplicate domain...).
+    #[error("{path}: app {app:?}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The app id.
+        app: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The directory given with `--catalog` has no catalog files.
+    #[error("{0}: no catalog files (expected apps/*.toml and/or generated/ip_ranges.toml)")]
+    Empty(String),
+}
+
+/// One app as written in `catalog/apps/*.toml`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// Stable lower-case slug.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// One of the catalog categories.
+    pub category: String,
+    /// Vendor (company).
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// Home page URL.
+    #[serde(default)]
+    pub homepage: Option<String>,
+    /// ISO 3166-1 alpha-2 country of the vendor's headquarters, when known.
+    #[serde(default)]
+    pub headquarters: Option<String>,
+    /// Domains whose traffic belongs to the app (subdomains included).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// CIDR ranges for traffic that reaches the app by IP.
+    #[serde(default)]
+    pub ip_ranges: Vec<String>,
+    /// Free-text note.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppsFile {
+    #[serde(default)]
+    app: Vec<App>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangesFile {
+    #[serde(default)]
+    range: Vec<Range>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Range {
+    app: String,
+    #[serde(default)]
+    source: Option<String>,
+    cidrs: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoriesFile {
+    categories: Vec<String>,
+}
+
+/// The loaded catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Apps, in a stable order; an app's index is its id inside a run.
+    pub apps: Vec<App>,
+    /// Known categories.
+    pub categories: Vec<String>,
+    /// Where the catalog came from (`built-in`, plus the user's directory).
+    pub sources: Vec<String>,
+}
+
+fn syntax(path: &str, text: &str, e: toml::de::Error) -> CatalogError {
+    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+    CatalogError::Syntax { path: path.to_string(), line, message: e.message().to_string() }
+}
+
+/// One layer of catalog files (the bundled one, or a user's directory).
+struct Layer {
+    name: String,
+    files: Vec<(String, String)>,
+}
+
+impl Layer {
+    fn bundled() -> Layer {
+        Layer { name: "built-in".into(), files: bundled::BUNDLED.iter().map(|(p, t)| (format!("catalog/{p}"), t.to_string())).collect() }
+    }
+
+    fn dir(dir: &Path) -> Result<Layer, CatalogError> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let rd = std::fs::read_dir(&d).map_err(|e| CatalogError::Io { path: d.display().to_string(), source: e })?;
+            for entry in rd {
+                let entry = entry.map_err(|e| CatalogError::Io { path: d.display().to_string(), source: e })?;
+                let p: PathBuf = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "toml") {
+                    let text = std::fs::read_to_string(&p).map_err(|e| CatalogError::Io { path: p.display().to_string(), source: e })?;
+                    files.push((p.display().to_string(), text));
+                }
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(CatalogError::Empty(dir.display().to_string()));
+        }
+        Ok(Layer { name: dir.display().to_string(), files })
+    }
+}
+
+fn valid_domain(d: &str) -> bool {
+    !d.is_empty()
+        && d.len() <= 253
+        && !d.starts_with('.')
+        && !d.ends_with('.')
+        && !d.contains("..")
+        && d.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'_')
+}
+
+impl Catalog {
+    /// The bundled catalog, optionally with a user's directory merged over it (an app with the
+    /// same id replaces the bundled one; a domain or range claimed by a user app is taken away
+    /// from the bundled app that had it).
+    pub fn load(user_dir: Option<&Path>) -> Result<Catalog, CatalogError> {
+        let mut layers = vec![Layer::bundled()];
+        if let Some(d) = user_dir {
+            layers.push(Layer::dir(d)?);
+        }
+        Self::from_layers(layers)
+    }
+
+    /// Load one directory on its own (for validation of a catalog folder).
+    pub fn load_dir_only(dir: &Path) -> Result<Catalog, CatalogError> {
+        Self::from_layers(vec![Layer::dir(dir)?])
+    }
+
+    fn from_layers(layers: Vec<Layer>) -> Result<Catalog, CatalogError> {
+        let mut cat = Catalog::default();
+        let mut categories: Vec<String> = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for layer in layers {
+            cat.sources.push(layer.name.clone());
+            // Categories first (a user layer may add categories).
+            for (path, text) in &layer.files {
+                if path.ends_with("categories.toml") {
+                    let f: CategoriesFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
+                    for c in f.categories {
+                        if !categories.contains(&c) {
+                            categories.push(c);
+                        }
+                    }
+                }
+            }
+            let mut layer_apps: Vec<(String, App)> = Vec::new();
+            let mut layer_ranges: Vec<(String, Range)> = Vec::new();
+            for (path, text) in &layer.files {
+                if path.ends_with("categories.toml") {
+                    continue;
+                }
+                if text.contains("[[range]]") {
+                    let f: RangesFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
+                    layer_ranges.extend(f.range.into_iter().map(|r| (path.clone(), r)));
+                } else {
+                    let f: AppsFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
+                    layer_apps.extend(f.app.into_iter().map(|a| (path.clone(), a)));
+                }
+            }
+            // Validate the layer on its own.
+            let mut seen_ids: HashSet<String> = HashSet::new();
+            let mut seen_domains: HashMap<String, String> = HashMap::new();
+            for (path, app) in &mut layer_apps {
+                let bad = |m: String| CatalogError::Invalid { path: path.clone(), app: app.id.clone(), message: m };
+                if app.id.is_empty() || !app.id.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
+                    return Err(bad("id must be a lower-case slug of a-z, 0-9 and -".into()));
+                }
+                if !seen_ids.insert(app.id.clone()) {
+                    return Err(bad("duplicate app id".into()));
+                }
+                if !categories.contains(&app.category) {
+                    return Err(bad(format!("unknown category {:?} (see catalog/categories.toml)", app.category)));
+                }
+                if let Some(hq) = &app.headquarters {
+                    if hq.len() != 2 || !hq.bytes().all(|c| c.is_ascii_uppercase()) {
+                        return Err(bad(format!("headquarters {hq:?} is not an ISO 3166 alpha-2 code")));
+                    }
+                }
+                for d in &app.domains {
+                    if !valid_domain(d) {
+                        return Err(bad(format!("domain {d:?} is not a lower-case host name")));
+                    }
+                    if let Some(other) = seen_domains.insert(d.clone(), app.id.clone()) {
+                        return Err(bad(format!("domain {d:?} is also listed by app {other:?}")));
+                    }
+                }
+                for c in &app.ip_ranges {
+                    c.parse::<ipnet::IpNet>().map_err(|_| bad(format!("ip range {c:?} is not a CIDR")))?;
+                }
+            }
+            // Merge apps over what earlier layers gave.
+            for (_, app) in layer_apps {
+                if let Some(&i) = by_id.get(&app.id) {
+                    cat.apps[i] = app;
+                } else {
+                    by_id.insert(app.id.clone(), cat.apps.len());
+                    cat.apps.push(app);
+                }
+            }
+            // A domain claimed in this layer leaves the apps of earlier layers.
+            let claimed: HashMap<&str, &str> = seen_domains.iter().map(|(d, a)| (d.as_str(), a.as_str())).collect();
+            for app in &mut cat.apps {
+                app.domains.retain(|d| claimed.get(d.as_str()).is_none_or(|owner| *owner == app.id));
+            }
+            for (path, r) in layer_ranges {
+                let Some(&i) = by_id.get(&r.app) else {
+                    return Err(CatalogError::Invalid { path, app: r.app.clone(), message: format!("ip ranges ({}) for an app that is not in the catalog", r.source.unwrap_or_default()) });
+                };
+                for c in &r.cidrs {
+                    c.parse::<ipnet::IpNet>().map_err(|_| CatalogError::Invalid { path: path.clone(), app: r.app.clone(), message: format!("ip range {c:?} is not a CIDR") })?;
+                }
+                cat.apps[i].ip_ranges.extend(r.cidrs);
+            }
+        }
+        cat.categories = categories;
+        Ok(cat)
+    }
+
+    /// Number of distinct domains.
+    pub fn domain_count(&self) -> usize {
+        self.apps.iter().map(|a| a.domains.len()).sum()
+    }
+
+    /// Number of CIDR ranges.
+    pub fn range_count(&self) -> usize {
+        self.apps.iter().map(|a| a.ip_ranges.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn bundled_catalog_is_valid() {
+        let c = Catalog::load(None).unwrap();
+        assert!(c.apps.len() >= 300, "bundled catalog has {} apps", c.apps.len());
+        assert!(c.categories.iter().any(|x| x == "Generative AI"));
+    }
+
+    #[test]
+    fn user_layer_overrides_and_extends() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "apps/mine.toml", "[[app]]\nid = \"intranet-crm\"\nname = \"Intranet CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\", \"dropbox.com\"]\n");
+        let c = Catalog::load(Some(d.path())).unwrap();
+        let mine = c.apps.iter().find(|a| a.id == "intranet-crm").unwrap();
+        assert_eq!(mine.domains.len(), 2);
+        // dropbox.com moved to the user's app.
+        assert!(c.apps.iter().filter(|a| a.domains.iter().any(|x| x == "dropbox.com")).count() == 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "apps/bad.toml", "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"CRM\"\ncolour = \"red\"\n");
+        let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
+        assert!(e.contains("bad.toml:5"), "{e}");
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "apps/bad.toml", "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"Nope\"\n");
+        let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
+        assert!(e.contains("unknown category"), "{e}");
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "apps/bad.toml", "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"CRM\"\ndomains=[\"a.com\"]\n[[app]]\nid = \"y\"\nname = \"Y\"\ncategory = \"CRM\"\ndomains=[\"a.com\"]\n");
+        let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
+        assert!(e.contains("also listed"), "{e}");
+        let d = tempfile::tempdir().unwrap();
+        assert!(matches!(Catalog::load(Some(d.path())), Err(CatalogError::Empty(_))));
+    }
+}

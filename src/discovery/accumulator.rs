@@ -1,0 +1,225 @@
+//! The per-worker hot path: attribute a record and count it, with integer ids for apps, users
+//! and unmatched domains, and a cache of host → attribution so each distinct host is matched
+//! against the catalog (and the public suffix list) once per worker.
+
+use super::{Aggregates, AttributionCounts, Daily, Totals, Unmatched};
+use crate::catalog::Matcher;
+use crate::formats::{Action, Record};
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::net::IpAddr;
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type Set<K> = HashSet<K, foldhash::fast::FixedState>;
+
+/// Entries kept in the host cache before it is cleared (bounds memory on hostile inputs).
+const HOST_CACHE_MAX: usize = 1 << 20;
+const USER_DAY_NONE: i64 = i64::MIN;
+
+#[derive(Default)]
+struct Interner {
+    ids: Map<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    #[inline]
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+}
+
+/// What a host name resolved to.
+#[derive(Debug, Clone, Copy)]
+enum HostMatch {
+    App(u32),
+    Unmatched(u32),
+}
+
+/// Host → attribution cache (one per worker).
+#[derive(Default)]
+pub struct HostCache {
+    map: Map<Box<[u8]>, HostMatch>,
+}
+
+/// Counts records for one worker; turn into [`Aggregates`] with [`Accumulator::finish`].
+pub struct Accumulator<'c> {
+    matcher: &'c Matcher,
+    app_ids: &'c [String],
+    apps: Vec<Totals>,
+    users: Interner,
+    domains: Interner,
+    hosts: HostCache,
+    app_users: Map<(u32, u32), Totals>,
+    app_ips: Map<(u32, IpAddr), Totals>,
+    app_daily: Map<(u32, i64), Totals>,
+    daily_users: Set<(u32, i64, u32)>,
+    app_dest: Map<(u32, IpAddr), Totals>,
+    unmatched: Map<u32, Totals>,
+    unmatched_users: Set<(u32, u32)>,
+    attribution: AttributionCounts,
+}
+
+fn is_ip_literal(h: &[u8]) -> bool {
+    h.first().is_some_and(|c| c.is_ascii_digit() || *c == b':') && h.iter().all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
+}
+
+impl<'c> Accumulator<'c> {
+    /// A new, empty accumulator over the catalog's matcher and app ids.
+    pub fn new(matcher: &'c Matcher, app_ids: &'c [String]) -> Self {
+        Accumulator {
+            matcher,
+            app_ids,
+            apps: vec![Totals::default(); app_ids.len()],
+            users: Interner::default(),
+            domains: Interner::default(),
+            hosts: HostCache::default(),
+            app_users: Map::default(),
+            app_ips: Map::default(),
+            app_daily: Map::default(),
+            daily_users: Set::default(),
+            app_dest: Map::default(),
+            unmatched: Map::default(),
+            unmatched_users: Set::default(),
+            attribution: AttributionCounts::default(),
+        }
+    }
+
+    fn resolve_host(&mut self, lower: &[u8]) -> HostMatch {
+        if let Some(&m) = self.hosts.map.get(lower) {
+            return m;
+        }
+        let m = if is_ip_literal(lower) {
+            let ip = std::str::from_utf8(lower).ok().and_then(|s| s.parse::<IpAddr>().ok());
+            match ip.and_then(|ip| self.matcher.match_ip(ip)) {
+                Some(app) => HostMatch::App(app),
+                None => HostMatch::Unmatched(self.domains.id(std::str::from_utf8(lower).unwrap_or("?"))),
+            }
+        } else {
+            match self.matcher.match_host(lower) {
+                Some(app) => HostMatch::App(app),
+                None => {
+                    let host = String::from_utf8_lossy(lower);
+                    let reg = psl::domain_str(&host).unwrap_or(&host).to_string();
+                    HostMatch::Unmatched(self.domains.id(&reg))
+                }
+            }
+        };
+        if self.hosts.map.len() >= HOST_CACHE_MAX {
+            self.hosts.map.clear();
+        }
+        self.hosts.map.insert(lower.into(), m);
+        m
+    }
+
+    /// Attribute and count one record. Returns the catalog index of the app it was attributed
+    /// to, if any.
+    #[inline]
+    pub fn add(&mut self, rec: &Record<'_>) -> Option<u32> {
+        let blocked = rec.action == Action::Blocked;
+        let up = rec.bytes_up.unwrap_or(0);
+        let down = rec.bytes_down.unwrap_or(0);
+        let t = rec.time_us;
+        if t.is_none() {
+            self.attribution.without_time += 1;
+        }
+        let user = rec.user.as_deref().filter(|u| !u.is_empty() && *u != "-").map(|u| self.users.id(u));
+
+        // Attribution: by host when there is one, else by destination IP.
+        let matched = match rec.dest_host.as_deref() {
+            Some(h) if !h.is_empty() => {
+                let h = h.strip_suffix('.').unwrap_or(h).as_bytes();
+                let mut buf = [0u8; 256];
+                let m = if h.len() <= buf.len() {
+                    buf[..h.len()].copy_from_slice(h);
+                    buf[..h.len()].make_ascii_lowercase();
+                    self.resolve_host(&buf[..h.len()])
+                } else {
+                    self.resolve_host(&h.to_ascii_lowercase())
+                };
+                match m {
+                    HostMatch::App(a) => {
+                        self.attribution.by_domain += 1;
+                        Some(a)
+                    }
+                    HostMatch::Unmatched(d) => {
+                        self.attribution.unmatched_host += 1;
+                        self.unmatched.entry(d).or_default().add(t, blocked, up, down);
+                        if let Some(u) = user {
+                            self.unmatched_users.insert((d, u));
+                        }
+                        None
+                    }
+                }
+            }
+            _ => match rec.dest_ip.and_then(|ip| self.matcher.match_ip(ip)) {
+                Some(a) => {
+                    self.attribution.by_ip += 1;
+                    Some(a)
+                }
+                None => {
+                    self.attribution.unmatched_no_host += 1;
+                    None
+                }
+            },
+        };
+        let app = matched?;
+        self.apps[app as usize].add(t, blocked, up, down);
+        if let Some(u) = user {
+            self.app_users.entry((app, u)).or_default().add(t, blocked, up, down);
+        }
+        if let Some(ip) = rec.source_ip {
+            self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
+        }
+        if let Some(ip) = rec.dest_ip {
+            self.app_dest.entry((app, ip)).or_default().add(t, blocked, up, down);
+        }
+        let day = t.map_or(USER_DAY_NONE, |t| t.div_euclid(86_400_000_000));
+        if day != USER_DAY_NONE {
+            self.app_daily.entry((app, day)).or_default().add(t, blocked, up, down);
+            if let Some(u) = user {
+                self.daily_users.insert((app, day, u));
+            }
+        }
+        Some(app)
+    }
+
+    /// Convert to string-keyed, mergeable aggregates.
+    pub fn finish(self) -> Aggregates {
+        let ids = self.app_ids;
+        let users = &self.users.names;
+        let domains = &self.domains.names;
+        let app = |i: u32| ids[i as usize].clone();
+        let mut out = Aggregates { attribution: self.attribution, ..Aggregates::default() };
+        for (i, t) in self.apps.iter().enumerate() {
+            if t.transactions > 0 {
+                out.apps.insert(ids[i].clone(), *t);
+            }
+        }
+        fn conv<K, K2: Hash + Eq, V>(m: Map<K, V>, f: impl Fn(K) -> K2) -> HashMap<K2, V> {
+            m.into_iter().map(|(k, v)| (f(k), v)).collect()
+        }
+        out.app_users = conv(self.app_users, |(a, u)| (app(a), users[u as usize].to_string()));
+        out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
+        out.app_dest_ips = conv(self.app_dest, |(a, ip)| (app(a), ip));
+        out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d)).into_iter().map(|(k, totals)| (k, Daily { totals, users: HashSet::new() })).collect();
+        for (a, d, u) in self.daily_users {
+            if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
+                row.users.insert(users[u as usize].to_string());
+            }
+        }
+        out.unmatched = conv(self.unmatched, |d| domains[d as usize].to_string()).into_iter().map(|(k, totals)| (k, Unmatched { totals, users: HashSet::new() })).collect();
+        for (d, u) in self.unmatched_users {
+            if let Some(row) = out.unmatched.get_mut(domains[d as usize].as_ref()) {
+                row.users.insert(users[u as usize].to_string());
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,193 @@
+//! Discovery aggregates: per app, per app×user, per app×source IP, per app×day, per app×
+//! destination IP (for destination countries), and per unmatched registrable domain.
+//!
+//! Owns: counting. [`Accumulator`] is the per-worker hot path (integer ids, no per-record
+//! allocation once a user or host has been seen); [`Aggregates`] is the mergeable, string-keyed
+//! result. `Aggregates::merge` is associative and commutative (sums, min/max, set unions), so
+//! shards of one scan — or scans of different log sets — can be merged in any grouping.
+//! Must not touch: parsing, files, output formats.
+
+mod accumulator;
+
+pub use accumulator::{Accumulator, HostCache};
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+/// Counts shared by every aggregate row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Records.
+    pub transactions: u64,
+    /// Records the device blocked.
+    pub blocked: u64,
+    /// Client→server bytes.
+    pub bytes_up: u64,
+    /// Server→client bytes.
+    pub bytes_down: u64,
+    /// Earliest record time (µs), `i64::MAX` when no record had a time.
+    pub first_us: i64,
+    /// Latest record time (µs), `i64::MIN` when no record had a time.
+    pub last_us: i64,
+}
+
+impl Default for Totals {
+    fn default() -> Self {
+        Totals { transactions: 0, blocked: 0, bytes_up: 0, bytes_down: 0, first_us: i64::MAX, last_us: i64::MIN }
+    }
+}
+
+impl Totals {
+    /// Count one record.
+    #[inline]
+    pub fn add(&mut self, time_us: Option<i64>, blocked: bool, up: u64, down: u64) {
+        self.transactions += 1;
+        self.blocked += blocked as u64;
+        self.bytes_up += up;
+        self.bytes_down += down;
+        if let Some(t) = time_us {
+            self.first_us = self.first_us.min(t);
+            self.last_us = self.last_us.max(t);
+        }
+    }
+
+    /// Fold `other` in.
+    #[inline]
+    pub fn merge(&mut self, other: &Totals) {
+        self.transactions += other.transactions;
+        self.blocked += other.blocked;
+        self.bytes_up += other.bytes_up;
+        self.bytes_down += other.bytes_down;
+        self.first_us = self.first_us.min(other.first_us);
+        self.last_us = self.last_us.max(other.last_us);
+    }
+
+    /// First seen, if any record had a time.
+    pub fn first(&self) -> Option<i64> {
+        (self.first_us != i64::MAX).then_some(self.first_us)
+    }
+
+    /// Last seen, if any record had a time.
+    pub fn last(&self) -> Option<i64> {
+        (self.last_us != i64::MIN).then_some(self.last_us)
+    }
+
+    /// Up + down.
+    pub fn traffic(&self) -> u64 {
+        self.bytes_up + self.bytes_down
+    }
+}
+
+/// How records were (or were not) attributed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AttributionCounts {
+    /// Attributed by host name.
+    pub by_domain: u64,
+    /// Attributed by destination IP (records without a host name).
+    pub by_ip: u64,
+    /// With a host name that matched no app (see `unmatched_domains.parquet`).
+    pub unmatched_host: u64,
+    /// Without a host name, and with no destination IP or one in no app's range.
+    pub unmatched_no_host: u64,
+    /// Records with no time (left out of the daily table).
+    pub without_time: u64,
+}
+
+impl AttributionCounts {
+    fn merge(&mut self, o: &AttributionCounts) {
+        self.by_domain += o.by_domain;
+        self.by_ip += o.by_ip;
+        self.unmatched_host += o.unmatched_host;
+        self.unmatched_no_host += o.unmatched_no_host;
+        self.without_time += o.without_time;
+    }
+}
+
+/// A daily row: totals plus the distinct users of that app on that day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Daily {
+    /// Counts.
+    pub totals: Totals,
+    /// Distinct user names.
+    pub users: HashSet<String>,
+}
+
+/// An unmatched registrable domain: totals plus its distinct users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unmatched {
+    /// Counts.
+    pub totals: Totals,
+    /// Distinct user names.
+    pub users: HashSet<String>,
+}
+
+/// The mergeable result of scanning some records. Keys are catalog app ids (strings), so
+/// aggregates from different processes can be merged as long as they used the same catalog ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    /// Per app.
+    pub apps: HashMap<String, Totals>,
+    /// Per app and user.
+    pub app_users: HashMap<(String, String), Totals>,
+    /// Per app and source IP.
+    pub app_ips: HashMap<(String, IpAddr), Totals>,
+    /// Per app and UTC day (days since 1970-01-01).
+    pub app_daily: HashMap<(String, i64), Daily>,
+    /// Per app and destination IP.
+    pub app_dest_ips: HashMap<(String, IpAddr), Totals>,
+    /// Per unmatched registrable domain.
+    pub unmatched: HashMap<String, Unmatched>,
+    /// Attribution counters.
+    pub attribution: AttributionCounts,
+}
+
+fn merge_map<K: std::hash::Hash + Eq, V: Default>(into: &mut HashMap<K, V>, from: HashMap<K, V>, f: impl Fn(&mut V, V)) {
+    if into.len() < from.len() {
+        // Keep the larger map's allocation.
+        let small = std::mem::replace(into, from);
+        for (k, v) in small {
+            f(into.entry(k).or_default(), v);
+        }
+    } else {
+        for (k, v) in from {
+            f(into.entry(k).or_default(), v);
+        }
+    }
+}
+
+impl Aggregates {
+    /// Fold `other` into `self`. Associative and commutative.
+    pub fn merge(&mut self, other: Aggregates) {
+        merge_map(&mut self.apps, other.apps, |a, b| a.merge(&b));
+        merge_map(&mut self.app_users, other.app_users, |a, b| a.merge(&b));
+        merge_map(&mut self.app_ips, other.app_ips, |a, b| a.merge(&b));
+        merge_map(&mut self.app_dest_ips, other.app_dest_ips, |a, b| a.merge(&b));
+        merge_map(&mut self.app_daily, other.app_daily, |a, b| {
+            a.totals.merge(&b.totals);
+            a.users.extend(b.users);
+        });
+        merge_map(&mut self.unmatched, other.unmatched, |a, b| {
+            a.totals.merge(&b.totals);
+            a.users.extend(b.users);
+        });
+        self.attribution.merge(&other.attribution);
+    }
+
+    /// Distinct users per app.
+    pub fn users_per_app(&self) -> HashMap<&str, u64> {
+        let mut m: HashMap<&str, u64> = HashMap::new();
+        for (app, _) in self.app_users.keys() {
+            *m.entry(app.as_str()).or_default() += 1;
+        }
+        m
+    }
+
+    /// Distinct source IPs per app.
+    pub fn ips_per_app(&self) -> HashMap<&str, u64> {
+        let mut m: HashMap<&str, u64> = HashMap::new();
+        for (app, _) in self.app_ips.keys() {
+            *m.entry(app.as_str()).or_default() += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,119 @@
+//! Reports: the discovery tables as Parquet (written with polars), `dashboard.json`, `run.json`
+//! and `rejected_lines.jsonl`.
+//!
+//! Owns: output schemas and files. Every file is written into a hidden staging folder inside the
+//! output directory and renamed into place when all are complete, `run.json` last, so a killed
+//! run never leaves a half-written file and `run.json` always describes the tables beside it.
+//! Must not touch: parsing or aggregation logic.
+
+pub mod dashboard;
+pub mod output;
+pub mod run;
+pub mod tables;
+
+pub use output::OutputDir;
+
+/// An output problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// File system error, with the path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Polars could not build or write a table.
+    #[error("{table}: cannot write Parquet: {source}")]
+    Parquet {
+        /// The table.
+        table: String,
+        /// Why.
+        source: polars::error::PolarsError,
+    },
+    /// JSON serialisation failed.
+    #[error("{file}: {source}")]
+    Json {
+        /// The file.
+        file: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+}
+
+use crate::catalog::Catalog;
+use crate::enrich::GeoDb;
+use crate::scan::ScanResult;
+
+/// What `write_all` needs to know about the run besides the scan result.
+pub struct RunContext<'a> {
+    /// Command line.
+    pub command: Vec<String>,
+    /// Start time (µs since the epoch).
+    pub started_us: i64,
+    /// Config file used.
+    pub config: Option<String>,
+    /// Catalog.
+    pub catalog: &'a Catalog,
+    /// GeoIP database, if any.
+    pub geo: Option<&'a GeoDb>,
+    /// Zone assumed for zone-less timestamps.
+    pub timezone: String,
+    /// Length of top-N lists.
+    pub top_n: usize,
+    /// Rejected-lines cap.
+    pub rejected_cap: usize,
+}
+
+/// Current time in µs since the epoch.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+/// Write every output of a scan into `out_dir` atomically. Returns the manifest written.
+pub fn write_all(out_dir: &std::path::Path, result: &ScanResult, ctx: &RunContext) -> Result<run::RunManifest, ReportError> {
+    let mut out = OutputDir::create(out_dir)?;
+    let agg = &result.aggregates;
+    let mut countries = tables::Countries::new(ctx.geo);
+    let rows = tables::app_rows(agg, ctx.catalog);
+    tables::discovered_apps(&mut out, &rows)?;
+    tables::app_users(&mut out, agg)?;
+    tables::app_ips(&mut out, agg, &mut countries)?;
+    tables::app_daily(&mut out, agg)?;
+    tables::unmatched_domains(&mut out, agg)?;
+    let dash = dashboard::build(agg, &rows, &mut countries, ctx.top_n);
+    let dash_json = serde_json::to_vec_pretty(&dash).map_err(|e| ReportError::Json { file: "dashboard.json".into(), source: e })?;
+    out.write("dashboard.json", &dash_json)?;
+    out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
+    let mut outputs: Vec<String> = out.files().to_vec();
+    outputs.push("run.json".into());
+    let finished = now_us();
+    let manifest = run::RunManifest {
+        version: run::OUTPUT_VERSION,
+        cloudcensus_version: env!("CARGO_PKG_VERSION"),
+        command: ctx.command.clone(),
+        started: crate::formats::time::format_rfc3339(ctx.started_us),
+        finished: crate::formats::time::format_rfc3339(finished),
+        duration_seconds: (finished - ctx.started_us) as f64 / 1e6,
+        config: ctx.config.clone(),
+        catalog: run::CatalogInfo { sources: ctx.catalog.sources.clone(), apps: ctx.catalog.apps.len(), domains: ctx.catalog.domain_count(), ip_ranges: ctx.catalog.range_count() },
+        geoip: ctx.geo.map(|g| g.info()),
+        timezone: ctx.timezone.clone(),
+        inputs: result.inputs.clone(),
+        totals: run::totals(result),
+        rejected_lines: run::RejectedInfo {
+            file: "rejected_lines.jsonl",
+            listed: result.rejected.len(),
+            total: result.rejected_total,
+            cap: ctx.rejected_cap,
+            truncated: (result.rejected.len() as u64) < result.rejected_total,
+        },
+        outputs,
+        exit_code: run::exit_code(result),
+    };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| ReportError::Json { file: "run.json".into(), source: e })?;
+    out.write("run.json", &json)?;
+    out.commit("run.json")?;
+    Ok(manifest)
+}

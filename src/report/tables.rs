@@ -1,0 +1,200 @@
+//! The discovery tables (schemas in `docs/outputs.md`), built as polars DataFrames and written
+//! as Parquet. Column names and types are a contract: BI dashboards depend on them.
+
+use super::{OutputDir, ReportError};
+use crate::catalog::Catalog;
+use crate::discovery::{Aggregates, Totals};
+use crate::enrich::GeoDb;
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Looks up and remembers IP countries.
+pub struct Countries<'g> {
+    geo: Option<&'g GeoDb>,
+    cache: HashMap<IpAddr, Option<String>>,
+}
+
+impl<'g> Countries<'g> {
+    /// Over an optional database.
+    pub fn new(geo: Option<&'g GeoDb>) -> Self {
+        Countries { geo, cache: HashMap::new() }
+    }
+    /// Country code of `ip`, if known.
+    pub fn of(&mut self, ip: IpAddr) -> Option<String> {
+        let geo = self.geo?;
+        self.cache.entry(ip).or_insert_with(|| geo.country(ip)).clone()
+    }
+}
+
+fn ts_col(name: &str, v: Vec<Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), v.into_iter()).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
+}
+
+fn u64_col(name: &str, v: Vec<u64>) -> Column {
+    Column::new(name.into(), v)
+}
+
+fn str_col(name: &str, v: Vec<String>) -> Column {
+    Column::new(name.into(), v)
+}
+
+fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
+    Column::new(name.into(), v)
+}
+
+fn write(out: &mut OutputDir, name: &str, cols: Vec<Column>) -> Result<usize, ReportError> {
+    let err = |source| ReportError::Parquet { table: name.to_string(), source };
+    let mut df = DataFrame::new_infer_height(cols).map_err(err)?;
+    let path = out.staged(name);
+    let f = std::fs::File::create(&path).map_err(|e| ReportError::Io { path: path.display().to_string(), source: e })?;
+    ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(&mut df).map_err(err)?;
+    Ok(df.height())
+}
+
+/// One `discovered_apps` row (also used by the dashboard).
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    /// Catalog id.
+    pub app_id: String,
+    /// Display name.
+    pub app: String,
+    /// Category.
+    pub category: String,
+    /// Risk score (null until the catalog carries scores).
+    pub risk_score: Option<f64>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// HQ country.
+    pub headquarters: Option<String>,
+    /// Counts.
+    pub totals: Totals,
+    /// Distinct users.
+    pub users: u64,
+    /// Distinct source IPs.
+    pub ip_addresses: u64,
+}
+
+/// `discovered_apps` rows, most traffic first (ties by transactions, then id).
+pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
+    let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    let users = agg.users_per_app();
+    let ips = agg.ips_per_app();
+    let mut rows: Vec<AppRow> = agg
+        .apps
+        .iter()
+        .map(|(id, t)| {
+            let app = by_id.get(id.as_str());
+            AppRow {
+                app_id: id.clone(),
+                app: app.map_or_else(|| id.clone(), |a| a.name.clone()),
+                category: app.map_or_else(String::new, |a| a.category.clone()),
+                risk_score: None,
+                tags: Vec::new(),
+                headquarters: app.and_then(|a| a.headquarters.clone()),
+                totals: *t,
+                users: users.get(id.as_str()).copied().unwrap_or(0),
+                ip_addresses: ips.get(id.as_str()).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.totals.traffic().cmp(&a.totals.traffic()).then(b.totals.transactions.cmp(&a.totals.transactions)).then(a.app_id.cmp(&b.app_id)));
+    rows
+}
+
+/// Write `discovered_apps.parquet`.
+pub fn discovered_apps(out: &mut OutputDir, rows: &[AppRow]) -> Result<usize, ReportError> {
+    let mut tags = ListStringChunkedBuilder::new("tags".into(), rows.len(), rows.len());
+    for r in rows {
+        tags.append_values_iter(r.tags.iter().map(String::as_str));
+    }
+    let cols = vec![
+        str_col("app_id", rows.iter().map(|r| r.app_id.clone()).collect()),
+        str_col("app", rows.iter().map(|r| r.app.clone()).collect()),
+        str_col("category", rows.iter().map(|r| r.category.clone()).collect()),
+        Column::new("risk_score".into(), rows.iter().map(|r| r.risk_score).collect::<Vec<Option<f64>>>()),
+        tags.finish().into_column(),
+        u64_col("transactions", rows.iter().map(|r| r.totals.transactions).collect()),
+        u64_col("blocked_transactions", rows.iter().map(|r| r.totals.blocked).collect()),
+        u64_col("bytes_up", rows.iter().map(|r| r.totals.bytes_up).collect()),
+        u64_col("bytes_down", rows.iter().map(|r| r.totals.bytes_down).collect()),
+        u64_col("users", rows.iter().map(|r| r.users).collect()),
+        u64_col("ip_addresses", rows.iter().map(|r| r.ip_addresses).collect()),
+        ts_col("first_seen", rows.iter().map(|r| r.totals.first()).collect()),
+        ts_col("last_seen", rows.iter().map(|r| r.totals.last()).collect()),
+        opt_str_col("headquarters", rows.iter().map(|r| r.headquarters.clone()).collect()),
+    ];
+    write(out, "discovered_apps.parquet", cols)
+}
+
+fn sorted<K: Ord + Clone, V>(m: &HashMap<K, V>) -> Vec<(&K, &V)> {
+    let mut v: Vec<(&K, &V)> = m.iter().collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
+}
+
+/// Write `app_users.parquet`.
+pub fn app_users(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportError> {
+    let rows = sorted(&agg.app_users);
+    let cols = vec![
+        str_col("app_id", rows.iter().map(|((a, _), _)| a.clone()).collect()),
+        str_col("user", rows.iter().map(|((_, u), _)| u.clone()).collect()),
+        u64_col("transactions", rows.iter().map(|(_, t)| t.transactions).collect()),
+        u64_col("blocked_transactions", rows.iter().map(|(_, t)| t.blocked).collect()),
+        u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
+        u64_col("bytes_down", rows.iter().map(|(_, t)| t.bytes_down).collect()),
+        ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
+        ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
+    ];
+    write(out, "app_users.parquet", cols)
+}
+
+/// Write `app_ips.parquet` (with the IP country of each source address).
+pub fn app_ips(out: &mut OutputDir, agg: &Aggregates, countries: &mut Countries) -> Result<usize, ReportError> {
+    let rows = sorted(&agg.app_ips);
+    let cols = vec![
+        str_col("app_id", rows.iter().map(|((a, _), _)| a.clone()).collect()),
+        str_col("ip", rows.iter().map(|((_, ip), _)| ip.to_string()).collect()),
+        u64_col("transactions", rows.iter().map(|(_, t)| t.transactions).collect()),
+        u64_col("blocked_transactions", rows.iter().map(|(_, t)| t.blocked).collect()),
+        u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
+        u64_col("bytes_down", rows.iter().map(|(_, t)| t.bytes_down).collect()),
+        ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
+        ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
+        opt_str_col("ip_country", rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect()),
+    ];
+    write(out, "app_ips.parquet", cols)
+}
+
+/// Write `app_daily.parquet`.
+pub fn app_daily(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportError> {
+    let rows = sorted(&agg.app_daily);
+    let date = Int32Chunked::from_vec("date".into(), rows.iter().map(|((_, d), _)| *d as i32).collect()).into_date().into_column();
+    let cols = vec![
+        str_col("app_id", rows.iter().map(|((a, _), _)| a.clone()).collect()),
+        date,
+        u64_col("transactions", rows.iter().map(|(_, d)| d.totals.transactions).collect()),
+        u64_col("blocked_transactions", rows.iter().map(|(_, d)| d.totals.blocked).collect()),
+        u64_col("bytes_up", rows.iter().map(|(_, d)| d.totals.bytes_up).collect()),
+        u64_col("bytes_down", rows.iter().map(|(_, d)| d.totals.bytes_down).collect()),
+        u64_col("users", rows.iter().map(|(_, d)| d.users.len() as u64).collect()),
+    ];
+    write(out, "app_daily.parquet", cols)
+}
+
+/// Write `unmatched_domains.parquet`, most transactions first.
+pub fn unmatched_domains(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportError> {
+    let mut rows: Vec<_> = agg.unmatched.iter().collect();
+    rows.sort_by(|a, b| b.1.totals.transactions.cmp(&a.1.totals.transactions).then(a.0.cmp(b.0)));
+    let cols = vec![
+        str_col("domain", rows.iter().map(|(d, _)| (*d).clone()).collect()),
+        u64_col("transactions", rows.iter().map(|(_, u)| u.totals.transactions).collect()),
+        u64_col("blocked_transactions", rows.iter().map(|(_, u)| u.totals.blocked).collect()),
+        u64_col("bytes_up", rows.iter().map(|(_, u)| u.totals.bytes_up).collect()),
+        u64_col("bytes_down", rows.iter().map(|(_, u)| u.totals.bytes_down).collect()),
+        u64_col("users", rows.iter().map(|(_, u)| u.users.len() as u64).collect()),
+        ts_col("first_seen", rows.iter().map(|(_, u)| u.totals.first()).collect()),
+        ts_col("last_seen", rows.iter().map(|(_, u)| u.totals.last()).collect()),
+    ];
+    write(out, "unmatched_domains.parquet", cols)
+}

@@ -1,0 +1,582 @@
+//! The scan pipeline: inputs → chunks → parsed records → aggregates, in parallel.
+//!
+//! 1. One producer thread opens the inputs in order, sniffs each one's format from its first
+//!    lines (unless `--format` names it), and cuts it into line-aligned chunks.
+//! 2. Rayon workers parse chunks in any order, each into its own [`Accumulator`], counting
+//!    every line: record, header/comment, skipped (well-formed but not traffic), or malformed
+//!    (kept, up to a cap, with file, line number and reason).
+//! 3. Worker results are merged (associatively) into one [`ScanResult`].
+//!
+//! Memory is bounded by the number of chunks in flight (a small pool of recycled buffers) plus
+//! the aggregates, which grow with distinct apps/users/IPs/domains, not with input size.
+
+use crate::catalog::{Catalog, Matcher};
+use crate::discovery::{Accumulator, Aggregates};
+use crate::formats::{fields, Format, Line, ParseCtx, Record, Registry};
+use crate::ingest::{self, chunker, ChunkEvent, Chunker, Compression, Input};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Bytes of a rejected line kept in `rejected_lines.jsonl`.
+pub const EXCERPT_BYTES: usize = 200;
+
+/// What a scan needs besides the catalog.
+#[derive(Clone)]
+pub struct ScanOptions {
+    /// Files, directories or `-`.
+    pub paths: Vec<String>,
+    /// A format id, or `None` for auto-detection per input.
+    pub format: Option<String>,
+    /// Available formats.
+    pub registry: Registry,
+    /// Parser settings.
+    pub ctx: ParseCtx,
+    /// Chunk size in bytes.
+    pub chunk_size: usize,
+    /// Lines longer than this are malformed.
+    pub max_line_bytes: usize,
+    /// At most this many rejected lines are kept (all are counted).
+    pub rejected_cap: usize,
+    /// Show a progress bar on stderr (it is hidden anyway when stderr is not a terminal).
+    pub progress: bool,
+}
+
+impl ScanOptions {
+    /// Defaults for `paths`.
+    pub fn new(paths: Vec<String>, registry: Registry) -> Self {
+        ScanOptions {
+            paths,
+            format: None,
+            registry,
+            ctx: ParseCtx::default(),
+            chunk_size: chunker::DEFAULT_CHUNK,
+            max_line_bytes: 1 << 20,
+            rejected_cap: 10_000,
+            progress: false,
+        }
+    }
+}
+
+/// Outcome of one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputStatus {
+    /// Read to the end.
+    Ok,
+    /// Empty file: nothing to read.
+    Empty,
+    /// Read part-way, then failed (e.g. a truncated gzip stream); what was read is counted.
+    Partial,
+    /// Not read at all (unreadable, unrecognised format, binary).
+    Failed,
+}
+
+/// Per-input figures for `run.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputReport {
+    /// As given / found.
+    pub path: String,
+    /// Format id used, or null when the input could not be read.
+    pub format: Option<String>,
+    /// Whether the format was detected or given with `--format`.
+    pub format_detected: bool,
+    /// Compression found by magic bytes.
+    pub compression: Option<Compression>,
+    /// Size on disk (null for stdin).
+    pub size_bytes: Option<u64>,
+    /// Decompressed bytes read.
+    pub bytes_read: u64,
+    /// Lines read (all kinds).
+    pub lines: u64,
+    /// Traffic records parsed.
+    pub records: u64,
+    /// Lines that could not be parsed.
+    pub malformed_lines: u64,
+    /// Well-formed lines that carry no traffic, by reason.
+    pub skipped_lines: u64,
+    /// Reasons for skipped lines, with counts.
+    pub skipped_reasons: BTreeMap<String, u64>,
+    /// Header, directive, comment and blank lines.
+    pub header_lines: u64,
+    /// Lines that were not valid UTF-8 (parsed with replacement characters, not dropped).
+    pub invalid_utf8_lines: u64,
+    /// ok, empty, partial or failed.
+    pub status: InputStatus,
+    /// What went wrong, naming the file.
+    pub error: Option<String>,
+}
+
+impl InputReport {
+    fn new(input: &Input) -> Self {
+        InputReport {
+            path: input.display.clone(),
+            format: None,
+            format_detected: false,
+            compression: None,
+            size_bytes: input.size,
+            bytes_read: 0,
+            lines: 0,
+            records: 0,
+            malformed_lines: 0,
+            skipped_lines: 0,
+            skipped_reasons: BTreeMap::new(),
+            header_lines: 0,
+            invalid_utf8_lines: 0,
+            status: InputStatus::Ok,
+            error: None,
+        }
+    }
+}
+
+/// A line that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectedLine {
+    /// Input path.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+    /// The first bytes of the line (lossy UTF-8).
+    pub excerpt: String,
+}
+
+/// Everything a scan found.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Merged aggregates.
+    pub aggregates: Aggregates,
+    /// One entry per input, in input order (unreadable paths included).
+    pub inputs: Vec<InputReport>,
+    /// Rejected lines, ordered by (input, line), at most `rejected_cap`.
+    pub rejected: Vec<RejectedLine>,
+    /// All malformed lines, including those beyond the cap.
+    pub rejected_total: u64,
+}
+
+impl ScanResult {
+    /// Total records.
+    pub fn records(&self) -> u64 {
+        self.inputs.iter().map(|i| i.records).sum()
+    }
+    /// Total malformed lines.
+    pub fn malformed(&self) -> u64 {
+        self.inputs.iter().map(|i| i.malformed_lines).sum()
+    }
+    /// Inputs that failed or were read only in part.
+    pub fn failed_inputs(&self) -> usize {
+        self.inputs.iter().filter(|i| matches!(i.status, InputStatus::Failed | InputStatus::Partial)).count()
+    }
+}
+
+/// A chunk with the format to parse it with.
+struct Work {
+    chunk: ingest::Chunk,
+    format: Arc<dyn Format>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Counters {
+    lines: u64,
+    records: u64,
+    malformed: u64,
+    skipped: u64,
+    skipped_reasons: BTreeMap<&'static str, u64>,
+    header: u64,
+    invalid_utf8: u64,
+}
+
+impl Counters {
+    fn merge(&mut self, o: &Counters) {
+        self.lines += o.lines;
+        self.records += o.records;
+        self.malformed += o.malformed;
+        self.skipped += o.skipped;
+        self.header += o.header;
+        self.invalid_utf8 += o.invalid_utf8;
+        for (k, v) in &o.skipped_reasons {
+            *self.skipped_reasons.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// A rejected line keyed for "keep the first N by position".
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Rej {
+    input: usize,
+    line: u64,
+    reason: String,
+    excerpt: String,
+}
+
+struct Rejects {
+    cap: usize,
+    heap: BinaryHeap<Rej>,
+    total: u64,
+}
+
+impl Rejects {
+    fn new(cap: usize) -> Self {
+        Rejects { cap, heap: BinaryHeap::new(), total: 0 }
+    }
+    fn push(&mut self, input: usize, line: u64, reason: &str, raw: &[u8]) {
+        self.total += 1;
+        if self.cap == 0 {
+            return;
+        }
+        if self.heap.len() >= self.cap {
+            let top = self.heap.peek().expect("non-empty");
+            if (input, line) >= (top.input, top.line) {
+                return;
+            }
+        }
+        let cut = &raw[..raw.len().min(EXCERPT_BYTES)];
+        self.heap.push(Rej { input, line, reason: reason.to_string(), excerpt: String::from_utf8_lossy(cut).into_owned() });
+        if self.heap.len() > self.cap {
+            self.heap.pop();
+        }
+    }
+    fn merge(&mut self, o: Rejects) {
+        self.total += o.total;
+        for r in o.heap {
+            self.heap.push(r);
+            if self.heap.len() > self.cap {
+                self.heap.pop();
+            }
+        }
+    }
+}
+
+/// One worker's state.
+struct Worker<'a> {
+    acc: Accumulator<'a>,
+    counters: Vec<Counters>,
+    rejects: Rejects,
+}
+
+fn counters_for(v: &mut Vec<Counters>, i: usize) -> &mut Counters {
+    if v.len() <= i {
+        v.resize(i + 1, Counters::default());
+    }
+    &mut v[i]
+}
+
+/// Parse every line of a chunk, calling `on_record` for each record.
+fn parse_chunk<'d>(
+    work: &'d Work,
+    ctx: &ParseCtx,
+    max_line: usize,
+    c: &mut Counters,
+    rejects: &mut Rejects,
+    mut on_record: impl FnMut(u64, &Record<'d>),
+) {
+    let mut parser = work.format.parser(ctx);
+    if let Some(h) = &work.chunk.header {
+        for line in h.split(|&c| c == b'\n') {
+            let _ = parser.parse(line);
+        }
+    }
+    let input = work.chunk.input;
+    for (n, line) in chunker::lines(&work.chunk) {
+        c.lines += 1;
+        if line.len() > max_line {
+            c.malformed += 1;
+            rejects.push(input, n, &format!("line is {} bytes, longer than max_line_bytes ({max_line})", line.len()), line);
+            continue;
+        }
+        if !fields::is_utf8(line) {
+            c.invalid_utf8 += 1;
+        }
+        match parser.parse(line) {
+            Ok(Line::Record(r)) => {
+                c.records += 1;
+                on_record(n, &r);
+            }
+            Ok(Line::Meta) => c.header += 1,
+            Ok(Line::Ignored(why)) => {
+                c.skipped += 1;
+                *c.skipped_reasons.entry(why).or_default() += 1;
+            }
+            Err(e) => {
+                c.malformed += 1;
+                rejects.push(input, n, &e.0, line);
+            }
+        }
+    }
+}
+
+/// Producer side: open, sniff and chunk every input, in order.
+struct Producer<'o> {
+    opts: &'o ScanOptions,
+    reports: &'o Mutex<Vec<InputReport>>,
+    overlong: &'o Mutex<Vec<(usize, u64, u64)>>,
+    progress: indicatif::ProgressBar,
+}
+
+/// How much of a file is looked at to recognise its format.
+const SNIFF_BYTES: usize = 64 << 10;
+const SNIFF_LINES: usize = 64;
+
+fn sample_lines(head: &[u8], complete: bool) -> Vec<&[u8]> {
+    let mut lines: Vec<&[u8]> = head.split(|&c| c == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    if !complete && lines.len() > 1 {
+        lines.pop(); // possibly cut in half
+    }
+    lines.into_iter().filter(|l| !l.trim_ascii().is_empty()).take(SNIFF_LINES).collect()
+}
+
+impl Producer<'_> {
+    fn fail(&self, i: usize, msg: String, status: InputStatus) {
+        let mut r = self.reports.lock().expect("reports lock");
+        r[i].status = status;
+        r[i].error = Some(msg);
+    }
+
+    fn run(&self, inputs: &[Input], mut send: impl FnMut(Work) -> bool, mut buffer: impl FnMut() -> Vec<u8>) {
+        for (i, input) in inputs.iter().enumerate() {
+            if !self.one(i, input, &mut send, &mut buffer) {
+                return;
+            }
+        }
+    }
+
+    /// Returns false when the consumer has gone away.
+    fn one(&self, i: usize, input: &Input, send: &mut impl FnMut(Work) -> bool, buffer: &mut impl FnMut() -> Vec<u8>) -> bool {
+        let (reader, compression) = match ingest::open(input, &self.progress) {
+            Ok(x) => x,
+            Err(e) => {
+                self.fail(i, e.to_string(), InputStatus::Failed);
+                return true;
+            }
+        };
+        self.reports.lock().expect("reports lock")[i].compression = Some(compression);
+        let mut ch = Chunker::new(reader, i, self.opts.chunk_size);
+        let head = match ch.head(SNIFF_BYTES) {
+            Ok(h) => h,
+            Err(e) => {
+                self.fail(i, format!("{}: cannot read: {e}", input.display), InputStatus::Failed);
+                return true;
+            }
+        };
+        if head.is_empty() {
+            self.reports.lock().expect("reports lock")[i].status = InputStatus::Empty;
+            return true;
+        }
+        if compression == Compression::None && memchr::memchr(0, &head[..head.len().min(8192)]).is_some() {
+            self.fail(i, format!("{}: binary file (contains NUL bytes), not a text log", input.display), InputStatus::Failed);
+            return true;
+        }
+        let complete = head.len() < SNIFF_BYTES;
+        let format = match &self.opts.format {
+            Some(id) => match self.opts.registry.get(id) {
+                Some(f) => f,
+                None => {
+                    self.fail(i, format!("unknown format {id:?}; known formats: {}", self.opts.registry.ids()), InputStatus::Failed);
+                    return true;
+                }
+            },
+            None => match self.opts.registry.sniff(&sample_lines(head, complete), &self.opts.ctx) {
+                Some(f) => {
+                    self.reports.lock().expect("reports lock")[i].format_detected = true;
+                    f
+                }
+                None => {
+                    let first = sample_lines(head, complete).first().map(|l| String::from_utf8_lossy(&l[..l.len().min(120)]).into_owned()).unwrap_or_default();
+                    self.fail(
+                        i,
+                        format!("{}: cannot recognise the log format (first line: {first:?}); name it with --format, one of: {}", input.display, self.opts.registry.ids()),
+                        InputStatus::Failed,
+                    );
+                    return true;
+                }
+            },
+        };
+        self.reports.lock().expect("reports lock")[i].format = Some(format.info().id.clone());
+        ch.set_header_kind(format.header());
+        loop {
+            match ch.next_event(buffer()) {
+                Ok(None) => break,
+                Ok(Some(ChunkEvent::Chunk(chunk))) => {
+                    if !send(Work { chunk, format: format.clone() }) {
+                        return false;
+                    }
+                }
+                Ok(Some(ChunkEvent::Overlong { line, len })) => self.overlong.lock().expect("overlong lock").push((i, line, len)),
+                Err(e) => {
+                    self.fail(i, format!("{}: read failed after {} bytes: {e} (truncated or corrupt file?)", input.display, ch.bytes), InputStatus::Partial);
+                    break;
+                }
+            }
+        }
+        self.reports.lock().expect("reports lock")[i].bytes_read = ch.bytes;
+        true
+    }
+}
+
+fn progress_bar(opts: &ScanOptions, inputs: &[Input]) -> indicatif::ProgressBar {
+    if !opts.progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let total: u64 = inputs.iter().filter_map(|i| i.size).sum();
+    let pb = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+fn finish_reports(
+    inputs: &[Input],
+    reports: Vec<InputReport>,
+    counters: Vec<Counters>,
+    rejects: Rejects,
+    overlong: Vec<(usize, u64, u64)>,
+    max_line: usize,
+    cap: usize,
+) -> (Vec<InputReport>, Vec<RejectedLine>, u64) {
+    let mut reports = reports;
+    let mut rejects = rejects;
+    for (i, line, len) in overlong {
+        rejects.push(i, line, &format!("line is {len} bytes, longer than a whole chunk (and max_line_bytes {max_line}); skipped"), b"");
+        if let Some(c) = reports.get_mut(i) {
+            c.malformed_lines += 1;
+            c.lines += 1;
+        }
+    }
+    for (i, c) in counters.iter().enumerate() {
+        if let Some(r) = reports.get_mut(i) {
+            r.lines += c.lines;
+            r.records += c.records;
+            r.malformed_lines += c.malformed;
+            r.skipped_lines += c.skipped;
+            r.header_lines += c.header;
+            r.invalid_utf8_lines += c.invalid_utf8;
+            for (k, v) in &c.skipped_reasons {
+                *r.skipped_reasons.entry(k.to_string()).or_default() += v;
+            }
+        }
+    }
+    let total = rejects.total;
+    let mut rej: Vec<Rej> = rejects.heap.into_vec();
+    rej.sort();
+    rej.truncate(cap);
+    let rejected = rej.into_iter().map(|r| RejectedLine { file: inputs[r.input].display.clone(), line: r.line, reason: r.reason, excerpt: r.excerpt }).collect();
+    (reports, rejected, total)
+}
+
+/// Run the producer on its own thread and hand chunks to `consume`. Returns the per-input
+/// reports skeleton and overlong lines.
+fn with_producer<T: Send>(
+    opts: &ScanOptions,
+    inputs: &[Input],
+    reports: Vec<InputReport>,
+    in_flight: usize,
+    consume: impl FnOnce(mpsc::Receiver<Work>, mpsc::Sender<Vec<u8>>) -> T,
+) -> (T, Vec<InputReport>, Vec<(usize, u64, u64)>) {
+    let reports = Mutex::new(reports);
+    let overlong = Mutex::new(Vec::new());
+    let progress = progress_bar(opts, inputs);
+    let (tx, rx) = mpsc::sync_channel::<Work>(in_flight);
+    let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
+    let out = std::thread::scope(|s| {
+        let producer = Producer { opts, reports: &reports, overlong: &overlong, progress: progress.clone() };
+        s.spawn(move || {
+            producer.run(inputs, |w| tx.send(w).is_ok(), || pool_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size + 4096)));
+        });
+        consume(rx, pool_tx)
+    });
+    progress.finish_and_clear();
+    (out, reports.into_inner().expect("reports lock"), overlong.into_inner().expect("overlong lock"))
+}
+
+/// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
+pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanResult {
+    let (inputs, unreadable) = ingest::expand(&opts.paths);
+    let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
+    let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
+    let in_flight = rayon::current_num_threads() * 2 + 1;
+    let ((acc_results, counters, rejects), mut reports_out, overlong) = with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
+        let pool = Mutex::new(pool);
+        let merged = rx
+            .into_iter()
+            .par_bridge()
+            .fold(
+                || Worker { acc: Accumulator::new(matcher, &app_ids), counters: Vec::new(), rejects: Rejects::new(opts.rejected_cap) },
+                |mut w, work| {
+                    let c = counters_for(&mut w.counters, work.chunk.input);
+                    let acc = &mut w.acc;
+                    parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut w.rejects, |_, r| {
+                        acc.add(r);
+                    });
+                    let _ = pool.lock().map(|p| p.send(work.chunk.data));
+                    w
+                },
+            )
+            .map(|w| (w.acc.finish(), w.counters, w.rejects))
+            .reduce(
+                || (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap)),
+                |(mut a, mut ca, mut ra), (b, cb, rb)| {
+                    a.merge(b);
+                    for (i, c) in cb.iter().enumerate() {
+                        counters_for(&mut ca, i).merge(c);
+                    }
+                    ra.merge(rb);
+                    (a, ca, ra)
+                },
+            );
+        merged
+    });
+    let (mut reps, rejected, total) = finish_reports(&inputs, std::mem::take(&mut reports_out), counters, rejects, overlong, opts.max_line_bytes, opts.rejected_cap);
+    for (path, why) in unreadable {
+        let mut r = InputReport::new(&Input { display: path.clone(), source: ingest::Source::Stdin, size: None });
+        r.status = InputStatus::Failed;
+        r.error = Some(format!("{path}: {why}"));
+        reps.push(r);
+    }
+    ScanResult { aggregates: acc_results, inputs: reps, rejected, rejected_total: total }
+}
+
+/// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
+/// `on_reject` sees each malformed line as it comes.
+pub fn for_each_record(
+    opts: &ScanOptions,
+    mut on_record: impl FnMut(&str, &str, u64, &Record<'_>),
+    mut on_reject: impl FnMut(&str, u64, &str),
+) -> ScanResult {
+    let (inputs, unreadable) = ingest::expand(&opts.paths);
+    let reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
+    let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
+    let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, |rx, pool| {
+        let mut counters: Vec<Counters> = Vec::new();
+        let mut rejects = Rejects::new(opts.rejected_cap);
+        for work in rx {
+            let c = counters_for(&mut counters, work.chunk.input);
+            let name = &names[work.chunk.input];
+            let fid = work.format.info().id.clone();
+            let mut local = Rejects::new(usize::MAX);
+            parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut local, |n, r| on_record(name, &fid, n, r));
+            let mut lr: Vec<Rej> = local.heap.into_vec();
+            lr.sort();
+            for r in lr {
+                on_reject(name, r.line, &r.reason);
+                rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
+            }
+            let _ = pool.send(work.chunk.data);
+        }
+        (counters, rejects)
+    });
+    for (i, line, len) in &overlong {
+        on_reject(&names[*i], *line, &format!("line is {len} bytes, longer than a whole chunk; skipped"));
+    }
+    let (mut reps, rejected, total) = finish_reports(&inputs, reports, counters, rejects, overlong, opts.max_line_bytes, opts.rejected_cap);
+    for (path, why) in unreadable {
+        let mut r = InputReport::new(&Input { display: path.clone(), source: ingest::Source::Stdin, size: None });
+        r.status = InputStatus::Failed;
+        r.error = Some(format!("{path}: {why}"));
+        reps.push(r);
+    }
+    ScanResult { aggregates: Aggregates::default(), inputs: reps, rejected, rejected_total: total }
+}
