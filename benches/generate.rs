@@ -1617,7 +1617,8 @@ impl<'w> Gen<'w> {
         put(b, "None");
         b.push(b'"');
         f(b, &mut first, "location");
-        put(b, LOCATIONS[e.ip % LOCATIONS.len()]);
+        // unauthenticated traffic is logged with the location name as login
+        put(b, if u.anon { &u.email } else { LOCATIONS[e.ip % LOCATIONS.len()] });
         b.push(b'"');
         f(b, &mut first, "dept");
         put(b, if u.anon { "Unknown" } else { DEPTS[e.user % DEPTS.len()] });

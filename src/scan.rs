@@ -409,6 +409,9 @@ impl Producer<'_> {
                 }
             }
         }
+        if let Some(e) = ch.error() {
+            self.fail(i, format!("{}: read failed after {} bytes: {e} (truncated or corrupt file?); the lines before that point were scanned", input.display, ch.bytes), InputStatus::Partial);
+        }
         self.reports.lock().expect("reports lock")[i].bytes_read = ch.bytes;
         true
     }

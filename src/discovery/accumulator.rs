@@ -38,7 +38,10 @@ impl Interner {
 /// What a host name resolved to.
 #[derive(Debug, Clone, Copy)]
 enum HostMatch {
+    /// An app, by host name.
     App(u32),
+    /// An app, by an IP-literal host.
+    AppByIp(u32),
     Unmatched(u32),
 }
 
@@ -98,7 +101,7 @@ impl<'c> Accumulator<'c> {
         let m = if is_ip_literal(lower) {
             let ip = std::str::from_utf8(lower).ok().and_then(|s| s.parse::<IpAddr>().ok());
             match ip.and_then(|ip| self.matcher.match_ip(ip)) {
-                Some(app) => HostMatch::App(app),
+                Some(app) => HostMatch::AppByIp(app),
                 None => HostMatch::Unmatched(self.domains.id(std::str::from_utf8(lower).unwrap_or("?"))),
             }
         } else {
@@ -146,6 +149,10 @@ impl<'c> Accumulator<'c> {
                 match m {
                     HostMatch::App(a) => {
                         self.attribution.by_domain += 1;
+                        Some(a)
+                    }
+                    HostMatch::AppByIp(a) => {
+                        self.attribution.by_ip += 1;
                         Some(a)
                     }
                     HostMatch::Unmatched(d) => {

@@ -83,7 +83,7 @@ impl Totals {
 pub struct AttributionCounts {
     /// Attributed by host name.
     pub by_domain: u64,
-    /// Attributed by destination IP (records without a host name).
+    /// Attributed by destination IP (records without a host name, or whose host is an IP address).
     pub by_ip: u64,
     /// With a host name that matched no app (see `unmatched_domains.parquet`).
     pub unmatched_host: u64,

@@ -5,9 +5,11 @@
 //! encode newlines as `\n`/`\r`. A value runs until the blank before the next `key=` (values may
 //! contain blanks). `csNLabel=name csN=value` pairs are kept under their label.
 //!
-//! Direction, per the CEF specification: `in` is bytes flowing from source to destination and
-//! `out` from destination to source. The source is the client, so `in` → `bytes_up` and `out`
-//! → `bytes_down`. Blocked: `act` (deviceAction) such as block/deny/drop/reject.
+//! Direction: the CEF guide's wording for `in`/`out` is ambiguous, and the web gateways that
+//! emit CEF (Zscaler's NSS CEF template, Palo Alto's CEF mapping, Menlo) put the bytes the client
+//! *received* in `in` and the bytes it *sent* in `out`. We follow the vendors: `in` →
+//! `bytes_down`, `out` → `bytes_up` (see `docs/formats.md`). Blocked: an `act` (deviceAction)
+//! whose words include block/deny/drop/reject... and not "not" (`act=not blocked` is allowed).
 
 use super::fields;
 use super::{Action, Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -200,9 +202,14 @@ fn cef_time(v: &str, ctx: &ParseCtx) -> Option<i64> {
         .or_else(|| super::time::parse_iso(b, &ctx.naive))
 }
 
+/// Whole-word match of a blocking verb, unless negated.
 fn is_blocking(act: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "block", "blocked", "deny", "denied", "drop", "dropped", "reject", "rejected", "prevent", "prevented", "quarantine", "quarantined", "reset",
+    ];
     let a = act.to_ascii_lowercase();
-    ["block", "deny", "denied", "drop", "reject", "prevent", "quarantine", "reset"].iter().any(|w| a.contains(w))
+    let words: Vec<&str> = a.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().any(|w| WORDS.contains(w)) && !words.iter().any(|w| *w == "not" || *w == "allowed" || *w == "allow")
 }
 
 impl LineParser for CefParser {
@@ -242,8 +249,8 @@ impl LineParser for CefParser {
                 "request" => rec.url = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "requestMethod" => rec.method = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "requestClientApplication" => rec.user_agent = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "in" => rec.bytes_up = fields::lenient_u64(v.as_bytes()),
-                "out" => rec.bytes_down = fields::lenient_u64(v.as_bytes()),
+                "in" => rec.bytes_down = fields::lenient_u64(v.as_bytes()),
+                "out" => rec.bytes_up = fields::lenient_u64(v.as_bytes()),
                 "act" if is_blocking(v) => rec.action = Action::Blocked,
                 _ => {
                     if let Some(n) = k.strip_prefix("cs").filter(|n| n.len() == 1) {
@@ -290,7 +297,7 @@ mod tests {
     #[test]
     fn record_mapping() {
         let mut p = Cef::new().parser(&ParseCtx::default());
-        let line = b"Jan 13 04:14:46 gw CEF:0|Menlo Security|MSIP|2.0|pe|Web|5|rt=1700000000123 src=10.1.2.3 suser=alice@corp.example dhost=WWW.Box.com dst=203.0.113.9 dpt=443 request=https://www.box.com/upload requestMethod=POST in=5000 out=200 act=allowed cs1Label=appname cs1=Box requestClientApplication=Mozilla/5.0 (X11; Linux)";
+        let line = b"Jan 13 04:14:46 gw CEF:0|Menlo Security|MSIP|2.0|pe|Web|5|rt=1700000000123 src=10.1.2.3 suser=alice@corp.example dhost=WWW.Box.com dst=203.0.113.9 dpt=443 request=https://www.box.com/upload requestMethod=POST in=200 out=5000 act=allowed cs1Label=appname cs1=Box requestClientApplication=Mozilla/5.0 (X11; Linux)";
         let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
         assert_eq!(r.time_us, Some(1_700_000_000_123_000));
         assert_eq!(r.user.as_deref(), Some("alice@corp.example"));
@@ -302,6 +309,8 @@ mod tests {
         assert_eq!(r.action, Action::Allowed);
         let Line::Record(r) = p.parse(b"CEF:0|v|p|1|1|n|1|act=Blocked request=http://x.example.org/a").unwrap() else { panic!() };
         assert_eq!(r.action, Action::Blocked);
+        assert!(is_blocking("deny") && is_blocking("TCP_DENIED") && is_blocking("Drop"));
+        assert!(!is_blocking("not blocked") && !is_blocking("unblocked") && !is_blocking("allowed") && !is_blocking("blockade"));
         assert_eq!(r.dest_host.as_deref(), Some("x.example.org"));
         assert!(p.parse(b"CEF:0|v|p|1|1|n|1|rt=notatime").is_err());
     }

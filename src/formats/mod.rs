@@ -184,28 +184,29 @@ impl Registry {
 
     /// Pick the format that parses `sample` (a file's first lines) best, or `None`.
     ///
-    /// A candidate must accept at least one line and reject at most a fifth of the lines it
-    /// sees; among those the highest score wins (2 per record or recognised non-traffic line,
+    /// A candidate must accept at least one line and at least as many lines as it rejects
+    /// (a sample may hold a few malformed lines, which are then reported as such); among those the highest score wins (2 per record or recognised non-traffic line,
     /// 1 per header/comment), then the earliest in the registry.
     pub fn sniff(&self, sample: &[&[u8]], ctx: &ParseCtx) -> Option<Arc<dyn Format>> {
         let mut best: Option<(usize, Arc<dyn Format>)> = None;
         for f in &self.formats {
             let mut p = f.parser(ctx);
-            let (mut score, mut rejects, mut seen) = (0usize, 0usize, 0usize);
+            let (mut records, mut meta, mut rejects) = (0usize, 0usize, 0usize);
             for line in sample {
                 if line.trim_ascii().is_empty() {
                     continue;
                 }
-                seen += 1;
                 match p.parse(line) {
-                    Ok(Line::Record(_)) | Ok(Line::Ignored(_)) => score += 2,
-                    Ok(Line::Meta) => score += 1,
+                    Ok(Line::Record(_)) | Ok(Line::Ignored(_)) => records += 1,
+                    Ok(Line::Meta) => meta += 1,
                     Err(_) => rejects += 1,
                 }
             }
-            if score == 0 || rejects * 5 > seen {
+            // Headers alone (an empty W3C log) are enough only when nothing was rejected.
+            if (records == 0 && (meta == 0 || rejects > 0)) || rejects > records + meta {
                 continue;
             }
+            let score = 2 * records + meta;
             if best.as_ref().is_none_or(|(n, _)| score > *n) {
                 best = Some((score, f.clone()));
             }

@@ -7,8 +7,9 @@
 //!
 //! Direction: `%<st` is the reply size sent to the client (headers included) → `bytes_down`.
 //! The native layout has no request size, so `bytes_up` is absent (`0` in the aggregates); the
-//! extended layout's `%>st` (request size) → `bytes_up`. A result code containing `DENIED`
-//! (`TCP_DENIED`, `TCP_DENIED_REPLY`, `NONE_DENIED`...) is a blocked transaction.
+//! extended layout's `%>st` (request size) → `bytes_up`. Blocked: a result code containing
+//! `DENIED` (`TCP_DENIED`, `TCP_DENIED_REPLY`...) unless the status is 407 (an authentication
+//! challenge the browser answers, not a block), or a `NONE...` code with status 403.
 
 use super::fields::{self, Words};
 use super::{Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record};
@@ -65,7 +66,12 @@ fn code_status(tok: &[u8]) -> Result<(bool, Option<u16>), &'static str> {
     }
     let status = &tok[slash + 1..];
     let status = if status == b"-" { None } else { Some(fields::opt_u16(status).ok_or("HTTP status is not a number")?) };
-    Ok((memchr::memmem::find(code, b"DENIED").is_some(), status))
+    Ok((is_denied(code, status), status))
+}
+
+/// The Squid rule for a blocked transaction (shared with the common log format).
+pub fn is_denied(code: &[u8], status: Option<u16>) -> bool {
+    (memchr::memmem::find(code, b"DENIED").is_some() && status != Some(407)) || (code.starts_with(b"NONE") && status == Some(403))
 }
 
 impl LineParser for SquidParser {
@@ -175,9 +181,13 @@ mod tests {
         assert_eq!(r.dest_ip, Some("175.16.199.115".parse().unwrap()));
         assert_eq!(r.action, Action::Allowed);
         let r = parse("1140701230.827    781 192.168.1.210 TCP_DENIED/407 1785 GET http://www.ossec.net oahmet NONE/- text/html").unwrap();
+        assert_eq!(r.action, Action::Allowed, "407 is an authentication challenge");
+        let r = parse("1140701230.827    781 192.168.1.210 TCP_DENIED/403 1785 GET http://www.ossec.net oahmet NONE/- text/html").unwrap();
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.dest_ip, None);
-        assert_eq!(r.status, Some(407));
+        assert_eq!(r.status, Some(403));
+        let r = parse("1140701230.827    781 192.168.1.210 NONE_NONE/403 0 GET http://www.ossec.net - NONE/- -").unwrap();
+        assert_eq!(r.action, Action::Blocked);
         // Bad request with no URL host: still a record, no host.
         let r = parse("1140701044.525   1231 192.168.1.201 TCP_DENIED/400 1536 GET ahmet - NONE/- text/html").unwrap();
         assert_eq!(r.dest_host, None);

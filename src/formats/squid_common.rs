@@ -2,8 +2,8 @@
 //! `%>a %[ui %[un [%tl] "%rm %ru HTTP/%rv" %>Hs %<st %Ss:%Sh`, optionally followed by the
 //! `combined` extras `"referer" "user agent"`.
 //!
-//! Direction: `%<st` (reply size) → `bytes_down`; there is no request size. A trailing Squid
-//! code containing `DENIED` marks a blocked transaction.
+//! Direction: `%<st` (reply size) → `bytes_down`; there is no request size. Blocked: the
+//! trailing Squid code, by the same rule as the native format.
 
 use super::fields::{self, Words};
 use super::{Action, Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -88,7 +88,8 @@ impl LineParser for CommonParser {
             ..Record::default()
         };
         if let Some(code) = code {
-            if memchr::memmem::find(code, b"DENIED").is_some() {
+            let code = &code[..memchr::memchr(b':', code).unwrap_or(code.len())];
+            if super::squid::is_denied(code, rec.status) {
                 rec.action = Action::Blocked;
             }
         }

@@ -18,9 +18,9 @@ use std::collections::HashMap;
 
 /// Default column order of the CSV feed.
 pub const CSV_COLUMNS: &[&str] = &[
-    "time", "login", "proto", "eurl", "action", "appname", "appclass", "reqsize", "respsize", "urlclass", "urlsupercat", "urlcat",
-    "malwarecat", "threatname", "riskscore", "dlpeng", "dlpdict", "location", "dept", "cip", "sip", "reqmethod", "respcode", "ua",
-    "ereferer", "ruletype", "rulelabel", "contenttype", "unscannabletype", "deviceowner", "devicehostname",
+    "time", "login", "proto", "eurl", "action", "appname", "appclass", "reqsize", "respsize", "stime", "ctime", "urlclass", "urlsupercat",
+    "urlcat", "malwarecat", "threatname", "riskscore", "dlpeng", "dlpdict", "location", "dept", "cip", "sip", "reqmethod", "respcode",
+    "ua", "ereferer", "ruletype", "rulelabel", "contenttype", "unscannabletype", "deviceowner", "devicehostname", "keyprotectiontype",
 ];
 
 fn attrs() -> Attributes {
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn csv_default_and_header() {
         let mut p = ZscalerCsv::new().parser(&ParseCtx::default());
-        let line = br#""Fri Dec 31 07:07:07 2021","bob@corp.example","HTTPS","drive.google.com/x","Allowed","Google Drive","Online Storage","1200","34000","Business Use","Internet Communication","Online Storage","None","None","0","None","None","HQ","IT","10.0.0.8","142.250.1.1","POST","200","Mozilla/5.0","None","None","None","None","None","u","h""#;
+        let line = br#""Fri Dec 31 07:07:07 2021","bob@corp.example","HTTPS","drive.google.com/x","Allowed","Google Drive","Online Storage","1200","34000","0","0","Business Use","Internet Communication","Online Storage","None","None","0","None","None","HQ","IT","10.0.0.8","142.250.1.1","POST","200","Mozilla/5.0","None","None","None","None","None","u","h""#;
         let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
         assert_eq!(r.user.as_deref(), Some("bob@corp.example"));
         assert_eq!(r.dest_host.as_deref(), Some("drive.google.com"));

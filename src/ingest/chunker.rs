@@ -55,6 +55,8 @@ pub struct Chunker<R> {
     directives: Vec<Option<Vec<u8>>>,
     /// Decompressed bytes read so far.
     pub bytes: u64,
+    /// A read error, held back until the bytes read before it have been chunked.
+    error: Option<std::io::Error>,
 }
 
 fn strip_eol(l: &[u8]) -> &[u8] {
@@ -65,7 +67,7 @@ fn strip_eol(l: &[u8]) -> &[u8] {
 impl<R: Read> Chunker<R> {
     /// A chunker for input number `input`.
     pub fn new(reader: R, input: usize, chunk_size: usize) -> Self {
-        Chunker { reader, input, chunk_size: chunk_size.max(1024), carry: Vec::new(), eof: false, line: 1, header_kind: Header::None, header: None, directives: Vec::new(), bytes: 0 }
+        Chunker { reader, input, chunk_size: chunk_size.max(1024), carry: Vec::new(), eof: false, line: 1, header_kind: Header::None, header: None, directives: Vec::new(), bytes: 0, error: None }
     }
 
     /// Set how headers work for the format chosen for this input.
@@ -76,16 +78,33 @@ impl<R: Read> Chunker<R> {
         }
     }
 
+    /// Read until `buf` holds `upto` bytes or the input ends. A read error ends the input: the
+    /// bytes read before it are kept (and chunked), the error is returned by [`Chunker::error`].
     fn read_more(&mut self, buf: &mut Vec<u8>, upto: usize) -> std::io::Result<()> {
         while buf.len() < upto && !self.eof {
             let want = (upto - buf.len()) as u64;
-            let n = (&mut self.reader).take(want).read_to_end(buf)?;
-            self.bytes += n as u64;
-            if (n as u64) < want {
-                self.eof = true;
+            let before = buf.len();
+            match (&mut self.reader).take(want).read_to_end(buf) {
+                Ok(n) => {
+                    self.bytes += n as u64;
+                    if (n as u64) < want {
+                        self.eof = true;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.bytes += (buf.len() - before) as u64;
+                    self.eof = true;
+                    self.error = Some(e);
+                }
             }
         }
         Ok(())
+    }
+
+    /// The read error that ended the input early, if any.
+    pub fn error(&mut self) -> Option<std::io::Error> {
+        self.error.take()
     }
 
     /// The first bytes of the input (at least `want` unless the input is shorter), for sniffing.

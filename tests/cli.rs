@@ -1,0 +1,98 @@
+//! The command line: `parse` output contract, `formats`, `--help`, custom formats from the config.
+
+mod common;
+use common::*;
+
+#[test]
+fn parse_prints_the_contract_keys_and_reports_malformed_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("a.log");
+    std::fs::write(&f, "1700000000.123 10 10.0.0.1 TCP_DENIED/403 1000 CONNECT Files.Dropbox.com:443 alice NONE/- -\nnot a record\n").unwrap();
+    let (code, out, err) = run(&["parse", f.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    let r = &lines[0];
+    for k in ["file", "line", "format", "time", "source_ip", "user", "dest_host", "dest_ip", "dest_port", "url", "method", "status", "action", "bytes_up", "bytes_down", "user_agent", "app_id"] {
+        assert!(r.get(k).is_some(), "key {k} missing in {r}");
+    }
+    assert_eq!(r["line"], 1);
+    assert_eq!(r["format"], "squid");
+    assert_eq!(r["time"], "2023-11-14T22:13:20.123Z");
+    assert_eq!(r["dest_host"], "files.dropbox.com");
+    assert_eq!(r["dest_port"], 443);
+    assert_eq!(r["action"], "blocked");
+    assert_eq!(r["app_id"], "dropbox");
+    assert!(r["bytes_up"].is_null());
+    assert!(r["dest_ip"].is_null());
+    assert!(err.contains(&format!("{}:2: ", f.display())), "{err}");
+}
+
+#[test]
+fn formats_lists_every_format() {
+    let (code, out, _) = run(&["formats", "--json"]);
+    assert_eq!(code, 0);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    for id in ["squid", "squid-common", "w3c", "zscaler-csv", "zscaler-json", "panos", "cef"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let (_, table, _) = run(&["formats"]);
+    assert!(table.contains("UPLOAD") && table.contains("panos"));
+}
+
+#[test]
+fn help_explains_exit_codes() {
+    let (code, out, _) = run(&["scan", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes"));
+    assert!(out.contains("--geoip"));
+}
+
+#[test]
+fn custom_csv_format_from_config_is_detected_and_used() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("cloudcensus.toml");
+    std::fs::write(
+        &cfg,
+        r#"
+[[formats]]
+name = "acme"
+kind = "csv"
+timestamp = "When"
+timestamp_format = "%Y-%m-%d %H:%M:%S"
+source_ip = "Client"
+user = "Who"
+url = "Target"
+bytes_up = "Sent"
+bytes_down = "Received"
+action = "Verdict"
+deny_values = ["Blocked"]
+"#,
+    )
+    .unwrap();
+    let f = d.path().join("acme.csv");
+    std::fs::write(&f, "When,Client,Who,Target,Sent,Received,Verdict\n2023-11-14 22:13:20,10.0.0.9,zoe,https://app.box.com/f,500,20,Allowed\n2023-11-14 22:14:20,10.0.0.9,zoe,https://app.box.com/g,700,30,Blocked\n").unwrap();
+    let out = d.path().join("out");
+    let (code, _, err) = run(&["scan", "-q", "-c", cfg.to_str().unwrap(), "-o", out.to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let run = run_json(&out);
+    assert_eq!(run["inputs"][0]["format"], "custom:acme");
+    let apps = parquet(&out.join("discovered_apps.parquet"));
+    let i = row(&apps, "app_id", "box");
+    assert_eq!(u64_at(&apps, "transactions", i), 2);
+    assert_eq!(u64_at(&apps, "blocked_transactions", i), 1);
+    assert_eq!(u64_at(&apps, "bytes_up", i), 1200);
+    assert_eq!(u64_at(&apps, "bytes_down", i), 50);
+}
+
+#[test]
+fn timezone_applies_to_zone_less_timestamps() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("pan.log");
+    std::fs::write(&f, "1,2018/11/30 17:09:07,0128,TRAFFIC,end,2049,2018/11/30 17:09:07,192.168.15.207,52.1.1.1,192.168.1.63,52.1.1.1,rule,,,ssl,vsys1,trust,untrust,e1,e2,fwd,2018/11/30 17:09:07,22751,1,55113,443,16418,443,0x400053,tcp,allow,7734,1758,5976,36\n").unwrap();
+    let (_, out, _) = run(&["parse", "--timezone", "Europe/Paris", f.to_str().unwrap()]);
+    let r: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(r["time"], "2018-11-30T16:09:07.000Z");
+    assert_eq!(r["bytes_up"], 1758);
+}

@@ -1,0 +1,185 @@
+//! End-to-end: a hand-computed Squid log through `cloudcensus scan`, checking exact counts in
+//! every Parquet table, `run.json` and `rejected_lines.jsonl`.
+
+mod common;
+use common::*;
+
+/// 2023-11-14T22:13:20Z
+const T0: i64 = 1_700_000_000;
+
+fn log() -> String {
+    [
+        format!("{T0}.000     10 10.0.0.1 TCP_MISS/200 1000 GET https://www.dropbox.com/x alice DIRECT/162.125.1.1 text/html"),
+        format!("{}.000     10 10.0.0.2 TCP_MISS/200 2000 POST https://API.Dropboxapi.com/u bob DIRECT/162.125.1.2 -", T0 + 60),
+        format!("{}.000     10 10.0.0.1 TCP_DENIED/403 300 CONNECT files.dropbox.com:443 alice NONE/- -", T0 + 86_400),
+        format!("{}.000     10 10.0.0.3 TCP_MISS/200 500 GET http://slack.com/ - DIRECT/203.0.113.4 -", T0 + 100),
+        "this line is not a squid record".to_string(),
+        format!("{}.000     10 10.0.0.3 TCP_MISS/200 700 GET http://shop.unknown-example.co.uk/a carol DIRECT/198.51.100.8 -", T0 + 200),
+        format!("{}.000     10 10.0.0.4 TCP_MISS/200 800 GET http://www.unknown-example.co.uk/b dave DIRECT/198.51.100.8 -", T0 + 300),
+        String::new(),
+        "# a comment".to_string(),
+        format!("{}.500     10 10.0.0.5 TCP_MISS/200 900 CONNECT 3.7.35.10:443 erin DIRECT/3.7.35.10 -", T0 + 400),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+#[test]
+fn exact_counts_in_every_table() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("access.log");
+    std::fs::write(&input, log()).unwrap();
+    let out = d.path().join("out");
+    let (code, stdout, stderr) = run(&["scan", "--quiet", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(code, 3, "malformed line → exit 3\n{stdout}\n{stderr}");
+
+    let apps = parquet(&out.join("discovered_apps.parquet"));
+    assert_eq!(apps.height(), 3, "{apps}");
+    let i = row(&apps, "app_id", "dropbox");
+    assert_eq!(u64_at(&apps, "transactions", i), 3);
+    assert_eq!(u64_at(&apps, "blocked_transactions", i), 1);
+    assert_eq!(u64_at(&apps, "bytes_down", i), 3300);
+    assert_eq!(u64_at(&apps, "bytes_up", i), 0);
+    assert_eq!(u64_at(&apps, "users", i), 2);
+    assert_eq!(u64_at(&apps, "ip_addresses", i), 2);
+    let first = apps.column("first_seen").unwrap().datetime().unwrap().phys.get(i).unwrap();
+    let last = apps.column("last_seen").unwrap().datetime().unwrap().phys.get(i).unwrap();
+    assert_eq!((first, last), (T0 * 1_000_000, (T0 + 86_400) * 1_000_000));
+    assert_eq!(apps.column("category").unwrap().str().unwrap().get(i), Some("Cloud storage"));
+    let s = row(&apps, "app_id", "slack");
+    assert_eq!(u64_at(&apps, "users", s), 0, "`-` is no user");
+    // An IP-literal CONNECT host inside Zoom's ranges is attributed by IP.
+    let z = row(&apps, "app_id", "zoom");
+    assert_eq!(u64_at(&apps, "transactions", z), 1);
+
+    let users = parquet(&out.join("app_users.parquet"));
+    assert_eq!(users.height(), 3, "{users}"); // dropbox×alice, dropbox×bob, zoom×erin
+    let ips = parquet(&out.join("app_ips.parquet"));
+    assert_eq!(ips.height(), 4, "{ips}"); // dropbox×2, slack×1, zoom×1
+
+    let daily = parquet(&out.join("app_daily.parquet"));
+    let dropbox_days: Vec<(i32, u64, u64)> = (0..daily.height())
+        .filter(|&r| daily.column("app_id").unwrap().str().unwrap().get(r) == Some("dropbox"))
+        .map(|r| (daily.column("date").unwrap().date().unwrap().phys.get(r).unwrap(), u64_at(&daily, "transactions", r), u64_at(&daily, "users", r)))
+        .collect();
+    assert_eq!(dropbox_days, vec![(19_675, 2, 2), (19_676, 1, 1)]);
+
+    let un = parquet(&out.join("unmatched_domains.parquet"));
+    assert_eq!(un.height(), 1, "{un}");
+    let u = row(&un, "domain", "unknown-example.co.uk");
+    assert_eq!((u64_at(&un, "transactions", u), u64_at(&un, "users", u), u64_at(&un, "bytes_down", u)), (2, 2, 1500));
+
+    let run = run_json(&out);
+    assert_eq!(run["totals"]["records"], 7);
+    assert_eq!(run["totals"]["malformed_lines"], 1);
+    assert_eq!(run["totals"]["header_lines"], 2);
+    assert_eq!(run["totals"]["lines"], 10);
+    assert_eq!(run["totals"]["attribution"]["by_domain"], 4);
+    assert_eq!(run["totals"]["attribution"]["by_ip"], 1);
+    assert_eq!(run["totals"]["attribution"]["unmatched_host"], 2);
+    assert_eq!(run["inputs"][0]["format"], "squid");
+    assert_eq!(run["inputs"][0]["format_detected"], true);
+    assert_eq!(run["exit_code"], 3);
+    assert_eq!(run["outputs"].as_array().unwrap().last().unwrap(), "run.json");
+
+    let rejected = std::fs::read_to_string(out.join("rejected_lines.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = rejected.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["line"], 5);
+    assert_eq!(lines[0]["file"], input.to_str().unwrap());
+    assert!(lines[0]["excerpt"].as_str().unwrap().starts_with("this line"));
+
+    let dash: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("dashboard.json")).unwrap()).unwrap();
+    assert_eq!(dash["totals"]["apps"], 3);
+    assert_eq!(dash["totals"]["users"], 3); // alice, bob, erin
+    assert_eq!(dash["totals"]["transactions"], 5);
+    assert_eq!(dash["top_apps"][0]["app_id"], "dropbox");
+    assert_eq!(dash["top_unmatched_domains"][0]["domain"], "unknown-example.co.uk");
+}
+
+#[test]
+fn split_compressed_and_directory_inputs_give_the_same_tables() {
+    let d = tempfile::tempdir().unwrap();
+    let text = log();
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = d.path().join("logs");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("a.log"), lines[..4].join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("sub").join("b.log.anything"), gzip((lines[4..].join("\n") + "\n").as_bytes())).unwrap();
+    let whole = d.path().join("whole.log");
+    std::fs::write(&whole, &text).unwrap();
+    let (o1, o2) = (d.path().join("o1"), d.path().join("o2"));
+    run(&["scan", "-q", "-o", o1.to_str().unwrap(), whole.to_str().unwrap()]);
+    let (code, _, err) = run(&["scan", "-q", "-o", o2.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    for t in ["discovered_apps", "app_users", "app_ips", "app_daily", "unmatched_domains"] {
+        let a = parquet(&o1.join(format!("{t}.parquet")));
+        let b = parquet(&o2.join(format!("{t}.parquet")));
+        assert!(a.equals_missing(&b), "{t} differs:\n{a}\n{b}");
+    }
+    let run = run_json(&o2);
+    assert_eq!(run["inputs"][1]["compression"], "gzip");
+    assert_eq!(run["totals"]["records"], 7);
+}
+
+#[test]
+fn small_chunks_and_many_threads_change_nothing() {
+    use cloudcensus::{catalog, formats, scan};
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("big.log");
+    let mut text = String::new();
+    for k in 0..400 {
+        text.push_str(&log().replace("alice", &format!("user{k}")));
+    }
+    std::fs::write(&p, &text).unwrap();
+    let cat = catalog::Catalog::load(None).unwrap();
+    let m = catalog::Matcher::new(&cat);
+    let mut opts = scan::ScanOptions::new(vec![p.display().to_string()], formats::Registry::new(vec![]));
+    let whole = scan::scan(&opts, &cat, &m);
+    opts.chunk_size = 1024;
+    let chunked = scan::scan(&opts, &cat, &m);
+    assert_eq!(whole.aggregates, chunked.aggregates);
+    assert_eq!(chunked.records(), 400 * 7);
+    assert_eq!(chunked.malformed(), 400);
+    assert_eq!(chunked.rejected.len(), 400);
+    assert!(chunked.rejected.windows(2).all(|w| w[0].line < w[1].line));
+    assert_eq!(chunked.rejected[0].line, 5);
+    assert_eq!(chunked.rejected[399].line, 399 * 10 + 5);
+}
+
+#[test]
+fn merge_is_associative_across_shards() {
+    use cloudcensus::{catalog, formats, scan};
+    let d = tempfile::tempdir().unwrap();
+    let text = log();
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = [&lines[..3], &lines[3..6], &lines[6..]];
+    let cat = catalog::Catalog::load(None).unwrap();
+    let m = catalog::Matcher::new(&cat);
+    let aggs: Vec<_> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let f = d.path().join(format!("{i}.log"));
+            std::fs::write(&f, p.join("\n") + "\n").unwrap();
+            let opts = scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![]));
+            scan::scan(&opts, &cat, &m).aggregates
+        })
+        .collect();
+    let mut left = aggs[0].clone();
+    left.merge(aggs[1].clone());
+    left.merge(aggs[2].clone());
+    let mut bc = aggs[1].clone();
+    bc.merge(aggs[2].clone());
+    let mut right = aggs[0].clone();
+    right.merge(bc);
+    let mut reversed = aggs[2].clone();
+    reversed.merge(aggs[0].clone());
+    reversed.merge(aggs[1].clone());
+    assert_eq!(left, right);
+    assert_eq!(left, reversed);
+    let f = d.path().join("all.log");
+    std::fs::write(&f, &text).unwrap();
+    let all = scan::scan(&scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![])), &cat, &m).aggregates;
+    assert_eq!(left, all);
+}
