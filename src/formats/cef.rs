@@ -66,6 +66,12 @@ impl<'a> CefEvent<'a> {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.extensions.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
     }
+
+    /// Value of a custom field by its label (`cs1Label=Location cs1=x` → `labelled("Location")`).
+    pub fn labelled(&self, label: &str) -> Option<&str> {
+        let (k, _) = self.extensions.iter().find(|(k, v)| k.ends_with("Label") && v == label)?;
+        self.get(k.strip_suffix("Label")?)
+    }
 }
 
 fn unescape_header(b: &[u8]) -> Cow<'_, str> {
@@ -177,8 +183,8 @@ fn parse_extension(ext: &[u8]) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>, Reje
     let mut out = Vec::with_capacity(eqs.len());
     for (n, &(ks, eq)) in eqs.iter().enumerate() {
         let vend = eqs.get(n + 1).map_or(ext.len(), |next| next.0);
-        let mut v = &ext[eq + 1..vend];
-        // Drop the single separating blank (and trailing blanks / CR at line end).
+        let mut v = ext[eq + 1..vend].trim_ascii_start();
+        // Drop the separating blank (and trailing blanks / CR at line end).
         while let Some((&last, rest)) = v.split_last() {
             if last == b' ' || last == b'\r' || last == b'\t' {
                 v = rest;

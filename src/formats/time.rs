@@ -186,11 +186,26 @@ pub fn month_abbrev(b: &[u8]) -> Option<u32> {
     })
 }
 
-/// `+0200`, `-05:00`, `Z`, `UTC`, `GMT` → offset in seconds east of UTC.
+/// `+0200`, `-05:00`, `Z`, `UTC`, `GMT`, `GMT+08:00`, and the unambiguous North American and
+/// Central European abbreviations (`EST`, `PDT`, `CET`...) → offset in seconds east of UTC.
 pub fn parse_offset(b: &[u8]) -> Option<i64> {
+    let h = |n: i64| Some(n * 3600);
     match b {
         b"Z" | b"z" | b"UTC" | b"GMT" | b"utc" | b"gmt" => return Some(0),
+        b"EST" => return h(-5),
+        b"EDT" | b"AST" => return h(-4),
+        b"CST" => return h(-6),
+        b"CDT" => return h(-5),
+        b"MST" => return h(-7),
+        b"MDT" => return h(-6),
+        b"PST" => return h(-8),
+        b"PDT" => return h(-7),
+        b"CET" => return h(1),
+        b"CEST" => return h(2),
         _ => {}
+    }
+    if let Some(rest) = b.strip_prefix(b"GMT").or_else(|| b.strip_prefix(b"UTC")) {
+        return parse_offset(rest);
     }
     if b.len() < 3 {
         return None;
@@ -344,6 +359,9 @@ mod tests {
         assert_eq!(parse_ctime(b"Fri Nov 30 16:09:07 2018", &utc), Some(t));
         assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 16:09:07", &utc), Some(t));
         assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 -0500", &utc), Some(t));
+        assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 EST", &utc), Some(t));
+        assert_eq!(parse_mon_d_y_hms(b"Dec 01 2018 00:09:07 GMT+08:00", &utc), Some(t));
+        assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 XYZ", &utc), None);
         assert_eq!(format_rfc3339(t), "2018-11-30T16:09:07.000Z");
         let paris = NaiveZone::named("Europe/Paris").unwrap();
         assert_eq!(parse_iso(b"2018/11/30 17:09:07", &paris), Some(t));
