@@ -14,7 +14,6 @@ use crate::catalog::{Catalog, Matcher};
 use crate::discovery::{Accumulator, Aggregates};
 use crate::formats::{fields, Format, Line, ParseCtx, Record, Registry};
 use crate::ingest::{self, chunker, ChunkEvent, Chunker, Compression, Input};
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -501,35 +500,40 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
     let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
     let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
     let in_flight = rayon::current_num_threads() * 2 + 1;
+    // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
+    // accumulators keep the final string-keyed merge small.
+    let workers = rayon::current_num_threads().max(1);
     let ((acc_results, counters, rejects), mut reports_out, overlong) = with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
+        let rx = Mutex::new(rx);
         let pool = Mutex::new(pool);
-        let merged = rx
-            .into_iter()
-            .par_bridge()
-            .fold(
-                || Worker { acc: Accumulator::new(matcher, &app_ids), counters: Vec::new(), rejects: Rejects::new(opts.rejected_cap) },
-                |mut w, work| {
-                    let c = counters_for(&mut w.counters, work.chunk.input);
-                    let acc = &mut w.acc;
-                    parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut w.rejects, |_, r| {
-                        acc.add(r);
-                    });
-                    let _ = pool.lock().map(|p| p.send(work.chunk.data));
-                    w
-                },
-            )
-            .map(|w| (w.acc.finish(), w.counters, w.rejects))
-            .reduce(
-                || (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap)),
-                |(mut a, mut ca, mut ra), (b, cb, rb)| {
-                    a.merge(b);
-                    for (i, c) in cb.iter().enumerate() {
-                        counters_for(&mut ca, i).merge(c);
+        let done = Mutex::new(Vec::with_capacity(workers));
+        rayon::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|_| {
+                    let mut w = Worker { acc: Accumulator::new(matcher, &app_ids), counters: Vec::new(), rejects: Rejects::new(opts.rejected_cap) };
+                    loop {
+                        let next = rx.lock().expect("work queue").recv();
+                        let Ok(work) = next else { break };
+                        let c = counters_for(&mut w.counters, work.chunk.input);
+                        let acc = &mut w.acc;
+                        parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut w.rejects, |_, r| {
+                            acc.add(r);
+                        });
+                        let _ = pool.lock().map(|p| p.send(work.chunk.data));
                     }
-                    ra.merge(rb);
-                    (a, ca, ra)
-                },
-            );
+                    let finished = (w.acc.finish(), w.counters, w.rejects);
+                    done.lock().expect("results").push(finished);
+                });
+            }
+        });
+        let mut merged = (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap));
+        for (b, cb, rb) in done.into_inner().expect("results") {
+            merged.0.merge(b);
+            for (i, c) in cb.iter().enumerate() {
+                counters_for(&mut merged.1, i).merge(c);
+            }
+            merged.2.merge(rb);
+        }
         merged
     });
     let (mut reps, rejected, total) = finish_reports(&inputs, std::mem::take(&mut reports_out), counters, rejects, overlong, opts.max_line_bytes, opts.rejected_cap);

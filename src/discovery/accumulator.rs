@@ -1,19 +1,17 @@
 //! The per-worker hot path: attribute a record and count it, with integer ids for apps, users
-//! and unmatched domains, and a cache of host → attribution so each distinct host is matched
-//! against the catalog (and the public suffix list) once per worker.
+//! and unmatched domains.
+//!
+//! Hosts are matched directly (a label-suffix walk of a few hash lookups on a stack copy of the
+//! host, no allocation). A host → result cache was tried and removed: real proxy logs are full of
+//! one-off subdomains (CDN shards, tracking ids), so the cache mostly missed, allocated on every
+//! miss and grew without bound.
 
-use super::{Aggregates, AttributionCounts, Daily, Totals, Unmatched};
+use super::{Aggregates, AttributionCounts, Daily, Map, Set, Totals, Unmatched};
 use crate::catalog::Matcher;
 use crate::formats::{Action, Record};
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::net::IpAddr;
 
-type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
-type Set<K> = HashSet<K, foldhash::fast::FixedState>;
-
-/// Entries kept in the host cache before it is cleared (bounds memory on hostile inputs).
-const HOST_CACHE_MAX: usize = 1 << 20;
 const USER_DAY_NONE: i64 = i64::MIN;
 
 #[derive(Default)]
@@ -45,12 +43,6 @@ enum HostMatch {
     Unmatched(u32),
 }
 
-/// Host → attribution cache (one per worker).
-#[derive(Default)]
-pub struct HostCache {
-    map: Map<Box<[u8]>, HostMatch>,
-}
-
 /// Counts records for one worker; turn into [`Aggregates`] with [`Accumulator::finish`].
 pub struct Accumulator<'c> {
     matcher: &'c Matcher,
@@ -58,7 +50,6 @@ pub struct Accumulator<'c> {
     apps: Vec<Totals>,
     users: Interner,
     domains: Interner,
-    hosts: HostCache,
     app_users: Map<(u32, u32), Totals>,
     app_ips: Map<(u32, IpAddr), Totals>,
     app_daily: Map<(u32, i64), Totals>,
@@ -82,7 +73,6 @@ impl<'c> Accumulator<'c> {
             apps: vec![Totals::default(); app_ids.len()],
             users: Interner::default(),
             domains: Interner::default(),
-            hosts: HostCache::default(),
             app_users: Map::default(),
             app_ips: Map::default(),
             app_daily: Map::default(),
@@ -95,10 +85,7 @@ impl<'c> Accumulator<'c> {
     }
 
     fn resolve_host(&mut self, lower: &[u8]) -> HostMatch {
-        if let Some(&m) = self.hosts.map.get(lower) {
-            return m;
-        }
-        let m = if is_ip_literal(lower) {
+        if is_ip_literal(lower) {
             let ip = std::str::from_utf8(lower).ok().and_then(|s| s.parse::<IpAddr>().ok());
             match ip.and_then(|ip| self.matcher.match_ip(ip)) {
                 Some(app) => HostMatch::AppByIp(app),
@@ -109,16 +96,11 @@ impl<'c> Accumulator<'c> {
                 Some(app) => HostMatch::App(app),
                 None => {
                     let host = String::from_utf8_lossy(lower);
-                    let reg = psl::domain_str(&host).unwrap_or(&host).to_string();
-                    HostMatch::Unmatched(self.domains.id(&reg))
+                    let reg = psl::domain_str(&host).unwrap_or(&host);
+                    HostMatch::Unmatched(self.domains.id(reg))
                 }
             }
-        };
-        if self.hosts.map.len() >= HOST_CACHE_MAX {
-            self.hosts.map.clear();
         }
-        self.hosts.map.insert(lower.into(), m);
-        m
     }
 
     /// Attribute and count one record. Returns the catalog index of the app it was attributed
@@ -209,19 +191,19 @@ impl<'c> Accumulator<'c> {
                 out.apps.insert(ids[i].clone(), *t);
             }
         }
-        fn conv<K, K2: Hash + Eq, V>(m: Map<K, V>, f: impl Fn(K) -> K2) -> HashMap<K2, V> {
+        fn conv<K, K2: Hash + Eq, V>(m: Map<K, V>, f: impl Fn(K) -> K2) -> Map<K2, V> {
             m.into_iter().map(|(k, v)| (f(k), v)).collect()
         }
         out.app_users = conv(self.app_users, |(a, u)| (app(a), users[u as usize].to_string()));
         out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
         out.app_dest_ips = conv(self.app_dest, |(a, ip)| (app(a), ip));
-        out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d)).into_iter().map(|(k, totals)| (k, Daily { totals, users: HashSet::new() })).collect();
+        out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d)).into_iter().map(|(k, totals)| (k, Daily { totals, users: Set::default() })).collect();
         for (a, d, u) in self.daily_users {
             if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
                 row.users.insert(users[u as usize].to_string());
             }
         }
-        out.unmatched = conv(self.unmatched, |d| domains[d as usize].to_string()).into_iter().map(|(k, totals)| (k, Unmatched { totals, users: HashSet::new() })).collect();
+        out.unmatched = conv(self.unmatched, |d| domains[d as usize].to_string()).into_iter().map(|(k, totals)| (k, Unmatched { totals, users: Set::default() })).collect();
         for (d, u) in self.unmatched_users {
             if let Some(row) = out.unmatched.get_mut(domains[d as usize].as_ref()) {
                 row.users.insert(users[u as usize].to_string());

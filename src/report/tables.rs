@@ -127,7 +127,7 @@ pub fn discovered_apps(out: &mut OutputDir, rows: &[AppRow]) -> Result<usize, Re
     write(out, "discovered_apps.parquet", cols)
 }
 
-fn sorted<K: Ord + Clone, V>(m: &HashMap<K, V>) -> Vec<(&K, &V)> {
+fn sorted<K: Ord + Clone, V, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
     let mut v: Vec<(&K, &V)> = m.iter().collect();
     v.sort_by(|a, b| a.0.cmp(b.0));
     v
