@@ -174,7 +174,9 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     let out = a.out.clone().or_else(|| cfg.scan.out.clone()).unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
     opts.progress = !a.quiet;
     let matcher = Matcher::new(&catalog);
+    let scan_start = report::now_us();
     let result = scan::scan(&opts, &catalog, &matcher);
+    let scan_seconds = (report::now_us() - scan_start) as f64 / 1e6;
     for i in &result.inputs {
         if let Some(e) = &i.error {
             eprintln!("cloudcensus: error: {e}");
@@ -191,6 +193,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         timezone,
         top_n: cfg.scan.top_n.unwrap_or(25),
         rejected_cap: opts.rejected_cap,
+        scan_seconds,
     };
     let manifest = report::write_all(&out, &result, &ctx).with_context(|| format!("cannot write the outputs to {}", out.display()))?;
     if !a.quiet {

@@ -6,7 +6,7 @@
 //! one-off subdomains (CDN shards, tracking ids), so the cache mostly missed, allocated on every
 //! miss and grew without bound.
 
-use super::{Aggregates, AttributionCounts, Daily, Map, Set, Totals, Unmatched};
+use super::{Aggregates, AttributionCounts, Daily, Map, Name, Set, Totals, Unmatched};
 use crate::catalog::Matcher;
 use crate::formats::{Action, Record};
 use std::hash::Hash;
@@ -181,9 +181,9 @@ impl<'c> Accumulator<'c> {
 
     /// Convert to string-keyed, mergeable aggregates.
     pub fn finish(self) -> Aggregates {
-        let ids = self.app_ids;
-        let users = &self.users.names;
-        let domains = &self.domains.names;
+        let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
+        let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();
+        let domains: Vec<Name> = self.domains.names.iter().map(|s| Name::from(s.as_ref())).collect();
         let app = |i: u32| ids[i as usize].clone();
         let mut out = Aggregates { attribution: self.attribution, ..Aggregates::default() };
         for (i, t) in self.apps.iter().enumerate() {
@@ -192,21 +192,23 @@ impl<'c> Accumulator<'c> {
             }
         }
         fn conv<K, K2: Hash + Eq, V>(m: Map<K, V>, f: impl Fn(K) -> K2) -> Map<K2, V> {
-            m.into_iter().map(|(k, v)| (f(k), v)).collect()
+            let mut out = Map::with_capacity_and_hasher(m.len(), Default::default());
+            out.extend(m.into_iter().map(|(k, v)| (f(k), v)));
+            out
         }
-        out.app_users = conv(self.app_users, |(a, u)| (app(a), users[u as usize].to_string()));
+        out.app_users = conv(self.app_users, |(a, u)| (app(a), users[u as usize].clone()));
         out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
         out.app_dest_ips = conv(self.app_dest, |(a, ip)| (app(a), ip));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d)).into_iter().map(|(k, totals)| (k, Daily { totals, users: Set::default() })).collect();
         for (a, d, u) in self.daily_users {
             if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
-                row.users.insert(users[u as usize].to_string());
+                row.users.insert(users[u as usize].clone());
             }
         }
-        out.unmatched = conv(self.unmatched, |d| domains[d as usize].to_string()).into_iter().map(|(k, totals)| (k, Unmatched { totals, users: Set::default() })).collect();
+        out.unmatched = conv(self.unmatched, |d| domains[d as usize].clone()).into_iter().map(|(k, totals)| (k, Unmatched { totals, users: Set::default() })).collect();
         for (d, u) in self.unmatched_users {
-            if let Some(row) = out.unmatched.get_mut(domains[d as usize].as_ref()) {
-                row.users.insert(users[u as usize].to_string());
+            if let Some(row) = out.unmatched.get_mut(&domains[d as usize]) {
+                row.users.insert(users[u as usize].clone());
             }
         }
         out

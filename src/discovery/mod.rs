@@ -19,6 +19,9 @@ use std::net::IpAddr;
 pub type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// Hash set with the same hasher.
 pub type Set<K> = HashSet<K, foldhash::fast::FixedState>;
+/// A shared name (app id, user, domain): each distinct name is allocated once per worker and
+/// shared by every key that mentions it.
+pub type Name = std::sync::Arc<str>;
 
 /// Counts shared by every aggregate row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +118,7 @@ pub struct Daily {
     /// Counts.
     pub totals: Totals,
     /// Distinct user names.
-    pub users: Set<String>,
+    pub users: Set<Name>,
 }
 
 /// An unmatched registrable domain: totals plus its distinct users.
@@ -124,7 +127,7 @@ pub struct Unmatched {
     /// Counts.
     pub totals: Totals,
     /// Distinct user names.
-    pub users: Set<String>,
+    pub users: Set<Name>,
 }
 
 /// The mergeable result of scanning some records. Keys are catalog app ids (strings), so
@@ -132,17 +135,17 @@ pub struct Unmatched {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Aggregates {
     /// Per app.
-    pub apps: Map<String, Totals>,
+    pub apps: Map<Name, Totals>,
     /// Per app and user.
-    pub app_users: Map<(String, String), Totals>,
+    pub app_users: Map<(Name, Name), Totals>,
     /// Per app and source IP.
-    pub app_ips: Map<(String, IpAddr), Totals>,
+    pub app_ips: Map<(Name, IpAddr), Totals>,
     /// Per app and UTC day (days since 1970-01-01).
-    pub app_daily: Map<(String, i64), Daily>,
+    pub app_daily: Map<(Name, i64), Daily>,
     /// Per app and destination IP.
-    pub app_dest_ips: Map<(String, IpAddr), Totals>,
+    pub app_dest_ips: Map<(Name, IpAddr), Totals>,
     /// Per unmatched registrable domain.
-    pub unmatched: Map<String, Unmatched>,
+    pub unmatched: Map<Name, Unmatched>,
     /// Attribution counters.
     pub attribution: AttributionCounts,
 }
@@ -183,7 +186,7 @@ impl Aggregates {
     pub fn users_per_app(&self) -> Map<&str, u64> {
         let mut m: Map<&str, u64> = Map::default();
         for (app, _) in self.app_users.keys() {
-            *m.entry(app.as_str()).or_default() += 1;
+            *m.entry(app.as_ref()).or_default() += 1;
         }
         m
     }
@@ -192,7 +195,7 @@ impl Aggregates {
     pub fn ips_per_app(&self) -> Map<&str, u64> {
         let mut m: Map<&str, u64> = Map::default();
         for (app, _) in self.app_ips.keys() {
-            *m.entry(app.as_str()).or_default() += 1;
+            *m.entry(app.as_ref()).or_default() += 1;
         }
         m
     }

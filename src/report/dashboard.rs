@@ -7,7 +7,8 @@
 use super::tables::{AppRow, Countries};
 use crate::discovery::{Aggregates, Totals};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::discovery::{Map, Set};
+use std::collections::BTreeMap;
 
 /// Version of the `dashboard.json` layout.
 pub const DASHBOARD_VERSION: u32 = 1;
@@ -223,33 +224,33 @@ fn rank<T>(v: &mut Vec<T>, n: usize, key: impl Fn(&T) -> (u64, u64)) {
     v.truncate(n);
 }
 
-fn by_country(m: HashMap<String, Usage>) -> Vec<CountryUsage> {
+fn by_country(m: Map<String, Usage>) -> Vec<CountryUsage> {
     let mut v: Vec<CountryUsage> = m.into_iter().map(|(country, usage)| CountryUsage { country, usage }).collect();
     v.sort_by(|a, b| b.usage.traffic_bytes.cmp(&a.usage.traffic_bytes).then(b.usage.transactions.cmp(&a.usage.transactions)).then(a.country.cmp(&b.country)));
     v
 }
 
 /// Build the dashboard from the aggregates and the app rows.
-pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &mut Countries, top_n: usize) -> Dashboard {
+pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: usize) -> Dashboard {
     let fmt = |t: Option<i64>| t.map(crate::formats::time::format_rfc3339);
     let mut all = Totals::default();
     for r in apps {
         all.merge(&r.totals);
     }
-    let users: HashSet<&str> = agg.app_users.keys().map(|(_, u)| u.as_str()).collect();
-    let ips: HashSet<_> = agg.app_ips.keys().map(|(_, ip)| *ip).collect();
+    let users: Set<&str> = agg.app_users.keys().map(|(_, u)| u.as_ref()).collect();
+    let ips: Set<_> = agg.app_ips.keys().map(|(_, ip)| *ip).collect();
 
     // Categories, with distinct users per category.
-    let cat_of: HashMap<&str, &str> = apps.iter().map(|r| (r.app_id.as_str(), r.category.as_str())).collect();
-    let mut cats: BTreeMap<&str, (u64, Usage, HashSet<&str>)> = BTreeMap::new();
+    let cat_of: Map<&str, &str> = apps.iter().map(|r| (r.app_id.as_str(), r.category.as_str())).collect();
+    let mut cats: BTreeMap<&str, (u64, Usage, Set<&str>)> = BTreeMap::new();
     for r in apps {
         let e = cats.entry(r.category.as_str()).or_default();
         e.0 += 1;
         e.1.add(&r.totals);
     }
     for (app, user) in agg.app_users.keys() {
-        if let Some(c) = cat_of.get(app.as_str()) {
-            cats.entry(c).or_default().2.insert(user.as_str());
+        if let Some(c) = cat_of.get(app.as_ref()) {
+            cats.entry(c).or_default().2.insert(user.as_ref());
         }
     }
     let mut categories: Vec<Category> = cats.into_iter().map(|(c, (n, u, us))| Category { category: c.to_string(), apps: n, users: us.len() as u64, usage: u }).collect();
@@ -285,9 +286,9 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &mut Countries, top_n
         })
         .collect();
 
-    let mut per_user: HashMap<&str, (u64, Usage)> = HashMap::new();
+    let mut per_user: Map<&str, (u64, Usage)> = Map::default();
     for ((_, u), t) in &agg.app_users {
-        let e = per_user.entry(u.as_str()).or_default();
+        let e = per_user.entry(u.as_ref()).or_default();
         e.0 += 1;
         e.1.add(t);
     }
@@ -295,7 +296,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &mut Countries, top_n
     top_users.sort_by(|a, b| a.name.cmp(&b.name));
     rank(&mut top_users, top_n, |e| (e.usage.traffic_bytes, e.usage.transactions));
 
-    let mut per_ip: HashMap<std::net::IpAddr, (u64, Usage)> = HashMap::new();
+    let mut per_ip: Map<std::net::IpAddr, (u64, Usage)> = Map::default();
     for ((_, ip), t) in &agg.app_ips {
         let e = per_ip.entry(*ip).or_default();
         e.0 += 1;
@@ -306,7 +307,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &mut Countries, top_n
     rank(&mut top_ips, top_n, |e| (e.2.traffic_bytes, e.2.transactions));
     let top_ip_addresses = top_ips.into_iter().map(|(ip, a, u)| TopEntity { name: ip.to_string(), ip_country: countries.of(ip), apps: a, usage: u }).collect();
 
-    let mut hq: HashMap<String, (u64, Usage)> = HashMap::new();
+    let mut hq: Map<String, (u64, Usage)> = Map::default();
     for r in apps {
         let e = hq.entry(r.headquarters.clone().unwrap_or_else(|| "unknown".into())).or_default();
         e.0 += 1;
@@ -315,12 +316,12 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &mut Countries, top_n
     let mut app_headquarters: Vec<Headquarters> = hq.into_iter().map(|(country, (apps, usage))| Headquarters { country, apps, usage }).collect();
     app_headquarters.sort_by(|a, b| b.apps.cmp(&a.apps).then(b.usage.traffic_bytes.cmp(&a.usage.traffic_bytes)).then(a.country.cmp(&b.country)));
 
-    let mut dest_all: HashMap<String, Usage> = HashMap::new();
-    let mut dest_app: HashMap<&str, HashMap<String, Usage>> = HashMap::new();
+    let mut dest_all: Map<String, Usage> = Map::default();
+    let mut dest_app: Map<&str, Map<String, Usage>> = Map::default();
     for ((app, ip), t) in &agg.app_dest_ips {
         let c = countries.of(*ip).unwrap_or_else(|| "unknown".into());
         dest_all.entry(c.clone()).or_default().add(t);
-        dest_app.entry(app.as_str()).or_default().entry(c).or_default().add(t);
+        dest_app.entry(app.as_ref()).or_default().entry(c).or_default().add(t);
     }
     let top_apps_by_destination_country = apps
         .iter()
@@ -328,7 +329,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &mut Countries, top_n
         .filter_map(|r| dest_app.remove(r.app_id.as_str()).map(|m| AppCountries { app_id: r.app_id.clone(), countries: by_country(m) }))
         .collect();
 
-    let mut unmatched: Vec<Unmatched> = agg.unmatched.iter().map(|(d, u)| Unmatched { domain: d.clone(), users: u.users.len() as u64, usage: Usage::of(&u.totals) }).collect();
+    let mut unmatched: Vec<Unmatched> = agg.unmatched.iter().map(|(d, u)| Unmatched { domain: d.to_string(), users: u.users.len() as u64, usage: Usage::of(&u.totals) }).collect();
     unmatched.sort_by(|a, b| a.domain.cmp(&b.domain));
     rank(&mut unmatched, top_n, |e| (e.usage.transactions, e.usage.traffic_bytes));
 

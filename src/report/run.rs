@@ -107,6 +107,8 @@ pub struct RunManifest {
     pub finished: String,
     /// Wall-clock seconds.
     pub duration_seconds: f64,
+    /// Seconds spent reading, parsing and aggregating, and writing the outputs.
+    pub timings: Timings,
     /// Config file used.
     pub config: Option<String>,
     /// Catalog.
@@ -125,6 +127,15 @@ pub struct RunManifest {
     pub outputs: Vec<String>,
     /// Exit code of the run.
     pub exit_code: i32,
+}
+
+/// Where the run's time went.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Timings {
+    /// Reading, parsing, attributing, aggregating (all inputs, in parallel).
+    pub scan_seconds: f64,
+    /// Building and writing the tables and JSON files.
+    pub report_seconds: f64,
 }
 
 /// Totals from a scan result.

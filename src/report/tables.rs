@@ -1,29 +1,34 @@
 //! The discovery tables (schemas in `docs/outputs.md`), built as polars DataFrames and written
 //! as Parquet. Column names and types are a contract: BI dashboards depend on them.
 
-use super::{OutputDir, ReportError};
+use super::ReportError;
 use crate::catalog::Catalog;
-use crate::discovery::{Aggregates, Totals};
+use crate::discovery::{Aggregates, Map, Totals};
 use crate::enrich::GeoDb;
 use polars::prelude::*;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::path::Path;
 
-/// Looks up and remembers IP countries.
-pub struct Countries<'g> {
-    geo: Option<&'g GeoDb>,
-    cache: HashMap<IpAddr, Option<String>>,
+/// The IP country of every address in the aggregates, looked up once each, in parallel.
+pub struct Countries {
+    map: Map<IpAddr, Option<String>>,
 }
 
-impl<'g> Countries<'g> {
-    /// Over an optional database.
-    pub fn new(geo: Option<&'g GeoDb>) -> Self {
-        Countries { geo, cache: HashMap::new() }
+impl Countries {
+    /// Resolve every source and destination address of `agg` (none without a database).
+    pub fn resolve(agg: &Aggregates, geo: Option<&GeoDb>) -> Self {
+        let Some(geo) = geo else { return Countries { map: Map::default() } };
+        let mut ips: Vec<IpAddr> = agg.app_ips.keys().map(|k| k.1).chain(agg.app_dest_ips.keys().map(|k| k.1)).collect();
+        ips.par_sort_unstable();
+        ips.dedup();
+        let map = ips.into_par_iter().map(|ip| (ip, geo.country(ip))).collect::<Vec<_>>().into_iter().collect();
+        Countries { map }
     }
     /// Country code of `ip`, if known.
-    pub fn of(&mut self, ip: IpAddr) -> Option<String> {
-        let geo = self.geo?;
-        self.cache.entry(ip).or_insert_with(|| geo.country(ip)).clone()
+    pub fn of(&self, ip: IpAddr) -> Option<String> {
+        self.map.get(&ip).cloned().flatten()
     }
 }
 
@@ -35,19 +40,20 @@ fn u64_col(name: &str, v: Vec<u64>) -> Column {
     Column::new(name.into(), v)
 }
 
-fn str_col(name: &str, v: Vec<String>) -> Column {
-    Column::new(name.into(), v)
+fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
+    StringChunked::from_iter_values(name.into(), v).into_column()
 }
 
 fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
+    // (Option<String> columns are small or country codes: cloning is fine here.)
     Column::new(name.into(), v)
 }
 
-fn write(out: &mut OutputDir, name: &str, cols: Vec<Column>) -> Result<usize, ReportError> {
-    let err = |source| ReportError::Parquet { table: name.to_string(), source };
+fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let err = |source| ReportError::Parquet { table: name.clone(), source };
     let mut df = DataFrame::new_infer_height(cols).map_err(err)?;
-    let path = out.staged(name);
-    let f = std::fs::File::create(&path).map_err(|e| ReportError::Io { path: path.display().to_string(), source: e })?;
+    let f = std::fs::File::create(path).map_err(|e| ReportError::Io { path: path.display().to_string(), source: e })?;
     ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(&mut df).map_err(err)?;
     Ok(df.height())
 }
@@ -84,17 +90,17 @@ pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
         .apps
         .iter()
         .map(|(id, t)| {
-            let app = by_id.get(id.as_str());
+            let app = by_id.get(id.as_ref());
             AppRow {
-                app_id: id.clone(),
-                app: app.map_or_else(|| id.clone(), |a| a.name.clone()),
+                app_id: id.to_string(),
+                app: app.map_or_else(|| id.to_string(), |a| a.name.clone()),
                 category: app.map_or_else(String::new, |a| a.category.clone()),
                 risk_score: None,
                 tags: Vec::new(),
                 headquarters: app.and_then(|a| a.headquarters.clone()),
                 totals: *t,
-                users: users.get(id.as_str()).copied().unwrap_or(0),
-                ip_addresses: ips.get(id.as_str()).copied().unwrap_or(0),
+                users: users.get(id.as_ref()).copied().unwrap_or(0),
+                ip_addresses: ips.get(id.as_ref()).copied().unwrap_or(0),
             }
         })
         .collect();
@@ -103,15 +109,15 @@ pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
 }
 
 /// Write `discovered_apps.parquet`.
-pub fn discovered_apps(out: &mut OutputDir, rows: &[AppRow]) -> Result<usize, ReportError> {
+pub fn discovered_apps(path: &Path, rows: &[AppRow]) -> Result<usize, ReportError> {
     let mut tags = ListStringChunkedBuilder::new("tags".into(), rows.len(), rows.len());
     for r in rows {
         tags.append_values_iter(r.tags.iter().map(String::as_str));
     }
     let cols = vec![
-        str_col("app_id", rows.iter().map(|r| r.app_id.clone()).collect()),
-        str_col("app", rows.iter().map(|r| r.app.clone()).collect()),
-        str_col("category", rows.iter().map(|r| r.category.clone()).collect()),
+        str_col("app_id", rows.iter().map(|r| r.app_id.as_str())),
+        str_col("app", rows.iter().map(|r| r.app.as_str())),
+        str_col("category", rows.iter().map(|r| r.category.as_str())),
         Column::new("risk_score".into(), rows.iter().map(|r| r.risk_score).collect::<Vec<Option<f64>>>()),
         tags.finish().into_column(),
         u64_col("transactions", rows.iter().map(|r| r.totals.transactions).collect()),
@@ -124,21 +130,22 @@ pub fn discovered_apps(out: &mut OutputDir, rows: &[AppRow]) -> Result<usize, Re
         ts_col("last_seen", rows.iter().map(|r| r.totals.last()).collect()),
         opt_str_col("headquarters", rows.iter().map(|r| r.headquarters.clone()).collect()),
     ];
-    write(out, "discovered_apps.parquet", cols)
+    write(path, cols)
 }
 
-fn sorted<K: Ord + Clone, V, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
+/// Rows in key order (keys are unique, so an unstable sort is deterministic).
+fn sorted<K: Ord + Sync, V: Sync, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
     let mut v: Vec<(&K, &V)> = m.iter().collect();
-    v.sort_by(|a, b| a.0.cmp(b.0));
+    v.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     v
 }
 
 /// Write `app_users.parquet`.
-pub fn app_users(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportError> {
+pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_users);
     let cols = vec![
-        str_col("app_id", rows.iter().map(|((a, _), _)| a.clone()).collect()),
-        str_col("user", rows.iter().map(|((_, u), _)| u.clone()).collect()),
+        str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
+        str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
         u64_col("transactions", rows.iter().map(|(_, t)| t.transactions).collect()),
         u64_col("blocked_transactions", rows.iter().map(|(_, t)| t.blocked).collect()),
         u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
@@ -146,15 +153,16 @@ pub fn app_users(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportE
         ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
         ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
     ];
-    write(out, "app_users.parquet", cols)
+    write(path, cols)
 }
 
 /// Write `app_ips.parquet` (with the IP country of each source address).
-pub fn app_ips(out: &mut OutputDir, agg: &Aggregates, countries: &mut Countries) -> Result<usize, ReportError> {
+pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_ips);
+    let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
     let cols = vec![
-        str_col("app_id", rows.iter().map(|((a, _), _)| a.clone()).collect()),
-        str_col("ip", rows.iter().map(|((_, ip), _)| ip.to_string()).collect()),
+        str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
+        str_col("ip", ips.iter().map(String::as_str)),
         u64_col("transactions", rows.iter().map(|(_, t)| t.transactions).collect()),
         u64_col("blocked_transactions", rows.iter().map(|(_, t)| t.blocked).collect()),
         u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
@@ -163,15 +171,15 @@ pub fn app_ips(out: &mut OutputDir, agg: &Aggregates, countries: &mut Countries)
         ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
         opt_str_col("ip_country", rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect()),
     ];
-    write(out, "app_ips.parquet", cols)
+    write(path, cols)
 }
 
 /// Write `app_daily.parquet`.
-pub fn app_daily(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportError> {
+pub fn app_daily(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_daily);
     let date = Int32Chunked::from_vec("date".into(), rows.iter().map(|((_, d), _)| *d as i32).collect()).into_date().into_column();
     let cols = vec![
-        str_col("app_id", rows.iter().map(|((a, _), _)| a.clone()).collect()),
+        str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
         date,
         u64_col("transactions", rows.iter().map(|(_, d)| d.totals.transactions).collect()),
         u64_col("blocked_transactions", rows.iter().map(|(_, d)| d.totals.blocked).collect()),
@@ -179,15 +187,15 @@ pub fn app_daily(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportE
         u64_col("bytes_down", rows.iter().map(|(_, d)| d.totals.bytes_down).collect()),
         u64_col("users", rows.iter().map(|(_, d)| d.users.len() as u64).collect()),
     ];
-    write(out, "app_daily.parquet", cols)
+    write(path, cols)
 }
 
 /// Write `unmatched_domains.parquet`, most transactions first.
-pub fn unmatched_domains(out: &mut OutputDir, agg: &Aggregates) -> Result<usize, ReportError> {
+pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let mut rows: Vec<_> = agg.unmatched.iter().collect();
     rows.sort_by(|a, b| b.1.totals.transactions.cmp(&a.1.totals.transactions).then(a.0.cmp(b.0)));
     let cols = vec![
-        str_col("domain", rows.iter().map(|(d, _)| (*d).clone()).collect()),
+        str_col("domain", rows.iter().map(|(d, _)| d.as_ref())),
         u64_col("transactions", rows.iter().map(|(_, u)| u.totals.transactions).collect()),
         u64_col("blocked_transactions", rows.iter().map(|(_, u)| u.totals.blocked).collect()),
         u64_col("bytes_up", rows.iter().map(|(_, u)| u.totals.bytes_up).collect()),
@@ -196,5 +204,5 @@ pub fn unmatched_domains(out: &mut OutputDir, agg: &Aggregates) -> Result<usize,
         ts_col("first_seen", rows.iter().map(|(_, u)| u.totals.first()).collect()),
         ts_col("last_seen", rows.iter().map(|(_, u)| u.totals.last()).collect()),
     ];
-    write(out, "unmatched_domains.parquet", cols)
+    write(path, cols)
 }
