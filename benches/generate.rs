@@ -49,10 +49,22 @@ const LAST: [&str; 20] = [
     "olsen", "martin", "weber", "costa", "novak", "brown", "lopez", "meyer", "fischer", "khan",
 ];
 const DEPTS: [&str; 8] = [
-    "Sales", "Engineering", "Finance", "Marketing", "Human Resources", "Legal", "Support",
+    "Sales",
+    "Engineering",
+    "Finance",
+    "Marketing",
+    "Human Resources",
+    "Legal",
+    "Support",
     "Default Department",
 ];
-const LOCATIONS: [&str; 5] = ["HQ-Paris", "Branch-Lyon", "Road Warrior", "DC-Frankfurt", "new-gre"];
+const LOCATIONS: [&str; 5] = [
+    "HQ-Paris",
+    "Branch-Lyon",
+    "Road Warrior",
+    "DC-Frankfurt",
+    "new-gre",
+];
 
 const UAS: [&str; 16] = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -74,10 +86,46 @@ const UAS: [&str; 16] = [
 ];
 
 const PATH_WORDS: [&str; 40] = [
-    "api", "v1", "v2", "files", "upload", "download", "share", "s", "static", "assets", "js",
-    "css", "img", "images", "login", "oauth2", "authorize", "token", "user", "users", "me",
-    "drive", "docs", "folder", "content", "media", "video", "chat", "messages", "inbox", "search",
-    "report", "export", "sync", "events", "telemetry", "collect", "cdn", "public", "home",
+    "api",
+    "v1",
+    "v2",
+    "files",
+    "upload",
+    "download",
+    "share",
+    "s",
+    "static",
+    "assets",
+    "js",
+    "css",
+    "img",
+    "images",
+    "login",
+    "oauth2",
+    "authorize",
+    "token",
+    "user",
+    "users",
+    "me",
+    "drive",
+    "docs",
+    "folder",
+    "content",
+    "media",
+    "video",
+    "chat",
+    "messages",
+    "inbox",
+    "search",
+    "report",
+    "export",
+    "sync",
+    "events",
+    "telemetry",
+    "collect",
+    "cdn",
+    "public",
+    "home",
 ];
 const EXTS: [(&str, &str); 9] = [
     ("html", "text/html"),
@@ -87,12 +135,29 @@ const EXTS: [(&str, &str); 9] = [
     ("png", "image/png"),
     ("jpg", "image/jpeg"),
     ("pdf", "application/pdf"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     ("zip", "application/zip"),
 ];
 const SUBDOMAINS: [&str; 16] = [
-    "app", "login", "cdn", "files", "static", "m", "eu", "us-east-1", "mail", "auth", "web",
-    "content", "dl", "upload", "assets", "portal",
+    "app",
+    "login",
+    "cdn",
+    "files",
+    "static",
+    "m",
+    "eu",
+    "us-east-1",
+    "mail",
+    "auth",
+    "web",
+    "content",
+    "dl",
+    "upload",
+    "assets",
+    "portal",
 ];
 const UNKNOWN_WORDS: [&str; 24] = [
     "shop", "news", "blog", "cdn", "tracker", "media", "games", "travel", "recipes", "forum",
@@ -111,35 +176,150 @@ const UNKNOWN_SUFFIXES: [&str; 8] = [
 ];
 /// (Blue Coat category, Zscaler urlsupercat, Zscaler urlcat, Zscaler urlclass, PAN-OS category)
 const CATEGORIES: [(&str, &str, &str, &str, &str); 10] = [
-    ("Web Storage", "Information Technology", "Online Storage", "Bandwidth Loss", "online-storage-and-backup"),
-    ("Technology/Internet", "Information Technology", "Web Host", "Business Use", "computer-and-internet-info"),
-    ("Email", "Internet Communication", "Web Mail", "Business Use", "web-based-email"),
-    ("Social Networking", "Social Networking", "Social Networking", "Productivity Loss", "social-networking"),
-    ("Audio/Video Clips", "Entertainment/Recreation", "Streaming Media", "Bandwidth Loss", "streaming-media"),
-    ("Business/Economy", "Business and Economy", "Professional Services", "Business Use", "business-and-economy"),
-    ("Content Servers", "Information Technology", "Content Server", "Business Use", "content-delivery-networks"),
-    ("News", "News and Media", "News and Media", "General Surfing", "news"),
-    ("Shopping", "Shopping and Auctions", "Online Shopping", "Productivity Loss", "shopping"),
-    ("Uncategorized", "Miscellaneous", "Miscellaneous or Unknown", "General Surfing", "unknown"),
+    (
+        "Web Storage",
+        "Information Technology",
+        "Online Storage",
+        "Bandwidth Loss",
+        "online-storage-and-backup",
+    ),
+    (
+        "Technology/Internet",
+        "Information Technology",
+        "Web Host",
+        "Business Use",
+        "computer-and-internet-info",
+    ),
+    (
+        "Email",
+        "Internet Communication",
+        "Web Mail",
+        "Business Use",
+        "web-based-email",
+    ),
+    (
+        "Social Networking",
+        "Social Networking",
+        "Social Networking",
+        "Productivity Loss",
+        "social-networking",
+    ),
+    (
+        "Audio/Video Clips",
+        "Entertainment/Recreation",
+        "Streaming Media",
+        "Bandwidth Loss",
+        "streaming-media",
+    ),
+    (
+        "Business/Economy",
+        "Business and Economy",
+        "Professional Services",
+        "Business Use",
+        "business-and-economy",
+    ),
+    (
+        "Content Servers",
+        "Information Technology",
+        "Content Server",
+        "Business Use",
+        "content-delivery-networks",
+    ),
+    (
+        "News",
+        "News and Media",
+        "News and Media",
+        "General Surfing",
+        "news",
+    ),
+    (
+        "Shopping",
+        "Shopping and Auctions",
+        "Online Shopping",
+        "Productivity Loss",
+        "shopping",
+    ),
+    (
+        "Uncategorized",
+        "Miscellaneous",
+        "Miscellaneous or Unknown",
+        "General Surfing",
+        "unknown",
+    ),
 ];
 const APP_CLASSES: [&str; 8] = [
-    "Sharing", "Enterprise Collaboration", "Consumer Apps", "Webmail", "Social Networking",
-    "Streaming Media", "Business Productivity", "IT Services",
+    "Sharing",
+    "Enterprise Collaboration",
+    "Consumer Apps",
+    "Webmail",
+    "Social Networking",
+    "Streaming Media",
+    "Business Productivity",
+    "IT Services",
 ];
 
 /// Used only when the catalog directory has no `domains = [...]` arrays.
 const FALLBACK_DOMAINS: [&str; 60] = [
-    "microsoft.com", "office.com", "office365.com", "live.com", "outlook.com", "sharepoint.com",
-    "onedrive.com", "teams.microsoft.com", "google.com", "googleapis.com", "gstatic.com",
-    "youtube.com", "gmail.com", "dropbox.com", "dropboxapi.com", "box.com", "slack.com",
-    "zoom.us", "salesforce.com", "force.com", "github.com", "githubusercontent.com",
-    "atlassian.net", "atlassian.com", "amazonaws.com", "cloudfront.net", "azure.com",
-    "facebook.com", "fbcdn.net", "instagram.com", "linkedin.com", "licdn.com", "twitter.com",
-    "x.com", "wetransfer.com", "we.tl", "mega.nz", "icloud.com", "apple.com", "notion.so",
-    "openai.com", "chatgpt.com", "anthropic.com", "claude.ai", "deepl.com", "canva.com",
-    "figma.com", "miro.com", "trello.com", "asana.com", "monday.com", "hubspot.com",
-    "zendesk.com", "servicenow.com", "workday.com", "okta.com", "docusign.net", "webex.com",
-    "spotify.com", "netflix.com",
+    "microsoft.com",
+    "office.com",
+    "office365.com",
+    "live.com",
+    "outlook.com",
+    "sharepoint.com",
+    "onedrive.com",
+    "teams.microsoft.com",
+    "google.com",
+    "googleapis.com",
+    "gstatic.com",
+    "youtube.com",
+    "gmail.com",
+    "dropbox.com",
+    "dropboxapi.com",
+    "box.com",
+    "slack.com",
+    "zoom.us",
+    "salesforce.com",
+    "force.com",
+    "github.com",
+    "githubusercontent.com",
+    "atlassian.net",
+    "atlassian.com",
+    "amazonaws.com",
+    "cloudfront.net",
+    "azure.com",
+    "facebook.com",
+    "fbcdn.net",
+    "instagram.com",
+    "linkedin.com",
+    "licdn.com",
+    "twitter.com",
+    "x.com",
+    "wetransfer.com",
+    "we.tl",
+    "mega.nz",
+    "icloud.com",
+    "apple.com",
+    "notion.so",
+    "openai.com",
+    "chatgpt.com",
+    "anthropic.com",
+    "claude.ai",
+    "deepl.com",
+    "canva.com",
+    "figma.com",
+    "miro.com",
+    "trello.com",
+    "asana.com",
+    "monday.com",
+    "hubspot.com",
+    "zendesk.com",
+    "servicenow.com",
+    "workday.com",
+    "okta.com",
+    "docusign.net",
+    "webex.com",
+    "spotify.com",
+    "netflix.com",
 ];
 
 // ---------------------------------------------------------------- args
@@ -232,7 +412,9 @@ fn usage(msg: &str) -> ! {
 
 fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let num: f64 = num.parse().ok()?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -276,7 +458,8 @@ fn parse_args() -> Args {
             "--bench" => a.bench = true,
             "--format" | "-f" => {
                 let v = val("--format");
-                a.fmt = Some(Fmt::parse(&v).unwrap_or_else(|| usage(&format!("unknown format {v:?}"))));
+                a.fmt =
+                    Some(Fmt::parse(&v).unwrap_or_else(|| usage(&format!("unknown format {v:?}"))));
             }
             "--size" | "-s" => {
                 let v = val("--size");
@@ -285,11 +468,15 @@ fn parse_args() -> Args {
             }
             "--seed" => {
                 let v = val("--seed");
-                a.seed = v.parse().unwrap_or_else(|_| usage(&format!("bad seed {v:?}")));
+                a.seed = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("bad seed {v:?}")));
             }
             "--malformed-per-mille" => {
                 let v = val("--malformed-per-mille");
-                a.malformed_pm = v.parse().unwrap_or_else(|_| usage(&format!("bad per-mille {v:?}")));
+                a.malformed_pm = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("bad per-mille {v:?}")));
                 if a.malformed_pm > 1000 {
                     usage("--malformed-per-mille must be 0..=1000");
                 }
@@ -320,7 +507,9 @@ struct Rng {
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        let mut r = Rng { s: seed ^ 0x243F_6A88_85A3_08D3 };
+        let mut r = Rng {
+            s: seed ^ 0x243F_6A88_85A3_08D3,
+        };
         r.next();
         r
     }
@@ -576,7 +765,9 @@ fn put_cef_hdr(b: &mut Vec<u8>, s: &str) {
 
 /// RFC 4180 field: quoted only when needed.
 fn put_csv_field(b: &mut Vec<u8>, s: &[u8]) {
-    if s.iter().any(|&c| c == b',' || c == b'"' || c == b'\n' || c == b'\r') {
+    if s.iter()
+        .any(|&c| c == b',' || c == b'"' || c == b'\n' || c == b'\r')
+    {
         b.push(b'"');
         for &c in s {
             if c == b'"' {
@@ -621,7 +812,17 @@ struct Clock {
 
 impl Clock {
     fn new() -> Clock {
-        let mut c = Clock { sec: u64::MAX, day: 0, year: 0, mon: 0, mday: 0, hour: 0, min: 0, s: 0, wday: 0 };
+        let mut c = Clock {
+            sec: u64::MAX,
+            day: 0,
+            year: 0,
+            mon: 0,
+            mday: 0,
+            hour: 0,
+            min: 0,
+            s: 0,
+            wday: 0,
+        };
         c.set(START_SECS);
         c
     }
@@ -749,8 +950,19 @@ fn display_name(domain: &str) -> (String, String) {
 fn make_domain(name: String, rng: &mut Rng, known: bool) -> Domain {
     let h = hash_str(&name);
     let (app, appid) = display_name(&name);
-    let cat = if known { (h >> 40) as usize % (CATEGORIES.len() - 1) } else { rng.below(CATEGORIES.len() as u64) as usize };
-    Domain { name, app, appid, ip_base: public_ip_for(h), cat, appclass: (h >> 48) as usize % APP_CLASSES.len() }
+    let cat = if known {
+        (h >> 40) as usize % (CATEGORIES.len() - 1)
+    } else {
+        rng.below(CATEGORIES.len() as u64) as usize
+    };
+    Domain {
+        name,
+        app,
+        appid,
+        ip_base: public_ip_for(h),
+        cat,
+        appclass: (h >> 48) as usize % APP_CLASSES.len(),
+    }
 }
 
 /// Collect every `domains = [ "...", ... ]` array of every *.toml file under `dir`.
@@ -763,7 +975,7 @@ fn read_catalog(dir: &Path) -> Vec<String> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().map_or(false, |x| x == "toml") {
+            } else if p.extension().is_some_and(|x| x == "toml") {
                 files.push(p);
             }
         }
@@ -772,9 +984,16 @@ fn read_catalog(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for f in files {
-        let Ok(text) = fs::read_to_string(&f) else { continue };
+        let Ok(text) = fs::read_to_string(&f) else {
+            continue;
+        };
         for d in scan_domains_arrays(&text) {
-            let d = d.trim().trim_start_matches("*.").trim_start_matches('.').trim_end_matches('.').to_ascii_lowercase();
+            let d = d
+                .trim()
+                .trim_start_matches("*.")
+                .trim_start_matches('.')
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             if d.is_empty() || d.contains(['*', '/', ' ', ':']) || !d.contains('.') {
                 continue;
             }
@@ -824,7 +1043,9 @@ fn scan_domains_arrays(text: &str) -> Vec<String> {
                                     }
                                     e += 1;
                                 }
-                                res.push(String::from_utf8_lossy(&b[start..e.min(b.len())]).into_owned());
+                                res.push(
+                                    String::from_utf8_lossy(&b[start..e.min(b.len())]).into_owned(),
+                                );
                                 k = e + 1;
                             }
                             b'#' => {
@@ -850,16 +1071,25 @@ fn scan_domains_arrays(text: &str) -> Vec<String> {
 
 impl World {
     fn build(seed: u64, catalog: &Path) -> World {
-        let mut rng = Rng::new(seed ^ 0x5EED_0F_u64.wrapping_mul(0x1000_0001));
+        let mut rng = Rng::new(seed ^ 0x005E_ED0F_u64.wrapping_mul(0x1000_0001));
 
         // client IPs: 2000 in 10.0.0.0/8, ~1% IPv6 ULA
         let mut ips = Vec::with_capacity(N_CLIENT_IPS);
         let mut seen = std::collections::HashSet::new();
         while ips.len() < N_CLIENT_IPS {
             let text = if ips.len() % 97 == 13 {
-                format!("fd12:3456:789a:{:x}::{:x}", rng.below(16) + 1, rng.range(0x10, 0xfffe))
+                format!(
+                    "fd12:3456:789a:{:x}::{:x}",
+                    rng.below(16) + 1,
+                    rng.range(0x10, 0xfffe)
+                )
             } else {
-                format!("10.{}.{}.{}", rng.below(64), rng.below(256), rng.range(1, 254))
+                format!(
+                    "10.{}.{}.{}",
+                    rng.below(64),
+                    rng.below(256),
+                    rng.range(1, 254)
+                )
             };
             if seen.insert(text.clone()) {
                 ips.push(ClientIp { text });
@@ -907,7 +1137,15 @@ impl World {
                 format!("corp\\{raw}")
             };
             let home_ip = (hash_str(&raw) ^ i as u64) as usize % N_CLIENT_IPS;
-            users.push(User { raw, squid, email, pan, short, anon, home_ip });
+            users.push(User {
+                raw,
+                squid,
+                email,
+                pan,
+                short,
+                anon,
+                home_ip,
+            });
         }
 
         // destination domains
@@ -925,7 +1163,10 @@ impl World {
             let j = rng.below(i as u64 + 1) as usize;
             names.swap(i, j);
         }
-        let known: Vec<Domain> = names.into_iter().map(|n| make_domain(n, &mut rng, true)).collect();
+        let known: Vec<Domain> = names
+            .into_iter()
+            .map(|n| make_domain(n, &mut rng, true))
+            .collect();
 
         let mut unknown = Vec::with_capacity(N_UNKNOWN_DOMAINS);
         for i in 0..N_UNKNOWN_DOMAINS {
@@ -941,7 +1182,15 @@ impl World {
 
         let known_zipf = Zipf::new(known.len(), 1.1);
         let unknown_zipf = Zipf::new(unknown.len(), 1.1);
-        World { users, heavy_users: N_USERS / 10, ips, known, unknown, known_zipf, unknown_zipf }
+        World {
+            users,
+            heavy_users: N_USERS / 10,
+            ips,
+            known,
+            unknown,
+            known_zipf,
+            unknown_zipf,
+        }
     }
 }
 
@@ -1087,11 +1336,23 @@ impl<'w> Gen<'w> {
         e.t_us += r.below(2 * self.dt_mean_us + 1);
 
         // who
-        e.user = if r.below(100) < 55 { r.below(w.heavy_users as u64) } else { r.below(w.users.len() as u64) } as usize;
+        e.user = if r.below(100) < 55 {
+            r.below(w.heavy_users as u64)
+        } else {
+            r.below(w.users.len() as u64)
+        } as usize;
         let u = &w.users[e.user];
-        e.ip = if r.below(100) < 92 { u.home_ip } else { r.below(w.ips.len() as u64) as usize };
+        e.ip = if r.below(100) < 92 {
+            u.home_ip
+        } else {
+            r.below(w.ips.len() as u64) as usize
+        };
         e.cport = r.range(1025, 65535) as u16;
-        e.ua = if r.below(100) < 80 { (e.user * 31 + 7) % 8 } else { r.below(UAS.len() as u64) as usize };
+        e.ua = if r.below(100) < 80 {
+            (e.user * 31 + 7) % 8
+        } else {
+            r.below(UAS.len() as u64) as usize
+        };
 
         // where
         e.known = r.below(100) >= 25;
@@ -1111,13 +1372,15 @@ impl<'w> Gen<'w> {
             } else if p < 72 {
                 put_bytes(&mut e.host, b"api.");
             } else if p < 92 {
-                put(&mut e.host, *r.pick(&SUBDOMAINS));
+                let sub: &str = r.pick::<&str>(&SUBDOMAINS);
+                put(&mut e.host, sub);
                 e.host.push(b'.');
             } else {
                 // random label such as "x7k2q"
                 let n = r.range(3, 8);
                 for _ in 0..n {
-                    e.host.push(b"abcdefghijklmnopqrstuvwxyz0123456789"[r.below(36) as usize]);
+                    e.host
+                        .push(b"abcdefghijklmnopqrstuvwxyz0123456789"[r.below(36) as usize]);
                 }
                 e.host.push(b'.');
             }
@@ -1156,7 +1419,8 @@ impl<'w> Gen<'w> {
             let segs = r.below(4);
             for _ in 0..segs {
                 e.path.push(b'/');
-                put(&mut e.path, *r.pick(&PATH_WORDS));
+                let word: &str = r.pick::<&str>(&PATH_WORDS);
+                put(&mut e.path, word);
             }
             if r.below(100) < 30 {
                 e.path.push(b'/');
@@ -1183,7 +1447,8 @@ impl<'w> Gen<'w> {
                 put_u64(&mut e.query, r.range(1, 999_999));
             } else if q < 20 {
                 put(&mut e.query, "?q=");
-                put(&mut e.query, *r.pick(&PATH_WORDS));
+                let word: &str = r.pick::<&str>(&PATH_WORDS);
+                put(&mut e.query, word);
                 put(&mut e.query, "&page=");
                 put_u64(&mut e.query, r.range(1, 20));
             } else if q < 22 {
@@ -1265,7 +1530,15 @@ impl<'w> Gen<'w> {
         }
     }
 
-    fn cat(&self) -> &'static (&'static str, &'static str, &'static str, &'static str, &'static str) {
+    fn cat(
+        &self,
+    ) -> &'static (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) {
         &CATEGORIES[dom_of(self.w, &self.ev).cat]
     }
 
@@ -1295,12 +1568,18 @@ impl<'w> Gen<'w> {
                     b,
                     "\n#Fields: date time time-taken c-ip cs-username cs-auth-group x-exception-id sc-filter-result cs-categories cs(Referer) sc-status s-action cs-method rs(Content-Type) cs-uri-scheme cs-host cs-uri-port cs-uri-path cs-uri-query cs-uri-extension cs(User-Agent) s-ip sc-bytes cs-bytes x-virus-id\n",
                 );
-                put(b, "#Remark: 4711000001 \"proxysg01\" \"192.0.2.10\" \"main\"\n");
+                put(
+                    b,
+                    "#Remark: 4711000001 \"proxysg01\" \"192.0.2.10\" \"main\"\n",
+                );
                 6
             }
             Fmt::CustomCsv if self.last_header_day == u64::MAX => {
                 self.last_header_day = 0;
-                put(b, "Timestamp,SourceIP,User,Url,DestIP,BytesSent,BytesReceived,Action\n");
+                put(
+                    b,
+                    "Timestamp,SourceIP,User,Url,DestIP,BytesSent,BytesReceived,Action\n",
+                );
                 1
             }
             _ => 0,
@@ -1432,7 +1711,14 @@ impl<'w> Gen<'w> {
         b.push(b' ');
         put(b, if e.auth407 { "-" } else { &u.raw });
         b.push(b' ');
-        put(b, if u.anon || e.auth407 { "-" } else { DEPTS[e.user % DEPTS.len()].split(' ').next().unwrap_or("-") });
+        put(
+            b,
+            if u.anon || e.auth407 {
+                "-"
+            } else {
+                DEPTS[e.user % DEPTS.len()].split(' ').next().unwrap_or("-")
+            },
+        );
         b.push(b' ');
         put(
             b,
@@ -1494,7 +1780,11 @@ impl<'w> Gen<'w> {
             },
         );
         b.push(b' ');
-        let host_len = if e.connect { e.host.len() - 4 } else { e.host.len() };
+        let host_len = if e.connect {
+            e.host.len() - 4
+        } else {
+            e.host.len()
+        };
         put_bytes(b, &e.host[..host_len]);
         b.push(b' ');
         put_u64(b, e.port as u64);
@@ -1578,7 +1868,14 @@ impl<'w> Gen<'w> {
         put(b, if e.known { &d.app } else { "General Browsing" });
         b.push(b'"');
         f(b, &mut first, "appclass");
-        put(b, if e.known { APP_CLASSES[d.appclass] } else { "General Browsing" });
+        put(
+            b,
+            if e.known {
+                APP_CLASSES[d.appclass]
+            } else {
+                "General Browsing"
+            },
+        );
         b.push(b'"');
         f(b, &mut first, "reqsize");
         put_u64(b, e.up);
@@ -1618,10 +1915,24 @@ impl<'w> Gen<'w> {
         b.push(b'"');
         f(b, &mut first, "location");
         // unauthenticated traffic is logged with the location name as login
-        put(b, if u.anon { &u.email } else { LOCATIONS[e.ip % LOCATIONS.len()] });
+        put(
+            b,
+            if u.anon {
+                &u.email
+            } else {
+                LOCATIONS[e.ip % LOCATIONS.len()]
+            },
+        );
         b.push(b'"');
         f(b, &mut first, "dept");
-        put(b, if u.anon { "Unknown" } else { DEPTS[e.user % DEPTS.len()] });
+        put(
+            b,
+            if u.anon {
+                "Unknown"
+            } else {
+                DEPTS[e.user % DEPTS.len()]
+            },
+        );
         b.push(b'"');
         f(b, &mut first, "cip");
         put(b, &self.w.ips[e.ip].text);
@@ -1651,7 +1962,14 @@ impl<'w> Gen<'w> {
         put(b, if e.blocked { "URL Filtering" } else { "None" });
         b.push(b'"');
         f(b, &mut first, "rulelabel");
-        put(b, if e.blocked { "Block_Unsanctioned_Apps" } else { "None" });
+        put(
+            b,
+            if e.blocked {
+                "Block_Unsanctioned_Apps"
+            } else {
+                "None"
+            },
+        );
         b.push(b'"');
         f(b, &mut first, "contenttype");
         put(b, if e.mime == "-" { "Other" } else { e.mime });
@@ -1704,7 +2022,16 @@ impl<'w> Gen<'w> {
         put(b, "1,");
         ts(b);
         put(b, ",013201001234,");
-        put(b, if threat { "THREAT,url," } else if e.blocked { "TRAFFIC,deny," } else { "TRAFFIC,end," });
+        put(
+            b,
+            if threat {
+                "THREAT,url,"
+            } else if e.blocked {
+                "TRAFFIC,deny,"
+            } else {
+                "TRAFFIC,end,"
+            },
+        );
         put(b, "2561,");
         ts(b);
         // 7 src, 8 dst, 9 natsrc, 10 natdst
@@ -1715,19 +2042,33 @@ impl<'w> Gen<'w> {
         put(b, ",198.51.100.7,");
         put_ip4(b, e.dst_ip);
         // 11 rule, 12 srcuser, 13 dstuser, 14 app, 15 vsys, 16 from, 17 to, 18 inbound_if, 19 outbound_if, 20 log_action
-        put(b, if e.blocked { ",block-unsanctioned," } else { ",allow-web-outbound," });
+        put(
+            b,
+            if e.blocked {
+                ",block-unsanctioned,"
+            } else {
+                ",allow-web-outbound,"
+            },
+        );
         put_csv_field(b, u.pan.as_bytes());
         b.push(b',');
         b.push(b',');
         let app: &str = if e.known && (e.dom % 3 == 0) {
             &d.appid
         } else if e.https {
-            if !threat && e.dom % 11 == 5 { "quic" } else { "ssl" }
+            if !threat && e.dom % 11 == 5 {
+                "quic"
+            } else {
+                "ssl"
+            }
         } else {
             "web-browsing"
         };
         put(b, app);
-        put(b, ",vsys1,trust,untrust,ethernet1/2,ethernet1/1,default-fwd,");
+        put(
+            b,
+            ",vsys1,trust,untrust,ethernet1/2,ethernet1/1,default-fwd,",
+        );
         // 21 time_logged (future use), 22 sessionid, 23 repeatcnt, 24 sport, 25 dport, 26 natsport, 27 natdport, 28 flags, 29 proto, 30 action
         ts(b);
         b.push(b',');
@@ -1757,7 +2098,10 @@ impl<'w> Gen<'w> {
             put(b, ",informational,client-to-server,");
             // 36 seqno, 37 actionflags, 38 srcloc, 39 dstloc, 40 future, 41 contenttype, 42 pcap_id, 43 filedigest, 44 cloud, 45 url_idx
             put_u64(b, self.pan_seq);
-            put(b, ",0x8000000000000000,10.0.0.0-10.255.255.255,United States,0,");
+            put(
+                b,
+                ",0x8000000000000000,10.0.0.0-10.255.255.255,United States,0,",
+            );
             if e.mime != "-" {
                 put(b, e.mime);
             }
@@ -1785,7 +2129,14 @@ impl<'w> Gen<'w> {
             put(b, cat.4);
             put(b, ",low-risk\",");
             // 76 rule_uuid, 77 http2_connection, 78 dynusergroup_name
-            put(b, if e.blocked { "7b0c3b0e-2f5d-4e27-9a55-6c1d3f1f0b11" } else { "c6a7f3d2-91b4-4c0a-8e6f-2d7b5a9e4c10" });
+            put(
+                b,
+                if e.blocked {
+                    "7b0c3b0e-2f5d-4e27-9a55-6c1d3f1f0b11"
+                } else {
+                    "c6a7f3d2-91b4-4c0a-8e6f-2d7b5a9e4c10"
+                },
+            );
             put(b, ",0,\n");
         } else {
             put(
@@ -1801,7 +2152,11 @@ impl<'w> Gen<'w> {
                 },
             );
             // 31 bytes, 32 bytes_sent (client->server), 33 bytes_received (server->client), 34 packets
-            let (up, down) = if e.blocked { (e.up.min(600), 0) } else { (e.up, e.down) };
+            let (up, down) = if e.blocked {
+                (e.up.min(600), 0)
+            } else {
+                (e.up, e.down)
+            };
             b.push(b',');
             put_u64(b, up + down);
             b.push(b',');
@@ -1849,7 +2204,14 @@ impl<'w> Gen<'w> {
             // 67 link_change_count, 68 policy_id, 69 link_switches, 70 sdwan_cluster, 71 sdwan_device_type,
             // 72 sdwan_cluster_type, 73 sdwan_site, 74 dynusergroup_name
             put(b, ",0,0,0,0,,PA-3220,from-policy,,,0,,0,,N/A,0,0,0,0,");
-            put(b, if e.blocked { "7b0c3b0e-2f5d-4e27-9a55-6c1d3f1f0b11" } else { "c6a7f3d2-91b4-4c0a-8e6f-2d7b5a9e4c10" });
+            put(
+                b,
+                if e.blocked {
+                    "7b0c3b0e-2f5d-4e27-9a55-6c1d3f1f0b11"
+                } else {
+                    "c6a7f3d2-91b4-4c0a-8e6f-2d7b5a9e4c10"
+                },
+            );
             put(b, ",0,0,,,,,,,\n");
         }
     }
@@ -1920,7 +2282,11 @@ impl<'w> Gen<'w> {
             put_cef_ext(b, u.raw.as_bytes());
         }
         put(b, " dhost=");
-        let hl = if e.connect { e.host.len() - 4 } else { e.host.len() };
+        let hl = if e.connect {
+            e.host.len() - 4
+        } else {
+            e.host.len()
+        };
         put_bytes(b, &e.host[..hl]);
         put(b, " dst=");
         put_ip4(b, e.dst_ip);
@@ -1940,7 +2306,16 @@ impl<'w> Gen<'w> {
         put(b, " out=");
         put_u64(b, e.up);
         put(b, " act=");
-        put(b, if e.blocked { "blocked" } else if e.auth407 { "auth_required" } else { "allowed" });
+        put(
+            b,
+            if e.blocked {
+                "blocked"
+            } else if e.auth407 {
+                "auth_required"
+            } else {
+                "allowed"
+            },
+        );
         put(b, " outcome=");
         put_u64(b, e.status as u64);
         put(b, " cat=");
@@ -1948,7 +2323,14 @@ impl<'w> Gen<'w> {
         put(b, " app=");
         put(b, if e.https { "HTTPS" } else { "HTTP" });
         put(b, " deviceDirection=1 cs1Label=Policy cs1=");
-        put(b, if e.blocked { "Block Unsanctioned" } else { "Default Allow" });
+        put(
+            b,
+            if e.blocked {
+                "Block Unsanctioned"
+            } else {
+                "Default Allow"
+            },
+        );
         put(b, " cs2Label=AppName cs2=");
         put(b, if e.known { &d.app } else { "Unknown" });
         b.push(b'\n');
@@ -1986,7 +2368,14 @@ impl<'w> Gen<'w> {
         put_u64(b, e.up);
         b.push(b',');
         put_u64(b, e.down);
-        put(b, if e.blocked { ",Blocked\n" } else { ",Allowed\n" });
+        put(
+            b,
+            if e.blocked {
+                ",Blocked\n"
+            } else {
+                ",Allowed\n"
+            },
+        );
     }
 
     /// Turn the line at b[start..] (ending in '\n') into garbage.
@@ -2003,7 +2392,11 @@ impl<'w> Gen<'w> {
                 b.truncate(start);
                 let n = r.range(5, 120);
                 for i in 0..n {
-                    let ch = if i == 0 { b'a' + r.below(26) as u8 } else { 0x20 + r.below(95) as u8 };
+                    let ch = if i == 0 {
+                        b'a' + r.below(26) as u8
+                    } else {
+                        0x20 + r.below(95) as u8
+                    };
                     b.push(ch);
                 }
             }
@@ -2068,12 +2461,25 @@ struct Stats {
     secs: f64,
 }
 
-fn generate(w: &World, fmt: Fmt, size: u64, seed: u64, malformed_pm: u64, out: &mut dyn Write) -> io::Result<Stats> {
+fn generate(
+    w: &World,
+    fmt: Fmt,
+    size: u64,
+    seed: u64,
+    malformed_pm: u64,
+    out: &mut dyn Write,
+) -> io::Result<Stats> {
     let t0 = Instant::now();
     let mut g = Gen::new(w, fmt, seed, size);
     let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + (64 << 10));
     let mut written: u64 = 0;
-    let mut st = Stats { records: 0, headers: 0, malformed: 0, bytes: 0, secs: 0.0 };
+    let mut st = Stats {
+        records: 0,
+        headers: 0,
+        malformed: 0,
+        bytes: 0,
+        secs: 0.0,
+    };
     let mut mal_rng = Rng::new(seed ^ 0xBAD_u64.wrapping_mul(0x100_0000_01B3));
     let end_us = (START_SECS + SPAN_SECS) * 1_000_000;
     while written + (buf.len() as u64) < size {
@@ -2129,14 +2535,23 @@ fn main() {
             // `cargo bench`: quick speed check of every format into a sink
             let size = 20_000_000;
             for fmt in ALL_FMTS {
-                let st = generate(&world, fmt, size, args.seed, args.malformed_pm, &mut io::sink()).expect("sink");
+                let st = generate(
+                    &world,
+                    fmt,
+                    size,
+                    args.seed,
+                    args.malformed_pm,
+                    &mut io::sink(),
+                )
+                .expect("sink");
                 report(fmt, &st);
             }
             return;
         }
         Some(fmt) => match &args.out {
             Some(path) => match fs::File::create(path) {
-                Ok(mut f) => generate(&world, fmt, args.size, args.seed, args.malformed_pm, &mut f).map(|s| (fmt, s)),
+                Ok(mut f) => generate(&world, fmt, args.size, args.seed, args.malformed_pm, &mut f)
+                    .map(|s| (fmt, s)),
                 Err(e) => {
                     eprintln!("generate: cannot create {}: {e}", path.display());
                     std::process::exit(1);
@@ -2145,7 +2560,15 @@ fn main() {
             None => {
                 let stdout = io::stdout();
                 let mut lock = stdout.lock();
-                generate(&world, fmt, args.size, args.seed, args.malformed_pm, &mut lock).map(|s| (fmt, s))
+                generate(
+                    &world,
+                    fmt,
+                    args.size,
+                    args.seed,
+                    args.malformed_pm,
+                    &mut lock,
+                )
+                .map(|s| (fmt, s))
             }
         },
     };

@@ -29,7 +29,10 @@ fn best_of<F: FnMut() -> u64>(n: usize, mut f: F) -> (f64, u64) {
 }
 
 fn main() {
-    let files: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let files: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     if files.is_empty() {
         eprintln!("usage: cargo bench --bench throughput -- FILE...   (make files with benches/generate.rs)");
         return;
@@ -38,7 +41,10 @@ fn main() {
     let matcher = Matcher::new(&catalog);
     let registry = Registry::new(vec![]);
     println!("threads: {}", rayon::current_num_threads());
-    println!("{:<40} {:>10} {:>12} {:>12} {:>12} {:>12}", "file", "MB", "chunk MB/s", "parse MB/s", "scan MB/s", "records");
+    println!(
+        "{:<40} {:>10} {:>12} {:>12} {:>12} {:>12}",
+        "file", "MB", "chunk MB/s", "parse MB/s", "scan MB/s", "records"
+    );
     for f in &files {
         let mb = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         // 1. Read + chunk (single thread, as in a scan's producer).
@@ -71,7 +77,9 @@ fn main() {
                             let _ = p.parse(l);
                         }
                     }
-                    chunker::lines(c).filter(|(_, l)| matches!(p.parse(l), Ok(Line::Record(_)))).count() as u64
+                    chunker::lines(c)
+                        .filter(|(_, l)| matches!(p.parse(l), Ok(Line::Record(_))))
+                        .count() as u64
                 })
                 .sum()
         });
@@ -80,7 +88,22 @@ fn main() {
         // 3. Full scan.
         let opts = ScanOptions::new(vec![f.clone()], registry.clone());
         let (t_scan, records) = best_of(3, || scan::scan(&opts, &catalog, &matcher).records());
-        let name: String = f.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-        println!("{:<40} {:>10.1} {:>12.0} {:>12.0} {:>12.0} {:>12}", name, mb, mb / t_chunk, mb / t_parse, mb / t_scan, records);
+        let name: String = f
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        println!(
+            "{:<40} {:>10.1} {:>12.0} {:>12.0} {:>12.0} {:>12}",
+            name,
+            mb,
+            mb / t_chunk,
+            mb / t_parse,
+            mb / t_scan,
+            records
+        );
     }
 }

@@ -93,7 +93,10 @@ pub struct Config {
 impl Config {
     /// Parse a config file. Relative paths inside it are taken relative to the file's folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io { path: path.display().to_string(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
         let mut cfg = Self::parse(&text, &path.display().to_string())?;
         let base = path.parent().unwrap_or(Path::new("."));
         let rel = |p: &mut Option<PathBuf>| {
@@ -117,19 +120,35 @@ impl Config {
     /// Parse config text (`name` is used in messages).
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
-            ConfigError::Syntax { path: name.to_string(), line, message: e.message().to_string() }
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            ConfigError::Syntax {
+                path: name.to_string(),
+                line,
+                message: e.message().to_string(),
+            }
         })?;
         for f in &cfg.formats {
-            f.validate().map_err(|m| ConfigError::Invalid { path: name.to_string(), message: m })?;
+            f.validate().map_err(|m| ConfigError::Invalid {
+                path: name.to_string(),
+                message: m,
+            })?;
         }
         let mut names: Vec<&str> = cfg.formats.iter().map(|f| f.name.as_str()).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(ConfigError::Invalid { path: name.to_string(), message: format!("two custom formats are named {:?}", w[0]) });
+            return Err(ConfigError::Invalid {
+                path: name.to_string(),
+                message: format!("two custom formats are named {:?}", w[0]),
+            });
         }
         if let Some(tz) = &cfg.scan.timezone {
-            crate::formats::NaiveZone::named(tz).map_err(|m| ConfigError::Invalid { path: name.to_string(), message: m })?;
+            crate::formats::NaiveZone::named(tz).map_err(|m| ConfigError::Invalid {
+                path: name.to_string(),
+                message: m,
+            })?;
         }
         Ok(cfg)
     }
@@ -141,9 +160,13 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_with_lines() {
-        let e = Config::parse("[scan]\nout = \"x\"\noutput = \"y\"\n", "c.toml").unwrap_err().to_string();
+        let e = Config::parse("[scan]\nout = \"x\"\noutput = \"y\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("c.toml:3:"), "{e}");
-        let e = Config::parse("[scan]\ntimezone = \"Nowhere/Land\"\n", "c.toml").unwrap_err().to_string();
+        let e = Config::parse("[scan]\ntimezone = \"Nowhere/Land\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("Nowhere/Land"), "{e}");
         let ok = Config::parse("[scan]\ntop_n = 5\n[[formats]]\nname='a'\nkind='tsv'\ntimestamp='t'\nsource_ip='s'\ndest_host='h'\n", "c.toml").unwrap();
         assert_eq!(ok.formats.len(), 1);

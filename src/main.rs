@@ -35,7 +35,9 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Print the normalized records of traffic logs as JSON Lines (for investigation).
-    #[command(after_help = "Malformed lines go to stderr as `file:line: reason`.\n\nExit codes: 0 all good, 2 bad arguments, 3 malformed lines seen, 4 some inputs unreadable.")]
+    #[command(
+        after_help = "Malformed lines go to stderr as `file:line: reason`.\n\nExit codes: 0 all good, 2 bad arguments, 3 malformed lines seen, 4 some inputs unreadable."
+    )]
     Parse(ParseArgs),
     /// List the supported log formats with the data attributes each one carries.
     Formats {
@@ -132,11 +134,21 @@ struct Setup {
 
 fn setup(common: &Common) -> Result<Setup> {
     let cfg = load_config(common.config.as_ref())?;
-    let custom: Vec<Arc<dyn formats::Format>> = cfg.formats.iter().map(|s| Arc::new(formats::custom::Custom::new(s.clone())) as Arc<dyn formats::Format>).collect();
+    let custom: Vec<Arc<dyn formats::Format>> = cfg
+        .formats
+        .iter()
+        .map(|s| Arc::new(formats::custom::Custom::new(s.clone())) as Arc<dyn formats::Format>)
+        .collect();
     let registry = Registry::new(custom);
     let catalog_dir = common.catalog.clone().or_else(|| cfg.scan.catalog.clone());
-    let catalog = Catalog::load(catalog_dir.as_deref()).context("cannot load the catalog (fix the file named, or check with tools/check_catalog.py)")?;
-    let timezone = common.timezone.clone().or_else(|| cfg.scan.timezone.clone()).unwrap_or_else(|| "UTC".into());
+    let catalog = Catalog::load(catalog_dir.as_deref()).context(
+        "cannot load the catalog (fix the file named, or check with tools/check_catalog.py)",
+    )?;
+    let timezone = common
+        .timezone
+        .clone()
+        .or_else(|| cfg.scan.timezone.clone())
+        .unwrap_or_else(|| "UTC".into());
     let naive = NaiveZone::named(&timezone).map_err(anyhow::Error::msg)?;
     let format = match common.format.as_str() {
         "auto" => cfg.scan.format.clone().filter(|f| f != "auto"),
@@ -144,7 +156,10 @@ fn setup(common: &Common) -> Result<Setup> {
     };
     if let Some(f) = &format {
         if registry.get(f).is_none() {
-            anyhow::bail!("unknown format {f:?}; run `cloudcensus formats` to list them (known: auto, {})", registry.ids());
+            anyhow::bail!(
+                "unknown format {f:?}; run `cloudcensus formats` to list them (known: auto, {})",
+                registry.ids()
+            );
         }
     }
     let mut opts = ScanOptions::new(common.paths.clone(), registry);
@@ -156,22 +171,40 @@ fn setup(common: &Common) -> Result<Setup> {
     if let Some(n) = cfg.scan.rejected_lines_cap {
         opts.rejected_cap = n;
     }
-    Ok(Setup { cfg, catalog, opts, timezone })
+    Ok(Setup {
+        cfg,
+        catalog,
+        opts,
+        timezone,
+    })
 }
 
 fn cmd_scan(a: ScanArgs) -> Result<i32> {
     let started = report::now_us();
-    let Setup { cfg, catalog, mut opts, timezone } = usage(setup(&a.common))?;
+    let Setup {
+        cfg,
+        catalog,
+        mut opts,
+        timezone,
+    } = usage(setup(&a.common))?;
     let threads = a.threads.or(cfg.scan.threads).unwrap_or(0);
     if threads > 0 {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
     }
     let geo = match a.geoip.clone().or_else(|| cfg.scan.geoip.clone()) {
         Some(g) if g == "none" => None,
-        Some(g) => Some(usage(GeoDb::open(std::path::Path::new(&g)).map_err(anyhow::Error::from))?),
+        Some(g) => Some(usage(
+            GeoDb::open(std::path::Path::new(&g)).map_err(anyhow::Error::from),
+        )?),
         None => Some(GeoDb::bundled()),
     };
-    let out = a.out.clone().or_else(|| cfg.scan.out.clone()).unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
+    let out = a
+        .out
+        .clone()
+        .or_else(|| cfg.scan.out.clone())
+        .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
     opts.progress = !a.quiet;
     let matcher = Matcher::new(&catalog);
     let scan_start = report::now_us();
@@ -195,7 +228,8 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         rejected_cap: opts.rejected_cap,
         scan_seconds,
     };
-    let manifest = report::write_all(&out, &result, &ctx).with_context(|| format!("cannot write the outputs to {}", out.display()))?;
+    let manifest = report::write_all(&out, &result, &ctx)
+        .with_context(|| format!("cannot write the outputs to {}", out.display()))?;
     if !a.quiet {
         let t = &manifest.totals;
         let apps = result.aggregates.apps.len();
@@ -204,14 +238,23 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
             t.inputs, t.records, t.malformed_lines, t.skipped_lines, apps, t.attributed_records, t.attribution.unmatched_host
         );
         if t.malformed_lines > 0 {
-            println!("cloudcensus: malformed lines are listed in {}", out.join("rejected_lines.jsonl").display());
+            println!(
+                "cloudcensus: malformed lines are listed in {}",
+                out.join("rejected_lines.jsonl").display()
+            );
         }
         println!("cloudcensus: outputs in {}", out.display());
     }
     Ok(manifest.exit_code)
 }
 
-fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app: Option<&str>) -> serde_json::Value {
+fn json_record(
+    file: &str,
+    format: &str,
+    line: u64,
+    r: &formats::Record<'_>,
+    app: Option<&str>,
+) -> serde_json::Value {
     serde_json::json!({
         "file": file,
         "line": line,
@@ -247,7 +290,9 @@ fn cmd_parse(a: ParseArgs) -> Result<i32> {
             if broken {
                 return;
             }
-            let app = matcher.attribute(r).map(|(i, _)| catalog.apps[i as usize].id.as_str());
+            let app = matcher
+                .attribute(r)
+                .map(|(i, _)| catalog.apps[i as usize].id.as_str());
             let v = json_record(file, fmt, line, r, app);
             if serde_json::to_writer(&mut w, &v).is_err() || w.write_all(b"\n").is_err() {
                 broken = true;
@@ -268,7 +313,11 @@ fn cmd_parse(a: ParseArgs) -> Result<i32> {
 
 fn cmd_formats(json: bool, config: Option<PathBuf>) -> Result<i32> {
     let cfg = usage(load_config(config.as_ref()))?;
-    let custom: Vec<Arc<dyn formats::Format>> = cfg.formats.iter().map(|s| Arc::new(formats::custom::Custom::new(s.clone())) as Arc<dyn formats::Format>).collect();
+    let custom: Vec<Arc<dyn formats::Format>> = cfg
+        .formats
+        .iter()
+        .map(|s| Arc::new(formats::custom::Custom::new(s.clone())) as Arc<dyn formats::Format>)
+        .collect();
     let reg = Registry::new(custom);
     if json {
         let infos: Vec<_> = reg.all().iter().map(|f| f.info().clone()).collect();
@@ -276,13 +325,30 @@ fn cmd_formats(json: bool, config: Option<PathBuf>) -> Result<i32> {
         return Ok(exit::OK);
     }
     let yn = |b: bool| if b { "Y" } else { "-" };
-    println!("{:<16} {:<46} {:>3} {:>4} {:>4} {:>4} {:>5} {:>6}", "FORMAT", "VENDOR / VARIANT", "URL", "DST", "USER", "SRC", "TOTAL", "UPLOAD");
+    println!(
+        "{:<16} {:<46} {:>3} {:>4} {:>4} {:>4} {:>5} {:>6}",
+        "FORMAT", "VENDOR / VARIANT", "URL", "DST", "USER", "SRC", "TOTAL", "UPLOAD"
+    );
     for f in reg.all() {
         let i = f.info();
         let a = i.attributes;
         let vv = format!("{} — {}", i.vendor, i.variant);
-        let vv: String = if vv.chars().count() > 46 { vv.chars().take(45).collect::<String>() + "…" } else { vv };
-        println!("{:<16} {:<46} {:>3} {:>4} {:>4} {:>4} {:>5} {:>6}", i.id, vv, yn(a.url), yn(a.dest_ip), yn(a.user), yn(a.source_ip), yn(a.total_bytes), yn(a.upload_bytes));
+        let vv: String = if vv.chars().count() > 46 {
+            vv.chars().take(45).collect::<String>() + "…"
+        } else {
+            vv
+        };
+        println!(
+            "{:<16} {:<46} {:>3} {:>4} {:>4} {:>4} {:>5} {:>6}",
+            i.id,
+            vv,
+            yn(a.url),
+            yn(a.dest_ip),
+            yn(a.user),
+            yn(a.source_ip),
+            yn(a.total_bytes),
+            yn(a.upload_bytes)
+        );
     }
     println!("\nauto: recognise each input from its first lines (the default).");
     Ok(exit::OK)
@@ -299,7 +365,11 @@ fn main() {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("cloudcensus: error: {e:#}");
-            let code = if e.downcast_ref::<Usage>().is_some() { exit::USAGE } else { exit::FATAL };
+            let code = if e.downcast_ref::<Usage>().is_some() {
+                exit::USAGE
+            } else {
+                exit::FATAL
+            };
             std::process::exit(code);
         }
     }

@@ -165,7 +165,10 @@ impl ScanResult {
     }
     /// Inputs that failed or were read only in part.
     pub fn failed_inputs(&self) -> usize {
-        self.inputs.iter().filter(|i| matches!(i.status, InputStatus::Failed | InputStatus::Partial)).count()
+        self.inputs
+            .iter()
+            .filter(|i| matches!(i.status, InputStatus::Failed | InputStatus::Partial))
+            .count()
     }
 }
 
@@ -217,7 +220,11 @@ struct Rejects {
 
 impl Rejects {
     fn new(cap: usize) -> Self {
-        Rejects { cap, heap: BinaryHeap::new(), total: 0 }
+        Rejects {
+            cap,
+            heap: BinaryHeap::new(),
+            total: 0,
+        }
     }
     fn push(&mut self, input: usize, line: u64, reason: &str, raw: &[u8]) {
         self.total += 1;
@@ -231,7 +238,12 @@ impl Rejects {
             }
         }
         let cut = &raw[..raw.len().min(EXCERPT_BYTES)];
-        self.heap.push(Rej { input, line, reason: reason.to_string(), excerpt: String::from_utf8_lossy(cut).into_owned() });
+        self.heap.push(Rej {
+            input,
+            line,
+            reason: reason.to_string(),
+            excerpt: String::from_utf8_lossy(cut).into_owned(),
+        });
         if self.heap.len() > self.cap {
             self.heap.pop();
         }
@@ -281,7 +293,15 @@ fn parse_chunk<'d>(
         c.lines += 1;
         if line.len() > max_line {
             c.malformed += 1;
-            rejects.push(input, n, &format!("line is {} bytes, longer than max_line_bytes ({max_line})", line.len()), line);
+            rejects.push(
+                input,
+                n,
+                &format!(
+                    "line is {} bytes, longer than max_line_bytes ({max_line})",
+                    line.len()
+                ),
+                line,
+            );
             continue;
         }
         if !fields::is_utf8(line) {
@@ -318,11 +338,18 @@ const SNIFF_BYTES: usize = 64 << 10;
 const SNIFF_LINES: usize = 64;
 
 fn sample_lines(head: &[u8], complete: bool) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = head.split(|&c| c == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    let mut lines: Vec<&[u8]> = head
+        .split(|&c| c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
     if !complete && lines.len() > 1 {
         lines.pop(); // possibly cut in half
     }
-    lines.into_iter().filter(|l| !l.trim_ascii().is_empty()).take(SNIFF_LINES).collect()
+    lines
+        .into_iter()
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(SNIFF_LINES)
+        .collect()
 }
 
 impl Producer<'_> {
@@ -332,7 +359,12 @@ impl Producer<'_> {
         r[i].error = Some(msg);
     }
 
-    fn run(&self, inputs: &[Input], mut send: impl FnMut(Work) -> bool, mut buffer: impl FnMut() -> Vec<u8>) {
+    fn run(
+        &self,
+        inputs: &[Input],
+        mut send: impl FnMut(Work) -> bool,
+        mut buffer: impl FnMut() -> Vec<u8>,
+    ) {
         for (i, input) in inputs.iter().enumerate() {
             if !self.one(i, input, &mut send, &mut buffer) {
                 return;
@@ -341,7 +373,13 @@ impl Producer<'_> {
     }
 
     /// Returns false when the consumer has gone away.
-    fn one(&self, i: usize, input: &Input, send: &mut impl FnMut(Work) -> bool, buffer: &mut impl FnMut() -> Vec<u8>) -> bool {
+    fn one(
+        &self,
+        i: usize,
+        input: &Input,
+        send: &mut impl FnMut(Work) -> bool,
+        buffer: &mut impl FnMut() -> Vec<u8>,
+    ) -> bool {
         let (reader, compression) = match ingest::open(input, &self.progress) {
             Ok(x) => x,
             Err(e) => {
@@ -354,7 +392,11 @@ impl Producer<'_> {
         let head = match ch.head(SNIFF_BYTES) {
             Ok(h) => h,
             Err(e) => {
-                self.fail(i, format!("{}: cannot read: {e}", input.display), InputStatus::Failed);
+                self.fail(
+                    i,
+                    format!("{}: cannot read: {e}", input.display),
+                    InputStatus::Failed,
+                );
                 return true;
             }
         };
@@ -362,8 +404,17 @@ impl Producer<'_> {
             self.reports.lock().expect("reports lock")[i].status = InputStatus::Empty;
             return true;
         }
-        if compression == Compression::None && memchr::memchr(0, &head[..head.len().min(8192)]).is_some() {
-            self.fail(i, format!("{}: binary file (contains NUL bytes), not a text log", input.display), InputStatus::Failed);
+        if compression == Compression::None
+            && memchr::memchr(0, &head[..head.len().min(8192)]).is_some()
+        {
+            self.fail(
+                i,
+                format!(
+                    "{}: binary file (contains NUL bytes), not a text log",
+                    input.display
+                ),
+                InputStatus::Failed,
+            );
             return true;
         }
         let complete = head.len() < SNIFF_BYTES;
@@ -371,17 +422,31 @@ impl Producer<'_> {
             Some(id) => match self.opts.registry.get(id) {
                 Some(f) => f,
                 None => {
-                    self.fail(i, format!("unknown format {id:?}; known formats: {}", self.opts.registry.ids()), InputStatus::Failed);
+                    self.fail(
+                        i,
+                        format!(
+                            "unknown format {id:?}; known formats: {}",
+                            self.opts.registry.ids()
+                        ),
+                        InputStatus::Failed,
+                    );
                     return true;
                 }
             },
-            None => match self.opts.registry.sniff(&sample_lines(head, complete), &self.opts.ctx) {
+            None => match self
+                .opts
+                .registry
+                .sniff(&sample_lines(head, complete), &self.opts.ctx)
+            {
                 Some(f) => {
                     self.reports.lock().expect("reports lock")[i].format_detected = true;
                     f
                 }
                 None => {
-                    let first = sample_lines(head, complete).first().map(|l| String::from_utf8_lossy(&l[..l.len().min(120)]).into_owned()).unwrap_or_default();
+                    let first = sample_lines(head, complete)
+                        .first()
+                        .map(|l| String::from_utf8_lossy(&l[..l.len().min(120)]).into_owned())
+                        .unwrap_or_default();
                     self.fail(
                         i,
                         format!("{}: cannot recognise the log format (first line: {first:?}); name it with --format, one of: {}", input.display, self.opts.registry.ids()),
@@ -397,13 +462,27 @@ impl Producer<'_> {
             match ch.next_event(buffer()) {
                 Ok(None) => break,
                 Ok(Some(ChunkEvent::Chunk(chunk))) => {
-                    if !send(Work { chunk, format: format.clone() }) {
+                    if !send(Work {
+                        chunk,
+                        format: format.clone(),
+                    }) {
                         return false;
                     }
                 }
-                Ok(Some(ChunkEvent::Overlong { line, len })) => self.overlong.lock().expect("overlong lock").push((i, line, len)),
+                Ok(Some(ChunkEvent::Overlong { line, len })) => self
+                    .overlong
+                    .lock()
+                    .expect("overlong lock")
+                    .push((i, line, len)),
                 Err(e) => {
-                    self.fail(i, format!("{}: read failed after {} bytes: {e} (truncated or corrupt file?)", input.display, ch.bytes), InputStatus::Partial);
+                    self.fail(
+                        i,
+                        format!(
+                            "{}: read failed after {} bytes: {e} (truncated or corrupt file?)",
+                            input.display, ch.bytes
+                        ),
+                        InputStatus::Partial,
+                    );
                     break;
                 }
             }
@@ -421,11 +500,16 @@ fn progress_bar(opts: &ScanOptions, inputs: &[Input]) -> indicatif::ProgressBar 
         return indicatif::ProgressBar::hidden();
     }
     let total: u64 = inputs.iter().filter_map(|i| i.size).sum();
-    let pb = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     pb
 }
@@ -465,7 +549,15 @@ fn finish_reports(
     let mut rej: Vec<Rej> = rejects.heap.into_vec();
     rej.sort();
     rej.truncate(cap);
-    let rejected = rej.into_iter().map(|r| RejectedLine { file: inputs[r.input].display.clone(), line: r.line, reason: r.reason, excerpt: r.excerpt }).collect();
+    let rejected = rej
+        .into_iter()
+        .map(|r| RejectedLine {
+            file: inputs[r.input].display.clone(),
+            line: r.line,
+            reason: r.reason,
+            excerpt: r.excerpt,
+        })
+        .collect();
     (reports, rejected, total)
 }
 
@@ -484,14 +576,31 @@ fn with_producer<T: Send>(
     let (tx, rx) = mpsc::sync_channel::<Work>(in_flight);
     let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
     let out = std::thread::scope(|s| {
-        let producer = Producer { opts, reports: &reports, overlong: &overlong, progress: progress.clone() };
+        let producer = Producer {
+            opts,
+            reports: &reports,
+            overlong: &overlong,
+            progress: progress.clone(),
+        };
         s.spawn(move || {
-            producer.run(inputs, |w| tx.send(w).is_ok(), || pool_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size + 4096)));
+            producer.run(
+                inputs,
+                |w| tx.send(w).is_ok(),
+                || {
+                    pool_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size + 4096))
+                },
+            );
         });
         consume(rx, pool_tx)
     });
     progress.finish_and_clear();
-    (out, reports.into_inner().expect("reports lock"), overlong.into_inner().expect("overlong lock"))
+    (
+        out,
+        reports.into_inner().expect("reports lock"),
+        overlong.into_inner().expect("overlong lock"),
+    )
 }
 
 /// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
@@ -503,47 +612,85 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
     // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
     // accumulators keep the final string-keyed merge small.
     let workers = rayon::current_num_threads().max(1);
-    let ((acc_results, counters, rejects), mut reports_out, overlong) = with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
-        let rx = Mutex::new(rx);
-        let pool = Mutex::new(pool);
-        let done = Mutex::new(Vec::with_capacity(workers));
-        rayon::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|_| {
-                    let mut w = Worker { acc: Accumulator::new(matcher, &app_ids), counters: Vec::new(), rejects: Rejects::new(opts.rejected_cap) };
-                    loop {
-                        let next = rx.lock().expect("work queue").recv();
-                        let Ok(work) = next else { break };
-                        let c = counters_for(&mut w.counters, work.chunk.input);
-                        let acc = &mut w.acc;
-                        parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut w.rejects, |_, r| {
-                            acc.add(r);
-                        });
-                        let _ = pool.lock().map(|p| p.send(work.chunk.data));
-                    }
-                    let finished = (w.acc.finish(), w.counters, w.rejects);
-                    done.lock().expect("results").push(finished);
-                });
+    let ((acc_results, counters, rejects), mut reports_out, overlong) = with_producer(
+        opts,
+        &inputs,
+        std::mem::take(&mut reports),
+        in_flight,
+        |rx, pool| {
+            let rx = Mutex::new(rx);
+            let pool = Mutex::new(pool);
+            let done = Mutex::new(Vec::with_capacity(workers));
+            rayon::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|_| {
+                        let mut w = Worker {
+                            acc: Accumulator::new(matcher, &app_ids),
+                            counters: Vec::new(),
+                            rejects: Rejects::new(opts.rejected_cap),
+                        };
+                        loop {
+                            let next = rx.lock().expect("work queue").recv();
+                            let Ok(work) = next else { break };
+                            let c = counters_for(&mut w.counters, work.chunk.input);
+                            let acc = &mut w.acc;
+                            parse_chunk(
+                                &work,
+                                &opts.ctx,
+                                opts.max_line_bytes,
+                                c,
+                                &mut w.rejects,
+                                |_, r| {
+                                    acc.add(r);
+                                },
+                            );
+                            let _ = pool.lock().map(|p| p.send(work.chunk.data));
+                        }
+                        let finished = (w.acc.finish(), w.counters, w.rejects);
+                        done.lock().expect("results").push(finished);
+                    });
+                }
+            });
+            let mut merged = (
+                Aggregates::default(),
+                Vec::new(),
+                Rejects::new(opts.rejected_cap),
+            );
+            for (b, cb, rb) in done.into_inner().expect("results") {
+                merged.0.merge(b);
+                for (i, c) in cb.iter().enumerate() {
+                    counters_for(&mut merged.1, i).merge(c);
+                }
+                merged.2.merge(rb);
             }
-        });
-        let mut merged = (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap));
-        for (b, cb, rb) in done.into_inner().expect("results") {
-            merged.0.merge(b);
-            for (i, c) in cb.iter().enumerate() {
-                counters_for(&mut merged.1, i).merge(c);
-            }
-            merged.2.merge(rb);
-        }
-        merged
-    });
-    let (mut reps, rejected, total) = finish_reports(&inputs, std::mem::take(&mut reports_out), counters, rejects, overlong, opts.max_line_bytes, opts.rejected_cap);
+            merged
+        },
+    );
+    let (mut reps, rejected, total) = finish_reports(
+        &inputs,
+        std::mem::take(&mut reports_out),
+        counters,
+        rejects,
+        overlong,
+        opts.max_line_bytes,
+        opts.rejected_cap,
+    );
     for (path, why) in unreadable {
-        let mut r = InputReport::new(&Input { display: path.clone(), source: ingest::Source::Stdin, size: None });
+        let mut r = InputReport::new(&Input {
+            display: path.clone(),
+            source: ingest::Source::Stdin,
+            size: None,
+        });
         r.status = InputStatus::Failed;
         r.error = Some(format!("{path}: {why}"));
         reps.push(r);
     }
-    ScanResult { aggregates: acc_results, inputs: reps, rejected, rejected_total: total }
+    ScanResult {
+        aggregates: acc_results,
+        inputs: reps,
+        rejected,
+        rejected_total: total,
+    }
 }
 
 /// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
@@ -556,34 +703,63 @@ pub fn for_each_record(
     let (inputs, unreadable) = ingest::expand(&opts.paths);
     let reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
     let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
-    let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, |rx, pool| {
-        let mut counters: Vec<Counters> = Vec::new();
-        let mut rejects = Rejects::new(opts.rejected_cap);
-        for work in rx {
-            let c = counters_for(&mut counters, work.chunk.input);
-            let name = &names[work.chunk.input];
-            let fid = work.format.info().id.clone();
-            let mut local = Rejects::new(usize::MAX);
-            parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut local, |n, r| on_record(name, &fid, n, r));
-            let mut lr: Vec<Rej> = local.heap.into_vec();
-            lr.sort();
-            for r in lr {
-                on_reject(name, r.line, &r.reason);
-                rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
+    let ((counters, rejects), reports, overlong) =
+        with_producer(opts, &inputs, reports, 4, |rx, pool| {
+            let mut counters: Vec<Counters> = Vec::new();
+            let mut rejects = Rejects::new(opts.rejected_cap);
+            for work in rx {
+                let c = counters_for(&mut counters, work.chunk.input);
+                let name = &names[work.chunk.input];
+                let fid = work.format.info().id.clone();
+                let mut local = Rejects::new(usize::MAX);
+                parse_chunk(
+                    &work,
+                    &opts.ctx,
+                    opts.max_line_bytes,
+                    c,
+                    &mut local,
+                    |n, r| on_record(name, &fid, n, r),
+                );
+                let mut lr: Vec<Rej> = local.heap.into_vec();
+                lr.sort();
+                for r in lr {
+                    on_reject(name, r.line, &r.reason);
+                    rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
+                }
+                let _ = pool.send(work.chunk.data);
             }
-            let _ = pool.send(work.chunk.data);
-        }
-        (counters, rejects)
-    });
+            (counters, rejects)
+        });
     for (i, line, len) in &overlong {
-        on_reject(&names[*i], *line, &format!("line is {len} bytes, longer than a whole chunk; skipped"));
+        on_reject(
+            &names[*i],
+            *line,
+            &format!("line is {len} bytes, longer than a whole chunk; skipped"),
+        );
     }
-    let (mut reps, rejected, total) = finish_reports(&inputs, reports, counters, rejects, overlong, opts.max_line_bytes, opts.rejected_cap);
+    let (mut reps, rejected, total) = finish_reports(
+        &inputs,
+        reports,
+        counters,
+        rejects,
+        overlong,
+        opts.max_line_bytes,
+        opts.rejected_cap,
+    );
     for (path, why) in unreadable {
-        let mut r = InputReport::new(&Input { display: path.clone(), source: ingest::Source::Stdin, size: None });
+        let mut r = InputReport::new(&Input {
+            display: path.clone(),
+            source: ingest::Source::Stdin,
+            size: None,
+        });
         r.status = InputStatus::Failed;
         r.error = Some(format!("{path}: {why}"));
         reps.push(r);
     }
-    ScanResult { aggregates: Aggregates::default(), inputs: reps, rejected, rejected_total: total }
+    ScanResult {
+        aggregates: Aggregates::default(),
+        inputs: reps,
+        rejected,
+        rejected_total: total,
+    }
 }

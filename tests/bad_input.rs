@@ -12,12 +12,21 @@ fn scan(out: &Path, args: &[&str]) -> (i32, String, serde_json::Value) {
     let mut a = vec!["scan", "-q", "-o", out.to_str().unwrap()];
     a.extend_from_slice(args);
     let (code, _, err) = run(&a);
-    let run = if out.join("run.json").exists() { run_json(out) } else { serde_json::Value::Null };
+    let run = if out.join("run.json").exists() {
+        run_json(out)
+    } else {
+        serde_json::Value::Null
+    };
     (code, err, run)
 }
 
 fn input<'a>(run: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    run["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with(name)).unwrap_or_else(|| panic!("no input {name} in {run}"))
+    run["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with(name))
+        .unwrap_or_else(|| panic!("no input {name} in {run}"))
 }
 
 #[test]
@@ -28,13 +37,22 @@ fn truncated_gzip_is_named_and_the_rest_is_kept() {
     std::fs::write(d.path().join("cut.gz"), &gz[..gz.len() / 2]).unwrap();
     std::fs::write(d.path().join("ok.log"), GOOD).unwrap();
     let out = d.path().join("out");
-    let (code, err, run) = scan(&out, &[d.path().join("cut.gz").to_str().unwrap(), d.path().join("ok.log").to_str().unwrap()]);
+    let (code, err, run) = scan(
+        &out,
+        &[
+            d.path().join("cut.gz").to_str().unwrap(),
+            d.path().join("ok.log").to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("cut.gz"), "stderr names the file: {err}");
     let cut = input(&run, "cut.gz");
     assert_eq!(cut["status"], "partial");
     assert!(cut["error"].as_str().unwrap().contains("cut.gz"));
-    assert!(cut["records"].as_u64().unwrap() > 0, "records before the cut are kept");
+    assert!(
+        cut["records"].as_u64().unwrap() > 0,
+        "records before the cut are kept"
+    );
     assert_eq!(input(&run, "ok.log")["records"], 1);
     assert_eq!(run["totals"]["inputs_partial"], 1);
 }
@@ -48,13 +66,28 @@ fn unreadable_unknown_binary_and_empty_inputs() {
     std::fs::write(p("image.bin"), [0u8, 1, 2, 0, 255, 0, 10, 0]).unwrap();
     std::fs::write(p("empty.log"), "").unwrap();
     let out = d.path().join("out");
-    let (code, err, run) = scan(&out, &[&p("ok.log"), &p("notes.txt"), &p("image.bin"), &p("empty.log"), &p("missing.log")]);
+    let (code, err, run) = scan(
+        &out,
+        &[
+            &p("ok.log"),
+            &p("notes.txt"),
+            &p("image.bin"),
+            &p("empty.log"),
+            &p("missing.log"),
+        ],
+    );
     assert_eq!(code, 4, "{err}");
     for name in ["notes.txt", "image.bin", "missing.log"] {
         assert!(err.contains(name), "stderr names {name}: {err}");
         assert_eq!(input(&run, name)["status"], "failed");
     }
-    assert!(input(&run, "notes.txt")["error"].as_str().unwrap().contains("--format"), "says what to do next");
+    assert!(
+        input(&run, "notes.txt")["error"]
+            .as_str()
+            .unwrap()
+            .contains("--format"),
+        "says what to do next"
+    );
     assert_eq!(input(&run, "empty.log")["status"], "empty");
     assert_eq!(input(&run, "ok.log")["records"], 1);
     assert_eq!(run["totals"]["records"], 1);
@@ -86,7 +119,9 @@ fn invalid_utf8_is_kept_and_counted() {
     assert_eq!(run["totals"]["invalid_utf8_lines"], 1);
     let users = parquet(&out.join("app_users.parquet"));
     assert_eq!(users.height(), 2);
-    assert!((0..2).any(|i| users.column("user").unwrap().str().unwrap().get(i) == Some("j\u{fffd}rg")));
+    assert!(
+        (0..2).any(|i| users.column("user").unwrap().str().unwrap().get(i) == Some("j\u{fffd}rg"))
+    );
 }
 
 #[test]
@@ -95,17 +130,36 @@ fn overlong_lines_are_rejected_with_their_line_number() {
     let cfg = d.path().join("cc.toml");
     std::fs::write(&cfg, "[scan]\nmax_line_bytes = 200\n").unwrap();
     let mut text = GOOD.to_string();
-    text.push_str(&format!("1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/{} a DIRECT/- -\n", "x".repeat(300)));
+    text.push_str(&format!(
+        "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/{} a DIRECT/- -\n",
+        "x".repeat(300)
+    ));
     text.push_str(&format!("{}\n", "y".repeat(6 << 20))); // longer than a whole chunk
     text.push_str(GOOD);
     std::fs::write(d.path().join("long.log"), &text).unwrap();
     let out = d.path().join("out");
-    let (code, err, run) = scan(&out, &["-c", cfg.to_str().unwrap(), d.path().join("long.log").to_str().unwrap()]);
+    let (code, err, run) = scan(
+        &out,
+        &[
+            "-c",
+            cfg.to_str().unwrap(),
+            d.path().join("long.log").to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 3, "{err}");
     assert_eq!(run["totals"]["records"], 2);
     assert_eq!(run["totals"]["malformed_lines"], 2);
-    let rej: Vec<serde_json::Value> = std::fs::read_to_string(out.join("rejected_lines.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(rej.iter().map(|r| r["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![2, 3]);
+    let rej: Vec<serde_json::Value> = std::fs::read_to_string(out.join("rejected_lines.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rej.iter()
+            .map(|r| r["line"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![2, 3]
+    );
     assert!(rej[0]["reason"].as_str().unwrap().contains("longer than"));
     assert!(rej[0]["excerpt"].as_str().unwrap().len() <= 200);
 }
@@ -119,12 +173,22 @@ fn rejected_lines_are_capped_but_all_counted() {
     text.push_str(&"garbage\n".repeat(10));
     std::fs::write(d.path().join("a.log"), &text).unwrap();
     let out = d.path().join("out");
-    let (code, _, run) = scan(&out, &["-c", cfg.to_str().unwrap(), d.path().join("a.log").to_str().unwrap()]);
+    let (code, _, run) = scan(
+        &out,
+        &[
+            "-c",
+            cfg.to_str().unwrap(),
+            d.path().join("a.log").to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 3);
     assert_eq!(run["rejected_lines"]["listed"], 3);
     assert_eq!(run["rejected_lines"]["total"], 10);
     assert_eq!(run["rejected_lines"]["truncated"], true);
-    let n = std::fs::read_to_string(out.join("rejected_lines.jsonl")).unwrap().lines().count();
+    let n = std::fs::read_to_string(out.join("rejected_lines.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
     assert_eq!(n, 3);
 }
 
@@ -151,8 +215,17 @@ fn stdin_input() {
     use std::process::{Command, Stdio};
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcensus")).args(["scan", "-q", "-o", out.to_str().unwrap(), "-"]).stdin(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(GOOD.repeat(3).as_bytes()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
+        .args(["scan", "-q", "-o", out.to_str().unwrap(), "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(GOOD.repeat(3).as_bytes())
+        .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0));
     let run = run_json(&out);
     assert_eq!(run["inputs"][0]["path"], "-");
@@ -165,18 +238,42 @@ fn unwritable_output_is_fatal_and_bad_config_is_usage() {
     std::fs::write(d.path().join("ok.log"), GOOD).unwrap();
     let file_not_dir = d.path().join("afile");
     std::fs::write(&file_not_dir, "x").unwrap();
-    let (code, _, err) = run(&["scan", "-q", "-o", file_not_dir.to_str().unwrap(), d.path().join("ok.log").to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "-o",
+        file_not_dir.to_str().unwrap(),
+        d.path().join("ok.log").to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("afile"), "{err}");
     let cfg = d.path().join("bad.toml");
     std::fs::write(&cfg, "[scan]\nout = 3\n").unwrap();
-    let (code, _, err) = run(&["scan", "-q", "-c", cfg.to_str().unwrap(), d.path().join("ok.log").to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "-c",
+        cfg.to_str().unwrap(),
+        d.path().join("ok.log").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bad.toml:2"), "{err}");
-    let (code, _, err) = run(&["scan", "-q", "--format", "nope", d.path().join("ok.log").to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "--format",
+        "nope",
+        d.path().join("ok.log").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("cloudcensus formats"), "{err}");
-    let (code, _, err) = run(&["scan", "-q", "--geoip", d.path().join("ok.log").to_str().unwrap(), d.path().join("ok.log").to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "--geoip",
+        d.path().join("ok.log").to_str().unwrap(),
+        d.path().join("ok.log").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("GeoIP"), "{err}");
 }

@@ -10,10 +10,31 @@ fn parse_prints_the_contract_keys_and_reports_malformed_lines() {
     std::fs::write(&f, "1700000000.123 10 10.0.0.1 TCP_DENIED/403 1000 CONNECT Files.Dropbox.com:443 alice NONE/- -\nnot a record\n").unwrap();
     let (code, out, err) = run(&["parse", f.to_str().unwrap()]);
     assert_eq!(code, 3);
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1);
     let r = &lines[0];
-    for k in ["file", "line", "format", "time", "source_ip", "user", "dest_host", "dest_ip", "dest_port", "url", "method", "status", "action", "bytes_up", "bytes_down", "user_agent", "app_id"] {
+    for k in [
+        "file",
+        "line",
+        "format",
+        "time",
+        "source_ip",
+        "user",
+        "dest_host",
+        "dest_ip",
+        "dest_port",
+        "url",
+        "method",
+        "status",
+        "action",
+        "bytes_up",
+        "bytes_down",
+        "user_agent",
+        "app_id",
+    ] {
         assert!(r.get(k).is_some(), "key {k} missing in {r}");
     }
     assert_eq!(r["line"], 1);
@@ -34,7 +55,15 @@ fn formats_lists_every_format() {
     assert_eq!(code, 0);
     let v: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     let ids: Vec<&str> = v.iter().map(|f| f["id"].as_str().unwrap()).collect();
-    for id in ["squid", "squid-common", "w3c", "zscaler-csv", "zscaler-json", "panos", "cef"] {
+    for id in [
+        "squid",
+        "squid-common",
+        "w3c",
+        "zscaler-csv",
+        "zscaler-json",
+        "panos",
+        "cef",
+    ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
     let (_, table, _) = run(&["formats"]);
@@ -74,7 +103,15 @@ deny_values = ["Blocked"]
     let f = d.path().join("acme.csv");
     std::fs::write(&f, "When,Client,Who,Target,Sent,Received,Verdict\n2023-11-14 22:13:20,10.0.0.9,zoe,https://app.box.com/f,500,20,Allowed\n2023-11-14 22:14:20,10.0.0.9,zoe,https://app.box.com/g,700,30,Blocked\n").unwrap();
     let out = d.path().join("out");
-    let (code, _, err) = run(&["scan", "-q", "-c", cfg.to_str().unwrap(), "-o", out.to_str().unwrap(), f.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "-c",
+        cfg.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let run = run_json(&out);
     assert_eq!(run["inputs"][0]["format"], "custom:acme");

@@ -22,23 +22,49 @@ fn parse(path: &Path, ctx: ParseCtx) -> Parsed {
     opts.ctx = ctx;
     let mut records = Vec::new();
     let mut malformed = Vec::new();
-    let res = scan::for_each_record(&opts, |_, _, n, r| records.push((n, r.clone().into_owned())), |f, n, why| malformed.push(format!("{f}:{n}: {why}")));
+    let res = scan::for_each_record(
+        &opts,
+        |_, _, n, r| records.push((n, r.clone().into_owned())),
+        |f, n, why| malformed.push(format!("{f}:{n}: {why}")),
+    );
     let input = &res.inputs[0];
     if let Some(e) = &input.error {
         malformed.push(e.clone());
     }
-    Parsed { format: input.format.clone(), records, malformed, skipped: input.skipped_lines }
+    Parsed {
+        format: input.format.clone(),
+        records,
+        malformed,
+        skipped: input.skipped_lines,
+    }
 }
 
 fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(suffix)).collect()).unwrap_or_default();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(suffix))
+                .collect()
+        })
+        .unwrap_or_default();
     v.sort();
     v
 }
 
 fn assert_clean(p: &Parsed, path: &Path, format: &str) {
-    assert!(p.malformed.is_empty(), "{}: {:#?}", path.display(), p.malformed);
-    assert_eq!(p.format.as_deref(), Some(format), "{}: detected format", path.display());
+    assert!(
+        p.malformed.is_empty(),
+        "{}: {:#?}",
+        path.display(),
+        p.malformed
+    );
+    assert_eq!(
+        p.format.as_deref(),
+        Some(format),
+        "{}: detected format",
+        path.display()
+    );
 }
 
 fn ts(r: &Record) -> String {
@@ -48,7 +74,10 @@ fn ts(r: &Record) -> String {
 #[test]
 fn squid_samples() {
     let Some(s) = common::samples() else { return };
-    let p = parse(&s.join("squid/elastic-integrations/test-access.log"), ParseCtx::default());
+    let p = parse(
+        &s.join("squid/elastic-integrations/test-access.log"),
+        ParseCtx::default(),
+    );
     assert_clean(&p, Path::new("test-access.log"), "squid");
     assert_eq!(p.records.len(), 100);
 
@@ -56,29 +85,47 @@ fn squid_samples() {
     let path = s.join("squid/elastic-integrations/test-access-extensive.log");
     let p = parse(&path, ParseCtx::default());
     assert_clean(&p, &path, "squid");
-    let exp: Value = serde_json::from_slice(&std::fs::read(s.join("squid/elastic-integrations/test-access-extensive.log-expected.json")).unwrap()).unwrap();
+    let exp: Value = serde_json::from_slice(
+        &std::fs::read(
+            s.join("squid/elastic-integrations/test-access-extensive.log-expected.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let exp = exp["expected"].as_array().unwrap();
     assert_eq!(p.records.len(), exp.len());
     for ((_, r), e) in p.records.iter().zip(exp) {
         let t = e["@timestamp"].as_str().unwrap();
         assert_eq!(ts(r), t, "time");
-        assert_eq!(r.source_ip.map(|i| i.to_string()).as_deref(), e["source"]["ip"].as_str());
+        assert_eq!(
+            r.source_ip.map(|i| i.to_string()).as_deref(),
+            e["source"]["ip"].as_str()
+        );
         assert_eq!(r.user.as_deref(), e["source"]["user"]["name"].as_str());
         assert_eq!(r.bytes_up, e["source"]["bytes"].as_u64());
         assert_eq!(r.bytes_down, e["destination"]["bytes"].as_u64());
         assert_eq!(r.method.as_deref(), e["http"]["request"]["method"].as_str());
         assert_eq!(r.status.map(u64::from), e["squid"]["status_code"].as_u64());
-        assert_eq!(r.dest_ip.map(|i| i.to_string()).as_deref(), e["destination"]["ip"].as_str());
+        assert_eq!(
+            r.dest_ip.map(|i| i.to_string()).as_deref(),
+            e["destination"]["ip"].as_str()
+        );
         assert_eq!(r.url.as_deref(), e["url"]["original"].as_str());
         if let Some(domain) = e["url"]["domain"].as_str() {
             assert_eq!(r.dest_host_lower().as_deref(), Some(domain));
         }
-        assert_eq!(r.user_agent.as_deref(), e["user_agent"]["original"].as_str());
+        assert_eq!(
+            r.user_agent.as_deref(),
+            e["user_agent"]["original"].as_str()
+        );
     }
 
     // Raw lines from the wazuh rule tests.
     let ini = std::fs::read_to_string(s.join("squid/wazuh-ruleset/squid_rules.ini")).unwrap();
-    let lines: Vec<&str> = ini.lines().filter_map(|l| l.split_once(" pass = ").map(|(_, v)| v)).collect();
+    let lines: Vec<&str> = ini
+        .lines()
+        .filter_map(|l| l.split_once(" pass = ").map(|(_, v)| v))
+        .collect();
     assert!(!lines.is_empty());
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("wazuh.log");
@@ -93,18 +140,40 @@ fn cmp_w3c(path: &Path, expected: &Path) {
     assert_clean(&p, path, "w3c");
     let exp: Value = serde_json::from_slice(&std::fs::read(expected).unwrap()).unwrap();
     // Their parser emits an empty entry for a blank line; we count blank lines as structure.
-    let exp: Vec<&Value> = exp["expected"].as_array().unwrap().iter().filter(|e| e["fieldData"].as_object().is_some_and(|o| !o.is_empty())).collect();
-    assert_eq!(p.records.len(), exp.len(), "{}: record count", path.display());
+    let exp: Vec<&Value> = exp["expected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["fieldData"].as_object().is_some_and(|o| !o.is_empty()))
+        .collect();
+    assert_eq!(
+        p.records.len(),
+        exp.len(),
+        "{}: record count",
+        path.display()
+    );
     for ((n, r), e) in p.records.iter().zip(exp) {
         let fd = &e["fieldData"];
         let ctx = format!("{}:{n}", path.display());
         if let Some(ip) = fd["c-ip"].as_str() {
-            assert_eq!(r.source_ip.map(|i| i.to_string()).as_deref(), Some(ip), "{ctx} c-ip");
+            assert_eq!(
+                r.source_ip.map(|i| i.to_string()).as_deref(),
+                Some(ip),
+                "{ctx} c-ip"
+            );
         }
         if let Some(h) = fd["cs-host"].as_str() {
-            assert_eq!(r.dest_host_lower().as_deref(), Some(h.to_ascii_lowercase().as_str()), "{ctx} cs-host");
+            assert_eq!(
+                r.dest_host_lower().as_deref(),
+                Some(h.to_ascii_lowercase().as_str()),
+                "{ctx} cs-host"
+            );
         }
-        assert_eq!(r.user.as_deref(), fd["cs-username"].as_str(), "{ctx} cs-username");
+        assert_eq!(
+            r.user.as_deref(),
+            fd["cs-username"].as_str(),
+            "{ctx} cs-username"
+        );
         if fd.get("cs-bytes").is_some() {
             assert_eq!(r.bytes_up, fd["cs-bytes"].as_u64(), "{ctx} cs-bytes");
         }
@@ -120,7 +189,15 @@ fn cmp_w3c(path: &Path, expected: &Path) {
         if let (Some(d), Some(t)) = (fd["date"].as_array(), fd["time"].as_array()) {
             let n = |v: &Value| v.as_u64().unwrap();
             let sec = t.get(2).map_or(0, n);
-            let want = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", n(&d[0]), n(&d[1]), n(&d[2]), n(&t[0]), n(&t[1]), sec);
+            let want = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                n(&d[0]),
+                n(&d[1]),
+                n(&d[2]),
+                n(&t[0]),
+                n(&t[1]),
+                sec
+            );
             assert!(ts(r).starts_with(&want), "{ctx} time {} vs {want}", ts(r));
         }
     }
@@ -130,7 +207,10 @@ fn cmp_w3c(path: &Path, expected: &Path) {
 fn bluecoat_and_iis_w3c_samples() {
     let Some(s) = common::samples() else { return };
     let mut n = 0;
-    for dir in ["bluecoat_proxysg/extended-log-format-parser", "iis_w3c/extended-log-format-parser"] {
+    for dir in [
+        "bluecoat_proxysg/extended-log-format-parser",
+        "iis_w3c/extended-log-format-parser",
+    ] {
         for input in files(&s.join(dir), ".input.log") {
             let expected = PathBuf::from(input.to_string_lossy().replace(".input.log", ".json"));
             cmp_w3c(&input, &expected);
@@ -143,7 +223,10 @@ fn bluecoat_and_iis_w3c_samples() {
     let p = parse(&path, ParseCtx::default());
     assert_clean(&p, &path, "w3c");
     assert_eq!(p.records.len(), 8);
-    assert!(p.records.iter().all(|(_, r)| r.source_ip.is_some() && r.time_us.is_some()));
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.source_ip.is_some() && r.time_us.is_some()));
 }
 
 #[test]
@@ -153,27 +236,58 @@ fn panos_samples() {
     let p = parse(&path, ParseCtx::default());
     assert_clean(&p, &path, "panos");
     assert_eq!(p.records.len(), 27);
-    assert!(p.records.iter().all(|(_, r)| r.bytes_up.is_some() && r.bytes_down.is_some() && r.dest_ip.is_some()));
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.bytes_up.is_some() && r.bytes_down.is_some() && r.dest_ip.is_some()));
 
     // THREAT/url against Elastic's expected document (they configured the zone as +09:30).
     let path = s.join("panos/elastic-integrations/test-panw-panos-threat-url-no-xff-sample.log");
     let p = parse(&path, ParseCtx::default());
     assert_clean(&p, &path, "panos");
-    let exp: Value = serde_json::from_slice(&std::fs::read(s.join("panos/elastic-integrations/test-panw-panos-threat-url-no-xff-sample.log-expected.json")).unwrap()).unwrap();
+    let exp: Value = serde_json::from_slice(
+        &std::fs::read(s.join(
+            "panos/elastic-integrations/test-panw-panos-threat-url-no-xff-sample.log-expected.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let e = &exp["expected"][0];
     let r = &p.records[0].1;
-    assert_eq!(r.dest_host_lower().as_deref(), e["destination"]["domain"].as_str());
-    assert_eq!(r.source_ip.map(|i| i.to_string()).as_deref(), e["source"]["ip"].as_str());
-    assert_eq!(r.dest_ip.map(|i| i.to_string()).as_deref(), e["destination"]["ip"].as_str());
-    assert_eq!(r.dest_port.map(u64::from), e["destination"]["port"].as_u64());
-    assert_eq!(r.vendor_app.as_deref(), e["network"]["application"].as_str());
+    assert_eq!(
+        r.dest_host_lower().as_deref(),
+        e["destination"]["domain"].as_str()
+    );
+    assert_eq!(
+        r.source_ip.map(|i| i.to_string()).as_deref(),
+        e["source"]["ip"].as_str()
+    );
+    assert_eq!(
+        r.dest_ip.map(|i| i.to_string()).as_deref(),
+        e["destination"]["ip"].as_str()
+    );
+    assert_eq!(
+        r.dest_port.map(u64::from),
+        e["destination"]["port"].as_u64()
+    );
+    assert_eq!(
+        r.vendor_app.as_deref(),
+        e["network"]["application"].as_str()
+    );
     assert_eq!(r.url.as_deref(), e["url"]["original"].as_str());
     let zone = e["event"]["timezone"].as_str().unwrap();
     assert_eq!(zone, "+09:30");
     // With a +09:30 zone the same wall-clock time is 9.5 hours earlier in UTC.
-    let utc = parse(&path, ParseCtx::default()).records[0].1.time_us.unwrap();
+    let utc = parse(&path, ParseCtx::default()).records[0]
+        .1
+        .time_us
+        .unwrap();
     let want = utc - (9 * 3600 + 1800) * 1_000_000;
-    let local = formats::time::parse_iso(e["@timestamp"].as_str().unwrap().as_bytes(), &NaiveZone::utc()).unwrap();
+    let local = formats::time::parse_iso(
+        e["@timestamp"].as_str().unwrap().as_bytes(),
+        &NaiveZone::utc(),
+    )
+    .unwrap();
     assert_eq!(local, want);
 
     // Cribl's syslog-framed samples: traffic and URL lines are records, the other log types are
@@ -187,7 +301,10 @@ fn panos_samples() {
         records += p.records.len();
     }
     assert_eq!(records, 5, "4 TRAFFIC + 1 THREAT/url");
-    assert!(skipped >= 5, "SYSTEM, CONFIG, HIPMATCH, GLOBALPROTECT, CORRELATION are skipped: {skipped}");
+    assert!(
+        skipped >= 5,
+        "SYSTEM, CONFIG, HIPMATCH, GLOBALPROTECT, CORRELATION are skipped: {skipped}"
+    );
 }
 
 #[test]
@@ -208,7 +325,10 @@ fn zscaler_samples() {
 /// Some fixtures carry `//` comment lines (not JSON); drop them.
 fn read_fixture(f: &Path) -> Value {
     let text = std::fs::read_to_string(f).unwrap();
-    let clean: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+    let clean: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
     serde_json::from_str(&clean.join("\n")).unwrap_or_else(|e| panic!("{}: {e}", f.display()))
 }
 
@@ -218,7 +338,9 @@ fn json_eq(ours: &str, want: &Value) -> bool {
         let utc = NaiveZone::utc();
         if let Some(t) = formats::time::parse_iso(w.as_bytes(), &utc) {
             let o = ours.as_bytes();
-            let mine = formats::time::parse_epoch_millis(o).or_else(|| formats::time::parse_mon_d_y_hms(o, &utc)).or_else(|| formats::time::parse_iso(o, &utc));
+            let mine = formats::time::parse_epoch_millis(o)
+                .or_else(|| formats::time::parse_mon_d_y_hms(o, &utc))
+                .or_else(|| formats::time::parse_iso(o, &utc));
             return mine == Some(t);
         }
     }
@@ -237,9 +359,20 @@ fn cef_samples() {
     for f in files(&s.join("cef/graylog-plugin-cef/fixtures"), ".json") {
         let fx = read_fixture(&f);
         let input = fx["testString"].as_str().unwrap();
-        let ev = cef::parse_event(input.as_bytes()).unwrap_or_else(|e| panic!("{}: {:?}", f.display(), e));
+        let ev = cef::parse_event(input.as_bytes())
+            .unwrap_or_else(|e| panic!("{}: {:?}", f.display(), e));
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        for (i, key) in ["deviceVendor", "deviceProduct", "deviceVersion", "deviceEventClassId", "name", "severity"].iter().enumerate() {
+        for (i, key) in [
+            "deviceVendor",
+            "deviceProduct",
+            "deviceVersion",
+            "deviceEventClassId",
+            "name",
+            "severity",
+        ]
+        .iter()
+        .enumerate()
+        {
             if let Some(want) = fx[*key].as_str() {
                 assert_eq!(ev.header[i], want, "{name}: {key}");
             }
@@ -251,12 +384,18 @@ fn cef_samples() {
             // the keys present in the raw extension.
             if let Some(ours) = ev.get(k).or_else(|| ev.labelled(k)) {
                 if want.is_string() || want.is_number() {
-                    assert!(json_eq(ours, want), "{name}: {k} = {ours:?}, expected {want}");
+                    assert!(
+                        json_eq(ours, want),
+                        "{name}: {k} = {ours:?}, expected {want}"
+                    );
                     compared += 1;
                 }
             }
         }
-        assert!(compared > 0 || exts.is_empty() || ev.extensions.is_empty(), "{name}: no extension compared");
+        assert!(
+            compared > 0 || exts.is_empty() || ev.extensions.is_empty(),
+            "{name}: no extension compared"
+        );
         n += 1;
     }
     assert!(n >= 30, "found {n} CEF fixtures");
@@ -264,7 +403,12 @@ fn cef_samples() {
     let d = tempfile::tempdir().unwrap();
     let all: Vec<String> = files(&s.join("cef/graylog-plugin-cef/fixtures"), ".json")
         .iter()
-        .map(|f| read_fixture(f)["testString"].as_str().unwrap().replace('\n', "\\n"))
+        .map(|f| {
+            read_fixture(f)["testString"]
+                .as_str()
+                .unwrap()
+                .replace('\n', "\\n")
+        })
         .collect();
     let f = d.path().join("all.cef");
     std::fs::write(&f, all.join("\n")).unwrap();

@@ -30,7 +30,13 @@ fn exact_counts_in_every_table() {
     let input = d.path().join("access.log");
     std::fs::write(&input, log()).unwrap();
     let out = d.path().join("out");
-    let (code, stdout, stderr) = run(&["scan", "--quiet", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&[
+        "scan",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(code, 3, "malformed line → exit 3\n{stdout}\n{stderr}");
 
     let apps = parquet(&out.join("discovered_apps.parquet"));
@@ -42,10 +48,27 @@ fn exact_counts_in_every_table() {
     assert_eq!(u64_at(&apps, "bytes_up", i), 0);
     assert_eq!(u64_at(&apps, "users", i), 2);
     assert_eq!(u64_at(&apps, "ip_addresses", i), 2);
-    let first = apps.column("first_seen").unwrap().datetime().unwrap().phys.get(i).unwrap();
-    let last = apps.column("last_seen").unwrap().datetime().unwrap().phys.get(i).unwrap();
+    let first = apps
+        .column("first_seen")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .phys
+        .get(i)
+        .unwrap();
+    let last = apps
+        .column("last_seen")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .phys
+        .get(i)
+        .unwrap();
     assert_eq!((first, last), (T0 * 1_000_000, (T0 + 86_400) * 1_000_000));
-    assert_eq!(apps.column("category").unwrap().str().unwrap().get(i), Some("Cloud storage"));
+    assert_eq!(
+        apps.column("category").unwrap().str().unwrap().get(i),
+        Some("Cloud storage")
+    );
     let s = row(&apps, "app_id", "slack");
     assert_eq!(u64_at(&apps, "users", s), 0, "`-` is no user");
     // An IP-literal CONNECT host inside Zoom's ranges is attributed by IP.
@@ -60,14 +83,34 @@ fn exact_counts_in_every_table() {
     let daily = parquet(&out.join("app_daily.parquet"));
     let dropbox_days: Vec<(i32, u64, u64)> = (0..daily.height())
         .filter(|&r| daily.column("app_id").unwrap().str().unwrap().get(r) == Some("dropbox"))
-        .map(|r| (daily.column("date").unwrap().date().unwrap().phys.get(r).unwrap(), u64_at(&daily, "transactions", r), u64_at(&daily, "users", r)))
+        .map(|r| {
+            (
+                daily
+                    .column("date")
+                    .unwrap()
+                    .date()
+                    .unwrap()
+                    .phys
+                    .get(r)
+                    .unwrap(),
+                u64_at(&daily, "transactions", r),
+                u64_at(&daily, "users", r),
+            )
+        })
         .collect();
     assert_eq!(dropbox_days, vec![(19_675, 2, 2), (19_676, 1, 1)]);
 
     let un = parquet(&out.join("unmatched_domains.parquet"));
     assert_eq!(un.height(), 1, "{un}");
     let u = row(&un, "domain", "unknown-example.co.uk");
-    assert_eq!((u64_at(&un, "transactions", u), u64_at(&un, "users", u), u64_at(&un, "bytes_down", u)), (2, 2, 1500));
+    assert_eq!(
+        (
+            u64_at(&un, "transactions", u),
+            u64_at(&un, "users", u),
+            u64_at(&un, "bytes_down", u)
+        ),
+        (2, 2, 1500)
+    );
 
     let run = run_json(&out);
     assert_eq!(run["totals"]["records"], 7);
@@ -80,21 +123,34 @@ fn exact_counts_in_every_table() {
     assert_eq!(run["inputs"][0]["format"], "squid");
     assert_eq!(run["inputs"][0]["format_detected"], true);
     assert_eq!(run["exit_code"], 3);
-    assert_eq!(run["outputs"].as_array().unwrap().last().unwrap(), "run.json");
+    assert_eq!(
+        run["outputs"].as_array().unwrap().last().unwrap(),
+        "run.json"
+    );
 
     let rejected = std::fs::read_to_string(out.join("rejected_lines.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = rejected.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = rejected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["line"], 5);
     assert_eq!(lines[0]["file"], input.to_str().unwrap());
-    assert!(lines[0]["excerpt"].as_str().unwrap().starts_with("this line"));
+    assert!(lines[0]["excerpt"]
+        .as_str()
+        .unwrap()
+        .starts_with("this line"));
 
-    let dash: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("dashboard.json")).unwrap()).unwrap();
+    let dash: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("dashboard.json")).unwrap()).unwrap();
     assert_eq!(dash["totals"]["apps"], 3);
     assert_eq!(dash["totals"]["users"], 3); // alice, bob, erin
     assert_eq!(dash["totals"]["transactions"], 5);
     assert_eq!(dash["top_apps"][0]["app_id"], "dropbox");
-    assert_eq!(dash["top_unmatched_domains"][0]["domain"], "unknown-example.co.uk");
+    assert_eq!(
+        dash["top_unmatched_domains"][0]["domain"],
+        "unknown-example.co.uk"
+    );
 }
 
 #[test]
@@ -105,14 +161,36 @@ fn split_compressed_and_directory_inputs_give_the_same_tables() {
     let dir = d.path().join("logs");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("a.log"), lines[..4].join("\n") + "\n").unwrap();
-    std::fs::write(dir.join("sub").join("b.log.anything"), gzip((lines[4..].join("\n") + "\n").as_bytes())).unwrap();
+    std::fs::write(
+        dir.join("sub").join("b.log.anything"),
+        gzip((lines[4..].join("\n") + "\n").as_bytes()),
+    )
+    .unwrap();
     let whole = d.path().join("whole.log");
     std::fs::write(&whole, &text).unwrap();
     let (o1, o2) = (d.path().join("o1"), d.path().join("o2"));
-    run(&["scan", "-q", "-o", o1.to_str().unwrap(), whole.to_str().unwrap()]);
-    let (code, _, err) = run(&["scan", "-q", "-o", o2.to_str().unwrap(), dir.to_str().unwrap()]);
+    run(&[
+        "scan",
+        "-q",
+        "-o",
+        o1.to_str().unwrap(),
+        whole.to_str().unwrap(),
+    ]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "-o",
+        o2.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(code, 3, "{err}");
-    for t in ["discovered_apps", "app_users", "app_ips", "app_daily", "unmatched_domains"] {
+    for t in [
+        "discovered_apps",
+        "app_users",
+        "app_ips",
+        "app_daily",
+        "unmatched_domains",
+    ] {
         let a = parquet(&o1.join(format!("{t}.parquet")));
         let b = parquet(&o2.join(format!("{t}.parquet")));
         assert!(a.equals_missing(&b), "{t} differs:\n{a}\n{b}");
@@ -134,7 +212,10 @@ fn small_chunks_and_many_threads_change_nothing() {
     std::fs::write(&p, &text).unwrap();
     let cat = catalog::Catalog::load(None).unwrap();
     let m = catalog::Matcher::new(&cat);
-    let mut opts = scan::ScanOptions::new(vec![p.display().to_string()], formats::Registry::new(vec![]));
+    let mut opts = scan::ScanOptions::new(
+        vec![p.display().to_string()],
+        formats::Registry::new(vec![]),
+    );
     let whole = scan::scan(&opts, &cat, &m);
     opts.chunk_size = 1024;
     let chunked = scan::scan(&opts, &cat, &m);
@@ -162,7 +243,10 @@ fn merge_is_associative_across_shards() {
         .map(|(i, p)| {
             let f = d.path().join(format!("{i}.log"));
             std::fs::write(&f, p.join("\n") + "\n").unwrap();
-            let opts = scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![]));
+            let opts = scan::ScanOptions::new(
+                vec![f.display().to_string()],
+                formats::Registry::new(vec![]),
+            );
             scan::scan(&opts, &cat, &m).aggregates
         })
         .collect();
@@ -180,6 +264,14 @@ fn merge_is_associative_across_shards() {
     assert_eq!(left, reversed);
     let f = d.path().join("all.log");
     std::fs::write(&f, &text).unwrap();
-    let all = scan::scan(&scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![])), &cat, &m).aggregates;
+    let all = scan::scan(
+        &scan::ScanOptions::new(
+            vec![f.display().to_string()],
+            formats::Registry::new(vec![]),
+        ),
+        &cat,
+        &m,
+    )
+    .aggregates;
     assert_eq!(left, all);
 }

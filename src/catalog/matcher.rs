@@ -37,7 +37,7 @@ impl<T: Copy + Eq + std::hash::Hash> Lpm<T> {
                 let mut m = Map::default();
                 m.insert(net, app);
                 self.by_len.push((len, m));
-                self.by_len.sort_by(|a, b| b.0.cmp(&a.0));
+                self.by_len.sort_by_key(|e| std::cmp::Reverse(e.0));
             }
         }
     }
@@ -70,15 +70,27 @@ fn mask6(a: u128, len: u8) -> u128 {
 impl Matcher {
     /// Build from a loaded catalog (app index = position in `catalog.apps`).
     pub fn new(catalog: &Catalog) -> Matcher {
-        let mut m = Matcher { domains: Map::default(), v4: Lpm::default(), v6: Lpm::default() };
+        let mut m = Matcher {
+            domains: Map::default(),
+            v4: Lpm::default(),
+            v6: Lpm::default(),
+        };
         for (i, app) in catalog.apps.iter().enumerate() {
             for d in &app.domains {
                 m.domains.entry(d.as_bytes().into()).or_insert(i as u32);
             }
             for r in &app.ip_ranges {
                 match r.parse::<ipnet::IpNet>() {
-                    Ok(ipnet::IpNet::V4(n)) => m.v4.insert(n.prefix_len(), mask4(n.network().into(), n.prefix_len()), i as u32),
-                    Ok(ipnet::IpNet::V6(n)) => m.v6.insert(n.prefix_len(), mask6(n.network().into(), n.prefix_len()), i as u32),
+                    Ok(ipnet::IpNet::V4(n)) => m.v4.insert(
+                        n.prefix_len(),
+                        mask4(n.network().into(), n.prefix_len()),
+                        i as u32,
+                    ),
+                    Ok(ipnet::IpNet::V6(n)) => m.v6.insert(
+                        n.prefix_len(),
+                        mask6(n.network().into(), n.prefix_len()),
+                        i as u32,
+                    ),
                     Err(_) => {} // validated at load time
                 }
             }
@@ -116,14 +128,20 @@ impl Matcher {
         match ip {
             IpAddr::V4(a) => {
                 let a = u32::from(a);
-                self.v4.by_len.iter().find_map(|(len, m)| m.get(&mask4(a, *len)).map(|&app| (app, *len)))
+                self.v4
+                    .by_len
+                    .iter()
+                    .find_map(|(len, m)| m.get(&mask4(a, *len)).map(|&app| (app, *len)))
             }
             IpAddr::V6(a) => {
                 if let Some(v4) = a.to_ipv4_mapped() {
                     return self.match_ip_rule(IpAddr::V4(v4));
                 }
                 let a = u128::from(a);
-                self.v6.by_len.iter().find_map(|(len, m)| m.get(&mask6(a, *len)).map(|&app| (app, *len)))
+                self.v6
+                    .by_len
+                    .iter()
+                    .find_map(|(len, m)| m.get(&mask6(a, *len)).map(|&app| (app, *len)))
             }
         }
     }
@@ -131,6 +149,23 @@ impl Matcher {
     /// Whether the catalog has any IP ranges.
     pub fn has_ranges(&self) -> bool {
         !self.v4.by_len.is_empty() || !self.v6.by_len.is_empty()
+    }
+}
+
+impl Matcher {
+    /// Attribute a record the way a scan does: by host name when it has one (an IP-literal host
+    /// is matched against the ranges), else by destination IP.
+    pub fn attribute(&self, rec: &crate::formats::Record<'_>) -> Option<(u32, Attribution)> {
+        match rec.dest_host_lower() {
+            Some(h) => {
+                if let Ok(ip) = h.parse::<IpAddr>() {
+                    return self.match_ip(ip).map(|a| (a, Attribution::Ip));
+                }
+                self.match_host(h.as_bytes())
+                    .map(|a| (a, Attribution::Domain))
+            }
+            None => self.match_ip(rec.dest_ip?).map(|a| (a, Attribution::Ip)),
+        }
     }
 }
 
@@ -158,7 +193,11 @@ mod tests {
         let cat = Catalog {
             apps: vec![
                 app("google", &["google.com"], &["10.0.0.0/8"]),
-                app("gdrive", &["drive.google.com"], &["10.1.0.0/16", "2001:db8::/32"]),
+                app(
+                    "gdrive",
+                    &["drive.google.com"],
+                    &["10.1.0.0/16", "2001:db8::/32"],
+                ),
                 app("gmail", &["mail.google.com"], &["10.1.2.0/24"]),
             ],
             ..Catalog::default()
@@ -171,7 +210,10 @@ mod tests {
         assert_eq!(m.match_host(b"notgoogle.com"), None);
         assert_eq!(m.match_host(b"google.com.evil.example"), None);
         assert_eq!(m.match_host(b"com"), None);
-        assert_eq!(m.match_host_rule(b"x.drive.google.com").map(|r| r.1), Some(&b"drive.google.com"[..]));
+        assert_eq!(
+            m.match_host_rule(b"x.drive.google.com").map(|r| r.1),
+            Some(&b"drive.google.com"[..])
+        );
         assert_eq!(m.match_ip("10.9.9.9".parse().unwrap()), Some(0));
         assert_eq!(m.match_ip("10.1.9.9".parse().unwrap()), Some(1));
         assert_eq!(m.match_ip("10.1.2.3".parse().unwrap()), Some(2));
@@ -179,21 +221,5 @@ mod tests {
         assert_eq!(m.match_ip("2001:db8::5".parse().unwrap()), Some(1));
         assert_eq!(m.match_ip("::ffff:10.1.2.3".parse().unwrap()), Some(2));
         assert_eq!(m.match_ip("2001:db9::5".parse().unwrap()), None);
-    }
-}
-
-impl Matcher {
-    /// Attribute a record the way a scan does: by host name when it has one (an IP-literal host
-    /// is matched against the ranges), else by destination IP.
-    pub fn attribute(&self, rec: &crate::formats::Record<'_>) -> Option<(u32, Attribution)> {
-        match rec.dest_host_lower() {
-            Some(h) => {
-                if let Ok(ip) = h.parse::<IpAddr>() {
-                    return self.match_ip(ip).map(|a| (a, Attribution::Ip));
-                }
-                self.match_host(h.as_bytes()).map(|a| (a, Attribution::Domain))
-            }
-            None => self.match_ip(rec.dest_ip?).map(|a| (a, Attribution::Ip)),
-        }
     }
 }

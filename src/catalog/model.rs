@@ -115,8 +115,15 @@ pub struct Catalog {
 }
 
 fn syntax(path: &str, text: &str, e: toml::de::Error) -> CatalogError {
-    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
-    CatalogError::Syntax { path: path.to_string(), line, message: e.message().to_string() }
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+        .unwrap_or(0);
+    CatalogError::Syntax {
+        path: path.to_string(),
+        line,
+        message: e.message().to_string(),
+    }
 }
 
 /// One layer of catalog files (the bundled one, or a user's directory).
@@ -127,21 +134,36 @@ struct Layer {
 
 impl Layer {
     fn bundled() -> Layer {
-        Layer { name: "built-in".into(), files: bundled::BUNDLED.iter().map(|(p, t)| (format!("catalog/{p}"), t.to_string())).collect() }
+        Layer {
+            name: "built-in".into(),
+            files: bundled::BUNDLED
+                .iter()
+                .map(|(p, t)| (format!("catalog/{p}"), t.to_string()))
+                .collect(),
+        }
     }
 
     fn dir(dir: &Path) -> Result<Layer, CatalogError> {
         let mut files = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
-            let rd = std::fs::read_dir(&d).map_err(|e| CatalogError::Io { path: d.display().to_string(), source: e })?;
+            let rd = std::fs::read_dir(&d).map_err(|e| CatalogError::Io {
+                path: d.display().to_string(),
+                source: e,
+            })?;
             for entry in rd {
-                let entry = entry.map_err(|e| CatalogError::Io { path: d.display().to_string(), source: e })?;
+                let entry = entry.map_err(|e| CatalogError::Io {
+                    path: d.display().to_string(),
+                    source: e,
+                })?;
                 let p: PathBuf = entry.path();
                 if p.is_dir() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|x| x == "toml") {
-                    let text = std::fs::read_to_string(&p).map_err(|e| CatalogError::Io { path: p.display().to_string(), source: e })?;
+                    let text = std::fs::read_to_string(&p).map_err(|e| CatalogError::Io {
+                        path: p.display().to_string(),
+                        source: e,
+                    })?;
                     files.push((p.display().to_string(), text));
                 }
             }
@@ -150,7 +172,10 @@ impl Layer {
         if files.is_empty() {
             return Err(CatalogError::Empty(dir.display().to_string()));
         }
-        Ok(Layer { name: dir.display().to_string(), files })
+        Ok(Layer {
+            name: dir.display().to_string(),
+            files,
+        })
     }
 }
 
@@ -160,7 +185,9 @@ fn valid_domain(d: &str) -> bool {
         && !d.starts_with('.')
         && !d.ends_with('.')
         && !d.contains("..")
-        && d.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'_')
+        && d.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'_'
+        })
 }
 
 impl Catalog {
@@ -189,7 +216,8 @@ impl Catalog {
             // Categories first (a user layer may add categories).
             for (path, text) in &layer.files {
                 if path.ends_with("categories.toml") {
-                    let f: CategoriesFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
+                    let f: CategoriesFile =
+                        toml::from_str(text).map_err(|e| syntax(path, text, e))?;
                     for c in f.categories {
                         if !categories.contains(&c) {
                             categories.push(c);
@@ -215,19 +243,33 @@ impl Catalog {
             let mut seen_ids: HashSet<String> = HashSet::new();
             let mut seen_domains: HashMap<String, String> = HashMap::new();
             for (path, app) in &mut layer_apps {
-                let bad = |m: String| CatalogError::Invalid { path: path.clone(), app: app.id.clone(), message: m };
-                if app.id.is_empty() || !app.id.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
+                let bad = |m: String| CatalogError::Invalid {
+                    path: path.clone(),
+                    app: app.id.clone(),
+                    message: m,
+                };
+                if app.id.is_empty()
+                    || !app
+                        .id
+                        .bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                {
                     return Err(bad("id must be a lower-case slug of a-z, 0-9 and -".into()));
                 }
                 if !seen_ids.insert(app.id.clone()) {
                     return Err(bad("duplicate app id".into()));
                 }
                 if !categories.contains(&app.category) {
-                    return Err(bad(format!("unknown category {:?} (see catalog/categories.toml)", app.category)));
+                    return Err(bad(format!(
+                        "unknown category {:?} (see catalog/categories.toml)",
+                        app.category
+                    )));
                 }
                 if let Some(hq) = &app.headquarters {
                     if hq.len() != 2 || !hq.bytes().all(|c| c.is_ascii_uppercase()) {
-                        return Err(bad(format!("headquarters {hq:?} is not an ISO 3166 alpha-2 code")));
+                        return Err(bad(format!(
+                            "headquarters {hq:?} is not an ISO 3166 alpha-2 code"
+                        )));
                     }
                 }
                 for d in &app.domains {
@@ -239,7 +281,8 @@ impl Catalog {
                     }
                 }
                 for c in &app.ip_ranges {
-                    c.parse::<ipnet::IpNet>().map_err(|_| bad(format!("ip range {c:?} is not a CIDR")))?;
+                    c.parse::<ipnet::IpNet>()
+                        .map_err(|_| bad(format!("ip range {c:?} is not a CIDR")))?;
                 }
             }
             // Merge apps over what earlier layers gave.
@@ -252,16 +295,32 @@ impl Catalog {
                 }
             }
             // A domain claimed in this layer leaves the apps of earlier layers.
-            let claimed: HashMap<&str, &str> = seen_domains.iter().map(|(d, a)| (d.as_str(), a.as_str())).collect();
+            let claimed: HashMap<&str, &str> = seen_domains
+                .iter()
+                .map(|(d, a)| (d.as_str(), a.as_str()))
+                .collect();
             for app in &mut cat.apps {
-                app.domains.retain(|d| claimed.get(d.as_str()).is_none_or(|owner| *owner == app.id));
+                app.domains
+                    .retain(|d| claimed.get(d.as_str()).is_none_or(|owner| *owner == app.id));
             }
             for (path, r) in layer_ranges {
                 let Some(&i) = by_id.get(&r.app) else {
-                    return Err(CatalogError::Invalid { path, app: r.app.clone(), message: format!("ip ranges ({}) for an app that is not in the catalog", r.source.unwrap_or_default()) });
+                    return Err(CatalogError::Invalid {
+                        path,
+                        app: r.app.clone(),
+                        message: format!(
+                            "ip ranges ({}) for an app that is not in the catalog",
+                            r.source.unwrap_or_default()
+                        ),
+                    });
                 };
                 for c in &r.cidrs {
-                    c.parse::<ipnet::IpNet>().map_err(|_| CatalogError::Invalid { path: path.clone(), app: r.app.clone(), message: format!("ip range {c:?} is not a CIDR") })?;
+                    c.parse::<ipnet::IpNet>()
+                        .map_err(|_| CatalogError::Invalid {
+                            path: path.clone(),
+                            app: r.app.clone(),
+                            message: format!("ip range {c:?} is not a CIDR"),
+                        })?;
                 }
                 cat.apps[i].ip_ranges.extend(r.cidrs);
             }
@@ -294,7 +353,11 @@ mod tests {
     #[test]
     fn bundled_catalog_is_valid() {
         let c = Catalog::load(None).unwrap();
-        assert!(c.apps.len() >= 300, "bundled catalog has {} apps", c.apps.len());
+        assert!(
+            c.apps.len() >= 300,
+            "bundled catalog has {} apps",
+            c.apps.len()
+        );
         assert!(c.categories.iter().any(|x| x == "Generative AI"));
     }
 
@@ -306,17 +369,31 @@ mod tests {
         let mine = c.apps.iter().find(|a| a.id == "intranet-crm").unwrap();
         assert_eq!(mine.domains.len(), 2);
         // dropbox.com moved to the user's app.
-        assert!(c.apps.iter().filter(|a| a.domains.iter().any(|x| x == "dropbox.com")).count() == 1);
+        assert!(
+            c.apps
+                .iter()
+                .filter(|a| a.domains.iter().any(|x| x == "dropbox.com"))
+                .count()
+                == 1
+        );
     }
 
     #[test]
     fn errors_name_file_and_line() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "apps/bad.toml", "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"CRM\"\ncolour = \"red\"\n");
+        write(
+            d.path(),
+            "apps/bad.toml",
+            "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"CRM\"\ncolour = \"red\"\n",
+        );
         let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
         assert!(e.contains("bad.toml:5"), "{e}");
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "apps/bad.toml", "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"Nope\"\n");
+        write(
+            d.path(),
+            "apps/bad.toml",
+            "[[app]]\nid = \"x\"\nname = \"X\"\ncategory = \"Nope\"\n",
+        );
         let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
         assert!(e.contains("unknown category"), "{e}");
         let d = tempfile::tempdir().unwrap();
@@ -324,6 +401,9 @@ mod tests {
         let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
         assert!(e.contains("also listed"), "{e}");
         let d = tempfile::tempdir().unwrap();
-        assert!(matches!(Catalog::load(Some(d.path())), Err(CatalogError::Empty(_))));
+        assert!(matches!(
+            Catalog::load(Some(d.path())),
+            Err(CatalogError::Empty(_))
+        ));
     }
 }

@@ -61,7 +61,9 @@ pub struct Accumulator<'c> {
 }
 
 fn is_ip_literal(h: &[u8]) -> bool {
-    h.first().is_some_and(|c| c.is_ascii_digit() || *c == b':') && h.iter().all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
+    h.first().is_some_and(|c| c.is_ascii_digit() || *c == b':')
+        && h.iter()
+            .all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
 }
 
 impl<'c> Accumulator<'c> {
@@ -86,10 +88,14 @@ impl<'c> Accumulator<'c> {
 
     fn resolve_host(&mut self, lower: &[u8]) -> HostMatch {
         if is_ip_literal(lower) {
-            let ip = std::str::from_utf8(lower).ok().and_then(|s| s.parse::<IpAddr>().ok());
+            let ip = std::str::from_utf8(lower)
+                .ok()
+                .and_then(|s| s.parse::<IpAddr>().ok());
             match ip.and_then(|ip| self.matcher.match_ip(ip)) {
                 Some(app) => HostMatch::AppByIp(app),
-                None => HostMatch::Unmatched(self.domains.id(std::str::from_utf8(lower).unwrap_or("?"))),
+                None => {
+                    HostMatch::Unmatched(self.domains.id(std::str::from_utf8(lower).unwrap_or("?")))
+                }
             }
         } else {
             match self.matcher.match_host(lower) {
@@ -114,7 +120,11 @@ impl<'c> Accumulator<'c> {
         if t.is_none() {
             self.attribution.without_time += 1;
         }
-        let user = rec.user.as_deref().filter(|u| !u.is_empty() && *u != "-").map(|u| self.users.id(u));
+        let user = rec
+            .user
+            .as_deref()
+            .filter(|u| !u.is_empty() && *u != "-")
+            .map(|u| self.users.id(u));
 
         // Attribution: by host when there is one, else by destination IP.
         let matched = match rec.dest_host.as_deref() {
@@ -139,7 +149,10 @@ impl<'c> Accumulator<'c> {
                     }
                     HostMatch::Unmatched(d) => {
                         self.attribution.unmatched_host += 1;
-                        self.unmatched.entry(d).or_default().add(t, blocked, up, down);
+                        self.unmatched
+                            .entry(d)
+                            .or_default()
+                            .add(t, blocked, up, down);
                         if let Some(u) = user {
                             self.unmatched_users.insert((d, u));
                         }
@@ -161,17 +174,29 @@ impl<'c> Accumulator<'c> {
         let app = matched?;
         self.apps[app as usize].add(t, blocked, up, down);
         if let Some(u) = user {
-            self.app_users.entry((app, u)).or_default().add(t, blocked, up, down);
+            self.app_users
+                .entry((app, u))
+                .or_default()
+                .add(t, blocked, up, down);
         }
         if let Some(ip) = rec.source_ip {
-            self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
+            self.app_ips
+                .entry((app, ip))
+                .or_default()
+                .add(t, blocked, up, down);
         }
         if let Some(ip) = rec.dest_ip {
-            self.app_dest.entry((app, ip)).or_default().add(t, blocked, up, down);
+            self.app_dest
+                .entry((app, ip))
+                .or_default()
+                .add(t, blocked, up, down);
         }
         let day = t.map_or(USER_DAY_NONE, |t| t.div_euclid(86_400_000_000));
         if day != USER_DAY_NONE {
-            self.app_daily.entry((app, day)).or_default().add(t, blocked, up, down);
+            self.app_daily
+                .entry((app, day))
+                .or_default()
+                .add(t, blocked, up, down);
             if let Some(u) = user {
                 self.daily_users.insert((app, day, u));
             }
@@ -181,11 +206,28 @@ impl<'c> Accumulator<'c> {
 
     /// Convert to string-keyed, mergeable aggregates.
     pub fn finish(self) -> Aggregates {
-        let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
-        let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();
-        let domains: Vec<Name> = self.domains.names.iter().map(|s| Name::from(s.as_ref())).collect();
+        let ids: Vec<Name> = self
+            .app_ids
+            .iter()
+            .map(|s| Name::from(s.as_str()))
+            .collect();
+        let users: Vec<Name> = self
+            .users
+            .names
+            .iter()
+            .map(|s| Name::from(s.as_ref()))
+            .collect();
+        let domains: Vec<Name> = self
+            .domains
+            .names
+            .iter()
+            .map(|s| Name::from(s.as_ref()))
+            .collect();
         let app = |i: u32| ids[i as usize].clone();
-        let mut out = Aggregates { attribution: self.attribution, ..Aggregates::default() };
+        let mut out = Aggregates {
+            attribution: self.attribution,
+            ..Aggregates::default()
+        };
         for (i, t) in self.apps.iter().enumerate() {
             if t.transactions > 0 {
                 out.apps.insert(ids[i].clone(), *t);
@@ -199,13 +241,35 @@ impl<'c> Accumulator<'c> {
         out.app_users = conv(self.app_users, |(a, u)| (app(a), users[u as usize].clone()));
         out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
         out.app_dest_ips = conv(self.app_dest, |(a, ip)| (app(a), ip));
-        out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d)).into_iter().map(|(k, totals)| (k, Daily { totals, users: Set::default() })).collect();
+        out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
+            .into_iter()
+            .map(|(k, totals)| {
+                (
+                    k,
+                    Daily {
+                        totals,
+                        users: Set::default(),
+                    },
+                )
+            })
+            .collect();
         for (a, d, u) in self.daily_users {
             if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
                 row.users.insert(users[u as usize].clone());
             }
         }
-        out.unmatched = conv(self.unmatched, |d| domains[d as usize].clone()).into_iter().map(|(k, totals)| (k, Unmatched { totals, users: Set::default() })).collect();
+        out.unmatched = conv(self.unmatched, |d| domains[d as usize].clone())
+            .into_iter()
+            .map(|(k, totals)| {
+                (
+                    k,
+                    Unmatched {
+                        totals,
+                        users: Set::default(),
+                    },
+                )
+            })
+            .collect();
         for (d, u) in self.unmatched_users {
             if let Some(row) = out.unmatched.get_mut(&domains[d as usize]) {
                 row.users.insert(users[u as usize].clone());

@@ -42,7 +42,14 @@ pub struct Totals {
 
 impl Default for Totals {
     fn default() -> Self {
-        Totals { transactions: 0, blocked: 0, bytes_up: 0, bytes_down: 0, first_us: i64::MAX, last_us: i64::MIN }
+        Totals {
+            transactions: 0,
+            blocked: 0,
+            bytes_up: 0,
+            bytes_down: 0,
+            first_us: i64::MAX,
+            last_us: i64::MIN,
+        }
     }
 }
 
@@ -150,7 +157,11 @@ pub struct Aggregates {
     pub attribution: AttributionCounts,
 }
 
-fn merge_map<K: std::hash::Hash + Eq, V: Default>(into: &mut Map<K, V>, from: Map<K, V>, f: impl Fn(&mut V, V)) {
+fn merge_map<K: std::hash::Hash + Eq, V: Default>(
+    into: &mut Map<K, V>,
+    from: Map<K, V>,
+    f: impl Fn(&mut V, V),
+) {
     if into.len() < from.len() {
         // Keep the larger map's allocation.
         let small = std::mem::replace(into, from);
@@ -170,7 +181,9 @@ impl Aggregates {
         merge_map(&mut self.apps, other.apps, |a, b| a.merge(&b));
         merge_map(&mut self.app_users, other.app_users, |a, b| a.merge(&b));
         merge_map(&mut self.app_ips, other.app_ips, |a, b| a.merge(&b));
-        merge_map(&mut self.app_dest_ips, other.app_dest_ips, |a, b| a.merge(&b));
+        merge_map(&mut self.app_dest_ips, other.app_dest_ips, |a, b| {
+            a.merge(&b)
+        });
         merge_map(&mut self.app_daily, other.app_daily, |a, b| {
             a.totals.merge(&b.totals);
             a.users.extend(b.users);

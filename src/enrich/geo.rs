@@ -6,8 +6,8 @@
 //! necessarily where a person is: anycast CDN addresses in particular have no meaningful country.
 
 use maxminddb::{PathElement, Reader};
-use std::net::IpAddr;
 use std::borrow::Cow;
+use std::net::IpAddr;
 use std::path::Path;
 
 /// The DB-IP country database shipped in the repository (`data/dbip-country.mmdb`), embedded so
@@ -53,16 +53,26 @@ pub struct GeoInfo {
 impl GeoDb {
     /// Open a `.mmdb` file.
     pub fn open(path: &Path) -> Result<GeoDb, GeoError> {
-        let err = |message: String| GeoError::Open { path: path.display().to_string(), message };
+        let err = |message: String| GeoError::Open {
+            path: path.display().to_string(),
+            message,
+        };
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         let reader = Reader::from_source(Cow::Owned(bytes)).map_err(|e| err(e.to_string()))?;
-        Ok(GeoDb { reader, path: path.display().to_string() })
+        Ok(GeoDb {
+            reader,
+            path: path.display().to_string(),
+        })
     }
 
     /// The bundled DB-IP country database.
     pub fn bundled() -> GeoDb {
-        let reader = Reader::from_source(Cow::Borrowed(BUNDLED)).expect("the bundled GeoIP database is a valid MaxMind DB");
-        GeoDb { reader, path: "built-in: DB-IP country (data/dbip-country.mmdb)".into() }
+        let reader = Reader::from_source(Cow::Borrowed(BUNDLED))
+            .expect("the bundled GeoIP database is a valid MaxMind DB");
+        GeoDb {
+            reader,
+            path: "built-in: DB-IP country (data/dbip-country.mmdb)".into(),
+        }
     }
 
     /// File metadata.
@@ -70,7 +80,11 @@ impl GeoDb {
         let m = self.reader.metadata();
         let days = (m.build_epoch / 86_400) as i64;
         let (y, mo, d) = crate::formats::time::civil_from_days(days);
-        GeoInfo { path: self.path.clone(), database_type: m.database_type.clone(), build_date: format!("{y:04}-{mo:02}-{d:02}") }
+        GeoInfo {
+            path: self.path.clone(),
+            database_type: m.database_type.clone(),
+            build_date: format!("{y:04}-{mo:02}-{d:02}"),
+        }
     }
 
     /// ISO 3166-1 alpha-2 country code of `ip`, or `None` when the database has no country for
@@ -80,10 +94,24 @@ impl GeoDb {
         if !res.has_data() {
             return None;
         }
-        let iso: Option<String> = res.decode_path(&[PathElement::Key("country"), PathElement::Key("iso_code")]).ok().flatten();
+        let iso: Option<String> = res
+            .decode_path(&[PathElement::Key("country"), PathElement::Key("iso_code")])
+            .ok()
+            .flatten();
         let code = iso
-            .or_else(|| res.decode_path(&[PathElement::Key("country_code")]).ok().flatten())
-            .or_else(|| res.decode_path(&[PathElement::Key("registered_country"), PathElement::Key("iso_code")]).ok().flatten())?;
+            .or_else(|| {
+                res.decode_path(&[PathElement::Key("country_code")])
+                    .ok()
+                    .flatten()
+            })
+            .or_else(|| {
+                res.decode_path(&[
+                    PathElement::Key("registered_country"),
+                    PathElement::Key("iso_code"),
+                ])
+                .ok()
+                .flatten()
+            })?;
         if code.len() == 2 && code.bytes().all(|c| c.is_ascii_alphabetic()) {
             Some(code.to_ascii_uppercase())
         } else {
@@ -100,9 +128,14 @@ mod tests {
     fn bundled_database_answers() {
         let db = GeoDb::bundled();
         // Well-known, long-stable allocations.
-        assert_eq!(db.country("8.8.8.8".parse().unwrap()).as_deref(), Some("US"));
+        assert_eq!(
+            db.country("8.8.8.8".parse().unwrap()).as_deref(),
+            Some("US")
+        );
         assert_eq!(db.country("10.1.2.3".parse().unwrap()), None);
-        assert!(db.country("2001:4860:4860::8888".parse().unwrap()).is_some());
+        assert!(db
+            .country("2001:4860:4860::8888".parse().unwrap())
+            .is_some());
         let info = db.info();
         assert!(!info.database_type.is_empty());
     }

@@ -28,8 +28,16 @@ impl Cef {
                 id: "cef".into(),
                 vendor: "Generic (ArcSight CEF)",
                 variant: "CEF:0/1 with extension key=value pairs, any syslog header",
-                description: "Generic CEF: `CEF:0|vendor|product|version|id|name|severity|key=value ...`",
-                attributes: Attributes { url: true, dest_ip: true, user: true, source_ip: true, total_bytes: true, upload_bytes: true },
+                description:
+                    "Generic CEF: `CEF:0|vendor|product|version|id|name|severity|key=value ...`",
+                attributes: Attributes {
+                    url: true,
+                    dest_ip: true,
+                    user: true,
+                    source_ip: true,
+                    total_bytes: true,
+                    upload_bytes: true,
+                },
             },
         }
     }
@@ -50,6 +58,9 @@ impl Format for Cef {
     }
 }
 
+/// Extension key/value pairs, in order.
+pub type Extensions<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// One parsed CEF event: the seven header fields and the extension pairs in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CefEvent<'a> {
@@ -58,18 +69,24 @@ pub struct CefEvent<'a> {
     /// Header fields 2–7: vendor, product, version, signature id, name, severity.
     pub header: [Cow<'a, str>; 6],
     /// Extension key/value pairs, unescaped.
-    pub extensions: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub extensions: Extensions<'a>,
 }
 
 impl<'a> CefEvent<'a> {
     /// First value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.extensions.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
+        self.extensions
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Value of a custom field by its label (`cs1Label=Location cs1=x` → `labelled("Location")`).
     pub fn labelled(&self, label: &str) -> Option<&str> {
-        let (k, _) = self.extensions.iter().find(|(k, v)| k.ends_with("Label") && v == label)?;
+        let (k, _) = self
+            .extensions
+            .iter()
+            .find(|(k, v)| k.ends_with("Label") && v == label)?;
         self.get(k.strip_suffix("Label")?)
     }
 }
@@ -124,7 +141,8 @@ fn is_key_byte(c: u8) -> bool {
 
 /// Parse the CEF part of a line (anything before `CEF:` — a syslog header — is skipped).
 pub fn parse_event(line: &[u8]) -> Result<CefEvent<'_>, Reject> {
-    let start = memchr::memmem::find(&line[..line.len().min(1024)], b"CEF:").ok_or("no `CEF:` header")?;
+    let start =
+        memchr::memmem::find(&line[..line.len().min(1024)], b"CEF:").ok_or("no `CEF:` header")?;
     let body = &line[start + 4..];
     // Seven unescaped pipes separate the header fields from the extension.
     let mut parts: Vec<&[u8]> = Vec::with_capacity(8);
@@ -150,10 +168,14 @@ pub fn parse_event(line: &[u8]) -> Result<CefEvent<'_>, Reject> {
         return Err("CEF version is not a number".into());
     }
     let header = [1, 2, 3, 4, 5, 6].map(|k| unescape_header(parts[k]));
-    Ok(CefEvent { version, header, extensions: parse_extension(ext)? })
+    Ok(CefEvent {
+        version,
+        header,
+        extensions: parse_extension(ext)?,
+    })
 }
 
-fn parse_extension(ext: &[u8]) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>, Reject> {
+fn parse_extension(ext: &[u8]) -> Result<Extensions<'_>, Reject> {
     // Positions of unescaped `=` whose key (the word before it) is a valid key.
     let mut eqs: Vec<(usize, usize)> = Vec::new(); // (key_start, eq_pos)
     let mut i = 0;
@@ -211,11 +233,29 @@ fn cef_time(v: &str, ctx: &ParseCtx) -> Option<i64> {
 /// Whole-word match of a blocking verb, unless negated.
 fn is_blocking(act: &str) -> bool {
     const WORDS: &[&str] = &[
-        "block", "blocked", "deny", "denied", "drop", "dropped", "reject", "rejected", "prevent", "prevented", "quarantine", "quarantined", "reset",
+        "block",
+        "blocked",
+        "deny",
+        "denied",
+        "drop",
+        "dropped",
+        "reject",
+        "rejected",
+        "prevent",
+        "prevented",
+        "quarantine",
+        "quarantined",
+        "reset",
     ];
     let a = act.to_ascii_lowercase();
-    let words: Vec<&str> = a.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    words.iter().any(|w| WORDS.contains(w)) && !words.iter().any(|w| *w == "not" || *w == "allowed" || *w == "allow")
+    let words: Vec<&str> = a
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| WORDS.contains(w))
+        && !words
+            .iter()
+            .any(|w| *w == "not" || *w == "allowed" || *w == "allow")
 }
 
 impl LineParser for CefParser {
@@ -243,26 +283,45 @@ impl LineParser for CefParser {
                         _ => 2,
                     };
                     if rank < time_key_rank {
-                        rec.time_us = Some(cef_time(v, &self.ctx).ok_or_else(|| Reject::from(format!("bad CEF time `{k}={v}`")))?);
+                        rec.time_us = Some(
+                            cef_time(v, &self.ctx)
+                                .ok_or_else(|| Reject::from(format!("bad CEF time `{k}={v}`")))?,
+                        );
                         time_key_rank = rank;
                     }
                 }
-                "src" | "c6a2" => rec.source_ip = rec.source_ip.or_else(|| fields::opt_ip(v.as_bytes())),
-                "dst" | "c6a3" => rec.dest_ip = rec.dest_ip.or_else(|| fields::opt_ip(v.as_bytes())),
+                "src" | "c6a2" => {
+                    rec.source_ip = rec.source_ip.or_else(|| fields::opt_ip(v.as_bytes()))
+                }
+                "dst" | "c6a3" => {
+                    rec.dest_ip = rec.dest_ip.or_else(|| fields::opt_ip(v.as_bytes()))
+                }
                 "dpt" => rec.dest_port = fields::opt_u16(v.as_bytes()),
                 "suser" => rec.user = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "dhost" => rec.dest_host = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "request" => rec.url = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "requestMethod" => rec.method = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "requestClientApplication" => rec.user_agent = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
+                "requestClientApplication" => {
+                    rec.user_agent = fields::opt_text(v.as_bytes()).map(|_| v.clone())
+                }
                 "in" => rec.bytes_down = fields::lenient_u64(v.as_bytes()),
                 "out" => rec.bytes_up = fields::lenient_u64(v.as_bytes()),
                 "act" if is_blocking(v) => rec.action = Action::Blocked,
                 _ => {
                     if let Some(n) = k.strip_prefix("cs").filter(|n| n.len() == 1) {
-                        if let Some((_, label)) = labels.iter().find(|(l, _)| l.strip_prefix("cs") == Some(n)) {
+                        if let Some((_, label)) =
+                            labels.iter().find(|(l, _)| l.strip_prefix("cs") == Some(n))
+                        {
                             let l = label.to_ascii_lowercase();
-                            if matches!(l.as_str(), "appname" | "application" | "app" | "application name" | "cloudappname" | "cloud application") {
+                            if matches!(
+                                l.as_str(),
+                                "appname"
+                                    | "application"
+                                    | "app"
+                                    | "application name"
+                                    | "cloudappname"
+                                    | "cloud application"
+                            ) {
                                 rec.vendor_app = Some(v.clone());
                             }
                         }
@@ -304,7 +363,9 @@ mod tests {
     fn record_mapping() {
         let mut p = Cef::new().parser(&ParseCtx::default());
         let line = b"Jan 13 04:14:46 gw CEF:0|Menlo Security|MSIP|2.0|pe|Web|5|rt=1700000000123 src=10.1.2.3 suser=alice@corp.example dhost=WWW.Box.com dst=203.0.113.9 dpt=443 request=https://www.box.com/upload requestMethod=POST in=200 out=5000 act=allowed cs1Label=appname cs1=Box requestClientApplication=Mozilla/5.0 (X11; Linux)";
-        let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
+        let Line::Record(r) = p.parse(line).unwrap() else {
+            panic!()
+        };
         assert_eq!(r.time_us, Some(1_700_000_000_123_000));
         assert_eq!(r.user.as_deref(), Some("alice@corp.example"));
         assert_eq!(r.dest_host.as_deref(), Some("WWW.Box.com"));
@@ -313,10 +374,20 @@ mod tests {
         assert_eq!(r.vendor_app.as_deref(), Some("Box"));
         assert_eq!(r.user_agent.as_deref(), Some("Mozilla/5.0 (X11; Linux)"));
         assert_eq!(r.action, Action::Allowed);
-        let Line::Record(r) = p.parse(b"CEF:0|v|p|1|1|n|1|act=Blocked request=http://x.example.org/a").unwrap() else { panic!() };
+        let Line::Record(r) = p
+            .parse(b"CEF:0|v|p|1|1|n|1|act=Blocked request=http://x.example.org/a")
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(r.action, Action::Blocked);
         assert!(is_blocking("deny") && is_blocking("TCP_DENIED") && is_blocking("Drop"));
-        assert!(!is_blocking("not blocked") && !is_blocking("unblocked") && !is_blocking("allowed") && !is_blocking("blockade"));
+        assert!(
+            !is_blocking("not blocked")
+                && !is_blocking("unblocked")
+                && !is_blocking("allowed")
+                && !is_blocking("blockade")
+        );
         assert_eq!(r.dest_host.as_deref(), Some("x.example.org"));
         assert!(p.parse(b"CEF:0|v|p|1|1|n|1|rt=notatime").is_err());
     }

@@ -7,7 +7,9 @@
 //! from the header is an error for the whole file (named with the columns found).
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
+use super::{
+    Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject,
+};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -98,19 +100,36 @@ fn yes() -> bool {
 impl CustomSpec {
     /// Check the spec on its own (before any file is read).
     pub fn validate(&self) -> Result<(), String> {
-        if self.name.is_empty() || !self.name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
-            return Err(format!("custom format name {:?} must be letters, digits, - or _", self.name));
+        if self.name.is_empty()
+            || !self
+                .name
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
+            return Err(format!(
+                "custom format name {:?} must be letters, digits, - or _",
+                self.name
+            ));
         }
         if self.url.is_none() && self.dest_host.is_none() && self.dest_ip.is_none() {
-            return Err(format!("custom format {:?}: map at least one of url, dest_host, dest_ip", self.name));
+            return Err(format!(
+                "custom format {:?}: map at least one of url, dest_host, dest_ip",
+                self.name
+            ));
         }
         if let Some(d) = &self.delimiter {
             if d.len() != 1 {
-                return Err(format!("custom format {:?}: delimiter must be one ASCII character, got {d:?}", self.name));
+                return Err(format!(
+                    "custom format {:?}: delimiter must be one ASCII character, got {d:?}",
+                    self.name
+                ));
             }
         }
         if !self.header && self.kind != Kind::Jsonl && self.columns.is_empty() {
-            return Err(format!("custom format {:?}: header = false needs `columns = [...]`", self.name));
+            return Err(format!(
+                "custom format {:?}: header = false needs `columns = [...]`",
+                self.name
+            ));
         }
         if self.action.is_some() && self.deny_values.is_empty() {
             return Err(format!("custom format {:?}: `action` needs `deny_values` (the literal value(s) meaning blocked)", self.name));
@@ -119,7 +138,10 @@ impl CustomSpec {
     }
 
     fn mapped(&self) -> Vec<(&'static str, &str)> {
-        let mut v = vec![("timestamp", self.timestamp.as_str()), ("source_ip", self.source_ip.as_str())];
+        let mut v = vec![
+            ("timestamp", self.timestamp.as_str()),
+            ("source_ip", self.source_ip.as_str()),
+        ];
         for (k, c) in [
             ("user", &self.user),
             ("url", &self.url),
@@ -170,7 +192,10 @@ impl Custom {
                 upload_bytes: spec.bytes_up.is_some(),
             },
         };
-        Custom { spec: std::sync::Arc::new(spec), info }
+        Custom {
+            spec: std::sync::Arc::new(spec),
+            info,
+        }
     }
 }
 
@@ -186,7 +211,11 @@ impl Format for Custom {
         }
     }
     fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser> {
-        let mut p = CustomParser { spec: self.spec.clone(), ctx: ctx.clone(), idx: None };
+        let mut p = CustomParser {
+            spec: self.spec.clone(),
+            ctx: ctx.clone(),
+            idx: None,
+        };
         if !self.spec.header && self.spec.kind != Kind::Jsonl {
             let cols: Vec<String> = self.spec.columns.clone();
             p.idx = p.index(&cols).ok();
@@ -211,7 +240,11 @@ impl CustomParser {
             match header.iter().position(|h| h == col) {
                 Some(i) => out.push((field, i)),
                 None => {
-                    return Err(format!("column {col:?} (mapped to {field}) is not in the header; columns are: {}", header.join(", ")).into());
+                    return Err(format!(
+                        "column {col:?} (mapped to {field}) is not in the header; columns are: {}",
+                        header.join(", ")
+                    )
+                    .into());
                 }
             }
         }
@@ -221,7 +254,12 @@ impl CustomParser {
     fn delimiter(&self) -> u8 {
         match self.spec.kind {
             Kind::Tsv => b'\t',
-            _ => self.spec.delimiter.as_deref().and_then(|d| d.bytes().next()).unwrap_or(b','),
+            _ => self
+                .spec
+                .delimiter
+                .as_deref()
+                .and_then(|d| d.bytes().next())
+                .unwrap_or(b','),
         }
     }
 
@@ -238,10 +276,17 @@ impl CustomParser {
             Ok(false) => Ok(Vec::new()),
             Err(e) => {
                 // Invalid UTF-8: fall back to a lossy split so the record is not lost.
-                let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(self.delimiter()).from_reader(line);
+                let mut rdr = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(self.delimiter())
+                    .from_reader(line);
                 let mut b = csv::ByteRecord::new();
                 match rdr.read_byte_record(&mut b) {
-                    Ok(true) => Ok(b.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect()),
+                    Ok(true) => Ok(b
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect()),
                     _ => Err(format!("CSV error: {e}").into()),
                 }
             }
@@ -264,13 +309,25 @@ impl CustomParser {
                 let dt = tm.to_datetime().map_err(|_| bad())?;
                 self.ctx
                     .naive
-                    .civil_to_us(dt.year() as i32, dt.month() as u32, dt.day() as u32, dt.hour() as u32, dt.minute() as u32, dt.second() as u32, (dt.subsec_nanosecond() / 1000) as u32)
+                    .civil_to_us(
+                        dt.year() as i32,
+                        dt.month() as u32,
+                        dt.day() as u32,
+                        dt.hour() as u32,
+                        dt.minute() as u32,
+                        dt.second() as u32,
+                        (dt.subsec_nanosecond() / 1000) as u32,
+                    )
                     .ok_or_else(bad)
             }
         }
     }
 
-    fn build(&self, idx: &Index, get: impl Fn(usize) -> Option<String>) -> Result<Record<'static>, Reject> {
+    fn build(
+        &self,
+        idx: &Index,
+        get: impl Fn(usize) -> Option<String>,
+    ) -> Result<Record<'static>, Reject> {
         let val = |field: &str| -> Option<String> {
             let i = idx.iter().find(|(f, _)| *f == field)?.1;
             get(i).filter(|s| !s.is_empty() && s != "-")
@@ -278,30 +335,39 @@ impl CustomParser {
         let num = |field: &str| -> Result<Option<u64>, Reject> {
             match val(field) {
                 None => Ok(None),
-                Some(s) => fields::opt_u64(s.as_bytes()).map_err(|_| Reject::from(format!("{field} value {s:?} is not a number"))),
+                Some(s) => fields::opt_u64(s.as_bytes())
+                    .map_err(|_| Reject::from(format!("{field} value {s:?} is not a number"))),
             }
         };
         let ts = val("timestamp").ok_or("empty timestamp")?;
         let src = val("source_ip").ok_or("empty source IP")?;
-        let mut rec = Record {
-            time_us: Some(self.time(&ts)?),
-            source_ip: Some(fields::opt_ip(src.as_bytes()).ok_or_else(|| Reject::from(format!("source IP {src:?} is not an IP address")))?),
-            user: val("user").map(Cow::Owned),
-            dest_ip: val("dest_ip").and_then(|s| fields::opt_ip(s.as_bytes())),
-            dest_port: val("dest_port").and_then(|s| fields::opt_u16(s.as_bytes())),
-            bytes_up: num("bytes_up")?,
-            bytes_down: num("bytes_down")?,
-            method: val("method").map(Cow::Owned),
-            status: val("status").and_then(|s| fields::opt_u16(s.as_bytes())),
-            user_agent: val("user_agent").map(Cow::Owned),
-            vendor_app: val("vendor_app").map(Cow::Owned),
-            ..Record::default()
-        };
+        let mut rec =
+            Record {
+                time_us: Some(self.time(&ts)?),
+                source_ip: Some(fields::opt_ip(src.as_bytes()).ok_or_else(|| {
+                    Reject::from(format!("source IP {src:?} is not an IP address"))
+                })?),
+                user: val("user").map(Cow::Owned),
+                dest_ip: val("dest_ip").and_then(|s| fields::opt_ip(s.as_bytes())),
+                dest_port: val("dest_port").and_then(|s| fields::opt_u16(s.as_bytes())),
+                bytes_up: num("bytes_up")?,
+                bytes_down: num("bytes_down")?,
+                method: val("method").map(Cow::Owned),
+                status: val("status").and_then(|s| fields::opt_u16(s.as_bytes())),
+                user_agent: val("user_agent").map(Cow::Owned),
+                vendor_app: val("vendor_app").map(Cow::Owned),
+                ..Record::default()
+            };
         if rec.bytes_up.is_none() && rec.bytes_down.is_none() {
             rec.bytes_down = num("bytes_total")?;
         }
         if let Some(a) = val("action") {
-            if self.spec.deny_values.iter().any(|d| d.eq_ignore_ascii_case(a.trim())) {
+            if self
+                .spec
+                .deny_values
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(a.trim()))
+            {
                 rec.action = Action::Blocked;
             }
         }
@@ -326,9 +392,15 @@ impl LineParser for CustomParser {
             return Ok(Line::Meta);
         }
         if self.spec.kind == Kind::Jsonl {
-            let v: serde_json::Value = serde_json::from_slice(t).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
+            let v: serde_json::Value = serde_json::from_slice(t)
+                .map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
             let spec = self.spec.clone();
-            let idx: Index = spec.mapped().iter().enumerate().map(|(i, (f, _))| (*f, i)).collect();
+            let idx: Index = spec
+                .mapped()
+                .iter()
+                .enumerate()
+                .map(|(i, (f, _))| (*f, i))
+                .collect();
             let mapped = spec.mapped();
             let get = |i: usize| -> Option<String> {
                 let path = mapped.get(i)?.1;
@@ -343,7 +415,9 @@ impl LineParser for CustomParser {
                 }
             };
             if get(idx[0].1).is_none() {
-                return Err(format!("no {:?} key (the configured timestamp)", spec.timestamp).into());
+                return Err(
+                    format!("no {:?} key (the configured timestamp)", spec.timestamp).into(),
+                );
             }
             return self.build(&idx, get).map(Line::Record);
         }
@@ -388,14 +462,25 @@ action = "Action"
 deny_values = ["Blocked"]"#,
         ));
         let mut p = f.parser(&ParseCtx::default());
-        assert!(matches!(p.parse(b"Timestamp,src,User,Url,Sent,Received,Action").unwrap(), Line::Meta));
-        let Line::Record(r) = p.parse(b"30/11/2018 16:09:07,10.0.0.1,\"Doe, J\",https://app.box.com/x,10,20,blocked").unwrap() else { panic!() };
+        assert!(matches!(
+            p.parse(b"Timestamp,src,User,Url,Sent,Received,Action")
+                .unwrap(),
+            Line::Meta
+        ));
+        let Line::Record(r) = p
+            .parse(b"30/11/2018 16:09:07,10.0.0.1,\"Doe, J\",https://app.box.com/x,10,20,blocked")
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(r.time_us, Some(1_543_594_147_000_000));
         assert_eq!(r.user.as_deref(), Some("Doe, J"));
         assert_eq!(r.dest_host.as_deref(), Some("app.box.com"));
         assert_eq!(r.action, Action::Blocked);
         assert!(p.parse(b"30/11/2018,10.0.0.1").is_err());
-        assert!(p.parse(b"2018-11-30,10.0.0.1,u,https://a.b/,1,2,Allowed").is_err());
+        assert!(p
+            .parse(b"2018-11-30,10.0.0.1,u,https://a.b/,1,2,Allowed")
+            .is_err());
         let mut p = f.parser(&ParseCtx::default());
         let e = p.parse(b"Time,src").unwrap_err();
         assert!(e.0.contains("Timestamp"), "{}", e.0);
@@ -421,8 +506,12 @@ bytes_total = "bytes""#,
 
     #[test]
     fn spec_validation() {
-        let s: CustomSpec = toml::from_str("name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'").unwrap();
+        let s: CustomSpec =
+            toml::from_str("name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'").unwrap();
         assert!(s.validate().is_err());
-        assert!(toml::from_str::<CustomSpec>("name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'\nbogus=1").is_err());
+        assert!(toml::from_str::<CustomSpec>(
+            "name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'\nbogus=1"
+        )
+        .is_err());
     }
 }

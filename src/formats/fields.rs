@@ -27,20 +27,24 @@ pub fn is_utf8(b: &[u8]) -> bool {
     b.is_ascii() || std::str::from_utf8(b).is_ok()
 }
 
+/// A field that should have been a number and is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
+
 /// Unsigned decimal; `-` or empty → `None`; anything else that is not a number → `Err`.
 #[inline]
-pub fn opt_u64(b: &[u8]) -> Result<Option<u64>, ()> {
+pub fn opt_u64(b: &[u8]) -> Result<Option<u64>, NotANumber> {
     let b = b.trim_ascii();
     if b.is_empty() || b == b"-" {
         return Ok(None);
     }
     if b.len() > 19 {
-        return Err(());
+        return Err(NotANumber);
     }
     let mut v: u64 = 0;
     for &c in b {
         if !c.is_ascii_digit() {
-            return Err(());
+            return Err(NotANumber);
         }
         v = v * 10 + (c - b'0') as u64;
     }
@@ -66,7 +70,10 @@ pub fn opt_ip(b: &[u8]) -> Option<IpAddr> {
     if b.is_empty() || b == b"-" {
         return None;
     }
-    let b = b.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]")).unwrap_or(b);
+    let b = b
+        .strip_prefix(b"[")
+        .and_then(|x| x.strip_suffix(b"]"))
+        .unwrap_or(b);
     let b = match memchr::memchr(b'%', b) {
         Some(p) => &b[..p],
         None => b,
@@ -86,7 +93,11 @@ impl<'a> Words<'a> {
     }
     /// What has not been consumed yet (leading blanks skipped).
     pub fn rest(&mut self) -> &'a [u8] {
-        let start = self.rest.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(self.rest.len());
+        let start = self
+            .rest
+            .iter()
+            .position(|&c| c != b' ' && c != b'\t')
+            .unwrap_or(self.rest.len());
         self.rest = &self.rest[start..];
         self.rest
     }
@@ -161,7 +172,11 @@ pub fn quoted_words<'a>(line: &'a [u8], out: &mut Vec<Cow<'a, str>>) -> Result<(
 
 /// Split one CSV line (RFC 4180 quoting, `""` escapes) on `delim`, keeping borrowed slices
 /// when a field needs no unescaping.
-pub fn csv_fields<'a>(line: &'a [u8], delim: u8, out: &mut Vec<Cow<'a, [u8]>>) -> Result<(), &'static str> {
+pub fn csv_fields<'a>(
+    line: &'a [u8],
+    delim: u8,
+    out: &mut Vec<Cow<'a, [u8]>>,
+) -> Result<(), &'static str> {
     out.clear();
     let n = line.len();
     let mut i = 0;
@@ -246,7 +261,9 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
     };
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']')?;
-        let port = v6[close + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+        let port = v6[close + 1..]
+            .strip_prefix(':')
+            .and_then(|p| p.parse().ok());
         (&v6[..close], port)
     } else {
         match authority.rfind(':') {
@@ -254,11 +271,15 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
                 (&authority[..p], authority[p + 1..].parse().ok())
             }
             Some(_) if authority.matches(':').count() > 1 => (authority, None), // bare IPv6
-            Some(_) => return None,                                           // `error:xyz`
+            Some(_) => return None,                                             // `error:xyz`
             None => (authority, None),
         }
     };
-    if host.is_empty() || !host.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':')) {
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'))
+    {
         return None;
     }
     // A bare word with no dot and no scheme is not a host we can attribute ("ahmet").
@@ -274,12 +295,30 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(url_host("http://www.Example.com/a?b"), Some(("www.Example.com", None)));
-        assert_eq!(url_host("https://u:p@h.example.org:8443/x"), Some(("h.example.org", Some(8443))));
-        assert_eq!(url_host("login.yahoo.com:443"), Some(("login.yahoo.com", Some(443))));
-        assert_eq!(url_host("www.example.com/join/"), Some(("www.example.com", None)));
-        assert_eq!(url_host("[2001:db8::1]:443"), Some(("2001:db8::1", Some(443))));
-        assert_eq!(url_host("http://[2001:db8::1]/x"), Some(("2001:db8::1", None)));
+        assert_eq!(
+            url_host("http://www.Example.com/a?b"),
+            Some(("www.Example.com", None))
+        );
+        assert_eq!(
+            url_host("https://u:p@h.example.org:8443/x"),
+            Some(("h.example.org", Some(8443)))
+        );
+        assert_eq!(
+            url_host("login.yahoo.com:443"),
+            Some(("login.yahoo.com", Some(443)))
+        );
+        assert_eq!(
+            url_host("www.example.com/join/"),
+            Some(("www.example.com", None))
+        );
+        assert_eq!(
+            url_host("[2001:db8::1]:443"),
+            Some(("2001:db8::1", Some(443)))
+        );
+        assert_eq!(
+            url_host("http://[2001:db8::1]/x"),
+            Some(("2001:db8::1", None))
+        );
         assert_eq!(url_host("ahmet"), None);
         assert_eq!(url_host("error:invalid-request"), None);
         assert_eq!(url_host("/index.html"), None);

@@ -28,6 +28,8 @@ pub use record::{Action, Record};
 pub use time::NaiveZone;
 
 /// What one line turned out to be.
+// Records are the common case and borrow from the line: boxing them would allocate per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Line<'a> {
     /// A traffic record.
@@ -172,14 +174,21 @@ impl Registry {
             .iter()
             .find(|f| {
                 let fid = &f.info().id;
-                fid.eq_ignore_ascii_case(id) || fid.strip_prefix("custom:").is_some_and(|n| n.eq_ignore_ascii_case(id))
+                fid.eq_ignore_ascii_case(id)
+                    || fid
+                        .strip_prefix("custom:")
+                        .is_some_and(|n| n.eq_ignore_ascii_case(id))
             })
             .cloned()
     }
 
     /// The ids, comma-separated, for error messages.
     pub fn ids(&self) -> String {
-        self.formats.iter().map(|f| f.info().id.clone()).collect::<Vec<_>>().join(", ")
+        self.formats
+            .iter()
+            .map(|f| f.info().id.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Pick the format that parses `sample` (a file's first lines) best, or `None`.

@@ -54,18 +54,27 @@ impl Format for PanOs {
         &self.info
     }
     fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(PanParser { ctx: ctx.clone(), cols: Vec::with_capacity(120) })
+        Box::new(PanParser {
+            ctx: ctx.clone(),
+            cols: Vec::with_capacity(120),
+        })
     }
 }
 
 /// `[digits],YYYY/MM/DD HH:MM:SS,`
 fn is_start(b: &[u8]) -> bool {
-    let Some(c) = b.iter().take(12).position(|&c| c == b',') else { return false };
+    let Some(c) = b.iter().take(12).position(|&c| c == b',') else {
+        return false;
+    };
     if !b[..c].iter().all(u8::is_ascii_digit) {
         return false;
     }
     let d = &b[c + 1..];
-    d.len() > 20 && d[4] == b'/' && d[7] == b'/' && d[10] == b' ' && d[..4].iter().all(u8::is_ascii_digit)
+    d.len() > 20
+        && d[4] == b'/'
+        && d[7] == b'/'
+        && d[10] == b' '
+        && d[..4].iter().all(u8::is_ascii_digit)
 }
 
 fn is_blocked(action: &[u8]) -> bool {
@@ -87,8 +96,13 @@ impl LineParser for PanParser {
         if t.is_empty() {
             return Ok(Line::Meta);
         }
-        let line = super::syslog::strip(t, is_start).ok_or("not a PAN-OS log line (expected `FUTURE_USE,YYYY/MM/DD HH:MM:SS,serial,TYPE,...`)")?;
-        let mut cols: Vec<Cow<'a, [u8]>> = std::mem::take(&mut self.cols).into_iter().map(|_| Cow::Borrowed(&b""[..])).collect();
+        let line = super::syslog::strip(t, is_start).ok_or(
+            "not a PAN-OS log line (expected `FUTURE_USE,YYYY/MM/DD HH:MM:SS,serial,TYPE,...`)",
+        )?;
+        let mut cols: Vec<Cow<'a, [u8]>> = std::mem::take(&mut self.cols)
+            .into_iter()
+            .map(|_| Cow::Borrowed(&b""[..]))
+            .collect();
         fields::csv_fields(line, b',', &mut cols)?;
         let res = self.record(&cols);
         cols.clear();
@@ -114,14 +128,25 @@ impl PanParser {
             if kind == b"THREAT" {
                 return Ok(Line::Ignored("PAN-OS THREAT log that is not URL filtering"));
             }
-            if !kind.is_empty() && kind.iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
-                return Ok(Line::Ignored("PAN-OS log type that carries no traffic (SYSTEM, CONFIG, ...)"));
+            if !kind.is_empty()
+                && kind
+                    .iter()
+                    .all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_')
+            {
+                return Ok(Line::Ignored(
+                    "PAN-OS log type that carries no traffic (SYSTEM, CONFIG, ...)",
+                ));
             }
             return Err("PAN-OS log type column (4th) is not a log type".into());
         }
         let need = if is_traffic { 34 } else { 36 };
         if c.len() < need {
-            return Err(format!("PAN-OS {} log has {} columns, expected at least {need}", if is_traffic { "TRAFFIC" } else { "THREAT" }, c.len()).into());
+            return Err(format!(
+                "PAN-OS {} log has {} columns, expected at least {need}",
+                if is_traffic { "TRAFFIC" } else { "THREAT" },
+                c.len()
+            )
+            .into());
         }
         let time = super::time::parse_iso(col(6), &self.ctx.naive)
             .or_else(|| super::time::parse_iso(col(1), &self.ctx.naive))
@@ -130,15 +155,23 @@ impl PanParser {
         let mut rec = Record {
             time_us: Some(time),
             source_ip: Some(fields::opt_ip(col(7)).ok_or("source address is not an IP address")?),
-            dest_ip: Some(fields::opt_ip(col(8)).ok_or("destination address is not an IP address")?),
+            dest_ip: Some(
+                fields::opt_ip(col(8)).ok_or("destination address is not an IP address")?,
+            ),
             user: owned(12),
             vendor_app: owned(14),
             dest_port: fields::opt_u16(col(25)),
-            action: if is_blocked(action) { Action::Blocked } else { Action::Allowed },
+            action: if is_blocked(action) {
+                Action::Blocked
+            } else {
+                Action::Allowed
+            },
             ..Record::default()
         };
         if is_traffic {
-            let num = |i: usize, what: &'static str| fields::opt_u64(col(i)).map_err(|_| Reject::new(what));
+            let num = |i: usize, what: &'static str| {
+                fields::opt_u64(col(i)).map_err(|_| Reject::new(what))
+            };
             let total = num(31, "bytes is not a number")?;
             rec.bytes_up = num(32, "bytes_sent is not a number")?;
             rec.bytes_down = num(33, "bytes_received is not a number")?;
@@ -166,10 +199,12 @@ mod tests {
 
     fn parse(line: &str) -> Result<Line<'_>, String> {
         let mut p = PanOs::new().parser(&ParseCtx::default());
-        p.parse(line.as_bytes()).map(|l| match l {
-            Line::Record(r) => Line::Record(r.into_owned()),
-            o => o,
-        }).map_err(|e| e.0.into_owned())
+        p.parse(line.as_bytes())
+            .map(|l| match l {
+                Line::Record(r) => Line::Record(r.into_owned()),
+                o => o,
+            })
+            .map_err(|e| e.0.into_owned())
     }
 
     #[test]
@@ -185,8 +220,13 @@ mod tests {
         let Line::Record(r) = parse("1,2018/11/30 16:44:36,012801096514,THREAT,url,2049,2018/11/30 16:44:36,192.168.15.224,175.16.199.1,192.168.1.63,175.16.199.1,r,,,ssl,vsys1,trust,untrust,e1,e2,p,2018/11/30 16:44:36,28191,1,52984,443,37679,443,0x403000,tcp,block-url,\"consent.cmp.oath.com/\",(9999),Web-URL-Allowlist,informational,client-to-server,7726").unwrap() else { panic!() };
         assert_eq!(r.dest_host.as_deref(), Some("consent.cmp.oath.com"));
         assert_eq!(r.action, Action::Blocked);
-        assert!(matches!(parse("1,2018/11/30 16:44:36,0128,SYSTEM,general,0,2018/11/30 16:44:36,,x"), Ok(Line::Ignored(_))));
-        assert!(parse("1,2018/11/30 16:44:36,0128,TRAFFIC,end,0,2018/11/30 16:44:36,1.2.3.4").is_err());
+        assert!(matches!(
+            parse("1,2018/11/30 16:44:36,0128,SYSTEM,general,0,2018/11/30 16:44:36,,x"),
+            Ok(Line::Ignored(_))
+        ));
+        assert!(
+            parse("1,2018/11/30 16:44:36,0128,TRAFFIC,end,0,2018/11/30 16:44:36,1.2.3.4").is_err()
+        );
         assert!(parse("1,2018/00/00 16:44:36,0128,TRAFFIC,end,0,2018/00/00 16:44:36,1.2.3.4,5.6.7.8,,,,,,,,,,,,,,,,,,,,,,allow,1,1,1").is_err());
     }
 }

@@ -65,13 +65,18 @@ fn code_status(tok: &[u8]) -> Result<(bool, Option<u16>), &'static str> {
         return Err("result code is not a Squid code like TCP_MISS");
     }
     let status = &tok[slash + 1..];
-    let status = if status == b"-" { None } else { Some(fields::opt_u16(status).ok_or("HTTP status is not a number")?) };
+    let status = if status == b"-" {
+        None
+    } else {
+        Some(fields::opt_u16(status).ok_or("HTTP status is not a number")?)
+    };
     Ok((is_denied(code, status), status))
 }
 
 /// The Squid rule for a blocked transaction (shared with the common log format).
 pub fn is_denied(code: &[u8], status: Option<u16>) -> bool {
-    (memchr::memmem::find(code, b"DENIED").is_some() && status != Some(407)) || (code.starts_with(b"NONE") && status == Some(403))
+    (memchr::memmem::find(code, b"DENIED").is_some() && status != Some(407))
+        || (code.starts_with(b"NONE") && status == Some(403))
 }
 
 impl LineParser for SquidParser {
@@ -96,18 +101,29 @@ impl LineParser for SquidParser {
         let (blocked, status) = code_status(tok)?;
         let reply = next("missing reply size")?;
         let mut rec = Record {
-            time_us: Some(super::time::parse_epoch_seconds(ts).ok_or("bad timestamp (expected seconds.millis since the epoch)")?),
+            time_us: Some(
+                super::time::parse_epoch_seconds(ts)
+                    .ok_or("bad timestamp (expected seconds.millis since the epoch)")?,
+            ),
             source_ip: Some(fields::opt_ip(client).ok_or("client address is not an IP address")?),
             status,
             bytes_down: fields::opt_u64(reply).map_err(|_| "reply size is not a number")?,
-            action: if blocked { super::Action::Blocked } else { super::Action::Allowed },
+            action: if blocked {
+                super::Action::Blocked
+            } else {
+                super::Action::Allowed
+            },
             ..Record::default()
         };
         if extended {
             // %>st %<sh %>sh <body bytes>
             let req = next("missing request size")?;
             rec.bytes_up = fields::opt_u64(req).map_err(|_| "request size is not a number")?;
-            for what in ["missing reply header size", "missing request header size", "missing body size"] {
+            for what in [
+                "missing reply header size",
+                "missing request header size",
+                "missing body size",
+            ] {
                 next(what)?;
             }
         }
@@ -146,7 +162,10 @@ impl LineParser for SquidParser {
             if let Some(q) = memchr::memchr(b'"', rest) {
                 let mut quoted = Vec::new();
                 if fields::quoted_words(&rest[q..], &mut quoted).is_ok() {
-                    rec.user_agent = quoted.into_iter().nth(1).filter(|ua| ua != "-" && !ua.is_empty());
+                    rec.user_agent = quoted
+                        .into_iter()
+                        .nth(1)
+                        .filter(|ua| ua != "-" && !ua.is_empty());
                 }
             }
         }
@@ -181,7 +200,11 @@ mod tests {
         assert_eq!(r.dest_ip, Some("175.16.199.115".parse().unwrap()));
         assert_eq!(r.action, Action::Allowed);
         let r = parse("1140701230.827    781 192.168.1.210 TCP_DENIED/407 1785 GET http://www.ossec.net oahmet NONE/- text/html").unwrap();
-        assert_eq!(r.action, Action::Allowed, "407 is an authentication challenge");
+        assert_eq!(
+            r.action,
+            Action::Allowed,
+            "407 is an authentication challenge"
+        );
         let r = parse("1140701230.827    781 192.168.1.210 TCP_DENIED/403 1785 GET http://www.ossec.net oahmet NONE/- text/html").unwrap();
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.dest_ip, None);
@@ -189,7 +212,10 @@ mod tests {
         let r = parse("1140701230.827    781 192.168.1.210 NONE_NONE/403 0 GET http://www.ossec.net - NONE/- -").unwrap();
         assert_eq!(r.action, Action::Blocked);
         // Bad request with no URL host: still a record, no host.
-        let r = parse("1140701044.525   1231 192.168.1.201 TCP_DENIED/400 1536 GET ahmet - NONE/- text/html").unwrap();
+        let r = parse(
+            "1140701044.525   1231 192.168.1.201 TCP_DENIED/400 1536 GET ahmet - NONE/- text/html",
+        )
+        .unwrap();
         assert_eq!(r.dest_host, None);
         assert_eq!(r.user, None);
         // IPv6 client, syslog framing.
@@ -211,7 +237,13 @@ mod tests {
     fn malformed() {
         assert!(parse("1157689312.049 5006 10.105.21.199").is_err());
         assert!(parse("hello world").is_err());
-        assert!(parse("1157689312.049 5006 10.105.21.199 TCP_MISS/200 abc GET http://a.b/ - DIRECT/- -").is_err());
-        assert!(parse("1157689312.049 5006 not-an-ip TCP_MISS/200 1 GET http://a.b/ - DIRECT/- -").is_err());
+        assert!(parse(
+            "1157689312.049 5006 10.105.21.199 TCP_MISS/200 abc GET http://a.b/ - DIRECT/- -"
+        )
+        .is_err());
+        assert!(
+            parse("1157689312.049 5006 not-an-ip TCP_MISS/200 1 GET http://a.b/ - DIRECT/- -")
+                .is_err()
+        );
     }
 }

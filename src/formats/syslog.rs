@@ -9,7 +9,7 @@
 /// Return the record part of `line`: `line` itself when `is_start` accepts it, else the first
 /// syslog-framing candidate that `is_start` accepts, else `None`.
 #[inline]
-pub fn strip<'a>(line: &'a [u8], is_start: impl Fn(&[u8]) -> bool) -> Option<&'a [u8]> {
+pub fn strip(line: &[u8], is_start: impl Fn(&[u8]) -> bool) -> Option<&[u8]> {
     if is_start(line) {
         return Some(line);
     }

@@ -11,7 +11,9 @@
 //! column saying denied/blocked. Dates and times in W3C logs are UTC.
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
+use super::{
+    Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject,
+};
 use std::borrow::Cow;
 
 /// The W3C/ELFF format.
@@ -48,7 +50,11 @@ impl Format for W3c {
         Header::Directives(&[b"#Fields:", b"#Date:"])
     }
     fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(W3cParser { cols: None, from_header: false, date: None })
+        Box::new(W3cParser {
+            cols: None,
+            from_header: false,
+            date: None,
+        })
     }
 }
 
@@ -82,8 +88,23 @@ struct Cols {
 
 impl Cols {
     fn from_names(names: &[&str]) -> Cols {
-        let find = |cands: &[&str]| cands.iter().find_map(|c| names.iter().position(|n| n.eq_ignore_ascii_case(c)));
-        let proxy = find(&["s-action", "sc-filter-result", "s-supplier-ip", "s-supplier-name", "r-ip", "r-host", "x-exception-id", "cs-auth-group", "s-hierarchy"]).is_some();
+        let find = |cands: &[&str]| {
+            cands
+                .iter()
+                .find_map(|c| names.iter().position(|n| n.eq_ignore_ascii_case(c)))
+        };
+        let proxy = find(&[
+            "s-action",
+            "sc-filter-result",
+            "s-supplier-ip",
+            "s-supplier-name",
+            "r-ip",
+            "r-host",
+            "x-exception-id",
+            "cs-auth-group",
+            "s-hierarchy",
+        ])
+        .is_some();
         Cols {
             n: names.len(),
             date: find(&["date"]),
@@ -91,14 +112,24 @@ impl Cols {
             gmttime: find(&["gmttime", "localtime"]),
             unix: find(&["x-timestamp-unix"]),
             c_ip: find(&["c-ip"]),
-            user: find(&["cs-username", "cs-userdn", "cs-user", "username", "c-username"]),
+            user: find(&[
+                "cs-username",
+                "cs-userdn",
+                "cs-user",
+                "username",
+                "c-username",
+            ]),
             host: find(&["cs-host", "cs(host)", "r-host", "r-dns", "s-dns"]),
             uri: find(&["cs-uri", "cs-url", "url"]),
             scheme: find(&["cs-uri-scheme"]),
             port: find(&["cs-uri-port", "r-port", "s-port"]),
             path: find(&["cs-uri-path", "cs-uri-stem"]),
             query: find(&["cs-uri-query"]),
-            dest_ip: if proxy { find(&["r-ip", "s-supplier-ip", "r-supplier-ip"]) } else { find(&["r-ip", "s-ip"]) },
+            dest_ip: if proxy {
+                find(&["r-ip", "s-supplier-ip", "r-supplier-ip"])
+            } else {
+                find(&["r-ip", "s-ip"])
+            },
             method: find(&["cs-method", "s-operation"]),
             status: find(&["sc-status"]),
             cs_bytes: find(&["cs-bytes"]),
@@ -137,12 +168,14 @@ fn is_start(b: &[u8], have_fields: bool) -> bool {
     if b.starts_with(b"#") {
         return true;
     }
-    let date = b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
+    let date =
+        b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
     let time = b.len() > 8 && b[2] == b':' && b[5] == b':' && b[..2].iter().all(u8::is_ascii_digit);
     if date || time {
         return true;
     }
-    let syslog = b.first() == Some(&b'<') || (b.len() > 4 && super::time::month_abbrev(&b[..3]).is_some() && b[3] == b' ');
+    let syslog = b.first() == Some(&b'<')
+        || (b.len() > 4 && super::time::month_abbrev(&b[..3]).is_some() && b[3] == b' ');
     have_fields && !syslog
 }
 
@@ -162,10 +195,14 @@ impl LineParser for W3cParser {
             return Ok(Line::Meta);
         }
         let have_fields = self.from_header;
-        let line = super::syslog::strip(t, |b| is_start(b, have_fields)).ok_or("not a W3C log line (expected a #directive or a record starting with a date)")?;
+        let line = super::syslog::strip(t, |b| is_start(b, have_fields))
+            .ok_or("not a W3C log line (expected a #directive or a record starting with a date)")?;
         if line[0] == b'#' {
             if let Some(rest) = line.strip_prefix(b"#Fields:") {
-                let names: Vec<&str> = std::str::from_utf8(rest).map_err(|_| "#Fields: line is not UTF-8")?.split_ascii_whitespace().collect();
+                let names: Vec<&str> = std::str::from_utf8(rest)
+                    .map_err(|_| "#Fields: line is not UTF-8")?
+                    .split_ascii_whitespace()
+                    .collect();
                 if names.is_empty() {
                     return Err("empty #Fields: directive".into());
                 }
@@ -177,7 +214,8 @@ impl LineParser for W3cParser {
             }
             return Ok(Line::Meta);
         }
-        let mut values: Vec<Cow<'a, str>> = Vec::with_capacity(self.cols.as_ref().map_or(32, |c| c.n));
+        let mut values: Vec<Cow<'a, str>> =
+            Vec::with_capacity(self.cols.as_ref().map_or(32, |c| c.n));
         fields::quoted_words(line, &mut values)?;
         self.record(&values).map(Line::Record)
     }
@@ -186,7 +224,10 @@ impl LineParser for W3cParser {
 impl W3cParser {
     fn record<'a>(&mut self, v: &[Cow<'a, str>]) -> Result<Record<'a>, Reject> {
         if !self.from_header {
-            let layout = IIS_DEFAULTS.iter().find(|l| l.split(' ').count() == v.len()).ok_or("record before any #Fields: directive (and not a default IIS layout)")?;
+            let layout = IIS_DEFAULTS
+                .iter()
+                .find(|l| l.split(' ').count() == v.len())
+                .ok_or("record before any #Fields: directive (and not a default IIS layout)")?;
             self.cols = Some(Cols::from_names(&layout.split(' ').collect::<Vec<_>>()));
         }
         let c = self.cols.as_ref().expect("set above");
@@ -194,14 +235,18 @@ impl W3cParser {
             return Err(format!("{} fields, but #Fields: declares {}", v.len(), c.n).into());
         }
         let date = match get(v, c.date) {
-            Some(d) => Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?),
+            Some(d) => {
+                Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?)
+            }
             None => self.date,
         };
         let time_us = if let (Some((y, mo, dd)), Some(t)) = (date, get(v, c.time)) {
-            let (h, mi, s, us) = super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
+            let (h, mi, s, us) =
+                super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
             super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")?
         } else if let Some(g) = get(v, c.gmttime) {
-            super::time::parse_clf(g.trim_matches(|ch| ch == '[' || ch == ']').as_bytes()).ok_or("bad gmttime (expected [dd/Mon/yyyy:HH:MM:SS +zzzz])")?
+            super::time::parse_clf(g.trim_matches(|ch| ch == '[' || ch == ']').as_bytes())
+                .ok_or("bad gmttime (expected [dd/Mon/yyyy:HH:MM:SS +zzzz])")?
         } else if let Some(u) = get(v, c.unix) {
             super::time::parse_epoch_seconds(u.as_bytes()).ok_or("bad x-timestamp-unix")?
         } else {
@@ -269,7 +314,11 @@ impl W3cParser {
         }
         if rec.url.is_none() {
             if let Some(host) = rec.dest_host.as_deref() {
-                let scheme = get(v, c.scheme).unwrap_or(if rec.dest_port == Some(443) { "https" } else { "http" });
+                let scheme = get(v, c.scheme).unwrap_or(if rec.dest_port == Some(443) {
+                    "https"
+                } else {
+                    "http"
+                });
                 let path = get(v, c.path).unwrap_or("/");
                 let mut url = format!("{scheme}://{host}");
                 if let Some(p) = rec.dest_port {
@@ -318,8 +367,14 @@ mod tests {
         assert_eq!(r.dest_host.as_deref(), Some("Files.Dropbox.com"));
         assert_eq!(r.bytes_up, Some(734003));
         assert_eq!(r.bytes_down, Some(5120));
-        assert_eq!(r.dest_ip, None, "s-ip is the proxy itself in a Blue Coat log");
-        assert_eq!(r.user_agent.as_deref(), Some("Mozilla/5.0 (Windows NT 10.0)"));
+        assert_eq!(
+            r.dest_ip, None,
+            "s-ip is the proxy itself in a Blue Coat log"
+        );
+        assert_eq!(
+            r.user_agent.as_deref(),
+            Some("Mozilla/5.0 (Windows NT 10.0)")
+        );
         assert_eq!(r.url.as_deref(), Some("https://Files.Dropbox.com/upload"));
         assert_eq!(r.action, Action::Allowed);
         assert_eq!(recs[1].as_ref().unwrap().action, Action::Blocked);

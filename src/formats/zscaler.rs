@@ -12,19 +12,59 @@
 //! feed's configured zone (UTC unless `timezone` is set).
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
+use super::{
+    Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject,
+};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Default column order of the CSV feed.
 pub const CSV_COLUMNS: &[&str] = &[
-    "time", "login", "proto", "eurl", "action", "appname", "appclass", "reqsize", "respsize", "stime", "ctime", "urlclass", "urlsupercat",
-    "urlcat", "malwarecat", "threatname", "riskscore", "dlpeng", "dlpdict", "location", "dept", "cip", "sip", "reqmethod", "respcode",
-    "ua", "ereferer", "ruletype", "rulelabel", "contenttype", "unscannabletype", "deviceowner", "devicehostname", "keyprotectiontype",
+    "time",
+    "login",
+    "proto",
+    "eurl",
+    "action",
+    "appname",
+    "appclass",
+    "reqsize",
+    "respsize",
+    "stime",
+    "ctime",
+    "urlclass",
+    "urlsupercat",
+    "urlcat",
+    "malwarecat",
+    "threatname",
+    "riskscore",
+    "dlpeng",
+    "dlpdict",
+    "location",
+    "dept",
+    "cip",
+    "sip",
+    "reqmethod",
+    "respcode",
+    "ua",
+    "ereferer",
+    "ruletype",
+    "rulelabel",
+    "contenttype",
+    "unscannabletype",
+    "deviceowner",
+    "devicehostname",
+    "keyprotectiontype",
 ];
 
 fn attrs() -> Attributes {
-    Attributes { url: true, dest_ip: true, user: true, source_ip: true, total_bytes: true, upload_bytes: true }
+    Attributes {
+        url: true,
+        dest_ip: true,
+        user: true,
+        source_ip: true,
+        total_bytes: true,
+        upload_bytes: true,
+    }
 }
 
 /// Field values by NSS name, borrowed where possible.
@@ -55,12 +95,24 @@ fn canonical(name: &str) -> Option<&'static str> {
 }
 
 fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
-    let get = |k: &str| f.get(k).map(|v| v.as_ref()).filter(|v| !v.is_empty() && *v != "-" && *v != "None" && *v != "NA");
-    let owned = |k: &str| f.get(k).filter(|v| !v.is_empty() && *v != "-" && *v != "None" && *v != "NA").cloned();
+    let get = |k: &str| {
+        f.get(k)
+            .map(|v| v.as_ref())
+            .filter(|v| !v.is_empty() && *v != "-" && *v != "None" && *v != "NA")
+    };
+    let owned = |k: &str| {
+        f.get(k)
+            .filter(|v| !v.is_empty() && *v != "-" && *v != "None" && *v != "NA")
+            .cloned()
+    };
     let time = if let Some(t) = get("time") {
         super::time::parse_ctime(t.as_bytes(), &ctx.naive)
             .or_else(|| super::time::parse_iso(t.as_bytes(), &ctx.naive))
-            .ok_or_else(|| Reject::from(format!("bad time {t:?} (expected e.g. `Fri Dec 31 07:07:07 2021`)")))?
+            .ok_or_else(|| {
+                Reject::from(format!(
+                    "bad time {t:?} (expected e.g. `Fri Dec 31 07:07:07 2021`)"
+                ))
+            })?
     } else if let Some(t) = get("epochtime") {
         super::time::parse_epoch_seconds(t.as_bytes()).ok_or("bad epochtime")?
     } else {
@@ -69,7 +121,8 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     let num = |k: &str| -> Result<Option<u64>, Reject> {
         match get(k) {
             None => Ok(None),
-            Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
+            Some(v) => fields::opt_u64(v.as_bytes())
+                .map_err(|_| Reject::from(format!("{k} is not a number"))),
         }
     };
     let mut rec = Record {
@@ -84,7 +137,9 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
         user_agent: owned("ua"),
         vendor_app: owned("appname"),
         action: match get("action") {
-            Some(a) if a.eq_ignore_ascii_case("blocked") || a.eq_ignore_ascii_case("block") => Action::Blocked,
+            Some(a) if a.eq_ignore_ascii_case("blocked") || a.eq_ignore_ascii_case("block") => {
+                Action::Blocked
+            }
             _ => Action::Allowed,
         },
         ..Record::default()
@@ -101,7 +156,9 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     }
     if rec.dest_port.is_none() {
         rec.dest_port = match get("proto") {
-            Some(p) if p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("ssl") => Some(443),
+            Some(p) if p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("ssl") => {
+                Some(443)
+            }
             Some(p) if p.eq_ignore_ascii_case("http") => Some(80),
             _ => None,
         };
@@ -154,10 +211,15 @@ impl LineParser for JsonParser {
         if t.is_empty() {
             return Ok(Line::Meta);
         }
-        let line = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
-        let v: HashMap<Cow<'a, str>, serde_json::Value> = serde_json::from_slice(line).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
+        let line =
+            super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
+        let v: HashMap<Cow<'a, str>, serde_json::Value> =
+            serde_json::from_slice(line).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
         let obj = match v.get("event") {
-            Some(serde_json::Value::Object(m)) => m.iter().map(|(k, v)| (Cow::Owned(k.clone()), v.clone())).collect(),
+            Some(serde_json::Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| (Cow::Owned(k.clone()), v.clone()))
+                .collect(),
             _ => v,
         };
         let mut f: Fields<'a> = HashMap::new();
@@ -174,7 +236,9 @@ impl LineParser for JsonParser {
             }
         }
         if known < 3 || !(f.contains_key("eurl") || f.contains_key("host")) {
-            return Err("JSON object has no Zscaler NSS web fields (time, eurl, action, ...)".into());
+            return Err(
+                "JSON object has no Zscaler NSS web fields (time, eurl, action, ...)".into(),
+            );
         }
         build(&f, &self.ctx).map(Line::Record)
     }
@@ -214,7 +278,10 @@ impl Format for ZscalerCsv {
         Header::FirstLine
     }
     fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(CsvParser { ctx: ctx.clone(), columns: CSV_COLUMNS.iter().map(|c| canonical(c)).collect() })
+        Box::new(CsvParser {
+            ctx: ctx.clone(),
+            columns: CSV_COLUMNS.iter().map(|c| canonical(c)).collect(),
+        })
     }
 }
 
@@ -228,7 +295,10 @@ fn is_start(b: &[u8]) -> bool {
         || b.starts_with(b"time,")
         || b.starts_with(b"datetime,")
         || (b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-')
-        || (b.len() > 3 && b[..3].iter().all(u8::is_ascii_alphabetic) && b.get(3) == Some(&b' ') && b.contains(&b','))
+        || (b.len() > 3
+            && b[..3].iter().all(u8::is_ascii_alphabetic)
+            && b.get(3) == Some(&b' ')
+            && b.contains(&b','))
 }
 
 impl LineParser for CsvParser {
@@ -241,12 +311,21 @@ impl LineParser for CsvParser {
         let mut cols = Vec::with_capacity(32);
         fields::csv_fields(line, b',', &mut cols)?;
         // A header row naming the fields.
-        if cols.first().is_some_and(|c| c.as_ref().eq_ignore_ascii_case(b"time") || c.as_ref().eq_ignore_ascii_case(b"datetime")) {
-            self.columns = cols.iter().map(|c| canonical(&String::from_utf8_lossy(c))).collect();
+        if cols.first().is_some_and(|c| {
+            c.as_ref().eq_ignore_ascii_case(b"time") || c.as_ref().eq_ignore_ascii_case(b"datetime")
+        }) {
+            self.columns = cols
+                .iter()
+                .map(|c| canonical(&String::from_utf8_lossy(c)))
+                .collect();
             return Ok(Line::Meta);
         }
         if cols.len() < 12 {
-            return Err(format!("{} CSV columns, a Zscaler NSS web record has at least 12", cols.len()).into());
+            return Err(format!(
+                "{} CSV columns, a Zscaler NSS web record has at least 12",
+                cols.len()
+            )
+            .into());
         }
         let mut f: Fields<'a> = HashMap::with_capacity(20);
         for (i, c) in cols.into_iter().enumerate() {
@@ -270,7 +349,9 @@ mod tests {
     fn json_wrapped() {
         let mut p = ZscalerJson::new().parser(&ParseCtx::default());
         let line = br#"{ "sourcetype" : "zscalernss-web", "event" :{"time":"Fri Dec 31 07:07:07 2021","login":"test@example.com","proto":"HTTPS","eurl":"www.example.com.com/join/","action":"Blocked","appname":"General Browsing","reqsize":"218","respsize":"14230","cip":"81.2.69.193","sip":"89.160.20.156","reqmethod":"POST","respcode":"403","ua":"Microsoft-Delivery-Optimization/10.0"}}"#;
-        let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
+        let Line::Record(r) = p.parse(line).unwrap() else {
+            panic!()
+        };
         assert_eq!(r.time_us, Some(1_640_934_427_000_000));
         assert_eq!(r.dest_host.as_deref(), Some("www.example.com.com"));
         assert_eq!(r.bytes_up, Some(218));
@@ -278,20 +359,33 @@ mod tests {
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.dest_port, Some(443));
         assert!(p.parse(br#"{"a":1}"#).is_err());
-        assert!(p.parse(br#"{"time":"x","eurl":"a.b","action":"Allowed"}"#).is_err());
+        assert!(p
+            .parse(br#"{"time":"x","eurl":"a.b","action":"Allowed"}"#)
+            .is_err());
     }
 
     #[test]
     fn csv_default_and_header() {
         let mut p = ZscalerCsv::new().parser(&ParseCtx::default());
         let line = br#""Fri Dec 31 07:07:07 2021","bob@corp.example","HTTPS","drive.google.com/x","Allowed","Google Drive","Online Storage","1200","34000","0","0","Business Use","Internet Communication","Online Storage","None","None","0","None","None","HQ","IT","10.0.0.8","142.250.1.1","POST","200","Mozilla/5.0","None","None","None","None","None","u","h""#;
-        let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
+        let Line::Record(r) = p.parse(line).unwrap() else {
+            panic!()
+        };
         assert_eq!(r.user.as_deref(), Some("bob@corp.example"));
         assert_eq!(r.dest_host.as_deref(), Some("drive.google.com"));
         assert_eq!(r.bytes_up, Some(1200));
         assert_eq!(r.vendor_app.as_deref(), Some("Google Drive"));
-        assert!(matches!(p.parse(b"time,login,eurl,action,reqsize,respsize,cip,sip,a,b,c,d").unwrap(), Line::Meta));
-        let Line::Record(r) = p.parse(b"2021-12-31 07:07:07,al,box.com,Blocked,1,2,10.0.0.1,1.1.1.1,a,b,c,d").unwrap() else { panic!() };
+        assert!(matches!(
+            p.parse(b"time,login,eurl,action,reqsize,respsize,cip,sip,a,b,c,d")
+                .unwrap(),
+            Line::Meta
+        ));
+        let Line::Record(r) = p
+            .parse(b"2021-12-31 07:07:07,al,box.com,Blocked,1,2,10.0.0.1,1.1.1.1,a,b,c,d")
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.dest_host.as_deref(), Some("box.com"));
     }

@@ -67,7 +67,19 @@ fn strip_eol(l: &[u8]) -> &[u8] {
 impl<R: Read> Chunker<R> {
     /// A chunker for input number `input`.
     pub fn new(reader: R, input: usize, chunk_size: usize) -> Self {
-        Chunker { reader, input, chunk_size: chunk_size.max(1024), carry: Vec::new(), eof: false, line: 1, header_kind: Header::None, header: None, directives: Vec::new(), bytes: 0, error: None }
+        Chunker {
+            reader,
+            input,
+            chunk_size: chunk_size.max(1024),
+            carry: Vec::new(),
+            eof: false,
+            line: 1,
+            header_kind: Header::None,
+            header: None,
+            directives: Vec::new(),
+            bytes: 0,
+            error: None,
+        }
     }
 
     /// Set how headers work for the format chosen for this input.
@@ -175,15 +187,24 @@ impl<R: Read> Chunker<R> {
                     let mut needle = Vec::with_capacity(prefix.len() + 1);
                     needle.push(b'\n');
                     needle.extend_from_slice(prefix);
-                    let found = memchr::memmem::rfind(&buf, &needle).map(|p| p + 1).or(found);
+                    let found = memchr::memmem::rfind(&buf, &needle)
+                        .map(|p| p + 1)
+                        .or(found);
                     if let Some(start) = found {
-                        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |e| start + e);
+                        let end =
+                            memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |e| start + e);
                         self.directives[k] = Some(strip_eol(&buf[start..end]).to_vec());
                         changed = true;
                     }
                 }
                 if changed {
-                    let joined: Vec<u8> = self.directives.iter().flatten().cloned().collect::<Vec<_>>().join(&b'\n');
+                    let joined: Vec<u8> = self
+                        .directives
+                        .iter()
+                        .flatten()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(&b'\n');
                     self.header = Some(joined.into());
                 }
             }
@@ -192,7 +213,12 @@ impl<R: Read> Chunker<R> {
         if buf.last() != Some(&b'\n') {
             lines += 1;
         }
-        let chunk = Chunk { input: self.input, data: buf, first_line: self.line, header };
+        let chunk = Chunk {
+            input: self.input,
+            data: buf,
+            first_line: self.line,
+            header,
+        };
         self.line += lines;
         Ok(Some(ChunkEvent::Chunk(chunk)))
     }
@@ -203,7 +229,9 @@ pub fn lines(chunk: &Chunk) -> impl Iterator<Item = (u64, &[u8])> {
     let data = &chunk.data[..];
     let data = data.strip_suffix(b"\n").unwrap_or(data);
     let first = chunk.first_line;
-    data.split(|&c| c == b'\n').enumerate().map(move |(i, l)| (first + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
+    data.split(|&c| c == b'\n')
+        .enumerate()
+        .map(move |(i, l)| (first + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
 }
 
 #[cfg(test)]
@@ -222,7 +250,9 @@ mod tests {
 
     #[test]
     fn line_numbers_survive_chunking() {
-        let text: Vec<u8> = (1..=5000).flat_map(|i| format!("line {i}\r\n").into_bytes()).collect();
+        let text: Vec<u8> = (1..=5000)
+            .flat_map(|i| format!("line {i}\r\n").into_bytes())
+            .collect();
         for size in [1024, 4096, 1 << 20] {
             let mut seen = Vec::new();
             for e in all(&text, size, Header::None) {
@@ -245,7 +275,8 @@ mod tests {
         let mut got = Vec::new();
         for e in ev {
             match e {
-                ChunkEvent::Chunk(c) => got.extend(lines(&c).map(|(n, l)| format!("{n}:{}", String::from_utf8_lossy(l)))),
+                ChunkEvent::Chunk(c) => got
+                    .extend(lines(&c).map(|(n, l)| format!("{n}:{}", String::from_utf8_lossy(l)))),
                 ChunkEvent::Overlong { line, len } => got.push(format!("{line}:overlong {len}")),
             }
         }
@@ -265,7 +296,10 @@ mod tests {
         for e in all(&text, 1024, Header::Directives(&[b"#Fields:"])) {
             let ChunkEvent::Chunk(c) = e else { panic!() };
             let first_data = lines(&c).next().unwrap().1.to_vec();
-            headers.push((String::from_utf8_lossy(&first_data).to_string(), c.header.map(|h| String::from_utf8_lossy(&h).to_string())));
+            headers.push((
+                String::from_utf8_lossy(&first_data).to_string(),
+                c.header.map(|h| String::from_utf8_lossy(&h).to_string()),
+            ));
         }
         assert_eq!(headers[0].1, None);
         assert!(headers.iter().skip(1).all(|(_, h)| h.is_some()));

@@ -27,19 +27,28 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push((dir.display().to_string(), format!("cannot list directory: {e}")));
+            errors.push((
+                dir.display().to_string(),
+                format!("cannot list directory: {e}"),
+            ));
             return;
         }
     };
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+        if p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
             continue;
         }
         match std::fs::metadata(&p) {
             Ok(m) if m.is_dir() => walk(&p, out, errors),
-            Ok(m) if m.is_file() => out.push(Input { display: p.display().to_string(), size: Some(m.len()), source: Source::File(p) }),
+            Ok(m) if m.is_file() => out.push(Input {
+                display: p.display().to_string(),
+                size: Some(m.len()),
+                source: Source::File(p),
+            }),
             Ok(_) => {} // sockets, fifos found while walking: not logs
             Err(e) => errors.push((p.display().to_string(), format!("cannot read: {e}"))),
         }
@@ -52,7 +61,11 @@ pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<(String, String)>) {
     let mut errors = Vec::new();
     for p in paths {
         if p == "-" {
-            out.push(Input { display: "-".into(), source: Source::Stdin, size: None });
+            out.push(Input {
+                display: "-".into(),
+                source: Source::Stdin,
+                size: None,
+            });
             continue;
         }
         let path = PathBuf::from(p);
@@ -64,7 +77,11 @@ pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<(String, String)>) {
                     errors.push((p.clone(), "directory contains no log files".into()));
                 }
             }
-            Ok(m) => out.push(Input { display: p.clone(), size: m.is_file().then_some(m.len()), source: Source::File(path) }),
+            Ok(m) => out.push(Input {
+                display: p.clone(),
+                size: m.is_file().then_some(m.len()),
+                source: Source::File(path),
+            }),
             Err(e) => errors.push((p.clone(), format!("cannot read: {e}"))),
         }
     }

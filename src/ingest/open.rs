@@ -47,18 +47,42 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Open `input` and return a reader of its decompressed bytes.
-pub fn open(input: &Input, progress: &indicatif::ProgressBar) -> Result<(Box<dyn Read + Send>, Compression), IngestError> {
+pub fn open(
+    input: &Input,
+    progress: &indicatif::ProgressBar,
+) -> Result<(Box<dyn Read + Send>, Compression), IngestError> {
     let raw: Box<dyn Read + Send> = match &input.source {
         Source::Stdin => Box::new(std::io::stdin()),
-        Source::File(p) => Box::new(std::fs::File::open(p).map_err(|e| IngestError::Unreadable { path: input.display.clone(), message: format!("cannot open: {e}") })?),
+        Source::File(p) => {
+            Box::new(std::fs::File::open(p).map_err(|e| IngestError::Unreadable {
+                path: input.display.clone(),
+                message: format!("cannot open: {e}"),
+            })?)
+        }
     };
-    let mut br = BufReader::with_capacity(1 << 16, Counting { inner: raw, progress: progress.clone() });
-    let head = br.fill_buf().map_err(|e| IngestError::Unreadable { path: input.display.clone(), message: format!("cannot read: {e}") })?;
+    let mut br = BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: raw,
+            progress: progress.clone(),
+        },
+    );
+    let head = br.fill_buf().map_err(|e| IngestError::Unreadable {
+        path: input.display.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
     let c = Compression::sniff(head);
     let reader: Box<dyn Read + Send> = match c {
         Compression::None => Box::new(br),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(br)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(br).map_err(|e| IngestError::Unreadable { path: input.display.clone(), message: format!("not a valid zstd stream: {e}") })?),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(br).map_err(|e| {
+                IngestError::Unreadable {
+                    path: input.display.clone(),
+                    message: format!("not a valid zstd stream: {e}"),
+                }
+            })?)
+        }
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(br)),
     };
     Ok((reader, c))

@@ -6,8 +6,8 @@
 
 use super::tables::{AppRow, Countries};
 use crate::discovery::{Aggregates, Totals};
-use serde::Serialize;
 use crate::discovery::{Map, Set};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the `dashboard.json` layout.
@@ -220,13 +220,22 @@ pub struct Unmatched {
 }
 
 fn rank<T>(v: &mut Vec<T>, n: usize, key: impl Fn(&T) -> (u64, u64)) {
-    v.sort_by(|a, b| key(b).cmp(&key(a)));
+    v.sort_by_key(|e| std::cmp::Reverse(key(e)));
     v.truncate(n);
 }
 
 fn by_country(m: Map<String, Usage>) -> Vec<CountryUsage> {
-    let mut v: Vec<CountryUsage> = m.into_iter().map(|(country, usage)| CountryUsage { country, usage }).collect();
-    v.sort_by(|a, b| b.usage.traffic_bytes.cmp(&a.usage.traffic_bytes).then(b.usage.transactions.cmp(&a.usage.transactions)).then(a.country.cmp(&b.country)));
+    let mut v: Vec<CountryUsage> = m
+        .into_iter()
+        .map(|(country, usage)| CountryUsage { country, usage })
+        .collect();
+    v.sort_by(|a, b| {
+        b.usage
+            .traffic_bytes
+            .cmp(&a.usage.traffic_bytes)
+            .then(b.usage.transactions.cmp(&a.usage.transactions))
+            .then(a.country.cmp(&b.country))
+    });
     v
 }
 
@@ -241,7 +250,10 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
     let ips: Set<_> = agg.app_ips.keys().map(|(_, ip)| *ip).collect();
 
     // Categories, with distinct users per category.
-    let cat_of: Map<&str, &str> = apps.iter().map(|r| (r.app_id.as_str(), r.category.as_str())).collect();
+    let cat_of: Map<&str, &str> = apps
+        .iter()
+        .map(|r| (r.app_id.as_str(), r.category.as_str()))
+        .collect();
     let mut cats: BTreeMap<&str, (u64, Usage, Set<&str>)> = BTreeMap::new();
     for r in apps {
         let e = cats.entry(r.category.as_str()).or_default();
@@ -253,10 +265,29 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
             cats.entry(c).or_default().2.insert(user.as_ref());
         }
     }
-    let mut categories: Vec<Category> = cats.into_iter().map(|(c, (n, u, us))| Category { category: c.to_string(), apps: n, users: us.len() as u64, usage: u }).collect();
-    categories.sort_by(|a, b| b.usage.traffic_bytes.cmp(&a.usage.traffic_bytes).then(b.usage.transactions.cmp(&a.usage.transactions)).then(a.category.cmp(&b.category)));
+    let mut categories: Vec<Category> = cats
+        .into_iter()
+        .map(|(c, (n, u, us))| Category {
+            category: c.to_string(),
+            apps: n,
+            users: us.len() as u64,
+            usage: u,
+        })
+        .collect();
+    categories.sort_by(|a, b| {
+        b.usage
+            .traffic_bytes
+            .cmp(&a.usage.traffic_bytes)
+            .then(b.usage.transactions.cmp(&a.usage.transactions))
+            .then(a.category.cmp(&b.category))
+    });
 
-    let levels = [("high", "0 to <5"), ("medium", "5 to <8"), ("low", "8 to 10"), ("unscored", "none")];
+    let levels = [
+        ("high", "0 to <5"),
+        ("medium", "5 to <8"),
+        ("low", "8 to 10"),
+        ("unscored", "none"),
+    ];
     let risk_levels = levels
         .iter()
         .map(|(level, scores)| {
@@ -266,7 +297,12 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
                 n += 1;
                 usage.add(&r.totals);
             }
-            RiskLevel { level, scores, apps: n, usage }
+            RiskLevel {
+                level,
+                scores,
+                apps: n,
+                usage,
+            }
         })
         .collect();
 
@@ -292,9 +328,19 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         e.0 += 1;
         e.1.add(t);
     }
-    let mut top_users: Vec<TopEntity> = per_user.into_iter().map(|(n, (a, u))| TopEntity { name: n.to_string(), ip_country: None, apps: a, usage: u }).collect();
+    let mut top_users: Vec<TopEntity> = per_user
+        .into_iter()
+        .map(|(n, (a, u))| TopEntity {
+            name: n.to_string(),
+            ip_country: None,
+            apps: a,
+            usage: u,
+        })
+        .collect();
     top_users.sort_by(|a, b| a.name.cmp(&b.name));
-    rank(&mut top_users, top_n, |e| (e.usage.traffic_bytes, e.usage.transactions));
+    rank(&mut top_users, top_n, |e| {
+        (e.usage.traffic_bytes, e.usage.transactions)
+    });
 
     let mut per_ip: Map<std::net::IpAddr, (u64, Usage)> = Map::default();
     for ((_, ip), t) in &agg.app_ips {
@@ -302,40 +348,88 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         e.0 += 1;
         e.1.add(t);
     }
-    let mut top_ips: Vec<(std::net::IpAddr, u64, Usage)> = per_ip.into_iter().map(|(ip, (a, u))| (ip, a, u)).collect();
-    top_ips.sort_by(|a, b| a.0.cmp(&b.0));
-    rank(&mut top_ips, top_n, |e| (e.2.traffic_bytes, e.2.transactions));
-    let top_ip_addresses = top_ips.into_iter().map(|(ip, a, u)| TopEntity { name: ip.to_string(), ip_country: countries.of(ip), apps: a, usage: u }).collect();
+    let mut top_ips: Vec<(std::net::IpAddr, u64, Usage)> =
+        per_ip.into_iter().map(|(ip, (a, u))| (ip, a, u)).collect();
+    top_ips.sort_by_key(|e| e.0);
+    rank(&mut top_ips, top_n, |e| {
+        (e.2.traffic_bytes, e.2.transactions)
+    });
+    let top_ip_addresses = top_ips
+        .into_iter()
+        .map(|(ip, a, u)| TopEntity {
+            name: ip.to_string(),
+            ip_country: countries.of(ip),
+            apps: a,
+            usage: u,
+        })
+        .collect();
 
     let mut hq: Map<String, (u64, Usage)> = Map::default();
     for r in apps {
-        let e = hq.entry(r.headquarters.clone().unwrap_or_else(|| "unknown".into())).or_default();
+        let e = hq
+            .entry(r.headquarters.clone().unwrap_or_else(|| "unknown".into()))
+            .or_default();
         e.0 += 1;
         e.1.add(&r.totals);
     }
-    let mut app_headquarters: Vec<Headquarters> = hq.into_iter().map(|(country, (apps, usage))| Headquarters { country, apps, usage }).collect();
-    app_headquarters.sort_by(|a, b| b.apps.cmp(&a.apps).then(b.usage.traffic_bytes.cmp(&a.usage.traffic_bytes)).then(a.country.cmp(&b.country)));
+    let mut app_headquarters: Vec<Headquarters> = hq
+        .into_iter()
+        .map(|(country, (apps, usage))| Headquarters {
+            country,
+            apps,
+            usage,
+        })
+        .collect();
+    app_headquarters.sort_by(|a, b| {
+        b.apps
+            .cmp(&a.apps)
+            .then(b.usage.traffic_bytes.cmp(&a.usage.traffic_bytes))
+            .then(a.country.cmp(&b.country))
+    });
 
     let mut dest_all: Map<String, Usage> = Map::default();
     let mut dest_app: Map<&str, Map<String, Usage>> = Map::default();
     for ((app, ip), t) in &agg.app_dest_ips {
         let c = countries.of(*ip).unwrap_or_else(|| "unknown".into());
         dest_all.entry(c.clone()).or_default().add(t);
-        dest_app.entry(app.as_ref()).or_default().entry(c).or_default().add(t);
+        dest_app
+            .entry(app.as_ref())
+            .or_default()
+            .entry(c)
+            .or_default()
+            .add(t);
     }
     let top_apps_by_destination_country = apps
         .iter()
         .take(top_n)
-        .filter_map(|r| dest_app.remove(r.app_id.as_str()).map(|m| AppCountries { app_id: r.app_id.clone(), countries: by_country(m) }))
+        .filter_map(|r| {
+            dest_app.remove(r.app_id.as_str()).map(|m| AppCountries {
+                app_id: r.app_id.clone(),
+                countries: by_country(m),
+            })
+        })
         .collect();
 
-    let mut unmatched: Vec<Unmatched> = agg.unmatched.iter().map(|(d, u)| Unmatched { domain: d.to_string(), users: u.users.len() as u64, usage: Usage::of(&u.totals) }).collect();
+    let mut unmatched: Vec<Unmatched> = agg
+        .unmatched
+        .iter()
+        .map(|(d, u)| Unmatched {
+            domain: d.to_string(),
+            users: u.users.len() as u64,
+            usage: Usage::of(&u.totals),
+        })
+        .collect();
     unmatched.sort_by(|a, b| a.domain.cmp(&b.domain));
-    rank(&mut unmatched, top_n, |e| (e.usage.transactions, e.usage.traffic_bytes));
+    rank(&mut unmatched, top_n, |e| {
+        (e.usage.transactions, e.usage.traffic_bytes)
+    });
 
     Dashboard {
         version: DASHBOARD_VERSION,
-        period: Period { first_seen: fmt(all.first()), last_seen: fmt(all.last()) },
+        period: Period {
+            first_seen: fmt(all.first()),
+            last_seen: fmt(all.last()),
+        },
         totals: Headline {
             apps: apps.len() as u64,
             users: users.len() as u64,

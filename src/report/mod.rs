@@ -70,34 +70,70 @@ pub struct RunContext<'a> {
 
 /// Current time in µs since the epoch.
 pub fn now_us() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
 }
 
 /// Write every output of a scan into `out_dir` atomically. Returns the manifest written.
-pub fn write_all(out_dir: &std::path::Path, result: &ScanResult, ctx: &RunContext) -> Result<run::RunManifest, ReportError> {
+pub fn write_all(
+    out_dir: &std::path::Path,
+    result: &ScanResult,
+    ctx: &RunContext,
+) -> Result<run::RunManifest, ReportError> {
     let report_start = now_us();
     let mut out = OutputDir::create(out_dir)?;
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
     let rows = tables::app_rows(agg, ctx.catalog);
     // The tables are independent: build and write them in parallel.
-    let paths: Vec<std::path::PathBuf> =
-        ["discovered_apps.parquet", "app_users.parquet", "app_ips.parquet", "app_daily.parquet", "unmatched_domains.parquet"].iter().map(|n| out.staged(n)).collect();
+    let paths: Vec<std::path::PathBuf> = [
+        "discovered_apps.parquet",
+        "app_users.parquet",
+        "app_ips.parquet",
+        "app_daily.parquet",
+        "unmatched_domains.parquet",
+    ]
+    .iter()
+    .map(|n| out.staged(n))
+    .collect();
     let ((r1, r2), ((r3, r4), (r5, dash))) = rayon::join(
-        || rayon::join(|| tables::discovered_apps(&paths[0], &rows), || tables::app_users(&paths[1], agg)),
         || {
             rayon::join(
-                || rayon::join(|| tables::app_ips(&paths[2], agg, &countries), || tables::app_daily(&paths[3], agg)),
-                || rayon::join(|| tables::unmatched_domains(&paths[4], agg), || dashboard::build(agg, &rows, &countries, ctx.top_n)),
+                || tables::discovered_apps(&paths[0], &rows),
+                || tables::app_users(&paths[1], agg),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || tables::app_ips(&paths[2], agg, &countries),
+                        || tables::app_daily(&paths[3], agg),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || tables::unmatched_domains(&paths[4], agg),
+                        || dashboard::build(agg, &rows, &countries, ctx.top_n),
+                    )
+                },
             )
         },
     );
     for r in [r1, r2, r3, r4, r5] {
         r?;
     }
-    let dash_json = serde_json::to_vec_pretty(&dash).map_err(|e| ReportError::Json { file: "dashboard.json".into(), source: e })?;
+    let dash_json = serde_json::to_vec_pretty(&dash).map_err(|e| ReportError::Json {
+        file: "dashboard.json".into(),
+        source: e,
+    })?;
     out.write("dashboard.json", &dash_json)?;
-    out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
+    out.write(
+        "rejected_lines.jsonl",
+        &run::rejected_jsonl(&result.rejected),
+    )?;
     let mut outputs: Vec<String> = out.files().to_vec();
     outputs.push("run.json".into());
     let finished = now_us();
@@ -108,9 +144,17 @@ pub fn write_all(out_dir: &std::path::Path, result: &ScanResult, ctx: &RunContex
         started: crate::formats::time::format_rfc3339(ctx.started_us),
         finished: crate::formats::time::format_rfc3339(finished),
         duration_seconds: (finished - ctx.started_us) as f64 / 1e6,
-        timings: run::Timings { scan_seconds: ctx.scan_seconds, report_seconds: (finished - report_start) as f64 / 1e6 },
+        timings: run::Timings {
+            scan_seconds: ctx.scan_seconds,
+            report_seconds: (finished - report_start) as f64 / 1e6,
+        },
         config: ctx.config.clone(),
-        catalog: run::CatalogInfo { sources: ctx.catalog.sources.clone(), apps: ctx.catalog.apps.len(), domains: ctx.catalog.domain_count(), ip_ranges: ctx.catalog.range_count() },
+        catalog: run::CatalogInfo {
+            sources: ctx.catalog.sources.clone(),
+            apps: ctx.catalog.apps.len(),
+            domains: ctx.catalog.domain_count(),
+            ip_ranges: ctx.catalog.range_count(),
+        },
         geoip: ctx.geo.map(|g| g.info()),
         timezone: ctx.timezone.clone(),
         inputs: result.inputs.clone(),
@@ -125,7 +169,10 @@ pub fn write_all(out_dir: &std::path::Path, result: &ScanResult, ctx: &RunContex
         outputs,
         exit_code: run::exit_code(result),
     };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| ReportError::Json { file: "run.json".into(), source: e })?;
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| ReportError::Json {
+        file: "run.json".into(),
+        source: e,
+    })?;
     out.write("run.json", &json)?;
     out.commit("run.json")?;
     Ok(manifest)

@@ -15,7 +15,10 @@ pub struct OutputDir {
 }
 
 fn io(path: &Path, source: std::io::Error) -> ReportError {
-    ReportError::Io { path: path.display().to_string(), source }
+    ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn pid_alive(pid: u32) -> bool {
@@ -32,16 +35,26 @@ impl OutputDir {
                 let name = e.file_name().to_string_lossy().to_string();
                 if let Some(rest) = name.strip_prefix(STAGING_PREFIX) {
                     let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
-                    if pid.is_some_and(|p| p != std::process::id() && Path::new("/proc").is_dir() && !pid_alive(p)) {
+                    if pid.is_some_and(|p| {
+                        p != std::process::id() && Path::new("/proc").is_dir() && !pid_alive(p)
+                    }) {
                         let _ = std::fs::remove_dir_all(e.path());
                     }
                 }
             }
         }
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let staging = dir.join(format!("{STAGING_PREFIX}{}-{nanos}", std::process::id()));
         std::fs::create_dir(&staging).map_err(|e| io(&staging, e))?;
-        Ok(OutputDir { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false })
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            staging,
+            files: Vec::new(),
+            committed: false,
+        })
     }
 
     /// The final directory.
@@ -109,7 +122,11 @@ mod tests {
         let names = o.commit("run.json").unwrap();
         assert_eq!(names.last().unwrap(), "run.json");
         assert!(d.path().join("a.parquet").exists());
-        let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let left: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(left.len(), 2, "{left:?}");
     }
 

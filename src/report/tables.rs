@@ -19,11 +19,25 @@ pub struct Countries {
 impl Countries {
     /// Resolve every source and destination address of `agg` (none without a database).
     pub fn resolve(agg: &Aggregates, geo: Option<&GeoDb>) -> Self {
-        let Some(geo) = geo else { return Countries { map: Map::default() } };
-        let mut ips: Vec<IpAddr> = agg.app_ips.keys().map(|k| k.1).chain(agg.app_dest_ips.keys().map(|k| k.1)).collect();
+        let Some(geo) = geo else {
+            return Countries {
+                map: Map::default(),
+            };
+        };
+        let mut ips: Vec<IpAddr> = agg
+            .app_ips
+            .keys()
+            .map(|k| k.1)
+            .chain(agg.app_dest_ips.keys().map(|k| k.1))
+            .collect();
         ips.par_sort_unstable();
         ips.dedup();
-        let map = ips.into_par_iter().map(|ip| (ip, geo.country(ip))).collect::<Vec<_>>().into_iter().collect();
+        let map = ips
+            .into_par_iter()
+            .map(|ip| (ip, geo.country(ip)))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
         Countries { map }
     }
     /// Country code of `ip`, if known.
@@ -33,7 +47,9 @@ impl Countries {
 }
 
 fn ts_col(name: &str, v: Vec<Option<i64>>) -> Column {
-    Int64Chunked::from_iter_options(name.into(), v.into_iter()).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
+    Int64Chunked::from_iter_options(name.into(), v.into_iter())
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column()
 }
 
 fn u64_col(name: &str, v: Vec<u64>) -> Column {
@@ -50,11 +66,23 @@ fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
 }
 
 fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let err = |source| ReportError::Parquet { table: name.clone(), source };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let err = |source| ReportError::Parquet {
+        table: name.clone(),
+        source,
+    };
     let mut df = DataFrame::new_infer_height(cols).map_err(err)?;
-    let f = std::fs::File::create(path).map_err(|e| ReportError::Io { path: path.display().to_string(), source: e })?;
-    ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(&mut df).map_err(err)?;
+    let f = std::fs::File::create(path).map_err(|e| ReportError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .map_err(err)?;
     Ok(df.height())
 }
 
@@ -83,7 +111,8 @@ pub struct AppRow {
 
 /// `discovered_apps` rows, most traffic first (ties by transactions, then id).
 pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
-    let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    let by_id: HashMap<&str, &crate::catalog::App> =
+        catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let users = agg.users_per_app();
     let ips = agg.ips_per_app();
     let mut rows: Vec<AppRow> = agg
@@ -104,7 +133,13 @@ pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.totals.traffic().cmp(&a.totals.traffic()).then(b.totals.transactions.cmp(&a.totals.transactions)).then(a.app_id.cmp(&b.app_id)));
+    rows.sort_by(|a, b| {
+        b.totals
+            .traffic()
+            .cmp(&a.totals.traffic())
+            .then(b.totals.transactions.cmp(&a.totals.transactions))
+            .then(a.app_id.cmp(&b.app_id))
+    });
     rows
 }
 
@@ -118,17 +153,40 @@ pub fn discovered_apps(path: &Path, rows: &[AppRow]) -> Result<usize, ReportErro
         str_col("app_id", rows.iter().map(|r| r.app_id.as_str())),
         str_col("app", rows.iter().map(|r| r.app.as_str())),
         str_col("category", rows.iter().map(|r| r.category.as_str())),
-        Column::new("risk_score".into(), rows.iter().map(|r| r.risk_score).collect::<Vec<Option<f64>>>()),
+        Column::new(
+            "risk_score".into(),
+            rows.iter()
+                .map(|r| r.risk_score)
+                .collect::<Vec<Option<f64>>>(),
+        ),
         tags.finish().into_column(),
-        u64_col("transactions", rows.iter().map(|r| r.totals.transactions).collect()),
-        u64_col("blocked_transactions", rows.iter().map(|r| r.totals.blocked).collect()),
+        u64_col(
+            "transactions",
+            rows.iter().map(|r| r.totals.transactions).collect(),
+        ),
+        u64_col(
+            "blocked_transactions",
+            rows.iter().map(|r| r.totals.blocked).collect(),
+        ),
         u64_col("bytes_up", rows.iter().map(|r| r.totals.bytes_up).collect()),
-        u64_col("bytes_down", rows.iter().map(|r| r.totals.bytes_down).collect()),
+        u64_col(
+            "bytes_down",
+            rows.iter().map(|r| r.totals.bytes_down).collect(),
+        ),
         u64_col("users", rows.iter().map(|r| r.users).collect()),
-        u64_col("ip_addresses", rows.iter().map(|r| r.ip_addresses).collect()),
-        ts_col("first_seen", rows.iter().map(|r| r.totals.first()).collect()),
+        u64_col(
+            "ip_addresses",
+            rows.iter().map(|r| r.ip_addresses).collect(),
+        ),
+        ts_col(
+            "first_seen",
+            rows.iter().map(|r| r.totals.first()).collect(),
+        ),
         ts_col("last_seen", rows.iter().map(|r| r.totals.last()).collect()),
-        opt_str_col("headquarters", rows.iter().map(|r| r.headquarters.clone()).collect()),
+        opt_str_col(
+            "headquarters",
+            rows.iter().map(|r| r.headquarters.clone()).collect(),
+        ),
     ];
     write(path, cols)
 }
@@ -146,10 +204,19 @@ pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let cols = vec![
         str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
         str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
-        u64_col("transactions", rows.iter().map(|(_, t)| t.transactions).collect()),
-        u64_col("blocked_transactions", rows.iter().map(|(_, t)| t.blocked).collect()),
+        u64_col(
+            "transactions",
+            rows.iter().map(|(_, t)| t.transactions).collect(),
+        ),
+        u64_col(
+            "blocked_transactions",
+            rows.iter().map(|(_, t)| t.blocked).collect(),
+        ),
         u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
-        u64_col("bytes_down", rows.iter().map(|(_, t)| t.bytes_down).collect()),
+        u64_col(
+            "bytes_down",
+            rows.iter().map(|(_, t)| t.bytes_down).collect(),
+        ),
         ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
         ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
     ];
@@ -163,13 +230,25 @@ pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<u
     let cols = vec![
         str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
         str_col("ip", ips.iter().map(String::as_str)),
-        u64_col("transactions", rows.iter().map(|(_, t)| t.transactions).collect()),
-        u64_col("blocked_transactions", rows.iter().map(|(_, t)| t.blocked).collect()),
+        u64_col(
+            "transactions",
+            rows.iter().map(|(_, t)| t.transactions).collect(),
+        ),
+        u64_col(
+            "blocked_transactions",
+            rows.iter().map(|(_, t)| t.blocked).collect(),
+        ),
         u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
-        u64_col("bytes_down", rows.iter().map(|(_, t)| t.bytes_down).collect()),
+        u64_col(
+            "bytes_down",
+            rows.iter().map(|(_, t)| t.bytes_down).collect(),
+        ),
         ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
         ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
-        opt_str_col("ip_country", rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect()),
+        opt_str_col(
+            "ip_country",
+            rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
+        ),
     ];
     write(path, cols)
 }
@@ -177,15 +256,35 @@ pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<u
 /// Write `app_daily.parquet`.
 pub fn app_daily(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_daily);
-    let date = Int32Chunked::from_vec("date".into(), rows.iter().map(|((_, d), _)| *d as i32).collect()).into_date().into_column();
+    let date = Int32Chunked::from_vec(
+        "date".into(),
+        rows.iter().map(|((_, d), _)| *d as i32).collect(),
+    )
+    .into_date()
+    .into_column();
     let cols = vec![
         str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
         date,
-        u64_col("transactions", rows.iter().map(|(_, d)| d.totals.transactions).collect()),
-        u64_col("blocked_transactions", rows.iter().map(|(_, d)| d.totals.blocked).collect()),
-        u64_col("bytes_up", rows.iter().map(|(_, d)| d.totals.bytes_up).collect()),
-        u64_col("bytes_down", rows.iter().map(|(_, d)| d.totals.bytes_down).collect()),
-        u64_col("users", rows.iter().map(|(_, d)| d.users.len() as u64).collect()),
+        u64_col(
+            "transactions",
+            rows.iter().map(|(_, d)| d.totals.transactions).collect(),
+        ),
+        u64_col(
+            "blocked_transactions",
+            rows.iter().map(|(_, d)| d.totals.blocked).collect(),
+        ),
+        u64_col(
+            "bytes_up",
+            rows.iter().map(|(_, d)| d.totals.bytes_up).collect(),
+        ),
+        u64_col(
+            "bytes_down",
+            rows.iter().map(|(_, d)| d.totals.bytes_down).collect(),
+        ),
+        u64_col(
+            "users",
+            rows.iter().map(|(_, d)| d.users.len() as u64).collect(),
+        ),
     ];
     write(path, cols)
 }
@@ -193,16 +292,42 @@ pub fn app_daily(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
 /// Write `unmatched_domains.parquet`, most transactions first.
 pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let mut rows: Vec<_> = agg.unmatched.iter().collect();
-    rows.sort_by(|a, b| b.1.totals.transactions.cmp(&a.1.totals.transactions).then(a.0.cmp(b.0)));
+    rows.sort_by(|a, b| {
+        b.1.totals
+            .transactions
+            .cmp(&a.1.totals.transactions)
+            .then(a.0.cmp(b.0))
+    });
     let cols = vec![
         str_col("domain", rows.iter().map(|(d, _)| d.as_ref())),
-        u64_col("transactions", rows.iter().map(|(_, u)| u.totals.transactions).collect()),
-        u64_col("blocked_transactions", rows.iter().map(|(_, u)| u.totals.blocked).collect()),
-        u64_col("bytes_up", rows.iter().map(|(_, u)| u.totals.bytes_up).collect()),
-        u64_col("bytes_down", rows.iter().map(|(_, u)| u.totals.bytes_down).collect()),
-        u64_col("users", rows.iter().map(|(_, u)| u.users.len() as u64).collect()),
-        ts_col("first_seen", rows.iter().map(|(_, u)| u.totals.first()).collect()),
-        ts_col("last_seen", rows.iter().map(|(_, u)| u.totals.last()).collect()),
+        u64_col(
+            "transactions",
+            rows.iter().map(|(_, u)| u.totals.transactions).collect(),
+        ),
+        u64_col(
+            "blocked_transactions",
+            rows.iter().map(|(_, u)| u.totals.blocked).collect(),
+        ),
+        u64_col(
+            "bytes_up",
+            rows.iter().map(|(_, u)| u.totals.bytes_up).collect(),
+        ),
+        u64_col(
+            "bytes_down",
+            rows.iter().map(|(_, u)| u.totals.bytes_down).collect(),
+        ),
+        u64_col(
+            "users",
+            rows.iter().map(|(_, u)| u.users.len() as u64).collect(),
+        ),
+        ts_col(
+            "first_seen",
+            rows.iter().map(|(_, u)| u.totals.first()).collect(),
+        ),
+        ts_col(
+            "last_seen",
+            rows.iter().map(|(_, u)| u.totals.last()).collect(),
+        ),
     ];
     write(path, cols)
 }

@@ -7,19 +7,33 @@ use std::process::Command;
 
 /// Run the binary with `args`; returns (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cloudcensus")).args(args).env_remove("RUST_LOG").output().expect("run cloudcensus");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run cloudcensus");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Read a Parquet file.
 pub fn parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).finish().unwrap()
+    ParquetReader::new(
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .finish()
+    .unwrap()
 }
 
 /// The row index where `col` equals `value`.
 pub fn row(df: &DataFrame, col: &str, value: &str) -> usize {
     let c = df.column(col).unwrap().str().unwrap();
-    (0..df.height()).find(|&i| c.get(i) == Some(value)).unwrap_or_else(|| panic!("no row with {col} = {value}: {df}"))
+    (0..df.height())
+        .find(|&i| c.get(i) == Some(value))
+        .unwrap_or_else(|| panic!("no row with {col} = {value}: {df}"))
 }
 
 /// A u64 cell.
@@ -34,7 +48,10 @@ pub fn run_json(dir: &Path) -> serde_json::Value {
 
 /// Where the shared samples live, or `None` (tests then skip with a message).
 pub fn samples() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("samples");
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join("samples");
     if p.is_dir() {
         Some(p)
     } else {
