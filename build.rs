@@ -27,11 +27,7 @@ fn main() {
     let mut src = String::from("/// Bundled catalog files: (path relative to `catalog/`, contents).\npub static BUNDLED: &[(&str, &str)] = &[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let rel = f
-            .strip_prefix(&cat)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = f.strip_prefix(&cat).unwrap().to_string_lossy().replace('\\', "/");
         src.push_str(&format!(
             "    ({rel:?}, include_str!({:?})),\n",
             f.display().to_string()

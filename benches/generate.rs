@@ -40,13 +40,12 @@ const MONTHS: [&str; 12] = [
 const WDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 const FIRST: [&str; 24] = [
-    "anna", "ben", "carla", "david", "emma", "felix", "grace", "hugo", "irene", "jonas", "karen",
-    "liam", "maria", "noah", "olga", "paul", "quinn", "rosa", "sam", "tina", "umar", "vera",
-    "will", "yuki",
+    "anna", "ben", "carla", "david", "emma", "felix", "grace", "hugo", "irene", "jonas", "karen", "liam", "maria",
+    "noah", "olga", "paul", "quinn", "rosa", "sam", "tina", "umar", "vera", "will", "yuki",
 ];
 const LAST: [&str; 20] = [
-    "smith", "muller", "garcia", "rossi", "dubois", "nowak", "silva", "kim", "tanaka", "jensen",
-    "olsen", "martin", "weber", "costa", "novak", "brown", "lopez", "meyer", "fischer", "khan",
+    "smith", "muller", "garcia", "rossi", "dubois", "nowak", "silva", "kim", "tanaka", "jensen", "olsen", "martin",
+    "weber", "costa", "novak", "brown", "lopez", "meyer", "fischer", "khan",
 ];
 const DEPTS: [&str; 8] = [
     "Sales",
@@ -58,13 +57,7 @@ const DEPTS: [&str; 8] = [
     "Support",
     "Default Department",
 ];
-const LOCATIONS: [&str; 5] = [
-    "HQ-Paris",
-    "Branch-Lyon",
-    "Road Warrior",
-    "DC-Frankfurt",
-    "new-gre",
-];
+const LOCATIONS: [&str; 5] = ["HQ-Paris", "Branch-Lyon", "Road Warrior", "DC-Frankfurt", "new-gre"];
 
 const UAS: [&str; 16] = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -160,9 +153,8 @@ const SUBDOMAINS: [&str; 16] = [
     "portal",
 ];
 const UNKNOWN_WORDS: [&str; 24] = [
-    "shop", "news", "blog", "cdn", "tracker", "media", "games", "travel", "recipes", "forum",
-    "deals", "stream", "photo", "wiki", "weather", "sport", "music", "books", "crypto", "jobs",
-    "auto", "health", "local", "tools",
+    "shop", "news", "blog", "cdn", "tracker", "media", "games", "travel", "recipes", "forum", "deals", "stream",
+    "photo", "wiki", "weather", "sport", "music", "books", "crypto", "jobs", "auto", "health", "local", "tools",
 ];
 const UNKNOWN_SUFFIXES: [&str; 8] = [
     "example-unknown.net",
@@ -225,13 +217,7 @@ const CATEGORIES: [(&str, &str, &str, &str, &str); 10] = [
         "Business Use",
         "content-delivery-networks",
     ),
-    (
-        "News",
-        "News and Media",
-        "News and Media",
-        "General Surfing",
-        "news",
-    ),
+    ("News", "News and Media", "News and Media", "General Surfing", "news"),
     (
         "Shopping",
         "Shopping and Auctions",
@@ -412,9 +398,7 @@ fn usage(msg: &str) -> ! {
 
 fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let num: f64 = num.parse().ok()?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -458,8 +442,7 @@ fn parse_args() -> Args {
             "--bench" => a.bench = true,
             "--format" | "-f" => {
                 let v = val("--format");
-                a.fmt =
-                    Some(Fmt::parse(&v).unwrap_or_else(|| usage(&format!("unknown format {v:?}"))));
+                a.fmt = Some(Fmt::parse(&v).unwrap_or_else(|| usage(&format!("unknown format {v:?}"))));
             }
             "--size" | "-s" => {
                 let v = val("--size");
@@ -468,15 +451,11 @@ fn parse_args() -> Args {
             }
             "--seed" => {
                 let v = val("--seed");
-                a.seed = v
-                    .parse()
-                    .unwrap_or_else(|_| usage(&format!("bad seed {v:?}")));
+                a.seed = v.parse().unwrap_or_else(|_| usage(&format!("bad seed {v:?}")));
             }
             "--malformed-per-mille" => {
                 let v = val("--malformed-per-mille");
-                a.malformed_pm = v
-                    .parse()
-                    .unwrap_or_else(|_| usage(&format!("bad per-mille {v:?}")));
+                a.malformed_pm = v.parse().unwrap_or_else(|_| usage(&format!("bad per-mille {v:?}")));
                 if a.malformed_pm > 1000 {
                     usage("--malformed-per-mille must be 0..=1000");
                 }
@@ -765,9 +744,7 @@ fn put_cef_hdr(b: &mut Vec<u8>, s: &str) {
 
 /// RFC 4180 field: quoted only when needed.
 fn put_csv_field(b: &mut Vec<u8>, s: &[u8]) {
-    if s.iter()
-        .any(|&c| c == b',' || c == b'"' || c == b'\n' || c == b'\r')
-    {
+    if s.iter().any(|&c| c == b',' || c == b'"' || c == b'\n' || c == b'\r') {
         b.push(b'"');
         for &c in s {
             if c == b'"' {
@@ -915,8 +892,7 @@ struct World {
 
 fn public_ip_for(h: u64) -> u32 {
     const FIRST_OCTETS: [u32; 24] = [
-        13, 20, 23, 34, 35, 40, 52, 54, 64, 66, 69, 72, 74, 104, 108, 142, 151, 157, 162, 185, 199,
-        204, 208, 216,
+        13, 20, 23, 34, 35, 40, 52, 54, 64, 66, 69, 72, 74, 104, 108, 142, 151, 157, 162, 185, 199, 204, 208, 216,
     ];
     let a = FIRST_OCTETS[(h % FIRST_OCTETS.len() as u64) as usize];
     let b = ((h >> 8) & 255) as u32;
@@ -1043,9 +1019,7 @@ fn scan_domains_arrays(text: &str) -> Vec<String> {
                                     }
                                     e += 1;
                                 }
-                                res.push(
-                                    String::from_utf8_lossy(&b[start..e.min(b.len())]).into_owned(),
-                                );
+                                res.push(String::from_utf8_lossy(&b[start..e.min(b.len())]).into_owned());
                                 k = e + 1;
                             }
                             b'#' => {
@@ -1078,18 +1052,9 @@ impl World {
         let mut seen = std::collections::HashSet::new();
         while ips.len() < N_CLIENT_IPS {
             let text = if ips.len() % 97 == 13 {
-                format!(
-                    "fd12:3456:789a:{:x}::{:x}",
-                    rng.below(16) + 1,
-                    rng.range(0x10, 0xfffe)
-                )
+                format!("fd12:3456:789a:{:x}::{:x}", rng.below(16) + 1, rng.range(0x10, 0xfffe))
             } else {
-                format!(
-                    "10.{}.{}.{}",
-                    rng.below(64),
-                    rng.below(256),
-                    rng.range(1, 254)
-                )
+                format!("10.{}.{}.{}", rng.below(64), rng.below(256), rng.range(1, 254))
             };
             if seen.insert(text.clone()) {
                 ips.push(ClientIp { text });
@@ -1163,10 +1128,7 @@ impl World {
             let j = rng.below(i as u64 + 1) as usize;
             names.swap(i, j);
         }
-        let known: Vec<Domain> = names
-            .into_iter()
-            .map(|n| make_domain(n, &mut rng, true))
-            .collect();
+        let known: Vec<Domain> = names.into_iter().map(|n| make_domain(n, &mut rng, true)).collect();
 
         let mut unknown = Vec::with_capacity(N_UNKNOWN_DOMAINS);
         for i in 0..N_UNKNOWN_DOMAINS {
@@ -1530,15 +1492,7 @@ impl<'w> Gen<'w> {
         }
     }
 
-    fn cat(
-        &self,
-    ) -> &'static (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-    ) {
+    fn cat(&self) -> &'static (&'static str, &'static str, &'static str, &'static str, &'static str) {
         &CATEGORIES[dom_of(self.w, &self.ev).cat]
     }
 
@@ -1568,18 +1522,12 @@ impl<'w> Gen<'w> {
                     b,
                     "\n#Fields: date time time-taken c-ip cs-username cs-auth-group x-exception-id sc-filter-result cs-categories cs(Referer) sc-status s-action cs-method rs(Content-Type) cs-uri-scheme cs-host cs-uri-port cs-uri-path cs-uri-query cs-uri-extension cs(User-Agent) s-ip sc-bytes cs-bytes x-virus-id\n",
                 );
-                put(
-                    b,
-                    "#Remark: 4711000001 \"proxysg01\" \"192.0.2.10\" \"main\"\n",
-                );
+                put(b, "#Remark: 4711000001 \"proxysg01\" \"192.0.2.10\" \"main\"\n");
                 6
             }
             Fmt::CustomCsv if self.last_header_day == u64::MAX => {
                 self.last_header_day = 0;
-                put(
-                    b,
-                    "Timestamp,SourceIP,User,Url,DestIP,BytesSent,BytesReceived,Action\n",
-                );
+                put(b, "Timestamp,SourceIP,User,Url,DestIP,BytesSent,BytesReceived,Action\n");
                 1
             }
             _ => 0,
@@ -1780,11 +1728,7 @@ impl<'w> Gen<'w> {
             },
         );
         b.push(b' ');
-        let host_len = if e.connect {
-            e.host.len() - 4
-        } else {
-            e.host.len()
-        };
+        let host_len = if e.connect { e.host.len() - 4 } else { e.host.len() };
         put_bytes(b, &e.host[..host_len]);
         b.push(b' ');
         put_u64(b, e.port as u64);
@@ -1925,14 +1869,7 @@ impl<'w> Gen<'w> {
         );
         b.push(b'"');
         f(b, &mut first, "dept");
-        put(
-            b,
-            if u.anon {
-                "Unknown"
-            } else {
-                DEPTS[e.user % DEPTS.len()]
-            },
-        );
+        put(b, if u.anon { "Unknown" } else { DEPTS[e.user % DEPTS.len()] });
         b.push(b'"');
         f(b, &mut first, "cip");
         put(b, &self.w.ips[e.ip].text);
@@ -1962,14 +1899,7 @@ impl<'w> Gen<'w> {
         put(b, if e.blocked { "URL Filtering" } else { "None" });
         b.push(b'"');
         f(b, &mut first, "rulelabel");
-        put(
-            b,
-            if e.blocked {
-                "Block_Unsanctioned_Apps"
-            } else {
-                "None"
-            },
-        );
+        put(b, if e.blocked { "Block_Unsanctioned_Apps" } else { "None" });
         b.push(b'"');
         f(b, &mut first, "contenttype");
         put(b, if e.mime == "-" { "Other" } else { e.mime });
@@ -2065,10 +1995,7 @@ impl<'w> Gen<'w> {
             "web-browsing"
         };
         put(b, app);
-        put(
-            b,
-            ",vsys1,trust,untrust,ethernet1/2,ethernet1/1,default-fwd,",
-        );
+        put(b, ",vsys1,trust,untrust,ethernet1/2,ethernet1/1,default-fwd,");
         // 21 time_logged (future use), 22 sessionid, 23 repeatcnt, 24 sport, 25 dport, 26 natsport, 27 natdport, 28 flags, 29 proto, 30 action
         ts(b);
         b.push(b',');
@@ -2098,10 +2025,7 @@ impl<'w> Gen<'w> {
             put(b, ",informational,client-to-server,");
             // 36 seqno, 37 actionflags, 38 srcloc, 39 dstloc, 40 future, 41 contenttype, 42 pcap_id, 43 filedigest, 44 cloud, 45 url_idx
             put_u64(b, self.pan_seq);
-            put(
-                b,
-                ",0x8000000000000000,10.0.0.0-10.255.255.255,United States,0,",
-            );
+            put(b, ",0x8000000000000000,10.0.0.0-10.255.255.255,United States,0,");
             if e.mime != "-" {
                 put(b, e.mime);
             }
@@ -2152,11 +2076,7 @@ impl<'w> Gen<'w> {
                 },
             );
             // 31 bytes, 32 bytes_sent (client->server), 33 bytes_received (server->client), 34 packets
-            let (up, down) = if e.blocked {
-                (e.up.min(600), 0)
-            } else {
-                (e.up, e.down)
-            };
+            let (up, down) = if e.blocked { (e.up.min(600), 0) } else { (e.up, e.down) };
             b.push(b',');
             put_u64(b, up + down);
             b.push(b',');
@@ -2282,11 +2202,7 @@ impl<'w> Gen<'w> {
             put_cef_ext(b, u.raw.as_bytes());
         }
         put(b, " dhost=");
-        let hl = if e.connect {
-            e.host.len() - 4
-        } else {
-            e.host.len()
-        };
+        let hl = if e.connect { e.host.len() - 4 } else { e.host.len() };
         put_bytes(b, &e.host[..hl]);
         put(b, " dst=");
         put_ip4(b, e.dst_ip);
@@ -2368,14 +2284,7 @@ impl<'w> Gen<'w> {
         put_u64(b, e.up);
         b.push(b',');
         put_u64(b, e.down);
-        put(
-            b,
-            if e.blocked {
-                ",Blocked\n"
-            } else {
-                ",Allowed\n"
-            },
-        );
+        put(b, if e.blocked { ",Blocked\n" } else { ",Allowed\n" });
     }
 
     /// Turn the line at b[start..] (ending in '\n') into garbage.
@@ -2461,14 +2370,7 @@ struct Stats {
     secs: f64,
 }
 
-fn generate(
-    w: &World,
-    fmt: Fmt,
-    size: u64,
-    seed: u64,
-    malformed_pm: u64,
-    out: &mut dyn Write,
-) -> io::Result<Stats> {
+fn generate(w: &World, fmt: Fmt, size: u64, seed: u64, malformed_pm: u64, out: &mut dyn Write) -> io::Result<Stats> {
     let t0 = Instant::now();
     let mut g = Gen::new(w, fmt, seed, size);
     let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + (64 << 10));
@@ -2535,23 +2437,14 @@ fn main() {
             // `cargo bench`: quick speed check of every format into a sink
             let size = 20_000_000;
             for fmt in ALL_FMTS {
-                let st = generate(
-                    &world,
-                    fmt,
-                    size,
-                    args.seed,
-                    args.malformed_pm,
-                    &mut io::sink(),
-                )
-                .expect("sink");
+                let st = generate(&world, fmt, size, args.seed, args.malformed_pm, &mut io::sink()).expect("sink");
                 report(fmt, &st);
             }
             return;
         }
         Some(fmt) => match &args.out {
             Some(path) => match fs::File::create(path) {
-                Ok(mut f) => generate(&world, fmt, args.size, args.seed, args.malformed_pm, &mut f)
-                    .map(|s| (fmt, s)),
+                Ok(mut f) => generate(&world, fmt, args.size, args.seed, args.malformed_pm, &mut f).map(|s| (fmt, s)),
                 Err(e) => {
                     eprintln!("generate: cannot create {}: {e}", path.display());
                     std::process::exit(1);
@@ -2560,15 +2453,7 @@ fn main() {
             None => {
                 let stdout = io::stdout();
                 let mut lock = stdout.lock();
-                generate(
-                    &world,
-                    fmt,
-                    args.size,
-                    args.seed,
-                    args.malformed_pm,
-                    &mut lock,
-                )
-                .map(|s| (fmt, s))
+                generate(&world, fmt, args.size, args.seed, args.malformed_pm, &mut lock).map(|s| (fmt, s))
             }
         },
     };

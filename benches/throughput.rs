@@ -29,10 +29,7 @@ fn best_of<F: FnMut() -> u64>(n: usize, mut f: F) -> (f64, u64) {
 }
 
 fn main() {
-    let files: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let files: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     if files.is_empty() {
         eprintln!("usage: cargo bench --bench throughput -- FILE...   (make files with benches/generate.rs)");
         return;
@@ -88,14 +85,7 @@ fn main() {
         // 3. Full scan.
         let opts = ScanOptions::new(vec![f.clone()], registry.clone());
         let (t_scan, records) = best_of(3, || scan::scan(&opts, &catalog, &matcher).records());
-        let name: String = f
-            .chars()
-            .rev()
-            .take(40)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let name: String = f.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
         println!(
             "{:<40} {:>10.1} {:>12.0} {:>12.0} {:>12.0} {:>12}",
             name,

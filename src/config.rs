@@ -20,6 +20,13 @@ use crate::formats::custom::CustomSpec;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// The 1-based line of a TOML error in `text` (0 when the error has no position).
+pub fn toml_error_line(text: &str, e: &toml::de::Error) -> usize {
+    e.span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+        .unwrap_or(0)
+}
+
 /// A config problem.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -120,10 +127,7 @@ impl Config {
     /// Parse config text (`name` is used in messages).
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(0);
+            let line = toml_error_line(text, &e);
             ConfigError::Syntax {
                 path: name.to_string(),
                 line,
@@ -168,7 +172,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("Nowhere/Land"), "{e}");
-        let ok = Config::parse("[scan]\ntop_n = 5\n[[formats]]\nname='a'\nkind='tsv'\ntimestamp='t'\nsource_ip='s'\ndest_host='h'\n", "c.toml").unwrap();
+        let ok = Config::parse(
+            "[scan]\ntop_n = 5\n[[formats]]\nname='a'\nkind='tsv'\ntimestamp='t'\nsource_ip='s'\ndest_host='h'\n",
+            "c.toml",
+        )
+        .unwrap();
         assert_eq!(ok.formats.len(), 1);
     }
 }

@@ -141,9 +141,8 @@ fn setup(common: &Common) -> Result<Setup> {
         .collect();
     let registry = Registry::new(custom);
     let catalog_dir = common.catalog.clone().or_else(|| cfg.scan.catalog.clone());
-    let catalog = Catalog::load(catalog_dir.as_deref()).context(
-        "cannot load the catalog (fix the file named, or check with tools/check_catalog.py)",
-    )?;
+    let catalog = Catalog::load(catalog_dir.as_deref())
+        .context("cannot load the catalog (fix the file named, or check with tools/check_catalog.py)")?;
     let timezone = common
         .timezone
         .clone()
@@ -189,9 +188,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     } = usage(setup(&a.common))?;
     let threads = a.threads.or(cfg.scan.threads).unwrap_or(0);
     if threads > 0 {
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
     }
     let geo = match a.geoip.clone().or_else(|| cfg.scan.geoip.clone()) {
         Some(g) if g == "none" => None,
@@ -248,13 +245,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     Ok(manifest.exit_code)
 }
 
-fn json_record(
-    file: &str,
-    format: &str,
-    line: u64,
-    r: &formats::Record<'_>,
-    app: Option<&str>,
-) -> serde_json::Value {
+fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app: Option<&str>) -> serde_json::Value {
     serde_json::json!({
         "file": file,
         "line": line,
@@ -290,9 +281,7 @@ fn cmd_parse(a: ParseArgs) -> Result<i32> {
             if broken {
                 return;
             }
-            let app = matcher
-                .attribute(r)
-                .map(|(i, _)| catalog.apps[i as usize].id.as_str());
+            let app = matcher.attribute(r).map(|(i, _)| catalog.apps[i as usize].id.as_str());
             let v = json_record(file, fmt, line, r, app);
             if serde_json::to_writer(&mut w, &v).is_err() || w.write_all(b"\n").is_err() {
                 broken = true;

@@ -296,10 +296,7 @@ fn parse_chunk<'d>(
             rejects.push(
                 input,
                 n,
-                &format!(
-                    "line is {} bytes, longer than max_line_bytes ({max_line})",
-                    line.len()
-                ),
+                &format!("line is {} bytes, longer than max_line_bytes ({max_line})", line.len()),
                 line,
             );
             continue;
@@ -359,12 +356,7 @@ impl Producer<'_> {
         r[i].error = Some(msg);
     }
 
-    fn run(
-        &self,
-        inputs: &[Input],
-        mut send: impl FnMut(Work) -> bool,
-        mut buffer: impl FnMut() -> Vec<u8>,
-    ) {
+    fn run(&self, inputs: &[Input], mut send: impl FnMut(Work) -> bool, mut buffer: impl FnMut() -> Vec<u8>) {
         for (i, input) in inputs.iter().enumerate() {
             if !self.one(i, input, &mut send, &mut buffer) {
                 return;
@@ -392,11 +384,7 @@ impl Producer<'_> {
         let head = match ch.head(SNIFF_BYTES) {
             Ok(h) => h,
             Err(e) => {
-                self.fail(
-                    i,
-                    format!("{}: cannot read: {e}", input.display),
-                    InputStatus::Failed,
-                );
+                self.fail(i, format!("{}: cannot read: {e}", input.display), InputStatus::Failed);
                 return true;
             }
         };
@@ -404,15 +392,10 @@ impl Producer<'_> {
             self.reports.lock().expect("reports lock")[i].status = InputStatus::Empty;
             return true;
         }
-        if compression == Compression::None
-            && memchr::memchr(0, &head[..head.len().min(8192)]).is_some()
-        {
+        if compression == Compression::None && memchr::memchr(0, &head[..head.len().min(8192)]).is_some() {
             self.fail(
                 i,
-                format!(
-                    "{}: binary file (contains NUL bytes), not a text log",
-                    input.display
-                ),
+                format!("{}: binary file (contains NUL bytes), not a text log", input.display),
                 InputStatus::Failed,
             );
             return true;
@@ -424,20 +407,13 @@ impl Producer<'_> {
                 None => {
                     self.fail(
                         i,
-                        format!(
-                            "unknown format {id:?}; known formats: {}",
-                            self.opts.registry.ids()
-                        ),
+                        format!("unknown format {id:?}; known formats: {}", self.opts.registry.ids()),
                         InputStatus::Failed,
                     );
                     return true;
                 }
             },
-            None => match self
-                .opts
-                .registry
-                .sniff(&sample_lines(head, complete), &self.opts.ctx)
-            {
+            None => match self.opts.registry.sniff(&sample_lines(head, complete), &self.opts.ctx) {
                 Some(f) => {
                     self.reports.lock().expect("reports lock")[i].format_detected = true;
                     f
@@ -469,11 +445,9 @@ impl Producer<'_> {
                         return false;
                     }
                 }
-                Ok(Some(ChunkEvent::Overlong { line, len })) => self
-                    .overlong
-                    .lock()
-                    .expect("overlong lock")
-                    .push((i, line, len)),
+                Ok(Some(ChunkEvent::Overlong { line, len })) => {
+                    self.overlong.lock().expect("overlong lock").push((i, line, len))
+                }
                 Err(e) => {
                     self.fail(
                         i,
@@ -500,10 +474,7 @@ fn progress_bar(opts: &ScanOptions, inputs: &[Input]) -> indicatif::ProgressBar 
         return indicatif::ProgressBar::hidden();
     }
     let total: u64 = inputs.iter().filter_map(|i| i.size).sum();
-    let pb = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+    let pb = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
     pb.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -526,7 +497,12 @@ fn finish_reports(
     let mut reports = reports;
     let mut rejects = rejects;
     for (i, line, len) in overlong {
-        rejects.push(i, line, &format!("line is {len} bytes, longer than a whole chunk (and max_line_bytes {max_line}); skipped"), b"");
+        rejects.push(
+            i,
+            line,
+            &format!("line is {len} bytes, longer than a whole chunk (and max_line_bytes {max_line}); skipped"),
+            b"",
+        );
         if let Some(c) = reports.get_mut(i) {
             c.malformed_lines += 1;
             c.lines += 1;
@@ -603,6 +579,20 @@ fn with_producer<T: Send>(
     )
 }
 
+/// Reports for command-line paths that could not be read at all.
+fn unreadable_reports(unreadable: Vec<(String, String)>) -> impl Iterator<Item = InputReport> {
+    unreadable.into_iter().map(|(path, why)| {
+        let mut r = InputReport::new(&Input {
+            display: path.clone(),
+            source: ingest::Source::Stdin,
+            size: None,
+        });
+        r.status = InputStatus::Failed;
+        r.error = Some(format!("{path}: {why}"));
+        r
+    })
+}
+
 /// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
 pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanResult {
     let (inputs, unreadable) = ingest::expand(&opts.paths);
@@ -612,12 +602,8 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
     // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
     // accumulators keep the final string-keyed merge small.
     let workers = rayon::current_num_threads().max(1);
-    let ((acc_results, counters, rejects), mut reports_out, overlong) = with_producer(
-        opts,
-        &inputs,
-        std::mem::take(&mut reports),
-        in_flight,
-        |rx, pool| {
+    let ((acc_results, counters, rejects), mut reports_out, overlong) =
+        with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
             let rx = Mutex::new(rx);
             let pool = Mutex::new(pool);
             let done = Mutex::new(Vec::with_capacity(workers));
@@ -634,16 +620,9 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                             let Ok(work) = next else { break };
                             let c = counters_for(&mut w.counters, work.chunk.input);
                             let acc = &mut w.acc;
-                            parse_chunk(
-                                &work,
-                                &opts.ctx,
-                                opts.max_line_bytes,
-                                c,
-                                &mut w.rejects,
-                                |_, r| {
-                                    acc.add(r);
-                                },
-                            );
+                            parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut w.rejects, |_, r| {
+                                acc.add(r);
+                            });
                             let _ = pool.lock().map(|p| p.send(work.chunk.data));
                         }
                         let finished = (w.acc.finish(), w.counters, w.rejects);
@@ -651,11 +630,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                     });
                 }
             });
-            let mut merged = (
-                Aggregates::default(),
-                Vec::new(),
-                Rejects::new(opts.rejected_cap),
-            );
+            let mut merged = (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap));
             for (b, cb, rb) in done.into_inner().expect("results") {
                 merged.0.merge(b);
                 for (i, c) in cb.iter().enumerate() {
@@ -664,8 +639,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                 merged.2.merge(rb);
             }
             merged
-        },
-    );
+        });
     let (mut reps, rejected, total) = finish_reports(
         &inputs,
         std::mem::take(&mut reports_out),
@@ -675,16 +649,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
         opts.max_line_bytes,
         opts.rejected_cap,
     );
-    for (path, why) in unreadable {
-        let mut r = InputReport::new(&Input {
-            display: path.clone(),
-            source: ingest::Source::Stdin,
-            size: None,
-        });
-        r.status = InputStatus::Failed;
-        r.error = Some(format!("{path}: {why}"));
-        reps.push(r);
-    }
+    reps.extend(unreadable_reports(unreadable));
     ScanResult {
         aggregates: acc_results,
         inputs: reps,
@@ -703,33 +668,27 @@ pub fn for_each_record(
     let (inputs, unreadable) = ingest::expand(&opts.paths);
     let reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
     let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
-    let ((counters, rejects), reports, overlong) =
-        with_producer(opts, &inputs, reports, 4, |rx, pool| {
-            let mut counters: Vec<Counters> = Vec::new();
-            let mut rejects = Rejects::new(opts.rejected_cap);
-            for work in rx {
-                let c = counters_for(&mut counters, work.chunk.input);
-                let name = &names[work.chunk.input];
-                let fid = work.format.info().id.clone();
-                let mut local = Rejects::new(usize::MAX);
-                parse_chunk(
-                    &work,
-                    &opts.ctx,
-                    opts.max_line_bytes,
-                    c,
-                    &mut local,
-                    |n, r| on_record(name, &fid, n, r),
-                );
-                let mut lr: Vec<Rej> = local.heap.into_vec();
-                lr.sort();
-                for r in lr {
-                    on_reject(name, r.line, &r.reason);
-                    rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
-                }
-                let _ = pool.send(work.chunk.data);
+    let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, |rx, pool| {
+        let mut counters: Vec<Counters> = Vec::new();
+        let mut rejects = Rejects::new(opts.rejected_cap);
+        for work in rx {
+            let c = counters_for(&mut counters, work.chunk.input);
+            let name = &names[work.chunk.input];
+            let fid = work.format.info().id.clone();
+            let mut local = Rejects::new(usize::MAX);
+            parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut local, |n, r| {
+                on_record(name, &fid, n, r)
+            });
+            let mut lr: Vec<Rej> = local.heap.into_vec();
+            lr.sort();
+            for r in lr {
+                on_reject(name, r.line, &r.reason);
+                rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
             }
-            (counters, rejects)
-        });
+            let _ = pool.send(work.chunk.data);
+        }
+        (counters, rejects)
+    });
     for (i, line, len) in &overlong {
         on_reject(
             &names[*i],
@@ -746,16 +705,7 @@ pub fn for_each_record(
         opts.max_line_bytes,
         opts.rejected_cap,
     );
-    for (path, why) in unreadable {
-        let mut r = InputReport::new(&Input {
-            display: path.clone(),
-            source: ingest::Source::Stdin,
-            size: None,
-        });
-        r.status = InputStatus::Failed;
-        r.error = Some(format!("{path}: {why}"));
-        reps.push(r);
-    }
+    reps.extend(unreadable_reports(unreadable));
     ScanResult {
         aggregates: Aggregates::default(),
         inputs: reps,

@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const GOOD: &str = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1000 GET https://www.dropbox.com/x alice DIRECT/162.125.1.1 -\n";
+const GOOD: &str =
+    "1700000000.000 10 10.0.0.1 TCP_MISS/200 1000 GET https://www.dropbox.com/x alice DIRECT/162.125.1.1 -\n";
 
 fn scan(out: &Path, args: &[&str]) -> (i32, String, serde_json::Value) {
     let mut a = vec!["scan", "-q", "-o", out.to_str().unwrap()];
@@ -49,10 +50,7 @@ fn truncated_gzip_is_named_and_the_rest_is_kept() {
     let cut = input(&run, "cut.gz");
     assert_eq!(cut["status"], "partial");
     assert!(cut["error"].as_str().unwrap().contains("cut.gz"));
-    assert!(
-        cut["records"].as_u64().unwrap() > 0,
-        "records before the cut are kept"
-    );
+    assert!(cut["records"].as_u64().unwrap() > 0, "records before the cut are kept");
     assert_eq!(input(&run, "ok.log")["records"], 1);
     assert_eq!(run["totals"]["inputs_partial"], 1);
 }
@@ -82,10 +80,7 @@ fn unreadable_unknown_binary_and_empty_inputs() {
         assert_eq!(input(&run, name)["status"], "failed");
     }
     assert!(
-        input(&run, "notes.txt")["error"]
-            .as_str()
-            .unwrap()
-            .contains("--format"),
+        input(&run, "notes.txt")["error"].as_str().unwrap().contains("--format"),
         "says what to do next"
     );
     assert_eq!(input(&run, "empty.log")["status"], "empty");
@@ -110,7 +105,9 @@ fn only_empty_input_is_fine() {
 fn invalid_utf8_is_kept_and_counted() {
     let d = tempfile::tempdir().unwrap();
     let mut bytes = GOOD.as_bytes().to_vec();
-    bytes.extend_from_slice(b"1700000001.000 10 10.0.0.1 TCP_MISS/200 5 GET https://www.dropbox.com/y j\xf6rg DIRECT/162.125.1.1 -\n");
+    bytes.extend_from_slice(
+        b"1700000001.000 10 10.0.0.1 TCP_MISS/200 5 GET https://www.dropbox.com/y j\xf6rg DIRECT/162.125.1.1 -\n",
+    );
     std::fs::write(d.path().join("latin1.log"), &bytes).unwrap();
     let out = d.path().join("out");
     let (code, err, run) = scan(&out, &[d.path().join("latin1.log").to_str().unwrap()]);
@@ -119,9 +116,7 @@ fn invalid_utf8_is_kept_and_counted() {
     assert_eq!(run["totals"]["invalid_utf8_lines"], 1);
     let users = parquet(&out.join("app_users.parquet"));
     assert_eq!(users.height(), 2);
-    assert!(
-        (0..2).any(|i| users.column("user").unwrap().str().unwrap().get(i) == Some("j\u{fffd}rg"))
-    );
+    assert!((0..2).any(|i| users.column("user").unwrap().str().unwrap().get(i) == Some("j\u{fffd}rg")));
 }
 
 #[test]
@@ -140,11 +135,7 @@ fn overlong_lines_are_rejected_with_their_line_number() {
     let out = d.path().join("out");
     let (code, err, run) = scan(
         &out,
-        &[
-            "-c",
-            cfg.to_str().unwrap(),
-            d.path().join("long.log").to_str().unwrap(),
-        ],
+        &["-c", cfg.to_str().unwrap(), d.path().join("long.log").to_str().unwrap()],
     );
     assert_eq!(code, 3, "{err}");
     assert_eq!(run["totals"]["records"], 2);
@@ -155,9 +146,7 @@ fn overlong_lines_are_rejected_with_their_line_number() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(
-        rej.iter()
-            .map(|r| r["line"].as_u64().unwrap())
-            .collect::<Vec<_>>(),
+        rej.iter().map(|r| r["line"].as_u64().unwrap()).collect::<Vec<_>>(),
         vec![2, 3]
     );
     assert!(rej[0]["reason"].as_str().unwrap().contains("longer than"));
@@ -175,11 +164,7 @@ fn rejected_lines_are_capped_but_all_counted() {
     let out = d.path().join("out");
     let (code, _, run) = scan(
         &out,
-        &[
-            "-c",
-            cfg.to_str().unwrap(),
-            d.path().join("a.log").to_str().unwrap(),
-        ],
+        &["-c", cfg.to_str().unwrap(), d.path().join("a.log").to_str().unwrap()],
     );
     assert_eq!(code, 3);
     assert_eq!(run["rejected_lines"]["listed"], 3);

@@ -7,13 +7,14 @@ use common::*;
 fn parse_prints_the_contract_keys_and_reports_malformed_lines() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("a.log");
-    std::fs::write(&f, "1700000000.123 10 10.0.0.1 TCP_DENIED/403 1000 CONNECT Files.Dropbox.com:443 alice NONE/- -\nnot a record\n").unwrap();
+    std::fs::write(
+        &f,
+        "1700000000.123 10 10.0.0.1 TCP_DENIED/403 1000 CONNECT Files.Dropbox.com:443 alice NONE/- -\nnot a record\n",
+    )
+    .unwrap();
     let (code, out, err) = run(&["parse", f.to_str().unwrap()]);
     assert_eq!(code, 3);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 1);
     let r = &lines[0];
     for k in [

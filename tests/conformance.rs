@@ -53,18 +53,8 @@ fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 }
 
 fn assert_clean(p: &Parsed, path: &Path, format: &str) {
-    assert!(
-        p.malformed.is_empty(),
-        "{}: {:#?}",
-        path.display(),
-        p.malformed
-    );
-    assert_eq!(
-        p.format.as_deref(),
-        Some(format),
-        "{}: detected format",
-        path.display()
-    );
+    assert!(p.malformed.is_empty(), "{}: {:#?}", path.display(), p.malformed);
+    assert_eq!(p.format.as_deref(), Some(format), "{}: detected format", path.display());
 }
 
 fn ts(r: &Record) -> String {
@@ -86,10 +76,7 @@ fn squid_samples() {
     let p = parse(&path, ParseCtx::default());
     assert_clean(&p, &path, "squid");
     let exp: Value = serde_json::from_slice(
-        &std::fs::read(
-            s.join("squid/elastic-integrations/test-access-extensive.log-expected.json"),
-        )
-        .unwrap(),
+        &std::fs::read(s.join("squid/elastic-integrations/test-access-extensive.log-expected.json")).unwrap(),
     )
     .unwrap();
     let exp = exp["expected"].as_array().unwrap();
@@ -114,10 +101,7 @@ fn squid_samples() {
         if let Some(domain) = e["url"]["domain"].as_str() {
             assert_eq!(r.dest_host_lower().as_deref(), Some(domain));
         }
-        assert_eq!(
-            r.user_agent.as_deref(),
-            e["user_agent"]["original"].as_str()
-        );
+        assert_eq!(r.user_agent.as_deref(), e["user_agent"]["original"].as_str());
     }
 
     // Raw lines from the wazuh rule tests.
@@ -146,21 +130,12 @@ fn cmp_w3c(path: &Path, expected: &Path) {
         .iter()
         .filter(|e| e["fieldData"].as_object().is_some_and(|o| !o.is_empty()))
         .collect();
-    assert_eq!(
-        p.records.len(),
-        exp.len(),
-        "{}: record count",
-        path.display()
-    );
+    assert_eq!(p.records.len(), exp.len(), "{}: record count", path.display());
     for ((n, r), e) in p.records.iter().zip(exp) {
         let fd = &e["fieldData"];
         let ctx = format!("{}:{n}", path.display());
         if let Some(ip) = fd["c-ip"].as_str() {
-            assert_eq!(
-                r.source_ip.map(|i| i.to_string()).as_deref(),
-                Some(ip),
-                "{ctx} c-ip"
-            );
+            assert_eq!(r.source_ip.map(|i| i.to_string()).as_deref(), Some(ip), "{ctx} c-ip");
         }
         if let Some(h) = fd["cs-host"].as_str() {
             assert_eq!(
@@ -169,11 +144,7 @@ fn cmp_w3c(path: &Path, expected: &Path) {
                 "{ctx} cs-host"
             );
         }
-        assert_eq!(
-            r.user.as_deref(),
-            fd["cs-username"].as_str(),
-            "{ctx} cs-username"
-        );
+        assert_eq!(r.user.as_deref(), fd["cs-username"].as_str(), "{ctx} cs-username");
         if fd.get("cs-bytes").is_some() {
             assert_eq!(r.bytes_up, fd["cs-bytes"].as_u64(), "{ctx} cs-bytes");
         }
@@ -246,18 +217,13 @@ fn panos_samples() {
     let p = parse(&path, ParseCtx::default());
     assert_clean(&p, &path, "panos");
     let exp: Value = serde_json::from_slice(
-        &std::fs::read(s.join(
-            "panos/elastic-integrations/test-panw-panos-threat-url-no-xff-sample.log-expected.json",
-        ))
-        .unwrap(),
+        &std::fs::read(s.join("panos/elastic-integrations/test-panw-panos-threat-url-no-xff-sample.log-expected.json"))
+            .unwrap(),
     )
     .unwrap();
     let e = &exp["expected"][0];
     let r = &p.records[0].1;
-    assert_eq!(
-        r.dest_host_lower().as_deref(),
-        e["destination"]["domain"].as_str()
-    );
+    assert_eq!(r.dest_host_lower().as_deref(), e["destination"]["domain"].as_str());
     assert_eq!(
         r.source_ip.map(|i| i.to_string()).as_deref(),
         e["source"]["ip"].as_str()
@@ -266,28 +232,15 @@ fn panos_samples() {
         r.dest_ip.map(|i| i.to_string()).as_deref(),
         e["destination"]["ip"].as_str()
     );
-    assert_eq!(
-        r.dest_port.map(u64::from),
-        e["destination"]["port"].as_u64()
-    );
-    assert_eq!(
-        r.vendor_app.as_deref(),
-        e["network"]["application"].as_str()
-    );
+    assert_eq!(r.dest_port.map(u64::from), e["destination"]["port"].as_u64());
+    assert_eq!(r.vendor_app.as_deref(), e["network"]["application"].as_str());
     assert_eq!(r.url.as_deref(), e["url"]["original"].as_str());
     let zone = e["event"]["timezone"].as_str().unwrap();
     assert_eq!(zone, "+09:30");
     // With a +09:30 zone the same wall-clock time is 9.5 hours earlier in UTC.
-    let utc = parse(&path, ParseCtx::default()).records[0]
-        .1
-        .time_us
-        .unwrap();
+    let utc = parse(&path, ParseCtx::default()).records[0].1.time_us.unwrap();
     let want = utc - (9 * 3600 + 1800) * 1_000_000;
-    let local = formats::time::parse_iso(
-        e["@timestamp"].as_str().unwrap().as_bytes(),
-        &NaiveZone::utc(),
-    )
-    .unwrap();
+    let local = formats::time::parse_iso(e["@timestamp"].as_str().unwrap().as_bytes(), &NaiveZone::utc()).unwrap();
     assert_eq!(local, want);
 
     // Cribl's syslog-framed samples: traffic and URL lines are records, the other log types are
@@ -325,10 +278,7 @@ fn zscaler_samples() {
 /// Some fixtures carry `//` comment lines (not JSON); drop them.
 fn read_fixture(f: &Path) -> Value {
     let text = std::fs::read_to_string(f).unwrap();
-    let clean: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect();
+    let clean: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
     serde_json::from_str(&clean.join("\n")).unwrap_or_else(|e| panic!("{}: {e}", f.display()))
 }
 
@@ -359,8 +309,7 @@ fn cef_samples() {
     for f in files(&s.join("cef/graylog-plugin-cef/fixtures"), ".json") {
         let fx = read_fixture(&f);
         let input = fx["testString"].as_str().unwrap();
-        let ev = cef::parse_event(input.as_bytes())
-            .unwrap_or_else(|e| panic!("{}: {:?}", f.display(), e));
+        let ev = cef::parse_event(input.as_bytes()).unwrap_or_else(|e| panic!("{}: {:?}", f.display(), e));
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         for (i, key) in [
             "deviceVendor",
@@ -384,10 +333,7 @@ fn cef_samples() {
             // the keys present in the raw extension.
             if let Some(ours) = ev.get(k).or_else(|| ev.labelled(k)) {
                 if want.is_string() || want.is_number() {
-                    assert!(
-                        json_eq(ours, want),
-                        "{name}: {k} = {ours:?}, expected {want}"
-                    );
+                    assert!(json_eq(ours, want), "{name}: {k} = {ours:?}, expected {want}");
                     compared += 1;
                 }
             }
@@ -403,12 +349,7 @@ fn cef_samples() {
     let d = tempfile::tempdir().unwrap();
     let all: Vec<String> = files(&s.join("cef/graylog-plugin-cef/fixtures"), ".json")
         .iter()
-        .map(|f| {
-            read_fixture(f)["testString"]
-                .as_str()
-                .unwrap()
-                .replace('\n', "\\n")
-        })
+        .map(|f| read_fixture(f)["testString"].as_str().unwrap().replace('\n', "\\n"))
         .collect();
     let f = d.path().join("all.cef");
     std::fs::write(&f, all.join("\n")).unwrap();

@@ -85,14 +85,7 @@ fn exact_counts_in_every_table() {
         .filter(|&r| daily.column("app_id").unwrap().str().unwrap().get(r) == Some("dropbox"))
         .map(|r| {
             (
-                daily
-                    .column("date")
-                    .unwrap()
-                    .date()
-                    .unwrap()
-                    .phys
-                    .get(r)
-                    .unwrap(),
+                daily.column("date").unwrap().date().unwrap().phys.get(r).unwrap(),
                 u64_at(&daily, "transactions", r),
                 u64_at(&daily, "users", r),
             )
@@ -123,34 +116,21 @@ fn exact_counts_in_every_table() {
     assert_eq!(run["inputs"][0]["format"], "squid");
     assert_eq!(run["inputs"][0]["format_detected"], true);
     assert_eq!(run["exit_code"], 3);
-    assert_eq!(
-        run["outputs"].as_array().unwrap().last().unwrap(),
-        "run.json"
-    );
+    assert_eq!(run["outputs"].as_array().unwrap().last().unwrap(), "run.json");
 
     let rejected = std::fs::read_to_string(out.join("rejected_lines.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = rejected
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = rejected.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["line"], 5);
     assert_eq!(lines[0]["file"], input.to_str().unwrap());
-    assert!(lines[0]["excerpt"]
-        .as_str()
-        .unwrap()
-        .starts_with("this line"));
+    assert!(lines[0]["excerpt"].as_str().unwrap().starts_with("this line"));
 
-    let dash: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("dashboard.json")).unwrap()).unwrap();
+    let dash: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("dashboard.json")).unwrap()).unwrap();
     assert_eq!(dash["totals"]["apps"], 3);
     assert_eq!(dash["totals"]["users"], 3); // alice, bob, erin
     assert_eq!(dash["totals"]["transactions"], 5);
     assert_eq!(dash["top_apps"][0]["app_id"], "dropbox");
-    assert_eq!(
-        dash["top_unmatched_domains"][0]["domain"],
-        "unknown-example.co.uk"
-    );
+    assert_eq!(dash["top_unmatched_domains"][0]["domain"], "unknown-example.co.uk");
 }
 
 #[test]
@@ -169,20 +149,8 @@ fn split_compressed_and_directory_inputs_give_the_same_tables() {
     let whole = d.path().join("whole.log");
     std::fs::write(&whole, &text).unwrap();
     let (o1, o2) = (d.path().join("o1"), d.path().join("o2"));
-    run(&[
-        "scan",
-        "-q",
-        "-o",
-        o1.to_str().unwrap(),
-        whole.to_str().unwrap(),
-    ]);
-    let (code, _, err) = run(&[
-        "scan",
-        "-q",
-        "-o",
-        o2.to_str().unwrap(),
-        dir.to_str().unwrap(),
-    ]);
+    run(&["scan", "-q", "-o", o1.to_str().unwrap(), whole.to_str().unwrap()]);
+    let (code, _, err) = run(&["scan", "-q", "-o", o2.to_str().unwrap(), dir.to_str().unwrap()]);
     assert_eq!(code, 3, "{err}");
     for t in [
         "discovered_apps",
@@ -212,10 +180,7 @@ fn small_chunks_and_many_threads_change_nothing() {
     std::fs::write(&p, &text).unwrap();
     let cat = catalog::Catalog::load(None).unwrap();
     let m = catalog::Matcher::new(&cat);
-    let mut opts = scan::ScanOptions::new(
-        vec![p.display().to_string()],
-        formats::Registry::new(vec![]),
-    );
+    let mut opts = scan::ScanOptions::new(vec![p.display().to_string()], formats::Registry::new(vec![]));
     let whole = scan::scan(&opts, &cat, &m);
     opts.chunk_size = 1024;
     let chunked = scan::scan(&opts, &cat, &m);
@@ -243,10 +208,7 @@ fn merge_is_associative_across_shards() {
         .map(|(i, p)| {
             let f = d.path().join(format!("{i}.log"));
             std::fs::write(&f, p.join("\n") + "\n").unwrap();
-            let opts = scan::ScanOptions::new(
-                vec![f.display().to_string()],
-                formats::Registry::new(vec![]),
-            );
+            let opts = scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![]));
             scan::scan(&opts, &cat, &m).aggregates
         })
         .collect();
@@ -265,10 +227,7 @@ fn merge_is_associative_across_shards() {
     let f = d.path().join("all.log");
     std::fs::write(&f, &text).unwrap();
     let all = scan::scan(
-        &scan::ScanOptions::new(
-            vec![f.display().to_string()],
-            formats::Registry::new(vec![]),
-        ),
+        &scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![])),
         &cat,
         &m,
     )

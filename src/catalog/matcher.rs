@@ -81,16 +81,12 @@ impl Matcher {
             }
             for r in &app.ip_ranges {
                 match r.parse::<ipnet::IpNet>() {
-                    Ok(ipnet::IpNet::V4(n)) => m.v4.insert(
-                        n.prefix_len(),
-                        mask4(n.network().into(), n.prefix_len()),
-                        i as u32,
-                    ),
-                    Ok(ipnet::IpNet::V6(n)) => m.v6.insert(
-                        n.prefix_len(),
-                        mask6(n.network().into(), n.prefix_len()),
-                        i as u32,
-                    ),
+                    Ok(ipnet::IpNet::V4(n)) => {
+                        m.v4.insert(n.prefix_len(), mask4(n.network().into(), n.prefix_len()), i as u32)
+                    }
+                    Ok(ipnet::IpNet::V6(n)) => {
+                        m.v6.insert(n.prefix_len(), mask6(n.network().into(), n.prefix_len()), i as u32)
+                    }
                     Err(_) => {} // validated at load time
                 }
             }
@@ -161,8 +157,7 @@ impl Matcher {
                 if let Ok(ip) = h.parse::<IpAddr>() {
                     return self.match_ip(ip).map(|a| (a, Attribution::Ip));
                 }
-                self.match_host(h.as_bytes())
-                    .map(|a| (a, Attribution::Domain))
+                self.match_host(h.as_bytes()).map(|a| (a, Attribution::Domain))
             }
             None => self.match_ip(rec.dest_ip?).map(|a| (a, Attribution::Ip)),
         }
@@ -193,11 +188,7 @@ mod tests {
         let cat = Catalog {
             apps: vec![
                 app("google", &["google.com"], &["10.0.0.0/8"]),
-                app(
-                    "gdrive",
-                    &["drive.google.com"],
-                    &["10.1.0.0/16", "2001:db8::/32"],
-                ),
+                app("gdrive", &["drive.google.com"], &["10.1.0.0/16", "2001:db8::/32"]),
                 app("gmail", &["mail.google.com"], &["10.1.2.0/24"]),
             ],
             ..Catalog::default()

@@ -115,10 +115,7 @@ pub struct Catalog {
 }
 
 fn syntax(path: &str, text: &str, e: toml::de::Error) -> CatalogError {
-    let line = e
-        .span()
-        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-        .unwrap_or(0);
+    let line = crate::config::toml_error_line(text, &e);
     CatalogError::Syntax {
         path: path.to_string(),
         line,
@@ -185,9 +182,8 @@ fn valid_domain(d: &str) -> bool {
         && !d.starts_with('.')
         && !d.ends_with('.')
         && !d.contains("..")
-        && d.bytes().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'_'
-        })
+        && d.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'_')
 }
 
 impl Catalog {
@@ -216,8 +212,7 @@ impl Catalog {
             // Categories first (a user layer may add categories).
             for (path, text) in &layer.files {
                 if path.ends_with("categories.toml") {
-                    let f: CategoriesFile =
-                        toml::from_str(text).map_err(|e| syntax(path, text, e))?;
+                    let f: CategoriesFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
                     for c in f.categories {
                         if !categories.contains(&c) {
                             categories.push(c);
@@ -267,9 +262,7 @@ impl Catalog {
                 }
                 if let Some(hq) = &app.headquarters {
                     if hq.len() != 2 || !hq.bytes().all(|c| c.is_ascii_uppercase()) {
-                        return Err(bad(format!(
-                            "headquarters {hq:?} is not an ISO 3166 alpha-2 code"
-                        )));
+                        return Err(bad(format!("headquarters {hq:?} is not an ISO 3166 alpha-2 code")));
                     }
                 }
                 for d in &app.domains {
@@ -295,10 +288,7 @@ impl Catalog {
                 }
             }
             // A domain claimed in this layer leaves the apps of earlier layers.
-            let claimed: HashMap<&str, &str> = seen_domains
-                .iter()
-                .map(|(d, a)| (d.as_str(), a.as_str()))
-                .collect();
+            let claimed: HashMap<&str, &str> = seen_domains.iter().map(|(d, a)| (d.as_str(), a.as_str())).collect();
             for app in &mut cat.apps {
                 app.domains
                     .retain(|d| claimed.get(d.as_str()).is_none_or(|owner| *owner == app.id));
@@ -315,12 +305,11 @@ impl Catalog {
                     });
                 };
                 for c in &r.cidrs {
-                    c.parse::<ipnet::IpNet>()
-                        .map_err(|_| CatalogError::Invalid {
-                            path: path.clone(),
-                            app: r.app.clone(),
-                            message: format!("ip range {c:?} is not a CIDR"),
-                        })?;
+                    c.parse::<ipnet::IpNet>().map_err(|_| CatalogError::Invalid {
+                        path: path.clone(),
+                        app: r.app.clone(),
+                        message: format!("ip range {c:?} is not a CIDR"),
+                    })?;
                 }
                 cat.apps[i].ip_ranges.extend(r.cidrs);
             }
@@ -353,11 +342,7 @@ mod tests {
     #[test]
     fn bundled_catalog_is_valid() {
         let c = Catalog::load(None).unwrap();
-        assert!(
-            c.apps.len() >= 300,
-            "bundled catalog has {} apps",
-            c.apps.len()
-        );
+        assert!(c.apps.len() >= 300, "bundled catalog has {} apps", c.apps.len());
         assert!(c.categories.iter().any(|x| x == "Generative AI"));
     }
 
@@ -401,9 +386,6 @@ mod tests {
         let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
         assert!(e.contains("also listed"), "{e}");
         let d = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            Catalog::load(Some(d.path())),
-            Err(CatalogError::Empty(_))
-        ));
+        assert!(matches!(Catalog::load(Some(d.path())), Err(CatalogError::Empty(_))));
     }
 }

@@ -62,8 +62,7 @@ pub struct Accumulator<'c> {
 
 fn is_ip_literal(h: &[u8]) -> bool {
     h.first().is_some_and(|c| c.is_ascii_digit() || *c == b':')
-        && h.iter()
-            .all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
+        && h.iter().all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
 }
 
 impl<'c> Accumulator<'c> {
@@ -88,14 +87,10 @@ impl<'c> Accumulator<'c> {
 
     fn resolve_host(&mut self, lower: &[u8]) -> HostMatch {
         if is_ip_literal(lower) {
-            let ip = std::str::from_utf8(lower)
-                .ok()
-                .and_then(|s| s.parse::<IpAddr>().ok());
+            let ip = std::str::from_utf8(lower).ok().and_then(|s| s.parse::<IpAddr>().ok());
             match ip.and_then(|ip| self.matcher.match_ip(ip)) {
                 Some(app) => HostMatch::AppByIp(app),
-                None => {
-                    HostMatch::Unmatched(self.domains.id(std::str::from_utf8(lower).unwrap_or("?")))
-                }
+                None => HostMatch::Unmatched(self.domains.id(std::str::from_utf8(lower).unwrap_or("?"))),
             }
         } else {
             match self.matcher.match_host(lower) {
@@ -149,10 +144,7 @@ impl<'c> Accumulator<'c> {
                     }
                     HostMatch::Unmatched(d) => {
                         self.attribution.unmatched_host += 1;
-                        self.unmatched
-                            .entry(d)
-                            .or_default()
-                            .add(t, blocked, up, down);
+                        self.unmatched.entry(d).or_default().add(t, blocked, up, down);
                         if let Some(u) = user {
                             self.unmatched_users.insert((d, u));
                         }
@@ -174,29 +166,17 @@ impl<'c> Accumulator<'c> {
         let app = matched?;
         self.apps[app as usize].add(t, blocked, up, down);
         if let Some(u) = user {
-            self.app_users
-                .entry((app, u))
-                .or_default()
-                .add(t, blocked, up, down);
+            self.app_users.entry((app, u)).or_default().add(t, blocked, up, down);
         }
         if let Some(ip) = rec.source_ip {
-            self.app_ips
-                .entry((app, ip))
-                .or_default()
-                .add(t, blocked, up, down);
+            self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
         }
         if let Some(ip) = rec.dest_ip {
-            self.app_dest
-                .entry((app, ip))
-                .or_default()
-                .add(t, blocked, up, down);
+            self.app_dest.entry((app, ip)).or_default().add(t, blocked, up, down);
         }
         let day = t.map_or(USER_DAY_NONE, |t| t.div_euclid(86_400_000_000));
         if day != USER_DAY_NONE {
-            self.app_daily
-                .entry((app, day))
-                .or_default()
-                .add(t, blocked, up, down);
+            self.app_daily.entry((app, day)).or_default().add(t, blocked, up, down);
             if let Some(u) = user {
                 self.daily_users.insert((app, day, u));
             }
@@ -206,23 +186,9 @@ impl<'c> Accumulator<'c> {
 
     /// Convert to string-keyed, mergeable aggregates.
     pub fn finish(self) -> Aggregates {
-        let ids: Vec<Name> = self
-            .app_ids
-            .iter()
-            .map(|s| Name::from(s.as_str()))
-            .collect();
-        let users: Vec<Name> = self
-            .users
-            .names
-            .iter()
-            .map(|s| Name::from(s.as_ref()))
-            .collect();
-        let domains: Vec<Name> = self
-            .domains
-            .names
-            .iter()
-            .map(|s| Name::from(s.as_ref()))
-            .collect();
+        let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
+        let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();
+        let domains: Vec<Name> = self.domains.names.iter().map(|s| Name::from(s.as_ref())).collect();
         let app = |i: u32| ids[i as usize].clone();
         let mut out = Aggregates {
             attribution: self.attribution,

@@ -157,11 +157,7 @@ pub struct Aggregates {
     pub attribution: AttributionCounts,
 }
 
-fn merge_map<K: std::hash::Hash + Eq, V: Default>(
-    into: &mut Map<K, V>,
-    from: Map<K, V>,
-    f: impl Fn(&mut V, V),
-) {
+fn merge_map<K: std::hash::Hash + Eq, V: Default>(into: &mut Map<K, V>, from: Map<K, V>, f: impl Fn(&mut V, V)) {
     if into.len() < from.len() {
         // Keep the larger map's allocation.
         let small = std::mem::replace(into, from);
@@ -181,9 +177,7 @@ impl Aggregates {
         merge_map(&mut self.apps, other.apps, |a, b| a.merge(&b));
         merge_map(&mut self.app_users, other.app_users, |a, b| a.merge(&b));
         merge_map(&mut self.app_ips, other.app_ips, |a, b| a.merge(&b));
-        merge_map(&mut self.app_dest_ips, other.app_dest_ips, |a, b| {
-            a.merge(&b)
-        });
+        merge_map(&mut self.app_dest_ips, other.app_dest_ips, |a, b| a.merge(&b));
         merge_map(&mut self.app_daily, other.app_daily, |a, b| {
             a.totals.merge(&b.totals);
             a.users.extend(b.users);

@@ -67,8 +67,8 @@ impl GeoDb {
 
     /// The bundled DB-IP country database.
     pub fn bundled() -> GeoDb {
-        let reader = Reader::from_source(Cow::Borrowed(BUNDLED))
-            .expect("the bundled GeoIP database is a valid MaxMind DB");
+        let reader =
+            Reader::from_source(Cow::Borrowed(BUNDLED)).expect("the bundled GeoIP database is a valid MaxMind DB");
         GeoDb {
             reader,
             path: "built-in: DB-IP country (data/dbip-country.mmdb)".into(),
@@ -99,18 +99,11 @@ impl GeoDb {
             .ok()
             .flatten();
         let code = iso
+            .or_else(|| res.decode_path(&[PathElement::Key("country_code")]).ok().flatten())
             .or_else(|| {
-                res.decode_path(&[PathElement::Key("country_code")])
+                res.decode_path(&[PathElement::Key("registered_country"), PathElement::Key("iso_code")])
                     .ok()
                     .flatten()
-            })
-            .or_else(|| {
-                res.decode_path(&[
-                    PathElement::Key("registered_country"),
-                    PathElement::Key("iso_code"),
-                ])
-                .ok()
-                .flatten()
             })?;
         if code.len() == 2 && code.bytes().all(|c| c.is_ascii_alphabetic()) {
             Some(code.to_ascii_uppercase())
@@ -128,14 +121,9 @@ mod tests {
     fn bundled_database_answers() {
         let db = GeoDb::bundled();
         // Well-known, long-stable allocations.
-        assert_eq!(
-            db.country("8.8.8.8".parse().unwrap()).as_deref(),
-            Some("US")
-        );
+        assert_eq!(db.country("8.8.8.8".parse().unwrap()).as_deref(), Some("US"));
         assert_eq!(db.country("10.1.2.3".parse().unwrap()), None);
-        assert!(db
-            .country("2001:4860:4860::8888".parse().unwrap())
-            .is_some());
+        assert!(db.country("2001:4860:4860::8888".parse().unwrap()).is_some());
         let info = db.info();
         assert!(!info.database_type.is_empty());
     }

@@ -28,8 +28,7 @@ impl Cef {
                 id: "cef".into(),
                 vendor: "Generic (ArcSight CEF)",
                 variant: "CEF:0/1 with extension key=value pairs, any syslog header",
-                description:
-                    "Generic CEF: `CEF:0|vendor|product|version|id|name|severity|key=value ...`",
+                description: "Generic CEF: `CEF:0|vendor|product|version|id|name|severity|key=value ...`",
                 attributes: Attributes {
                     url: true,
                     dest_ip: true,
@@ -75,10 +74,7 @@ pub struct CefEvent<'a> {
 impl<'a> CefEvent<'a> {
     /// First value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.extensions
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
+        self.extensions.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
     }
 
     /// Value of a custom field by its label (`cs1Label=Location cs1=x` → `labelled("Location")`).
@@ -141,8 +137,7 @@ fn is_key_byte(c: u8) -> bool {
 
 /// Parse the CEF part of a line (anything before `CEF:` — a syslog header — is skipped).
 pub fn parse_event(line: &[u8]) -> Result<CefEvent<'_>, Reject> {
-    let start =
-        memchr::memmem::find(&line[..line.len().min(1024)], b"CEF:").ok_or("no `CEF:` header")?;
+    let start = memchr::memmem::find(&line[..line.len().min(1024)], b"CEF:").ok_or("no `CEF:` header")?;
     let body = &line[start + 4..];
     // Seven unescaped pipes separate the header fields from the extension.
     let mut parts: Vec<&[u8]> = Vec::with_capacity(8);
@@ -252,10 +247,7 @@ fn is_blocking(act: &str) -> bool {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    words.iter().any(|w| WORDS.contains(w))
-        && !words
-            .iter()
-            .any(|w| *w == "not" || *w == "allowed" || *w == "allow")
+    words.iter().any(|w| WORDS.contains(w)) && !words.iter().any(|w| *w == "not" || *w == "allowed" || *w == "allow")
 }
 
 impl LineParser for CefParser {
@@ -284,34 +276,25 @@ impl LineParser for CefParser {
                     };
                     if rank < time_key_rank {
                         rec.time_us = Some(
-                            cef_time(v, &self.ctx)
-                                .ok_or_else(|| Reject::from(format!("bad CEF time `{k}={v}`")))?,
+                            cef_time(v, &self.ctx).ok_or_else(|| Reject::from(format!("bad CEF time `{k}={v}`")))?,
                         );
                         time_key_rank = rank;
                     }
                 }
-                "src" | "c6a2" => {
-                    rec.source_ip = rec.source_ip.or_else(|| fields::opt_ip(v.as_bytes()))
-                }
-                "dst" | "c6a3" => {
-                    rec.dest_ip = rec.dest_ip.or_else(|| fields::opt_ip(v.as_bytes()))
-                }
+                "src" | "c6a2" => rec.source_ip = rec.source_ip.or_else(|| fields::opt_ip(v.as_bytes())),
+                "dst" | "c6a3" => rec.dest_ip = rec.dest_ip.or_else(|| fields::opt_ip(v.as_bytes())),
                 "dpt" => rec.dest_port = fields::opt_u16(v.as_bytes()),
                 "suser" => rec.user = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "dhost" => rec.dest_host = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "request" => rec.url = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "requestMethod" => rec.method = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "requestClientApplication" => {
-                    rec.user_agent = fields::opt_text(v.as_bytes()).map(|_| v.clone())
-                }
+                "requestClientApplication" => rec.user_agent = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
                 "in" => rec.bytes_down = fields::lenient_u64(v.as_bytes()),
                 "out" => rec.bytes_up = fields::lenient_u64(v.as_bytes()),
                 "act" if is_blocking(v) => rec.action = Action::Blocked,
                 _ => {
                     if let Some(n) = k.strip_prefix("cs").filter(|n| n.len() == 1) {
-                        if let Some((_, label)) =
-                            labels.iter().find(|(l, _)| l.strip_prefix("cs") == Some(n))
-                        {
+                        if let Some((_, label)) = labels.iter().find(|(l, _)| l.strip_prefix("cs") == Some(n)) {
                             let l = label.to_ascii_lowercase();
                             if matches!(
                                 l.as_str(),

@@ -7,9 +7,7 @@
 //! from the header is an error for the whole file (named with the columns found).
 
 use super::fields;
-use super::{
-    Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject,
-};
+use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -132,7 +130,10 @@ impl CustomSpec {
             ));
         }
         if self.action.is_some() && self.deny_values.is_empty() {
-            return Err(format!("custom format {:?}: `action` needs `deny_values` (the literal value(s) meaning blocked)", self.name));
+            return Err(format!(
+                "custom format {:?}: `action` needs `deny_values` (the literal value(s) meaning blocked)",
+                self.name
+            ));
         }
         Ok(())
     }
@@ -283,10 +284,7 @@ impl CustomParser {
                     .from_reader(line);
                 let mut b = csv::ByteRecord::new();
                 match rdr.read_byte_record(&mut b) {
-                    Ok(true) => Ok(b
-                        .iter()
-                        .map(|f| String::from_utf8_lossy(f).into_owned())
-                        .collect()),
+                    Ok(true) => Ok(b.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect()),
                     _ => Err(format!("CSV error: {e}").into()),
                 }
             }
@@ -323,11 +321,7 @@ impl CustomParser {
         }
     }
 
-    fn build(
-        &self,
-        idx: &Index,
-        get: impl Fn(usize) -> Option<String>,
-    ) -> Result<Record<'static>, Reject> {
+    fn build(&self, idx: &Index, get: impl Fn(usize) -> Option<String>) -> Result<Record<'static>, Reject> {
         let val = |field: &str| -> Option<String> {
             let i = idx.iter().find(|(f, _)| *f == field)?.1;
             get(i).filter(|s| !s.is_empty() && s != "-")
@@ -341,33 +335,28 @@ impl CustomParser {
         };
         let ts = val("timestamp").ok_or("empty timestamp")?;
         let src = val("source_ip").ok_or("empty source IP")?;
-        let mut rec =
-            Record {
-                time_us: Some(self.time(&ts)?),
-                source_ip: Some(fields::opt_ip(src.as_bytes()).ok_or_else(|| {
-                    Reject::from(format!("source IP {src:?} is not an IP address"))
-                })?),
-                user: val("user").map(Cow::Owned),
-                dest_ip: val("dest_ip").and_then(|s| fields::opt_ip(s.as_bytes())),
-                dest_port: val("dest_port").and_then(|s| fields::opt_u16(s.as_bytes())),
-                bytes_up: num("bytes_up")?,
-                bytes_down: num("bytes_down")?,
-                method: val("method").map(Cow::Owned),
-                status: val("status").and_then(|s| fields::opt_u16(s.as_bytes())),
-                user_agent: val("user_agent").map(Cow::Owned),
-                vendor_app: val("vendor_app").map(Cow::Owned),
-                ..Record::default()
-            };
+        let mut rec = Record {
+            time_us: Some(self.time(&ts)?),
+            source_ip: Some(
+                fields::opt_ip(src.as_bytes())
+                    .ok_or_else(|| Reject::from(format!("source IP {src:?} is not an IP address")))?,
+            ),
+            user: val("user").map(Cow::Owned),
+            dest_ip: val("dest_ip").and_then(|s| fields::opt_ip(s.as_bytes())),
+            dest_port: val("dest_port").and_then(|s| fields::opt_u16(s.as_bytes())),
+            bytes_up: num("bytes_up")?,
+            bytes_down: num("bytes_down")?,
+            method: val("method").map(Cow::Owned),
+            status: val("status").and_then(|s| fields::opt_u16(s.as_bytes())),
+            user_agent: val("user_agent").map(Cow::Owned),
+            vendor_app: val("vendor_app").map(Cow::Owned),
+            ..Record::default()
+        };
         if rec.bytes_up.is_none() && rec.bytes_down.is_none() {
             rec.bytes_down = num("bytes_total")?;
         }
         if let Some(a) = val("action") {
-            if self
-                .spec
-                .deny_values
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(a.trim()))
-            {
+            if self.spec.deny_values.iter().any(|d| d.eq_ignore_ascii_case(a.trim())) {
                 rec.action = Action::Blocked;
             }
         }
@@ -392,15 +381,10 @@ impl LineParser for CustomParser {
             return Ok(Line::Meta);
         }
         if self.spec.kind == Kind::Jsonl {
-            let v: serde_json::Value = serde_json::from_slice(t)
-                .map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
+            let v: serde_json::Value =
+                serde_json::from_slice(t).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
             let spec = self.spec.clone();
-            let idx: Index = spec
-                .mapped()
-                .iter()
-                .enumerate()
-                .map(|(i, (f, _))| (*f, i))
-                .collect();
+            let idx: Index = spec.mapped().iter().enumerate().map(|(i, (f, _))| (*f, i)).collect();
             let mapped = spec.mapped();
             let get = |i: usize| -> Option<String> {
                 let path = mapped.get(i)?.1;
@@ -415,9 +399,7 @@ impl LineParser for CustomParser {
                 }
             };
             if get(idx[0].1).is_none() {
-                return Err(
-                    format!("no {:?} key (the configured timestamp)", spec.timestamp).into(),
-                );
+                return Err(format!("no {:?} key (the configured timestamp)", spec.timestamp).into());
             }
             return self.build(&idx, get).map(Line::Record);
         }
@@ -463,8 +445,7 @@ deny_values = ["Blocked"]"#,
         ));
         let mut p = f.parser(&ParseCtx::default());
         assert!(matches!(
-            p.parse(b"Timestamp,src,User,Url,Sent,Received,Action")
-                .unwrap(),
+            p.parse(b"Timestamp,src,User,Url,Sent,Received,Action").unwrap(),
             Line::Meta
         ));
         let Line::Record(r) = p
@@ -478,9 +459,7 @@ deny_values = ["Blocked"]"#,
         assert_eq!(r.dest_host.as_deref(), Some("app.box.com"));
         assert_eq!(r.action, Action::Blocked);
         assert!(p.parse(b"30/11/2018,10.0.0.1").is_err());
-        assert!(p
-            .parse(b"2018-11-30,10.0.0.1,u,https://a.b/,1,2,Allowed")
-            .is_err());
+        assert!(p.parse(b"2018-11-30,10.0.0.1,u,https://a.b/,1,2,Allowed").is_err());
         let mut p = f.parser(&ParseCtx::default());
         let e = p.parse(b"Time,src").unwrap_err();
         assert!(e.0.contains("Timestamp"), "{}", e.0);
@@ -498,7 +477,12 @@ dest_host = "host"
 bytes_total = "bytes""#,
         ));
         let mut p = f.parser(&ParseCtx::default());
-        let Line::Record(r) = p.parse(br#"{"ts": 1543594147, "client": {"ip": "10.0.0.2"}, "host": "Slack.com", "bytes": 99}"#).unwrap() else { panic!() };
+        let Line::Record(r) = p
+            .parse(br#"{"ts": 1543594147, "client": {"ip": "10.0.0.2"}, "host": "Slack.com", "bytes": 99}"#)
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(r.source_ip, Some("10.0.0.2".parse().unwrap()));
         assert_eq!(r.bytes_down, Some(99));
         assert!(p.parse(br#"{"client": {"ip": "10.0.0.2"}}"#).is_err());
@@ -506,12 +490,8 @@ bytes_total = "bytes""#,
 
     #[test]
     fn spec_validation() {
-        let s: CustomSpec =
-            toml::from_str("name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'").unwrap();
+        let s: CustomSpec = toml::from_str("name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'").unwrap();
         assert!(s.validate().is_err());
-        assert!(toml::from_str::<CustomSpec>(
-            "name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'\nbogus=1"
-        )
-        .is_err());
+        assert!(toml::from_str::<CustomSpec>("name='x'\nkind='csv'\ntimestamp='t'\nsource_ip='s'\nbogus=1").is_err());
     }
 }

@@ -70,10 +70,7 @@ pub fn opt_ip(b: &[u8]) -> Option<IpAddr> {
     if b.is_empty() || b == b"-" {
         return None;
     }
-    let b = b
-        .strip_prefix(b"[")
-        .and_then(|x| x.strip_suffix(b"]"))
-        .unwrap_or(b);
+    let b = b.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]")).unwrap_or(b);
     let b = match memchr::memchr(b'%', b) {
         Some(p) => &b[..p],
         None => b,
@@ -172,11 +169,7 @@ pub fn quoted_words<'a>(line: &'a [u8], out: &mut Vec<Cow<'a, str>>) -> Result<(
 
 /// Split one CSV line (RFC 4180 quoting, `""` escapes) on `delim`, keeping borrowed slices
 /// when a field needs no unescaping.
-pub fn csv_fields<'a>(
-    line: &'a [u8],
-    delim: u8,
-    out: &mut Vec<Cow<'a, [u8]>>,
-) -> Result<(), &'static str> {
+pub fn csv_fields<'a>(line: &'a [u8], delim: u8, out: &mut Vec<Cow<'a, [u8]>>) -> Result<(), &'static str> {
     out.clear();
     let n = line.len();
     let mut i = 0;
@@ -261,9 +254,7 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
     };
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']')?;
-        let port = v6[close + 1..]
-            .strip_prefix(':')
-            .and_then(|p| p.parse().ok());
+        let port = v6[close + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
         (&v6[..close], port)
     } else {
         match authority.rfind(':') {
@@ -295,30 +286,15 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(
-            url_host("http://www.Example.com/a?b"),
-            Some(("www.Example.com", None))
-        );
+        assert_eq!(url_host("http://www.Example.com/a?b"), Some(("www.Example.com", None)));
         assert_eq!(
             url_host("https://u:p@h.example.org:8443/x"),
             Some(("h.example.org", Some(8443)))
         );
-        assert_eq!(
-            url_host("login.yahoo.com:443"),
-            Some(("login.yahoo.com", Some(443)))
-        );
-        assert_eq!(
-            url_host("www.example.com/join/"),
-            Some(("www.example.com", None))
-        );
-        assert_eq!(
-            url_host("[2001:db8::1]:443"),
-            Some(("2001:db8::1", Some(443)))
-        );
-        assert_eq!(
-            url_host("http://[2001:db8::1]/x"),
-            Some(("2001:db8::1", None))
-        );
+        assert_eq!(url_host("login.yahoo.com:443"), Some(("login.yahoo.com", Some(443))));
+        assert_eq!(url_host("www.example.com/join/"), Some(("www.example.com", None)));
+        assert_eq!(url_host("[2001:db8::1]:443"), Some(("2001:db8::1", Some(443))));
+        assert_eq!(url_host("http://[2001:db8::1]/x"), Some(("2001:db8::1", None)));
         assert_eq!(url_host("ahmet"), None);
         assert_eq!(url_host("error:invalid-request"), None);
         assert_eq!(url_host("/index.html"), None);

@@ -174,10 +174,7 @@ impl Registry {
             .iter()
             .find(|f| {
                 let fid = &f.info().id;
-                fid.eq_ignore_ascii_case(id)
-                    || fid
-                        .strip_prefix("custom:")
-                        .is_some_and(|n| n.eq_ignore_ascii_case(id))
+                fid.eq_ignore_ascii_case(id) || fid.strip_prefix("custom:").is_some_and(|n| n.eq_ignore_ascii_case(id))
             })
             .cloned()
     }

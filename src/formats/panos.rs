@@ -37,7 +37,14 @@ impl PanOs {
                 vendor: "Palo Alto Networks PAN-OS",
                 variant: "syslog CSV: TRAFFIC and THREAT/url",
                 description: "Palo Alto PAN-OS syslog CSV (TRAFFIC, THREAT url-filtering); other log types are skipped",
-                attributes: Attributes { url: true, dest_ip: true, user: true, source_ip: true, total_bytes: true, upload_bytes: true },
+                attributes: Attributes {
+                    url: true,
+                    dest_ip: true,
+                    user: true,
+                    source_ip: true,
+                    total_bytes: true,
+                    upload_bytes: true,
+                },
             },
         }
     }
@@ -70,11 +77,7 @@ fn is_start(b: &[u8]) -> bool {
         return false;
     }
     let d = &b[c + 1..];
-    d.len() > 20
-        && d[4] == b'/'
-        && d[7] == b'/'
-        && d[10] == b' '
-        && d[..4].iter().all(u8::is_ascii_digit)
+    d.len() > 20 && d[4] == b'/' && d[7] == b'/' && d[10] == b' ' && d[..4].iter().all(u8::is_ascii_digit)
 }
 
 fn is_blocked(action: &[u8]) -> bool {
@@ -96,9 +99,8 @@ impl LineParser for PanParser {
         if t.is_empty() {
             return Ok(Line::Meta);
         }
-        let line = super::syslog::strip(t, is_start).ok_or(
-            "not a PAN-OS log line (expected `FUTURE_USE,YYYY/MM/DD HH:MM:SS,serial,TYPE,...`)",
-        )?;
+        let line = super::syslog::strip(t, is_start)
+            .ok_or("not a PAN-OS log line (expected `FUTURE_USE,YYYY/MM/DD HH:MM:SS,serial,TYPE,...`)")?;
         let mut cols: Vec<Cow<'a, [u8]>> = std::mem::take(&mut self.cols)
             .into_iter()
             .map(|_| Cow::Borrowed(&b""[..]))
@@ -128,11 +130,7 @@ impl PanParser {
             if kind == b"THREAT" {
                 return Ok(Line::Ignored("PAN-OS THREAT log that is not URL filtering"));
             }
-            if !kind.is_empty()
-                && kind
-                    .iter()
-                    .all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_')
-            {
+            if !kind.is_empty() && kind.iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
                 return Ok(Line::Ignored(
                     "PAN-OS log type that carries no traffic (SYSTEM, CONFIG, ...)",
                 ));
@@ -155,9 +153,7 @@ impl PanParser {
         let mut rec = Record {
             time_us: Some(time),
             source_ip: Some(fields::opt_ip(col(7)).ok_or("source address is not an IP address")?),
-            dest_ip: Some(
-                fields::opt_ip(col(8)).ok_or("destination address is not an IP address")?,
-            ),
+            dest_ip: Some(fields::opt_ip(col(8)).ok_or("destination address is not an IP address")?),
             user: owned(12),
             vendor_app: owned(14),
             dest_port: fields::opt_u16(col(25)),
@@ -169,9 +165,7 @@ impl PanParser {
             ..Record::default()
         };
         if is_traffic {
-            let num = |i: usize, what: &'static str| {
-                fields::opt_u64(col(i)).map_err(|_| Reject::new(what))
-            };
+            let num = |i: usize, what: &'static str| fields::opt_u64(col(i)).map_err(|_| Reject::new(what));
             let total = num(31, "bytes is not a number")?;
             rec.bytes_up = num(32, "bytes_sent is not a number")?;
             rec.bytes_down = num(33, "bytes_received is not a number")?;
@@ -224,9 +218,7 @@ mod tests {
             parse("1,2018/11/30 16:44:36,0128,SYSTEM,general,0,2018/11/30 16:44:36,,x"),
             Ok(Line::Ignored(_))
         ));
-        assert!(
-            parse("1,2018/11/30 16:44:36,0128,TRAFFIC,end,0,2018/11/30 16:44:36,1.2.3.4").is_err()
-        );
+        assert!(parse("1,2018/11/30 16:44:36,0128,TRAFFIC,end,0,2018/11/30 16:44:36,1.2.3.4").is_err());
         assert!(parse("1,2018/00/00 16:44:36,0128,TRAFFIC,end,0,2018/00/00 16:44:36,1.2.3.4,5.6.7.8,,,,,,,,,,,,,,,,,,,,,,allow,1,1,1").is_err());
     }
 }

@@ -85,7 +85,8 @@ impl LineParser for SquidParser {
         if t.is_empty() || t[0] == b'#' {
             return Ok(Line::Meta);
         }
-        let line = super::syslog::strip(t, is_start).ok_or("not a Squid access.log line (expected `seconds.millis elapsed client code/status ...`)")?;
+        let line = super::syslog::strip(t, is_start)
+            .ok_or("not a Squid access.log line (expected `seconds.millis elapsed client code/status ...`)")?;
         let mut w = Words::new(line);
         let mut next = |what: &'static str| w.next().ok_or(what);
         let ts = next("missing timestamp")?;
@@ -162,10 +163,7 @@ impl LineParser for SquidParser {
             if let Some(q) = memchr::memchr(b'"', rest) {
                 let mut quoted = Vec::new();
                 if fields::quoted_words(&rest[q..], &mut quoted).is_ok() {
-                    rec.user_agent = quoted
-                        .into_iter()
-                        .nth(1)
-                        .filter(|ua| ua != "-" && !ua.is_empty());
+                    rec.user_agent = quoted.into_iter().nth(1).filter(|ua| ua != "-" && !ua.is_empty());
                 }
             }
         }
@@ -199,23 +197,23 @@ mod tests {
         assert_eq!(r.bytes_up, None);
         assert_eq!(r.dest_ip, Some("175.16.199.115".parse().unwrap()));
         assert_eq!(r.action, Action::Allowed);
-        let r = parse("1140701230.827    781 192.168.1.210 TCP_DENIED/407 1785 GET http://www.ossec.net oahmet NONE/- text/html").unwrap();
-        assert_eq!(
-            r.action,
-            Action::Allowed,
-            "407 is an authentication challenge"
-        );
-        let r = parse("1140701230.827    781 192.168.1.210 TCP_DENIED/403 1785 GET http://www.ossec.net oahmet NONE/- text/html").unwrap();
+        let r = parse(
+            "1140701230.827    781 192.168.1.210 TCP_DENIED/407 1785 GET http://www.ossec.net oahmet NONE/- text/html",
+        )
+        .unwrap();
+        assert_eq!(r.action, Action::Allowed, "407 is an authentication challenge");
+        let r = parse(
+            "1140701230.827    781 192.168.1.210 TCP_DENIED/403 1785 GET http://www.ossec.net oahmet NONE/- text/html",
+        )
+        .unwrap();
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.dest_ip, None);
         assert_eq!(r.status, Some(403));
-        let r = parse("1140701230.827    781 192.168.1.210 NONE_NONE/403 0 GET http://www.ossec.net - NONE/- -").unwrap();
+        let r =
+            parse("1140701230.827    781 192.168.1.210 NONE_NONE/403 0 GET http://www.ossec.net - NONE/- -").unwrap();
         assert_eq!(r.action, Action::Blocked);
         // Bad request with no URL host: still a record, no host.
-        let r = parse(
-            "1140701044.525   1231 192.168.1.201 TCP_DENIED/400 1536 GET ahmet - NONE/- text/html",
-        )
-        .unwrap();
+        let r = parse("1140701044.525   1231 192.168.1.201 TCP_DENIED/400 1536 GET ahmet - NONE/- text/html").unwrap();
         assert_eq!(r.dest_host, None);
         assert_eq!(r.user, None);
         // IPv6 client, syslog framing.
@@ -237,13 +235,7 @@ mod tests {
     fn malformed() {
         assert!(parse("1157689312.049 5006 10.105.21.199").is_err());
         assert!(parse("hello world").is_err());
-        assert!(parse(
-            "1157689312.049 5006 10.105.21.199 TCP_MISS/200 abc GET http://a.b/ - DIRECT/- -"
-        )
-        .is_err());
-        assert!(
-            parse("1157689312.049 5006 not-an-ip TCP_MISS/200 1 GET http://a.b/ - DIRECT/- -")
-                .is_err()
-        );
+        assert!(parse("1157689312.049 5006 10.105.21.199 TCP_MISS/200 abc GET http://a.b/ - DIRECT/- -").is_err());
+        assert!(parse("1157689312.049 5006 not-an-ip TCP_MISS/200 1 GET http://a.b/ - DIRECT/- -").is_err());
     }
 }

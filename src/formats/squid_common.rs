@@ -58,19 +58,19 @@ impl LineParser for CommonParser {
         if t.is_empty() || t[0] == b'#' {
             return Ok(Line::Meta);
         }
-        let line = super::syslog::strip(t, is_start).ok_or("not a common-log-format line (expected `client ident user [time] \"request\" status bytes`)")?;
+        let line = super::syslog::strip(t, is_start)
+            .ok_or("not a common-log-format line (expected `client ident user [time] \"request\" status bytes`)")?;
         let open = memchr::memchr(b'[', line).ok_or("missing [time]")?;
         let close = open + memchr::memchr(b']', &line[open..]).ok_or("missing `]` after time")?;
         let mut head = Words::new(&line[..open]);
         let client = head.next().ok_or("missing client address")?;
         let _ident = head.next().ok_or("missing ident field")?;
         let user = head.next().ok_or("missing user field")?;
-        let time = super::time::parse_clf(&line[open + 1..close])
-            .ok_or("bad time (expected dd/Mon/yyyy:HH:MM:SS +zzzz)")?;
+        let time =
+            super::time::parse_clf(&line[open + 1..close]).ok_or("bad time (expected dd/Mon/yyyy:HH:MM:SS +zzzz)")?;
         let rest = &line[close + 1..];
         let q1 = memchr::memchr(b'"', rest).ok_or("missing quoted request")?;
-        let q2 =
-            q1 + 1 + memchr::memchr(b'"', &rest[q1 + 1..]).ok_or("unterminated quoted request")?;
+        let q2 = q1 + 1 + memchr::memchr(b'"', &rest[q1 + 1..]).ok_or("unterminated quoted request")?;
         let request = &rest[q1 + 1..q2];
         let mut req = Words::new(request);
         let method = req.next();
@@ -116,10 +116,7 @@ impl LineParser for CommonParser {
         if let Some(q) = memchr::memchr(b'"', after) {
             let mut quoted = Vec::new();
             if fields::quoted_words(&after[q..], &mut quoted).is_ok() {
-                rec.user_agent = quoted
-                    .into_iter()
-                    .nth(1)
-                    .filter(|ua| ua != "-" && !ua.is_empty());
+                rec.user_agent = quoted.into_iter().nth(1).filter(|ua| ua != "-" && !ua.is_empty());
             }
         }
         Ok(Line::Record(rec))
@@ -153,11 +150,7 @@ mod tests {
         assert_eq!(r.dest_port, Some(443));
         let r = parse(r#"10.0.0.5 - bob [30/Nov/2018:16:09:07 +0000] "GET http://x.example/ HTTP/1.1" 200 5 "http://ref/" "Mozilla/5.0 (X11)""#).unwrap();
         assert_eq!(r.user_agent.as_deref(), Some("Mozilla/5.0 (X11)"));
-        assert!(
-            parse(r#"10.0.0.5 - - [30/Foo/2018:16:09:07 +0000] "GET / HTTP/1.1" 200 5"#).is_err()
-        );
-        assert!(
-            parse(r#"10.0.0.5 - - [30/Nov/2018:16:09:07 +0000] "GET / HTTP/1.1" 200"#).is_err()
-        );
+        assert!(parse(r#"10.0.0.5 - - [30/Foo/2018:16:09:07 +0000] "GET / HTTP/1.1" 200 5"#).is_err());
+        assert!(parse(r#"10.0.0.5 - - [30/Nov/2018:16:09:07 +0000] "GET / HTTP/1.1" 200"#).is_err());
     }
 }

@@ -152,7 +152,12 @@ mod tests {
             b"<165>1 2018-11-30T16:09:08.003Z fw01 panos 77 - - 1,2018/11/30 16:09:07,0128,TRAFFIC",
             b"<165>1 2018-11-30T16:09:08.003Z fw01 panos 77 ID47 [ex@1 a=\"x\\]\"] 1,2018/11/30 16:09:07,0128,TRAFFIC",
         ] {
-            assert_eq!(strip(framed, digit_start), Some(&rec[..]), "{}", String::from_utf8_lossy(framed));
+            assert_eq!(
+                strip(framed, digit_start),
+                Some(&rec[..]),
+                "{}",
+                String::from_utf8_lossy(framed)
+            );
         }
         assert_eq!(strip(b"garbage here", digit_start), None);
         assert_eq!(strip(b"<x>Nov 30 16:09:08 a b", digit_start), None);

@@ -26,16 +26,7 @@ impl NaiveZone {
 
     /// Convert a civil (wall-clock) time in this zone to µs since the epoch.
     #[allow(clippy::too_many_arguments)] // the seven civil fields, as in `civil_us`
-    pub fn civil_to_us(
-        &self,
-        y: i32,
-        mo: u32,
-        d: u32,
-        h: u32,
-        mi: u32,
-        s: u32,
-        us: u32,
-    ) -> Option<i64> {
+    pub fn civil_to_us(&self, y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> Option<i64> {
         match &self.0 {
             None => civil_us(y, mo, d, h, mi, s, us),
             Some(tz) => {
@@ -120,10 +111,7 @@ pub fn format_rfc3339(us: i64) -> String {
     let (y, m, d) = civil_from_days(days);
     let (h, mi, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
     if frac % 1000 == 0 {
-        format!(
-            "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-            frac / 1000
-        )
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", frac / 1000)
     } else {
         format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:06}Z")
     }
@@ -275,11 +263,7 @@ pub fn parse_ymd(b: &[u8]) -> Option<(i32, u32, u32)> {
     if b.len() != 10 || !matches!(b[4], b'-' | b'/') || b[7] != b[4] {
         return None;
     }
-    Some((
-        digits(&b[0..4])? as i32,
-        digits(&b[5..7])?,
-        digits(&b[8..10])?,
-    ))
+    Some((digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?))
 }
 
 /// ISO-8601-like date-time: `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|±hh:mm|±hhmm]`, also with `/`
@@ -320,11 +304,7 @@ pub fn parse_clf(b: &[u8]) -> Option<i64> {
     let mo = month_abbrev(&b[3..6])?;
     let y = digits(&b[7..11])? as i32;
     let (h, mi, s, us) = parse_hms(&b[12..20])?;
-    let off = if b.len() > 20 {
-        parse_offset(trim(&b[20..]))?
-    } else {
-        0
-    };
+    let off = if b.len() > 20 { parse_offset(trim(&b[20..]))? } else { 0 };
     Some(civil_us(y, mo, d, h, mi, s, us)? - off * 1_000_000)
 }
 
@@ -365,18 +345,12 @@ mod tests {
 
     #[test]
     fn epoch_and_civil_agree() {
-        assert_eq!(
-            parse_epoch_seconds(b"1157689312.049"),
-            Some(1_157_689_312_049_000)
-        );
+        assert_eq!(parse_epoch_seconds(b"1157689312.049"), Some(1_157_689_312_049_000));
         assert_eq!(parse_epoch_seconds(b"0"), Some(0));
         assert_eq!(parse_epoch_seconds(b"12a"), None);
         assert_eq!(civil_us(1970, 1, 1, 0, 0, 0, 0), Some(0));
         assert_eq!(civil_us(2021, 2, 29, 0, 0, 0, 0), None);
-        assert_eq!(
-            civil_us(2024, 2, 29, 0, 0, 0, 0),
-            Some(1_709_164_800_000_000)
-        );
+        assert_eq!(civil_us(2024, 2, 29, 0, 0, 0, 0), Some(1_709_164_800_000_000));
         for days in [-1000i64, 0, 1, 59, 60, 10_957, 20_000, 47_482] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
@@ -390,26 +364,14 @@ mod tests {
         assert_eq!(parse_iso(b"2018/11/30 16:09:07", &utc), Some(t));
         assert_eq!(parse_iso(b"2018-11-30T16:09:07Z", &utc), Some(t));
         assert_eq!(parse_iso(b"2018-11-30T17:09:07+01:00", &utc), Some(t));
-        assert_eq!(
-            parse_iso(b"2018-11-30T16:09:07.5Z", &utc),
-            Some(t + 500_000)
-        );
+        assert_eq!(parse_iso(b"2018-11-30T16:09:07.5Z", &utc), Some(t + 500_000));
         assert_eq!(parse_iso(b"2018/00/00 16:09:07", &utc), None);
         assert_eq!(parse_clf(b"30/Nov/2018:17:09:07 +0100"), Some(t));
         assert_eq!(parse_ctime(b"Fri Nov 30 16:09:07 2018", &utc), Some(t));
         assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 16:09:07", &utc), Some(t));
-        assert_eq!(
-            parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 -0500", &utc),
-            Some(t)
-        );
-        assert_eq!(
-            parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 EST", &utc),
-            Some(t)
-        );
-        assert_eq!(
-            parse_mon_d_y_hms(b"Dec 01 2018 00:09:07 GMT+08:00", &utc),
-            Some(t)
-        );
+        assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 -0500", &utc), Some(t));
+        assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 EST", &utc), Some(t));
+        assert_eq!(parse_mon_d_y_hms(b"Dec 01 2018 00:09:07 GMT+08:00", &utc), Some(t));
         assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 XYZ", &utc), None);
         assert_eq!(format_rfc3339(t), "2018-11-30T16:09:07.000Z");
         let paris = NaiveZone::named("Europe/Paris").unwrap();

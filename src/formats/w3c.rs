@@ -11,9 +11,7 @@
 //! column saying denied/blocked. Dates and times in W3C logs are UTC.
 
 use super::fields;
-use super::{
-    Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject,
-};
+use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
 /// The W3C/ELFF format.
@@ -112,13 +110,7 @@ impl Cols {
             gmttime: find(&["gmttime", "localtime"]),
             unix: find(&["x-timestamp-unix"]),
             c_ip: find(&["c-ip"]),
-            user: find(&[
-                "cs-username",
-                "cs-userdn",
-                "cs-user",
-                "username",
-                "c-username",
-            ]),
+            user: find(&["cs-username", "cs-userdn", "cs-user", "username", "c-username"]),
             host: find(&["cs-host", "cs(host)", "r-host", "r-dns", "s-dns"]),
             uri: find(&["cs-uri", "cs-url", "url"]),
             scheme: find(&["cs-uri-scheme"]),
@@ -168,14 +160,13 @@ fn is_start(b: &[u8], have_fields: bool) -> bool {
     if b.starts_with(b"#") {
         return true;
     }
-    let date =
-        b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
+    let date = b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
     let time = b.len() > 8 && b[2] == b':' && b[5] == b':' && b[..2].iter().all(u8::is_ascii_digit);
     if date || time {
         return true;
     }
-    let syslog = b.first() == Some(&b'<')
-        || (b.len() > 4 && super::time::month_abbrev(&b[..3]).is_some() && b[3] == b' ');
+    let syslog =
+        b.first() == Some(&b'<') || (b.len() > 4 && super::time::month_abbrev(&b[..3]).is_some() && b[3] == b' ');
     have_fields && !syslog
 }
 
@@ -214,8 +205,7 @@ impl LineParser for W3cParser {
             }
             return Ok(Line::Meta);
         }
-        let mut values: Vec<Cow<'a, str>> =
-            Vec::with_capacity(self.cols.as_ref().map_or(32, |c| c.n));
+        let mut values: Vec<Cow<'a, str>> = Vec::with_capacity(self.cols.as_ref().map_or(32, |c| c.n));
         fields::quoted_words(line, &mut values)?;
         self.record(&values).map(Line::Record)
     }
@@ -235,14 +225,11 @@ impl W3cParser {
             return Err(format!("{} fields, but #Fields: declares {}", v.len(), c.n).into());
         }
         let date = match get(v, c.date) {
-            Some(d) => {
-                Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?)
-            }
+            Some(d) => Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?),
             None => self.date,
         };
         let time_us = if let (Some((y, mo, dd)), Some(t)) = (date, get(v, c.time)) {
-            let (h, mi, s, us) =
-                super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
+            let (h, mi, s, us) = super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
             super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")?
         } else if let Some(g) = get(v, c.gmttime) {
             super::time::parse_clf(g.trim_matches(|ch| ch == '[' || ch == ']').as_bytes())
@@ -314,11 +301,7 @@ impl W3cParser {
         }
         if rec.url.is_none() {
             if let Some(host) = rec.dest_host.as_deref() {
-                let scheme = get(v, c.scheme).unwrap_or(if rec.dest_port == Some(443) {
-                    "https"
-                } else {
-                    "http"
-                });
+                let scheme = get(v, c.scheme).unwrap_or(if rec.dest_port == Some(443) { "https" } else { "http" });
                 let path = get(v, c.path).unwrap_or("/");
                 let mut url = format!("{scheme}://{host}");
                 if let Some(p) = rec.dest_port {
@@ -367,14 +350,8 @@ mod tests {
         assert_eq!(r.dest_host.as_deref(), Some("Files.Dropbox.com"));
         assert_eq!(r.bytes_up, Some(734003));
         assert_eq!(r.bytes_down, Some(5120));
-        assert_eq!(
-            r.dest_ip, None,
-            "s-ip is the proxy itself in a Blue Coat log"
-        );
-        assert_eq!(
-            r.user_agent.as_deref(),
-            Some("Mozilla/5.0 (Windows NT 10.0)")
-        );
+        assert_eq!(r.dest_ip, None, "s-ip is the proxy itself in a Blue Coat log");
+        assert_eq!(r.user_agent.as_deref(), Some("Mozilla/5.0 (Windows NT 10.0)"));
         assert_eq!(r.url.as_deref(), Some("https://Files.Dropbox.com/upload"));
         assert_eq!(r.action, Action::Allowed);
         assert_eq!(recs[1].as_ref().unwrap().action, Action::Blocked);
@@ -390,7 +367,9 @@ mod tests {
 
     #[test]
     fn iis_default_layout_without_header() {
-        let recs = parse_all("2018-01-01 08:09:10 127.0.0.1 GET / q=100 80 - 67.43.156.13 Mozilla/5.0+(Windows) - 200 0 0 123\n");
+        let recs = parse_all(
+            "2018-01-01 08:09:10 127.0.0.1 GET / q=100 80 - 67.43.156.13 Mozilla/5.0+(Windows) - 200 0 0 123\n",
+        );
         let r = recs[0].as_ref().unwrap();
         assert_eq!(r.source_ip, Some("67.43.156.13".parse().unwrap()));
         assert_eq!(r.dest_ip, Some("127.0.0.1".parse().unwrap()));

@@ -12,9 +12,7 @@
 //! feed's configured zone (UTC unless `timezone` is set).
 
 use super::fields;
-use super::{
-    Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject,
-};
+use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -108,11 +106,7 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     let time = if let Some(t) = get("time") {
         super::time::parse_ctime(t.as_bytes(), &ctx.naive)
             .or_else(|| super::time::parse_iso(t.as_bytes(), &ctx.naive))
-            .ok_or_else(|| {
-                Reject::from(format!(
-                    "bad time {t:?} (expected e.g. `Fri Dec 31 07:07:07 2021`)"
-                ))
-            })?
+            .ok_or_else(|| Reject::from(format!("bad time {t:?} (expected e.g. `Fri Dec 31 07:07:07 2021`)")))?
     } else if let Some(t) = get("epochtime") {
         super::time::parse_epoch_seconds(t.as_bytes()).ok_or("bad epochtime")?
     } else {
@@ -121,8 +115,7 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     let num = |k: &str| -> Result<Option<u64>, Reject> {
         match get(k) {
             None => Ok(None),
-            Some(v) => fields::opt_u64(v.as_bytes())
-                .map_err(|_| Reject::from(format!("{k} is not a number"))),
+            Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
         }
     };
     let mut rec = Record {
@@ -137,9 +130,7 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
         user_agent: owned("ua"),
         vendor_app: owned("appname"),
         action: match get("action") {
-            Some(a) if a.eq_ignore_ascii_case("blocked") || a.eq_ignore_ascii_case("block") => {
-                Action::Blocked
-            }
+            Some(a) if a.eq_ignore_ascii_case("blocked") || a.eq_ignore_ascii_case("block") => Action::Blocked,
             _ => Action::Allowed,
         },
         ..Record::default()
@@ -156,9 +147,7 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     }
     if rec.dest_port.is_none() {
         rec.dest_port = match get("proto") {
-            Some(p) if p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("ssl") => {
-                Some(443)
-            }
+            Some(p) if p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("ssl") => Some(443),
             Some(p) if p.eq_ignore_ascii_case("http") => Some(80),
             _ => None,
         };
@@ -179,7 +168,8 @@ impl ZscalerJson {
                 id: "zscaler-json".into(),
                 vendor: "Zscaler Internet Access",
                 variant: "NSS web log, JSON feed",
-                description: "Zscaler NSS web log as JSON lines (NSS field names; `{\"event\":{...}}` wrapper accepted)",
+                description:
+                    "Zscaler NSS web log as JSON lines (NSS field names; `{\"event\":{...}}` wrapper accepted)",
                 attributes: attrs(),
             },
         }
@@ -211,15 +201,11 @@ impl LineParser for JsonParser {
         if t.is_empty() {
             return Ok(Line::Meta);
         }
-        let line =
-            super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
+        let line = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
         let v: HashMap<Cow<'a, str>, serde_json::Value> =
             serde_json::from_slice(line).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
         let obj = match v.get("event") {
-            Some(serde_json::Value::Object(m)) => m
-                .iter()
-                .map(|(k, v)| (Cow::Owned(k.clone()), v.clone()))
-                .collect(),
+            Some(serde_json::Value::Object(m)) => m.iter().map(|(k, v)| (Cow::Owned(k.clone()), v.clone())).collect(),
             _ => v,
         };
         let mut f: Fields<'a> = HashMap::new();
@@ -236,9 +222,7 @@ impl LineParser for JsonParser {
             }
         }
         if known < 3 || !(f.contains_key("eurl") || f.contains_key("host")) {
-            return Err(
-                "JSON object has no Zscaler NSS web fields (time, eurl, action, ...)".into(),
-            );
+            return Err("JSON object has no Zscaler NSS web fields (time, eurl, action, ...)".into());
         }
         build(&f, &self.ctx).map(Line::Record)
     }
@@ -295,10 +279,7 @@ fn is_start(b: &[u8]) -> bool {
         || b.starts_with(b"time,")
         || b.starts_with(b"datetime,")
         || (b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-')
-        || (b.len() > 3
-            && b[..3].iter().all(u8::is_ascii_alphabetic)
-            && b.get(3) == Some(&b' ')
-            && b.contains(&b','))
+        || (b.len() > 3 && b[..3].iter().all(u8::is_ascii_alphabetic) && b.get(3) == Some(&b' ') && b.contains(&b','))
 }
 
 impl LineParser for CsvParser {
@@ -311,21 +292,15 @@ impl LineParser for CsvParser {
         let mut cols = Vec::with_capacity(32);
         fields::csv_fields(line, b',', &mut cols)?;
         // A header row naming the fields.
-        if cols.first().is_some_and(|c| {
-            c.as_ref().eq_ignore_ascii_case(b"time") || c.as_ref().eq_ignore_ascii_case(b"datetime")
-        }) {
-            self.columns = cols
-                .iter()
-                .map(|c| canonical(&String::from_utf8_lossy(c)))
-                .collect();
+        if cols
+            .first()
+            .is_some_and(|c| c.as_ref().eq_ignore_ascii_case(b"time") || c.as_ref().eq_ignore_ascii_case(b"datetime"))
+        {
+            self.columns = cols.iter().map(|c| canonical(&String::from_utf8_lossy(c))).collect();
             return Ok(Line::Meta);
         }
         if cols.len() < 12 {
-            return Err(format!(
-                "{} CSV columns, a Zscaler NSS web record has at least 12",
-                cols.len()
-            )
-            .into());
+            return Err(format!("{} CSV columns, a Zscaler NSS web record has at least 12", cols.len()).into());
         }
         let mut f: Fields<'a> = HashMap::with_capacity(20);
         for (i, c) in cols.into_iter().enumerate() {
@@ -359,9 +334,7 @@ mod tests {
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.dest_port, Some(443));
         assert!(p.parse(br#"{"a":1}"#).is_err());
-        assert!(p
-            .parse(br#"{"time":"x","eurl":"a.b","action":"Allowed"}"#)
-            .is_err());
+        assert!(p.parse(br#"{"time":"x","eurl":"a.b","action":"Allowed"}"#).is_err());
     }
 
     #[test]

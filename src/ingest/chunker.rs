@@ -179,20 +179,13 @@ impl<R: Read> Chunker<R> {
             Header::Directives(prefixes) => {
                 let mut changed = false;
                 for (k, prefix) in prefixes.iter().enumerate() {
-                    let found = if buf.starts_with(prefix) {
-                        Some(0)
-                    } else {
-                        None
-                    };
+                    let found = if buf.starts_with(prefix) { Some(0) } else { None };
                     let mut needle = Vec::with_capacity(prefix.len() + 1);
                     needle.push(b'\n');
                     needle.extend_from_slice(prefix);
-                    let found = memchr::memmem::rfind(&buf, &needle)
-                        .map(|p| p + 1)
-                        .or(found);
+                    let found = memchr::memmem::rfind(&buf, &needle).map(|p| p + 1).or(found);
                     if let Some(start) = found {
-                        let end =
-                            memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |e| start + e);
+                        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |e| start + e);
                         self.directives[k] = Some(strip_eol(&buf[start..end]).to_vec());
                         changed = true;
                     }
@@ -250,9 +243,7 @@ mod tests {
 
     #[test]
     fn line_numbers_survive_chunking() {
-        let text: Vec<u8> = (1..=5000)
-            .flat_map(|i| format!("line {i}\r\n").into_bytes())
-            .collect();
+        let text: Vec<u8> = (1..=5000).flat_map(|i| format!("line {i}\r\n").into_bytes()).collect();
         for size in [1024, 4096, 1 << 20] {
             let mut seen = Vec::new();
             for e in all(&text, size, Header::None) {
@@ -275,8 +266,9 @@ mod tests {
         let mut got = Vec::new();
         for e in ev {
             match e {
-                ChunkEvent::Chunk(c) => got
-                    .extend(lines(&c).map(|(n, l)| format!("{n}:{}", String::from_utf8_lossy(l)))),
+                ChunkEvent::Chunk(c) => {
+                    got.extend(lines(&c).map(|(n, l)| format!("{n}:{}", String::from_utf8_lossy(l))))
+                }
                 ChunkEvent::Overlong { line, len } => got.push(format!("{line}:overlong {len}")),
             }
         }

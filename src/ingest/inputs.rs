@@ -27,19 +27,14 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push((
-                dir.display().to_string(),
-                format!("cannot list directory: {e}"),
-            ));
+            errors.push((dir.display().to_string(), format!("cannot list directory: {e}")));
             return;
         }
     };
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        if p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
+        if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             continue;
         }
         match std::fs::metadata(&p) {

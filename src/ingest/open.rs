@@ -53,12 +53,10 @@ pub fn open(
 ) -> Result<(Box<dyn Read + Send>, Compression), IngestError> {
     let raw: Box<dyn Read + Send> = match &input.source {
         Source::Stdin => Box::new(std::io::stdin()),
-        Source::File(p) => {
-            Box::new(std::fs::File::open(p).map_err(|e| IngestError::Unreadable {
-                path: input.display.clone(),
-                message: format!("cannot open: {e}"),
-            })?)
-        }
+        Source::File(p) => Box::new(std::fs::File::open(p).map_err(|e| IngestError::Unreadable {
+            path: input.display.clone(),
+            message: format!("cannot open: {e}"),
+        })?),
     };
     let mut br = BufReader::with_capacity(
         1 << 16,
@@ -76,12 +74,12 @@ pub fn open(
         Compression::None => Box::new(br),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(br)),
         Compression::Zstd => {
-            Box::new(zstd::stream::read::Decoder::with_buffer(br).map_err(|e| {
-                IngestError::Unreadable {
+            Box::new(
+                zstd::stream::read::Decoder::with_buffer(br).map_err(|e| IngestError::Unreadable {
                     path: input.display.clone(),
                     message: format!("not a valid zstd stream: {e}"),
-                }
-            })?)
+                })?,
+            )
         }
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(br)),
     };

@@ -250,10 +250,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
     let ips: Set<_> = agg.app_ips.keys().map(|(_, ip)| *ip).collect();
 
     // Categories, with distinct users per category.
-    let cat_of: Map<&str, &str> = apps
-        .iter()
-        .map(|r| (r.app_id.as_str(), r.category.as_str()))
-        .collect();
+    let cat_of: Map<&str, &str> = apps.iter().map(|r| (r.app_id.as_str(), r.category.as_str())).collect();
     let mut cats: BTreeMap<&str, (u64, Usage, Set<&str>)> = BTreeMap::new();
     for r in apps {
         let e = cats.entry(r.category.as_str()).or_default();
@@ -338,9 +335,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         })
         .collect();
     top_users.sort_by(|a, b| a.name.cmp(&b.name));
-    rank(&mut top_users, top_n, |e| {
-        (e.usage.traffic_bytes, e.usage.transactions)
-    });
+    rank(&mut top_users, top_n, |e| (e.usage.traffic_bytes, e.usage.transactions));
 
     let mut per_ip: Map<std::net::IpAddr, (u64, Usage)> = Map::default();
     for ((_, ip), t) in &agg.app_ips {
@@ -348,12 +343,9 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         e.0 += 1;
         e.1.add(t);
     }
-    let mut top_ips: Vec<(std::net::IpAddr, u64, Usage)> =
-        per_ip.into_iter().map(|(ip, (a, u))| (ip, a, u)).collect();
+    let mut top_ips: Vec<(std::net::IpAddr, u64, Usage)> = per_ip.into_iter().map(|(ip, (a, u))| (ip, a, u)).collect();
     top_ips.sort_by_key(|e| e.0);
-    rank(&mut top_ips, top_n, |e| {
-        (e.2.traffic_bytes, e.2.transactions)
-    });
+    rank(&mut top_ips, top_n, |e| (e.2.traffic_bytes, e.2.transactions));
     let top_ip_addresses = top_ips
         .into_iter()
         .map(|(ip, a, u)| TopEntity {
@@ -374,11 +366,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
     }
     let mut app_headquarters: Vec<Headquarters> = hq
         .into_iter()
-        .map(|(country, (apps, usage))| Headquarters {
-            country,
-            apps,
-            usage,
-        })
+        .map(|(country, (apps, usage))| Headquarters { country, apps, usage })
         .collect();
     app_headquarters.sort_by(|a, b| {
         b.apps
@@ -392,12 +380,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
     for ((app, ip), t) in &agg.app_dest_ips {
         let c = countries.of(*ip).unwrap_or_else(|| "unknown".into());
         dest_all.entry(c.clone()).or_default().add(t);
-        dest_app
-            .entry(app.as_ref())
-            .or_default()
-            .entry(c)
-            .or_default()
-            .add(t);
+        dest_app.entry(app.as_ref()).or_default().entry(c).or_default().add(t);
     }
     let top_apps_by_destination_country = apps
         .iter()
@@ -420,9 +403,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         })
         .collect();
     unmatched.sort_by(|a, b| a.domain.cmp(&b.domain));
-    rank(&mut unmatched, top_n, |e| {
-        (e.usage.transactions, e.usage.traffic_bytes)
-    });
+    rank(&mut unmatched, top_n, |e| (e.usage.transactions, e.usage.traffic_bytes));
 
     Dashboard {
         version: DASHBOARD_VERSION,

@@ -130,10 +130,7 @@ pub fn write_all(
         source: e,
     })?;
     out.write("dashboard.json", &dash_json)?;
-    out.write(
-        "rejected_lines.jsonl",
-        &run::rejected_jsonl(&result.rejected),
-    )?;
+    out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
     let mut outputs: Vec<String> = out.files().to_vec();
     outputs.push("run.json".into());
     let finished = now_us();

@@ -35,9 +35,7 @@ impl OutputDir {
                 let name = e.file_name().to_string_lossy().to_string();
                 if let Some(rest) = name.strip_prefix(STAGING_PREFIX) {
                     let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
-                    if pid.is_some_and(|p| {
-                        p != std::process::id() && Path::new("/proc").is_dir() && !pid_alive(p)
-                    }) {
+                    if pid.is_some_and(|p| p != std::process::id() && Path::new("/proc").is_dir() && !pid_alive(p)) {
                         let _ = std::fs::remove_dir_all(e.path());
                     }
                 }

@@ -20,9 +20,7 @@ impl Countries {
     /// Resolve every source and destination address of `agg` (none without a database).
     pub fn resolve(agg: &Aggregates, geo: Option<&GeoDb>) -> Self {
         let Some(geo) = geo else {
-            return Countries {
-                map: Map::default(),
-            };
+            return Countries { map: Map::default() };
         };
         let mut ips: Vec<IpAddr> = agg
             .app_ips
@@ -63,6 +61,24 @@ fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
 fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
     // (Option<String> columns are small or country codes: cloning is fine here.)
     Column::new(name.into(), v)
+}
+
+/// The four count columns shared by every table.
+fn count_cols<T>(rows: &[T], totals: impl Fn(&T) -> &Totals) -> Vec<Column> {
+    vec![
+        u64_col("transactions", rows.iter().map(|r| totals(r).transactions).collect()),
+        u64_col("blocked_transactions", rows.iter().map(|r| totals(r).blocked).collect()),
+        u64_col("bytes_up", rows.iter().map(|r| totals(r).bytes_up).collect()),
+        u64_col("bytes_down", rows.iter().map(|r| totals(r).bytes_down).collect()),
+    ]
+}
+
+/// `first_seen` and `last_seen`.
+fn seen_cols<T>(rows: &[T], totals: impl Fn(&T) -> &Totals) -> Vec<Column> {
+    vec![
+        ts_col("first_seen", rows.iter().map(|r| totals(r).first()).collect()),
+        ts_col("last_seen", rows.iter().map(|r| totals(r).last()).collect()),
+    ]
 }
 
 fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError> {
@@ -111,8 +127,7 @@ pub struct AppRow {
 
 /// `discovered_apps` rows, most traffic first (ties by transactions, then id).
 pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
-    let by_id: HashMap<&str, &crate::catalog::App> =
-        catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let users = agg.users_per_app();
     let ips = agg.ips_per_app();
     let mut rows: Vec<AppRow> = agg
@@ -149,45 +164,24 @@ pub fn discovered_apps(path: &Path, rows: &[AppRow]) -> Result<usize, ReportErro
     for r in rows {
         tags.append_values_iter(r.tags.iter().map(String::as_str));
     }
-    let cols = vec![
+    let mut cols = vec![
         str_col("app_id", rows.iter().map(|r| r.app_id.as_str())),
         str_col("app", rows.iter().map(|r| r.app.as_str())),
         str_col("category", rows.iter().map(|r| r.category.as_str())),
         Column::new(
             "risk_score".into(),
-            rows.iter()
-                .map(|r| r.risk_score)
-                .collect::<Vec<Option<f64>>>(),
+            rows.iter().map(|r| r.risk_score).collect::<Vec<Option<f64>>>(),
         ),
         tags.finish().into_column(),
-        u64_col(
-            "transactions",
-            rows.iter().map(|r| r.totals.transactions).collect(),
-        ),
-        u64_col(
-            "blocked_transactions",
-            rows.iter().map(|r| r.totals.blocked).collect(),
-        ),
-        u64_col("bytes_up", rows.iter().map(|r| r.totals.bytes_up).collect()),
-        u64_col(
-            "bytes_down",
-            rows.iter().map(|r| r.totals.bytes_down).collect(),
-        ),
-        u64_col("users", rows.iter().map(|r| r.users).collect()),
-        u64_col(
-            "ip_addresses",
-            rows.iter().map(|r| r.ip_addresses).collect(),
-        ),
-        ts_col(
-            "first_seen",
-            rows.iter().map(|r| r.totals.first()).collect(),
-        ),
-        ts_col("last_seen", rows.iter().map(|r| r.totals.last()).collect()),
-        opt_str_col(
-            "headquarters",
-            rows.iter().map(|r| r.headquarters.clone()).collect(),
-        ),
     ];
+    cols.extend(count_cols(rows, |r| &r.totals));
+    cols.push(u64_col("users", rows.iter().map(|r| r.users).collect()));
+    cols.push(u64_col("ip_addresses", rows.iter().map(|r| r.ip_addresses).collect()));
+    cols.extend(seen_cols(rows, |r| &r.totals));
+    cols.push(opt_str_col(
+        "headquarters",
+        rows.iter().map(|r| r.headquarters.clone()).collect(),
+    ));
     write(path, cols)
 }
 
@@ -201,25 +195,12 @@ fn sorted<K: Ord + Sync, V: Sync, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
 /// Write `app_users.parquet`.
 pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_users);
-    let cols = vec![
+    let mut cols = vec![
         str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
         str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
-        u64_col(
-            "transactions",
-            rows.iter().map(|(_, t)| t.transactions).collect(),
-        ),
-        u64_col(
-            "blocked_transactions",
-            rows.iter().map(|(_, t)| t.blocked).collect(),
-        ),
-        u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
-        u64_col(
-            "bytes_down",
-            rows.iter().map(|(_, t)| t.bytes_down).collect(),
-        ),
-        ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
-        ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
     ];
+    cols.extend(count_cols(&rows, |r| r.1));
+    cols.extend(seen_cols(&rows, |r| r.1));
     write(path, cols)
 }
 
@@ -227,107 +208,44 @@ pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
 pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_ips);
     let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
-    let cols = vec![
+    let mut cols = vec![
         str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
         str_col("ip", ips.iter().map(String::as_str)),
-        u64_col(
-            "transactions",
-            rows.iter().map(|(_, t)| t.transactions).collect(),
-        ),
-        u64_col(
-            "blocked_transactions",
-            rows.iter().map(|(_, t)| t.blocked).collect(),
-        ),
-        u64_col("bytes_up", rows.iter().map(|(_, t)| t.bytes_up).collect()),
-        u64_col(
-            "bytes_down",
-            rows.iter().map(|(_, t)| t.bytes_down).collect(),
-        ),
-        ts_col("first_seen", rows.iter().map(|(_, t)| t.first()).collect()),
-        ts_col("last_seen", rows.iter().map(|(_, t)| t.last()).collect()),
-        opt_str_col(
-            "ip_country",
-            rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
-        ),
     ];
+    cols.extend(count_cols(&rows, |r| r.1));
+    cols.extend(seen_cols(&rows, |r| r.1));
+    cols.push(opt_str_col(
+        "ip_country",
+        rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
+    ));
     write(path, cols)
 }
 
 /// Write `app_daily.parquet`.
 pub fn app_daily(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_daily);
-    let date = Int32Chunked::from_vec(
-        "date".into(),
-        rows.iter().map(|((_, d), _)| *d as i32).collect(),
-    )
-    .into_date()
-    .into_column();
-    let cols = vec![
-        str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
-        date,
-        u64_col(
-            "transactions",
-            rows.iter().map(|(_, d)| d.totals.transactions).collect(),
-        ),
-        u64_col(
-            "blocked_transactions",
-            rows.iter().map(|(_, d)| d.totals.blocked).collect(),
-        ),
-        u64_col(
-            "bytes_up",
-            rows.iter().map(|(_, d)| d.totals.bytes_up).collect(),
-        ),
-        u64_col(
-            "bytes_down",
-            rows.iter().map(|(_, d)| d.totals.bytes_down).collect(),
-        ),
-        u64_col(
-            "users",
-            rows.iter().map(|(_, d)| d.users.len() as u64).collect(),
-        ),
-    ];
+    let date = Int32Chunked::from_vec("date".into(), rows.iter().map(|((_, d), _)| *d as i32).collect())
+        .into_date()
+        .into_column();
+    let mut cols = vec![str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())), date];
+    cols.extend(count_cols(&rows, |r| &r.1.totals));
+    cols.push(u64_col(
+        "users",
+        rows.iter().map(|(_, d)| d.users.len() as u64).collect(),
+    ));
     write(path, cols)
 }
 
 /// Write `unmatched_domains.parquet`, most transactions first.
 pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let mut rows: Vec<_> = agg.unmatched.iter().collect();
-    rows.sort_by(|a, b| {
-        b.1.totals
-            .transactions
-            .cmp(&a.1.totals.transactions)
-            .then(a.0.cmp(b.0))
-    });
-    let cols = vec![
-        str_col("domain", rows.iter().map(|(d, _)| d.as_ref())),
-        u64_col(
-            "transactions",
-            rows.iter().map(|(_, u)| u.totals.transactions).collect(),
-        ),
-        u64_col(
-            "blocked_transactions",
-            rows.iter().map(|(_, u)| u.totals.blocked).collect(),
-        ),
-        u64_col(
-            "bytes_up",
-            rows.iter().map(|(_, u)| u.totals.bytes_up).collect(),
-        ),
-        u64_col(
-            "bytes_down",
-            rows.iter().map(|(_, u)| u.totals.bytes_down).collect(),
-        ),
-        u64_col(
-            "users",
-            rows.iter().map(|(_, u)| u.users.len() as u64).collect(),
-        ),
-        ts_col(
-            "first_seen",
-            rows.iter().map(|(_, u)| u.totals.first()).collect(),
-        ),
-        ts_col(
-            "last_seen",
-            rows.iter().map(|(_, u)| u.totals.last()).collect(),
-        ),
-    ];
+    rows.sort_by(|a, b| b.1.totals.transactions.cmp(&a.1.totals.transactions).then(a.0.cmp(b.0)));
+    let mut cols = vec![str_col("domain", rows.iter().map(|(d, _)| d.as_ref()))];
+    cols.extend(count_cols(&rows, |r| &r.1.totals));
+    cols.push(u64_col(
+        "users",
+        rows.iter().map(|(_, u)| u.users.len() as u64).collect(),
+    ));
+    cols.extend(seen_cols(&rows, |r| &r.1.totals));
     write(path, cols)
 }

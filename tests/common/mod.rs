@@ -21,11 +21,9 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 
 /// Read a Parquet file.
 pub fn parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(
-        std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .finish()
-    .unwrap()
+    ParquetReader::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .finish()
+        .unwrap()
 }
 
 /// The row index where `col` equals `value`.
