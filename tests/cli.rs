@@ -134,3 +134,77 @@ fn timezone_applies_to_zone_less_timestamps() {
     assert_eq!(r["time"], "2018-11-30T16:09:07.000Z");
     assert_eq!(r["bytes_up"], 1758);
 }
+
+#[test]
+fn geoip_countries_from_bundled_and_user_databases() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("a.log");
+    // Source 81.2.69.142 is GB in MaxMind's test database; destination 8.8.8.8 is US in DB-IP.
+    std::fs::write(
+        &f,
+        "1700000000.000 10 81.2.69.142 TCP_MISS/200 10 GET http://www.dropbox.com/ alice DIRECT/8.8.8.8 -\n",
+    )
+    .unwrap();
+    let test_db = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/GeoIP2-Country-Test.mmdb");
+    let out = d.path().join("o1");
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "--geoip",
+        test_db.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let ips = parquet(&out.join("app_ips.parquet"));
+    assert_eq!(ips.column("ip_country").unwrap().str().unwrap().get(0), Some("GB"));
+    assert!(run_json(&out)["geoip"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("GeoIP2-Country-Test.mmdb"));
+
+    let out = d.path().join("o2");
+    let (code, _, _) = run(&["scan", "-q", "-o", out.to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let dash: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("dashboard.json")).unwrap()).unwrap();
+    assert_eq!(dash["destination_countries"][0]["country"], "US");
+    assert_eq!(
+        dash["top_apps_by_destination_country"][0]["countries"][0]["country"],
+        "US"
+    );
+
+    let out = d.path().join("o3");
+    let (code, _, _) = run(&[
+        "scan",
+        "-q",
+        "--geoip",
+        "none",
+        "-o",
+        out.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(run_json(&out)["geoip"].is_null());
+    assert!(parquet(&out.join("app_ips.parquet"))
+        .column("ip_country")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .is_none());
+}
+
+#[test]
+fn progress_bar_is_hidden_when_stderr_is_not_a_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("a.log");
+    std::fs::write(
+        &f,
+        "1700000000.000 10 10.0.0.1 TCP_MISS/200 10 GET http://www.dropbox.com/ alice DIRECT/8.8.8.8 -\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["scan", "-o", d.path().join("o").to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("scanning"), "no progress bar on a pipe: {err:?}");
+}

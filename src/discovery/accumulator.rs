@@ -14,6 +14,39 @@ use std::net::IpAddr;
 
 const USER_DAY_NONE: i64 = i64::MIN;
 
+/// The days (since 1970-01-01, UTC) on which a user used an app. Kept with the app×user row so
+/// a record costs one map update for both tables; a single-day scan never allocates.
+#[derive(Debug, Default)]
+struct DaysSeen {
+    first: Option<i64>,
+    more: Vec<i64>,
+}
+
+impl DaysSeen {
+    #[inline]
+    fn insert(&mut self, day: i64) {
+        match self.first {
+            None => self.first = Some(day),
+            Some(d) if d == day => {}
+            Some(_) => {
+                if !self.more.contains(&day) {
+                    self.more.push(day);
+                }
+            }
+        }
+    }
+    fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+        self.first.into_iter().chain(self.more.iter().copied())
+    }
+}
+
+/// An app×user row: totals and the days seen.
+#[derive(Debug, Default)]
+struct UserRow {
+    totals: Totals,
+    days: DaysSeen,
+}
+
 #[derive(Default)]
 struct Interner {
     ids: Map<Box<str>, u32>,
@@ -50,10 +83,9 @@ pub struct Accumulator<'c> {
     apps: Vec<Totals>,
     users: Interner,
     domains: Interner,
-    app_users: Map<(u32, u32), Totals>,
+    app_users: Map<(u32, u32), UserRow>,
     app_ips: Map<(u32, IpAddr), Totals>,
     app_daily: Map<(u32, i64), Totals>,
-    daily_users: Set<(u32, i64, u32)>,
     app_dest: Map<(u32, IpAddr), Totals>,
     unmatched: Map<u32, Totals>,
     unmatched_users: Set<(u32, u32)>,
@@ -77,7 +109,6 @@ impl<'c> Accumulator<'c> {
             app_users: Map::default(),
             app_ips: Map::default(),
             app_daily: Map::default(),
-            daily_users: Set::default(),
             app_dest: Map::default(),
             unmatched: Map::default(),
             unmatched_users: Set::default(),
@@ -165,8 +196,13 @@ impl<'c> Accumulator<'c> {
         };
         let app = matched?;
         self.apps[app as usize].add(t, blocked, up, down);
+        let day = t.map_or(USER_DAY_NONE, |t| t.div_euclid(86_400_000_000));
         if let Some(u) = user {
-            self.app_users.entry((app, u)).or_default().add(t, blocked, up, down);
+            let row = self.app_users.entry((app, u)).or_default();
+            row.totals.add(t, blocked, up, down);
+            if day != USER_DAY_NONE {
+                row.days.insert(day);
+            }
         }
         if let Some(ip) = rec.source_ip {
             self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
@@ -174,12 +210,8 @@ impl<'c> Accumulator<'c> {
         if let Some(ip) = rec.dest_ip {
             self.app_dest.entry((app, ip)).or_default().add(t, blocked, up, down);
         }
-        let day = t.map_or(USER_DAY_NONE, |t| t.div_euclid(86_400_000_000));
         if day != USER_DAY_NONE {
             self.app_daily.entry((app, day)).or_default().add(t, blocked, up, down);
-            if let Some(u) = user {
-                self.daily_users.insert((app, day, u));
-            }
         }
         Some(app)
     }
@@ -204,7 +236,13 @@ impl<'c> Accumulator<'c> {
             out.extend(m.into_iter().map(|(k, v)| (f(k), v)));
             out
         }
-        out.app_users = conv(self.app_users, |(a, u)| (app(a), users[u as usize].clone()));
+        let mut daily_users: Vec<(u32, i64, u32)> = Vec::new();
+        let mut app_users = Map::with_capacity_and_hasher(self.app_users.len(), Default::default());
+        for ((a, u), row) in self.app_users {
+            daily_users.extend(row.days.iter().map(|d| (a, d, u)));
+            app_users.insert((app(a), users[u as usize].clone()), row.totals);
+        }
+        out.app_users = app_users;
         out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
         out.app_dest_ips = conv(self.app_dest, |(a, ip)| (app(a), ip));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
@@ -219,7 +257,7 @@ impl<'c> Accumulator<'c> {
                 )
             })
             .collect();
-        for (a, d, u) in self.daily_users {
+        for (a, d, u) in daily_users {
             if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
                 row.users.insert(users[u as usize].clone());
             }

@@ -129,6 +129,17 @@ mod tests {
     }
 
     #[test]
+    fn geoip2_layout_from_a_users_file() {
+        // MaxMind's public test database, real GeoIP2 Country layout (`country.iso_code`).
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/GeoIP2-Country-Test.mmdb");
+        let db = GeoDb::open(&p).unwrap();
+        assert_eq!(db.country("81.2.69.142".parse().unwrap()).as_deref(), Some("GB"));
+        assert_eq!(db.country("2001:218::1".parse().unwrap()).as_deref(), Some("JP"));
+        assert_eq!(db.country("10.0.0.1".parse().unwrap()), None);
+        assert!(db.info().database_type.contains("Country"));
+    }
+
+    #[test]
     fn open_errors_name_the_file() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("junk.mmdb");
