@@ -234,3 +234,59 @@ fn merge_is_associative_across_shards() {
     .aggregates;
     assert_eq!(left, all);
 }
+
+#[test]
+fn header_formats_survive_chunking() {
+    use cloudcensus::formats::{custom, Format, Registry};
+    use cloudcensus::{catalog, scan};
+    use std::sync::Arc;
+    let d = tempfile::tempdir().unwrap();
+    // A custom CSV whose header is only on the first line, and a W3C log whose #Fields changes
+    // part-way: both split into many 1 KiB chunks.
+    let mut csv = String::from("When,Client,Host,Down\n");
+    let mut w3c = String::from("#Fields: date time c-ip cs-host sc-bytes\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "2023-11-14T22:13:20Z,10.0.0.{},www.dropbox.com,{}\n",
+            i % 200,
+            i
+        ));
+        if i == 1500 {
+            w3c.push_str("#Fields: date time cs-host c-ip sc-bytes\n");
+        }
+        if i < 1500 {
+            w3c.push_str(&format!(
+                "2023-11-14 22:13:20 10.0.1.{} www.dropbox.com {}\n",
+                i % 200,
+                i
+            ));
+        } else {
+            w3c.push_str(&format!(
+                "2023-11-14 22:13:20 www.dropbox.com 10.0.1.{} {}\n",
+                i % 200,
+                i
+            ));
+        }
+    }
+    std::fs::write(d.path().join("a.csv"), &csv).unwrap();
+    std::fs::write(d.path().join("b.log"), &w3c).unwrap();
+    let spec: custom::CustomSpec = toml::from_str(
+        "name='c'\nkind='csv'\ntimestamp='When'\nsource_ip='Client'\ndest_host='Host'\nbytes_down='Down'",
+    )
+    .unwrap();
+    let reg = Registry::new(vec![Arc::new(custom::Custom::new(spec)) as Arc<dyn Format>]);
+    let cat = catalog::Catalog::load(None).unwrap();
+    let m = catalog::Matcher::new(&cat);
+    let mut opts = scan::ScanOptions::new(vec![d.path().display().to_string()], reg);
+    opts.chunk_size = 1024;
+    let r = scan::scan(&opts, &cat, &m);
+    assert_eq!(r.malformed(), 0, "{:?}", r.rejected.first());
+    assert_eq!(r.records(), 6000);
+    let dropbox = r.aggregates.apps.get("dropbox").unwrap();
+    assert_eq!(dropbox.transactions, 6000);
+    assert_eq!(dropbox.bytes_down, 2 * (0..3000u64).sum::<u64>());
+    assert_eq!(
+        r.inputs.iter().map(|i| i.format.clone().unwrap()).collect::<Vec<_>>(),
+        vec!["custom:c", "w3c"]
+    );
+}
