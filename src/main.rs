@@ -75,7 +75,8 @@ struct Common {
 struct ScanArgs {
     #[command(flatten)]
     common: Common,
-    /// Output folder.
+    /// Output folder (default: ./cloudcensus-out, or `scan.out` in the config file). Files
+    /// appear only when complete; run.json is written last.
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
     /// GeoIP database (.mmdb: GeoIP2/GeoLite2 Country or City, or ip-location-db); `none` to
@@ -213,6 +214,18 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         } else if i.status == scan::InputStatus::Empty && !a.quiet {
             eprintln!("cloudcensus: note: {}: empty input", i.path);
         }
+        if !a.quiet && i.malformed_lines > 0 {
+            eprintln!(
+                "cloudcensus: warning: {}: {} malformed line(s), listed in rejected_lines.jsonl",
+                i.path, i.malformed_lines
+            );
+        }
+        if !a.quiet && i.invalid_utf8_lines > 0 {
+            eprintln!(
+                "cloudcensus: warning: {}: {} line(s) are not valid UTF-8; they were parsed with replacement characters (U+FFFD)",
+                i.path, i.invalid_utf8_lines
+            );
+        }
     }
     let ctx = report::RunContext {
         command: std::env::args().collect(),
@@ -240,7 +253,8 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
                 out.join("rejected_lines.jsonl").display()
             );
         }
-        println!("cloudcensus: outputs in {}", out.display());
+        let shown = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+        println!("cloudcensus: outputs in {}", shown.display());
     }
     Ok(manifest.exit_code)
 }

@@ -223,7 +223,9 @@ impl Catalog {
             let mut layer_apps: Vec<(String, App)> = Vec::new();
             let mut layer_ranges: Vec<(String, Range)> = Vec::new();
             for (path, text) in &layer.files {
-                if path.ends_with("categories.toml") {
+                // `factors.toml` defines the risk factors; the scoring model reads it (the app
+                // loader does not).
+                if path.ends_with("categories.toml") || path.ends_with("factors.toml") {
                     continue;
                 }
                 if text.contains("[[range]]") {
