@@ -39,6 +39,9 @@ enum Command {
         after_help = "Malformed lines go to stderr as `file:line: reason`.\n\nExit codes: 0 all good, 2 bad arguments, 3 malformed lines seen, 4 some inputs unreadable."
     )]
     Parse(ParseArgs),
+    /// Inspect and check the app catalog: stats, search, show, match, validate, export.
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
     /// List the supported log formats with the data attributes each one carries.
     Formats {
         /// Print JSON instead of a table.
@@ -48,6 +51,161 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Apps, domains, IP ranges, and apps per category.
+    Stats {
+        #[command(flatten)]
+        cat: CatalogArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find apps by name, id, domain or vendor.
+    Search {
+        /// Text to look for (case-insensitive).
+        text: String,
+        #[command(flatten)]
+        cat: CatalogArg,
+    },
+    /// Everything the catalog knows about one app.
+    Show {
+        /// App id (or exact name).
+        app: String,
+        #[command(flatten)]
+        cat: CatalogArg,
+    },
+    /// Which app and which rule (domain or CIDR) a host name, URL or IP address matches.
+    Match {
+        /// Host name, URL or IP address.
+        target: String,
+        #[command(flatten)]
+        cat: CatalogArg,
+    },
+    /// Check a catalog folder (default: the bundled catalog): every problem with file and line.
+    #[command(after_help = "Exit codes: 0 valid, 2 problems found (each printed as file:line: app: reason).")]
+    Validate {
+        /// A catalog folder (apps/*.toml, generated/ip_ranges.toml, optional categories.toml).
+        dir: Option<PathBuf>,
+    },
+    /// Every app, one per line.
+    Export {
+        /// jsonl or csv.
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
+        format: String,
+        #[command(flatten)]
+        cat: CatalogArg,
+    },
+}
+
+#[derive(Args)]
+struct CatalogArg {
+    /// A catalog folder merged over the bundled catalog.
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+}
+
+impl CatalogArg {
+    fn load(&self) -> Result<Catalog> {
+        usage(
+            Catalog::load(self.catalog.as_deref())
+                .context("cannot load the catalog (run `cloudcensus catalog validate DIR` for every problem)"),
+        )
+    }
+}
+
+fn cmd_catalog(c: CatalogCmd) -> Result<i32> {
+    use cloudcensus::catalog::inspect;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match c {
+        CatalogCmd::Stats { cat, json } => {
+            let s = inspect::stats(&cat.load()?);
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+            } else {
+                writeln!(out, "catalog: {}", s.sources.join(" + "))?;
+                writeln!(
+                    out,
+                    "apps: {}\ndomains: {}\nip ranges: {} (for {} apps)",
+                    s.apps, s.domains, s.ip_ranges, s.apps_with_ip_ranges
+                )?;
+                writeln!(
+                    out,
+                    "headquarters known: {} apps; vendor known: {} apps",
+                    s.apps_with_headquarters, s.apps_with_vendor
+                )?;
+                writeln!(out, "apps per category:")?;
+                for (c, n) in &s.apps_per_category {
+                    writeln!(out, "  {n:>5}  {c}")?;
+                }
+            }
+        }
+        CatalogCmd::Search { text, cat } => {
+            let catalog = cat.load()?;
+            let hits = inspect::search(&catalog, &text);
+            for a in &hits {
+                writeln!(
+                    out,
+                    "{:<28} {:<36} {:<26} {}",
+                    a.id,
+                    a.name,
+                    a.category,
+                    a.domains.first().map(String::as_str).unwrap_or("")
+                )?;
+            }
+            if hits.is_empty() {
+                eprintln!("cloudcensus: no app matches {text:?}");
+                return Ok(1);
+            }
+        }
+        CatalogCmd::Show { app, cat } => {
+            let catalog = cat.load()?;
+            let Some(a) = inspect::find(&catalog, &app) else {
+                eprintln!("cloudcensus: no app {app:?}; try `cloudcensus catalog search {app}`");
+                return Ok(1);
+            };
+            writeln!(out, "{}", toml::to_string_pretty(a).context("cannot render the app")?)?;
+        }
+        CatalogCmd::Match { target, cat } => {
+            let catalog = cat.load()?;
+            let m = Matcher::new(&catalog);
+            let r = inspect::match_target(&catalog, &m, &target);
+            writeln!(out, "{}", serde_json::to_string(&r)?)?;
+            if matches!(r, inspect::MatchResult::None { .. }) {
+                return Ok(1);
+            }
+        }
+        CatalogCmd::Validate { dir } => match Catalog::validate(dir.as_deref()) {
+            Ok(cat) => {
+                writeln!(
+                    out,
+                    "valid: {} apps, {} domains, {} ip ranges",
+                    cat.apps.len(),
+                    cat.domain_count(),
+                    cat.range_count()
+                )?;
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                eprintln!("cloudcensus: {} problem(s) found", errors.len());
+                return Ok(exit::USAGE);
+            }
+        },
+        CatalogCmd::Export { format, cat } => {
+            let catalog = cat.load()?;
+            if format == "csv" {
+                cloudcensus::catalog::inspect::export_csv(&catalog, &mut out)?;
+            } else {
+                cloudcensus::catalog::inspect::export_jsonl(&catalog, &mut out)?;
+            }
+        }
+    }
+    Ok(exit::OK)
 }
 
 #[derive(Args)]
@@ -362,6 +520,7 @@ fn main() {
     let r = match cli.command {
         Command::Scan(a) => cmd_scan(a),
         Command::Parse(a) => cmd_parse(a),
+        Command::Catalog(c) => cmd_catalog(c),
         Command::Formats { json, config } => cmd_formats(json, config),
     };
     match r {

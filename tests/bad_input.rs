@@ -267,10 +267,17 @@ fn unwritable_output_is_fatal_and_bad_config_is_usage() {
 fn warnings_name_the_file_for_malformed_and_non_utf8_lines() {
     let d = tempfile::tempdir().unwrap();
     let mut bytes = GOOD.as_bytes().to_vec();
-    bytes.extend_from_slice(b"1700000001.000 10 10.0.0.1 TCP_MISS/200 5 GET https://www.dropbox.com/y j\xf6rg DIRECT/- -\ngarbage\n");
+    bytes.extend_from_slice(
+        b"1700000001.000 10 10.0.0.1 TCP_MISS/200 5 GET https://www.dropbox.com/y j\xf6rg DIRECT/- -\ngarbage\n",
+    );
     let f = d.path().join("mixed.log");
     std::fs::write(&f, &bytes).unwrap();
-    let (code, _, err) = run(&["scan", "-o", d.path().join("out").to_str().unwrap(), f.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "scan",
+        "-o",
+        d.path().join("out").to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(code, 3);
     assert!(err.contains("mixed.log: 1 malformed line"), "{err}");
     assert!(err.contains("mixed.log: 1 line(s) are not valid UTF-8"), "{err}");

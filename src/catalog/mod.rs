@@ -4,6 +4,7 @@
 //! user's `--catalog DIR` merged over it), and answering "which app is this host / IP?".
 //! Must not touch: log parsing, aggregation, output. Risk scoring arrives with the catalog issue.
 
+pub mod inspect;
 pub mod matcher;
 pub mod model;
 

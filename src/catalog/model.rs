@@ -30,15 +30,20 @@ pub enum CatalogError {
         message: String,
     },
     /// A semantic problem (unknown category, duplicate domain...).
-    #[error("{path}: app {app:?}: {message}")]
+    #[error("{path}:{line}: app {app:?}: {message}")]
     Invalid {
         /// The file.
         path: String,
+        /// 1-based line of the app's `id` (0 when unknown).
+        line: usize,
         /// The app id.
         app: String,
         /// What is wrong.
         message: String,
     },
+    /// Several problems, one per line.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<CatalogError>),
     /// The directory given with `--catalog` has no catalog files.
     #[error("{0}: no catalog files (expected apps/*.toml and/or generated/ip_ranges.toml)")]
     Empty(String),
@@ -112,6 +117,14 @@ pub struct Catalog {
     pub categories: Vec<String>,
     /// Where the catalog came from (`built-in`, plus the user's directory).
     pub sources: Vec<String>,
+}
+
+/// The line of `id = "<id>"` (or of `app = "<id>"` in a ranges file) in `text`.
+fn line_of(text: &str, key: &str, id: &str) -> usize {
+    let needle = format!("\"{id}\"");
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key) && l.contains(&needle))
+        .map_or(0, |i| i + 1)
 }
 
 fn syntax(path: &str, text: &str, e: toml::de::Error) -> CatalogError {
@@ -198,25 +211,36 @@ impl Catalog {
         Self::from_layers(layers)
     }
 
-    /// Load one directory on its own (for validation of a catalog folder).
-    pub fn load_dir_only(dir: &Path) -> Result<Catalog, CatalogError> {
-        Self::from_layers(vec![Layer::dir(dir)?])
+    fn from_layers(layers: Vec<Layer>) -> Result<Catalog, CatalogError> {
+        let (cat, mut errors) = Self::from_layers_all(layers);
+        match errors.len() {
+            0 => Ok(cat),
+            1 => Err(errors.remove(0)),
+            _ => Err(CatalogError::Many(errors)),
+        }
     }
 
-    fn from_layers(layers: Vec<Layer>) -> Result<Catalog, CatalogError> {
+    /// Load as much as possible and return every problem found (for `catalog validate`).
+    fn from_layers_all(layers: Vec<Layer>) -> (Catalog, Vec<CatalogError>) {
+        let mut errors = Vec::new();
         let mut cat = Catalog::default();
         let mut categories: Vec<String> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
         for layer in layers {
             cat.sources.push(layer.name.clone());
+            let texts: HashMap<&str, &str> = layer.files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
             // Categories first (a user layer may add categories).
             for (path, text) in &layer.files {
                 if path.ends_with("categories.toml") {
-                    let f: CategoriesFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
-                    for c in f.categories {
-                        if !categories.contains(&c) {
-                            categories.push(c);
+                    match toml::from_str::<CategoriesFile>(text) {
+                        Ok(f) => {
+                            for c in f.categories {
+                                if !categories.contains(&c) {
+                                    categories.push(c);
+                                }
+                            }
                         }
+                        Err(e) => errors.push(syntax(path, text, e)),
                     }
                 }
             }
@@ -229,59 +253,74 @@ impl Catalog {
                     continue;
                 }
                 if text.contains("[[range]]") {
-                    let f: RangesFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
-                    layer_ranges.extend(f.range.into_iter().map(|r| (path.clone(), r)));
+                    match toml::from_str::<RangesFile>(text) {
+                        Ok(f) => layer_ranges.extend(f.range.into_iter().map(|r| (path.clone(), r))),
+                        Err(e) => errors.push(syntax(path, text, e)),
+                    }
                 } else {
-                    let f: AppsFile = toml::from_str(text).map_err(|e| syntax(path, text, e))?;
-                    layer_apps.extend(f.app.into_iter().map(|a| (path.clone(), a)));
+                    match toml::from_str::<AppsFile>(text) {
+                        Ok(f) => layer_apps.extend(f.app.into_iter().map(|a| (path.clone(), a))),
+                        Err(e) => errors.push(syntax(path, text, e)),
+                    }
                 }
             }
-            // Validate the layer on its own.
+            // Validate the layer on its own; an app with a problem is left out.
             let mut seen_ids: HashSet<String> = HashSet::new();
             let mut seen_domains: HashMap<String, String> = HashMap::new();
-            for (path, app) in &mut layer_apps {
-                let bad = |m: String| CatalogError::Invalid {
-                    path: path.clone(),
-                    app: app.id.clone(),
-                    message: m,
-                };
+            let mut valid: Vec<App> = Vec::new();
+            for (path, app) in layer_apps {
+                let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "id", &app.id);
+                let mut problems: Vec<String> = Vec::new();
                 if app.id.is_empty()
                     || !app
                         .id
                         .bytes()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
                 {
-                    return Err(bad("id must be a lower-case slug of a-z, 0-9 and -".into()));
+                    problems.push("id must be a lower-case slug of a-z, 0-9 and -".into());
                 }
                 if !seen_ids.insert(app.id.clone()) {
-                    return Err(bad("duplicate app id".into()));
+                    problems.push("duplicate app id".into());
                 }
                 if !categories.contains(&app.category) {
-                    return Err(bad(format!(
+                    problems.push(format!(
                         "unknown category {:?} (see catalog/categories.toml)",
                         app.category
-                    )));
+                    ));
                 }
                 if let Some(hq) = &app.headquarters {
                     if hq.len() != 2 || !hq.bytes().all(|c| c.is_ascii_uppercase()) {
-                        return Err(bad(format!("headquarters {hq:?} is not an ISO 3166 alpha-2 code")));
+                        problems.push(format!("headquarters {hq:?} is not an ISO 3166 alpha-2 code"));
                     }
                 }
                 for d in &app.domains {
                     if !valid_domain(d) {
-                        return Err(bad(format!("domain {d:?} is not a lower-case host name")));
-                    }
-                    if let Some(other) = seen_domains.insert(d.clone(), app.id.clone()) {
-                        return Err(bad(format!("domain {d:?} is also listed by app {other:?}")));
+                        problems.push(format!("domain {d:?} is not a lower-case host name"));
+                    } else if let Some(other) = seen_domains.get(d) {
+                        problems.push(format!("domain {d:?} is also listed by app {other:?}"));
                     }
                 }
                 for c in &app.ip_ranges {
-                    c.parse::<ipnet::IpNet>()
-                        .map_err(|_| bad(format!("ip range {c:?} is not a CIDR")))?;
+                    if c.parse::<ipnet::IpNet>().is_err() {
+                        problems.push(format!("ip range {c:?} is not a CIDR"));
+                    }
+                }
+                if problems.is_empty() {
+                    for d in &app.domains {
+                        seen_domains.insert(d.clone(), app.id.clone());
+                    }
+                    valid.push(app);
+                } else {
+                    errors.extend(problems.into_iter().map(|message| CatalogError::Invalid {
+                        path: path.clone(),
+                        line,
+                        app: app.id.clone(),
+                        message,
+                    }));
                 }
             }
             // Merge apps over what earlier layers gave.
-            for (_, app) in layer_apps {
+            for app in valid {
                 if let Some(&i) = by_id.get(&app.id) {
                     cat.apps[i] = app;
                 } else {
@@ -296,28 +335,61 @@ impl Catalog {
                     .retain(|d| claimed.get(d.as_str()).is_none_or(|owner| *owner == app.id));
             }
             for (path, r) in layer_ranges {
-                let Some(&i) = by_id.get(&r.app) else {
-                    return Err(CatalogError::Invalid {
-                        path,
-                        app: r.app.clone(),
-                        message: format!(
-                            "ip ranges ({}) for an app that is not in the catalog",
-                            r.source.unwrap_or_default()
-                        ),
-                    });
+                let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "app", &r.app);
+                let invalid = |message: String| CatalogError::Invalid {
+                    path: path.clone(),
+                    line,
+                    app: r.app.clone(),
+                    message,
                 };
-                for c in &r.cidrs {
-                    c.parse::<ipnet::IpNet>().map_err(|_| CatalogError::Invalid {
-                        path: path.clone(),
-                        app: r.app.clone(),
-                        message: format!("ip range {c:?} is not a CIDR"),
-                    })?;
+                let Some(&i) = by_id.get(&r.app) else {
+                    errors.push(invalid(format!(
+                        "ip ranges ({}) for an app that is not in the catalog",
+                        r.source.clone().unwrap_or_default()
+                    )));
+                    continue;
+                };
+                let bad: Vec<&String> = r.cidrs.iter().filter(|c| c.parse::<ipnet::IpNet>().is_err()).collect();
+                if bad.is_empty() {
+                    cat.apps[i].ip_ranges.extend(r.cidrs);
+                } else {
+                    errors.extend(
+                        bad.into_iter()
+                            .map(|c| invalid(format!("ip range {c:?} is not a CIDR"))),
+                    );
                 }
-                cat.apps[i].ip_ranges.extend(r.cidrs);
             }
         }
         cat.categories = categories;
-        Ok(cat)
+        (cat, errors)
+    }
+
+    /// Check a catalog folder on its own, or the bundled catalog: every problem, with file and line.
+    pub fn validate(dir: Option<&Path>) -> Result<Catalog, Vec<CatalogError>> {
+        let layer = match dir {
+            Some(d) => Layer::dir(d).map_err(|e| vec![e])?,
+            None => Layer::bundled(),
+        };
+        // A user folder may rely on the bundled categories.
+        let mut layers = Vec::new();
+        if dir.is_some() && !layer.files.iter().any(|(p, _)| p.ends_with("categories.toml")) {
+            let b = Layer::bundled();
+            layers.push(Layer {
+                name: "built-in categories".into(),
+                files: b
+                    .files
+                    .into_iter()
+                    .filter(|(p, _)| p.ends_with("categories.toml"))
+                    .collect(),
+            });
+        }
+        layers.push(layer);
+        let (cat, errors) = Self::from_layers_all(layers);
+        if errors.is_empty() {
+            Ok(cat)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Number of distinct domains.

@@ -1,0 +1,218 @@
+//! Read-only views of the catalog for the `cloudcensus catalog ...` commands: statistics,
+//! search, which rule matches a host or IP, and export.
+
+use super::{App, Catalog, Matcher};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Catalog statistics.
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    /// Where the catalog came from.
+    pub sources: Vec<String>,
+    /// Apps.
+    pub apps: usize,
+    /// Domains.
+    pub domains: usize,
+    /// CIDR ranges.
+    pub ip_ranges: usize,
+    /// Apps that have at least one range.
+    pub apps_with_ip_ranges: usize,
+    /// Apps whose headquarters country is known.
+    pub apps_with_headquarters: usize,
+    /// Apps whose vendor is known.
+    pub apps_with_vendor: usize,
+    /// Apps per category (every known category, zero included).
+    pub apps_per_category: BTreeMap<String, usize>,
+}
+
+/// Compute statistics.
+pub fn stats(cat: &Catalog) -> Stats {
+    let mut per: BTreeMap<String, usize> = cat.categories.iter().map(|c| (c.clone(), 0)).collect();
+    for a in &cat.apps {
+        *per.entry(a.category.clone()).or_default() += 1;
+    }
+    Stats {
+        sources: cat.sources.clone(),
+        apps: cat.apps.len(),
+        domains: cat.domain_count(),
+        ip_ranges: cat.range_count(),
+        apps_with_ip_ranges: cat.apps.iter().filter(|a| !a.ip_ranges.is_empty()).count(),
+        apps_with_headquarters: cat.apps.iter().filter(|a| a.headquarters.is_some()).count(),
+        apps_with_vendor: cat.apps.iter().filter(|a| a.vendor.is_some()).count(),
+        apps_per_category: per,
+    }
+}
+
+/// Apps whose id, name, vendor or a domain contains `text` (case-insensitive); exact id or
+/// name matches first, then by name.
+pub fn search<'c>(cat: &'c Catalog, text: &str) -> Vec<&'c App> {
+    let q = text.to_lowercase();
+    let mut hits: Vec<(u8, &App)> = cat
+        .apps
+        .iter()
+        .filter_map(|a| {
+            let name = a.name.to_lowercase();
+            let rank = if a.id == q || name == q {
+                0
+            } else if a.id.contains(&q) || name.contains(&q) {
+                1
+            } else if a.domains.iter().any(|d| d.contains(&q)) {
+                2
+            } else if a.vendor.as_deref().is_some_and(|v| v.to_lowercase().contains(&q)) {
+                3
+            } else {
+                return None;
+            };
+            Some((rank, a))
+        })
+        .collect();
+    hits.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.name.cmp(&y.1.name)));
+    hits.into_iter().map(|(_, a)| a).collect()
+}
+
+/// The app with this id (or, failing that, this exact name, case-insensitive).
+pub fn find<'c>(cat: &'c Catalog, id_or_name: &str) -> Option<&'c App> {
+    cat.apps
+        .iter()
+        .find(|a| a.id == id_or_name)
+        .or_else(|| cat.apps.iter().find(|a| a.name.eq_ignore_ascii_case(id_or_name)))
+}
+
+/// What a host or IP matched.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(tag = "matched_by", rename_all = "snake_case")]
+pub enum MatchResult {
+    /// A catalog domain (the most specific suffix).
+    Domain {
+        /// The app.
+        app_id: String,
+        /// The catalog domain that matched.
+        rule: String,
+    },
+    /// A CIDR range (the longest prefix).
+    IpRange {
+        /// The app.
+        app_id: String,
+        /// The range that matched.
+        rule: String,
+    },
+    /// Nothing: the host would be counted under this registrable domain in `unmatched_domains`.
+    None {
+        /// Registrable domain (public suffix list), for host names.
+        unmatched_domain: Option<String>,
+    },
+}
+
+/// Which app and rule a host name, URL or IP address matches, exactly as a scan attributes it.
+pub fn match_target(cat: &Catalog, m: &Matcher, target: &str) -> MatchResult {
+    let t = target.trim();
+    let host = crate::formats::fields::url_host(t).map(|(h, _)| h).unwrap_or(t);
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return match m.match_ip_rule(ip) {
+            Some((app, len)) => {
+                let net = ipnet::IpNet::new(ip, len)
+                    .map(|n| n.trunc().to_string())
+                    .unwrap_or_default();
+                MatchResult::IpRange {
+                    app_id: cat.apps[app as usize].id.clone(),
+                    rule: net,
+                }
+            }
+            None => MatchResult::None {
+                unmatched_domain: Some(host),
+            },
+        };
+    }
+    match m.match_host_rule(host.as_bytes()) {
+        Some((app, rule)) => MatchResult::Domain {
+            app_id: cat.apps[app as usize].id.clone(),
+            rule: String::from_utf8_lossy(rule).into_owned(),
+        },
+        None => MatchResult::None {
+            unmatched_domain: Some(psl::domain_str(&host).unwrap_or(&host).to_string()),
+        },
+    }
+}
+
+/// One app per line as JSON (every field of the catalog entry).
+pub fn export_jsonl(cat: &Catalog, mut w: impl std::io::Write) -> std::io::Result<()> {
+    for a in &cat.apps {
+        serde_json::to_writer(&mut w, a)?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// One app per row as CSV: id, name, category, vendor, headquarters, domains (space-separated),
+/// ip_ranges (space-separated), homepage.
+pub fn export_csv(cat: &Catalog, w: impl std::io::Write) -> Result<(), csv::Error> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record([
+        "id",
+        "name",
+        "category",
+        "vendor",
+        "headquarters",
+        "domains",
+        "ip_ranges",
+        "homepage",
+    ])?;
+    for a in &cat.apps {
+        out.write_record([
+            a.id.as_str(),
+            a.name.as_str(),
+            a.category.as_str(),
+            a.vendor.as_deref().unwrap_or(""),
+            a.headquarters.as_deref().unwrap_or(""),
+            &a.domains.join(" "),
+            &a.ip_ranges.join(" "),
+            a.homepage.as_deref().unwrap_or(""),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_search_and_export_on_the_bundled_catalog() {
+        let cat = Catalog::load(None).unwrap();
+        let m = Matcher::new(&cat);
+        assert_eq!(
+            match_target(&cat, &m, "https://Files.Dropbox.com/x"),
+            MatchResult::Domain {
+                app_id: "dropbox".into(),
+                rule: "dropbox.com".into()
+            }
+        );
+        match match_target(&cat, &m, "3.7.35.10") {
+            MatchResult::IpRange { app_id, rule } => {
+                assert_eq!(app_id, "zoom");
+                assert!(rule.ends_with("/25") || rule.contains('/'), "{rule}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            match_target(&cat, &m, "shop.unknown-example.co.uk"),
+            MatchResult::None {
+                unmatched_domain: Some("unknown-example.co.uk".into())
+            }
+        );
+        let hits = search(&cat, "dropbox");
+        assert_eq!(hits[0].id, "dropbox");
+        assert!(search(&cat, "zzzz-no-such-app").is_empty());
+        assert_eq!(find(&cat, "Dropbox").map(|a| a.id.as_str()), Some("dropbox"));
+        let mut buf = Vec::new();
+        export_csv(&cat, &mut buf).unwrap();
+        assert_eq!(String::from_utf8(buf).unwrap().lines().count(), cat.apps.len() + 1);
+        let s = stats(&cat);
+        assert_eq!(s.apps, cat.apps.len());
+        assert_eq!(s.apps_per_category.values().sum::<usize>(), s.apps);
+    }
+}
