@@ -82,6 +82,63 @@ pub struct ScanSection {
     pub threads: Option<usize>,
 }
 
+/// `[apps]` settings: tags per app.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppsSection {
+    /// Tag → app ids, e.g. `sanctioned = ["slack", "box"]`, `"In legal review" = ["notion"]`.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The built-in tags; an app has at most one of them.
+pub const EXCLUSIVE_TAGS: [&str; 3] = ["sanctioned", "unsanctioned", "monitored"];
+
+impl AppsSection {
+    /// Tags of each app (app id → tags: the built-in tag first, then custom tags in name order).
+    pub fn tags_by_app(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut m: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for t in EXCLUSIVE_TAGS.iter().map(|t| t.to_string()).chain(
+            self.tags
+                .keys()
+                .filter(|k| !EXCLUSIVE_TAGS.contains(&k.as_str()))
+                .cloned(),
+        ) {
+            for app in self.tags.get(&t).into_iter().flatten() {
+                let v = m.entry(app.clone()).or_default();
+                if !v.contains(&t) {
+                    v.push(t.clone());
+                }
+            }
+        }
+        m
+    }
+
+    /// Problems: unknown app ids, and apps with two of sanctioned/unsanctioned/monitored.
+    pub fn check(&self, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for (tag, apps) in &self.tags {
+            if tag.trim().is_empty() {
+                out.push("[apps.tags]: a tag name is empty".to_string());
+            }
+            for a in apps {
+                if !known(a) {
+                    out.push(format!(
+                        "[apps.tags] {tag:?}: unknown app id {a:?} (see `cloudcensus catalog search`)"
+                    ));
+                }
+            }
+        }
+        for (app, tags) in self.tags_by_app() {
+            let builtin: Vec<&String> = tags.iter().filter(|t| EXCLUSIVE_TAGS.contains(&t.as_str())).collect();
+            if builtin.len() > 1 {
+                out.push(format!("[apps.tags]: app {app:?} is tagged {builtin:?}; an app is at most one of sanctioned, unsanctioned, monitored"));
+            }
+        }
+        out
+    }
+}
+
 /// The whole config file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +146,9 @@ pub struct Config {
     /// Scan settings.
     #[serde(default)]
     pub scan: ScanSection,
+    /// App tags.
+    #[serde(default)]
+    pub apps: AppsSection,
     /// Custom formats.
     #[serde(default)]
     pub formats: Vec<CustomSpec>,
@@ -158,9 +218,121 @@ impl Config {
     }
 }
 
+/// Change one app's tags in a config file, keeping its comments and layout, written atomically
+/// (temporary file, then rename). `set` is a built-in tag (replacing any other built-in tag) or a
+/// custom tag (added); `clear` removes every tag of the app. The file is created if missing.
+pub fn edit_tags(path: &Path, app: &str, set: Option<&str>, clear: bool) -> Result<(), ConfigError> {
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(ConfigError::Io { path: name, source: e }),
+    };
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| ConfigError::Syntax {
+        path: name.clone(),
+        line: e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0),
+        message: e.message().to_string(),
+    })?;
+    let invalid = |m: &str| ConfigError::Invalid {
+        path: name.clone(),
+        message: m.to_string(),
+    };
+    let apps = doc
+        .entry("apps")
+        .or_insert(toml_edit::table())
+        .as_table_mut()
+        .ok_or_else(|| invalid("`apps` is not a table"))?;
+    apps.set_implicit(true);
+    let tags = apps
+        .entry("tags")
+        .or_insert(toml_edit::table())
+        .as_table_mut()
+        .ok_or_else(|| invalid("`apps.tags` is not a table"))?;
+    let remove_from = |tags: &mut toml_edit::Table, tag: &str| {
+        if let Some(arr) = tags.get_mut(tag).and_then(|v| v.as_array_mut()) {
+            arr.retain(|v| v.as_str() != Some(app));
+        }
+    };
+    let names: Vec<String> = tags.iter().map(|(k, _)| k.to_string()).collect();
+    if clear {
+        for t in &names {
+            remove_from(tags, t);
+        }
+    }
+    if let Some(tag) = set {
+        if EXCLUSIVE_TAGS.contains(&tag) {
+            for t in EXCLUSIVE_TAGS {
+                remove_from(tags, t);
+            }
+        }
+        let arr = tags
+            .entry(tag)
+            .or_insert(toml_edit::value(toml_edit::Array::new()))
+            .as_array_mut()
+            .ok_or_else(|| invalid("a tag must be an array of app ids"))?;
+        if !arr.iter().any(|v| v.as_str() == Some(app)) {
+            arr.push(app);
+        }
+    }
+    // Drop tags left empty.
+    let empty: Vec<String> = tags
+        .iter()
+        .filter(|(_, v)| v.as_array().is_some_and(|a| a.is_empty()))
+        .map(|(k, _)| k.to_string())
+        .collect();
+    for k in empty {
+        tags.remove(&k);
+    }
+    let tmp = path.with_extension(format!("toml.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, doc.to_string()).map_err(|e| ConfigError::Io {
+        path: tmp.display().to_string(),
+        source: e,
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| ConfigError::Io {
+        path: name.clone(),
+        source: e,
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_checked_and_edited_in_place() {
+        let cfg = Config::parse(
+            "[apps.tags]
+sanctioned = [\"slack\"]
+unsanctioned = [\"slack\", \"nope\"]
+\"Legal review\" = [\"box\"]
+",
+            "c.toml",
+        )
+        .unwrap();
+        let problems = cfg.apps.check(&|a| a != "nope");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(cfg.apps.tags_by_app()["box"], vec!["Legal review".to_string()]);
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("c.toml");
+        std::fs::write(&p, "# my config\n[scan]\nout = \"o\" # keep me\n").unwrap();
+        edit_tags(&p, "slack", Some("unsanctioned"), false).unwrap();
+        edit_tags(&p, "slack", Some("sanctioned"), false).unwrap();
+        edit_tags(&p, "slack", Some("Approved by legal"), false).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("# keep me") && text.contains("# my config"), "{text}");
+        let cfg = Config::parse(&text, "c.toml").unwrap();
+        assert_eq!(
+            cfg.apps.tags_by_app()["slack"],
+            vec!["sanctioned".to_string(), "Approved by legal".to_string()]
+        );
+        edit_tags(&p, "slack", None, true).unwrap();
+        let cfg = Config::parse(&std::fs::read_to_string(&p).unwrap(), "c.toml").unwrap();
+        assert!(cfg.apps.tags_by_app().is_empty());
+    }
 
     #[test]
     fn unknown_keys_are_errors_with_lines() {

@@ -42,6 +42,9 @@ enum Command {
     /// Inspect and check the app catalog: stats, search, show, match, validate, export.
     #[command(subcommand)]
     Catalog(CatalogCmd),
+    /// Tag apps (sanctioned, unsanctioned, monitored, or your own tags) in the config file.
+    #[command(subcommand)]
+    Apps(AppsCmd),
     /// List the supported log formats with the data attributes each one carries.
     Formats {
         /// Print JSON instead of a table.
@@ -98,6 +101,83 @@ enum CatalogCmd {
         #[command(flatten)]
         cat: CatalogArg,
     },
+}
+
+#[derive(Subcommand)]
+enum AppsCmd {
+    /// Set or clear an app's tag in the config file's [apps.tags] (comments and layout kept;
+    /// the file is created if missing). Tags appear in discovered_apps.parquet from the next scan.
+    Tag {
+        /// App id (see `cloudcensus catalog search`).
+        app: String,
+        /// Tag as sanctioned (replaces unsanctioned/monitored).
+        #[arg(long, group = "what")]
+        sanctioned: bool,
+        /// Tag as unsanctioned (replaces sanctioned/monitored).
+        #[arg(long, group = "what")]
+        unsanctioned: bool,
+        /// Tag as monitored (replaces sanctioned/unsanctioned).
+        #[arg(long, group = "what")]
+        monitored: bool,
+        /// Add a custom tag.
+        #[arg(long, value_name = "NAME", group = "what")]
+        tag: Option<String>,
+        /// Remove every tag of the app.
+        #[arg(long, group = "what")]
+        clear: bool,
+        /// Config file to edit. Default: ./cloudcensus.toml.
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        cat: CatalogArg,
+    },
+}
+
+fn cmd_apps(c: AppsCmd) -> Result<i32> {
+    let AppsCmd::Tag {
+        app,
+        sanctioned,
+        unsanctioned,
+        monitored,
+        tag,
+        clear,
+        config,
+        cat,
+    } = c;
+    let catalog = cat.load()?;
+    if !catalog.apps.iter().any(|a| a.id == app) {
+        return usage(Err(anyhow::anyhow!(
+            "no app {app:?} in the catalog; try `cloudcensus catalog search {app}`"
+        )));
+    }
+    let set = if sanctioned {
+        Some("sanctioned".to_string())
+    } else if unsanctioned {
+        Some("unsanctioned".to_string())
+    } else if monitored {
+        Some("monitored".to_string())
+    } else {
+        tag.filter(|t| !t.trim().is_empty())
+    };
+    if set.is_none() && !clear {
+        return usage(Err(anyhow::anyhow!(
+            "say what to do: --sanctioned, --unsanctioned, --monitored, --tag NAME or --clear"
+        )));
+    }
+    let path = config.unwrap_or_else(|| PathBuf::from("cloudcensus.toml"));
+    usage(cloudcensus::config::edit_tags(&path, &app, set.as_deref(), clear).map_err(anyhow::Error::from))?;
+    let cfg = usage(Config::load(&path).map_err(anyhow::Error::from))?;
+    let tags = cfg.apps.tags_by_app().remove(&app).unwrap_or_default();
+    println!(
+        "{app}: {} ({})",
+        if tags.is_empty() {
+            "no tags".to_string()
+        } else {
+            tags.join(", ")
+        },
+        path.display()
+    );
+    Ok(exit::OK)
 }
 
 #[derive(Args)]
@@ -301,7 +381,16 @@ fn setup(common: &Common) -> Result<Setup> {
     let registry = Registry::new(custom);
     let catalog_dir = common.catalog.clone().or_else(|| cfg.scan.catalog.clone());
     let catalog = Catalog::load(catalog_dir.as_deref())
-        .context("cannot load the catalog (fix the file named, or check with tools/check_catalog.py)")?;
+        .context("cannot load the catalog (run `cloudcensus catalog validate DIR` for every problem)")?;
+    let ids: std::collections::HashSet<&str> = catalog.apps.iter().map(|a| a.id.as_str()).collect();
+    let problems = cfg.apps.check(&|a| ids.contains(a));
+    if !problems.is_empty() {
+        let name = cfg
+            .path
+            .as_ref()
+            .map_or("config".to_string(), |p| p.display().to_string());
+        anyhow::bail!("{name}: {}", problems.join(&format!("\n{name}: ")));
+    }
     let timezone = common
         .timezone
         .clone()
@@ -395,6 +484,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         top_n: cfg.scan.top_n.unwrap_or(25),
         rejected_cap: opts.rejected_cap,
         scan_seconds,
+        tags: cfg.apps.tags_by_app(),
     };
     let manifest = report::write_all(&out, &result, &ctx)
         .with_context(|| format!("cannot write the outputs to {}", out.display()))?;
@@ -521,6 +611,7 @@ fn main() {
         Command::Scan(a) => cmd_scan(a),
         Command::Parse(a) => cmd_parse(a),
         Command::Catalog(c) => cmd_catalog(c),
+        Command::Apps(c) => cmd_apps(c),
         Command::Formats { json, config } => cmd_formats(json, config),
     };
     match r {

@@ -85,3 +85,60 @@ fn match_search_show_export() {
     assert_eq!(jsonl.lines().count() as u64, s["apps"].as_u64().unwrap());
     assert!(s["apps"].as_u64().unwrap() >= 300);
 }
+
+#[test]
+fn tags_and_custom_apps_in_the_scan_output() {
+    let d = tempfile::tempdir().unwrap();
+    let p = |n: &str| d.path().join(n).to_str().unwrap().to_string();
+    // Tags set by the CLI into a config file.
+    let cfg = p("cc.toml");
+    for args in [
+        vec!["dropbox", "--unsanctioned"],
+        vec!["slack", "--sanctioned"],
+        vec!["slack", "--tag", "Approved by legal"],
+    ] {
+        let mut a = vec!["apps", "tag"];
+        a.extend(args);
+        a.extend(["-c", cfg.as_str()]);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 0, "{err}");
+    }
+    // A custom line-of-business app in the user's catalog folder.
+    std::fs::create_dir_all(d.path().join("mycat/apps")).unwrap();
+    std::fs::write(
+        d.path().join("mycat/apps/lob.toml"),
+        "[[app]]\nid = \"corp-crm\"\nname = \"Corp CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\"]\n",
+    )
+    .unwrap();
+    let log = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/ a DIRECT/- -\n\
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://slack.com/ a DIRECT/- -\n\
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://crm.corp.example/x a DIRECT/- -\n";
+    std::fs::write(p("a.log"), log).unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "-c",
+        &p("cc.toml"),
+        "--catalog",
+        &p("mycat"),
+        "-o",
+        &p("out"),
+        &p("a.log"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let apps = parquet(&d.path().join("out/discovered_apps.parquet"));
+    let tags_of = |id: &str| -> Vec<String> {
+        let i = row(&apps, "app_id", id);
+        let s = apps.column("tags").unwrap().list().unwrap().get_as_series(i).unwrap();
+        let ca = s.str().unwrap();
+        (0..ca.len()).map(|k| ca.get(k).unwrap().to_string()).collect()
+    };
+    assert_eq!(tags_of("dropbox"), vec!["unsanctioned"]);
+    assert_eq!(tags_of("slack"), vec!["sanctioned", "Approved by legal"]);
+    assert_eq!(tags_of("corp-crm"), vec!["custom"]);
+    // An unknown app id in the config's tags stops the scan before anything is read.
+    std::fs::write(p("bad.toml"), "[apps.tags]\nsanctioned = [\"no-such-app\"]\n").unwrap();
+    let (code, _, err) = run(&["scan", "-q", "-c", &p("bad.toml"), "-o", &p("out2"), &p("a.log")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-app"), "{err}");
+}

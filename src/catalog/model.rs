@@ -77,6 +77,9 @@ pub struct App {
     /// Free-text note.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Whether the app comes from the user's own catalog folder (tagged `custom` in outputs).
+    #[serde(skip)]
+    pub custom: bool,
 }
 
 #[derive(Deserialize)]
@@ -320,7 +323,9 @@ impl Catalog {
                 }
             }
             // Merge apps over what earlier layers gave.
-            for app in valid {
+            let user_layer = layer.name != "built-in";
+            for mut app in valid {
+                app.custom = user_layer;
                 if let Some(&i) = by_id.get(&app.id) {
                     cat.apps[i] = app;
                 } else {

@@ -66,6 +66,8 @@ pub struct RunContext<'a> {
     pub rejected_cap: usize,
     /// Seconds the scan itself took.
     pub scan_seconds: f64,
+    /// App id → tags (from the config file).
+    pub tags: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Current time in µs since the epoch.
@@ -86,7 +88,7 @@ pub fn write_all(
     let mut out = OutputDir::create(out_dir)?;
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
-    let rows = tables::app_rows(agg, ctx.catalog);
+    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags);
     // The tables are independent: build and write them in parallel.
     let paths: Vec<std::path::PathBuf> = [
         "discovered_apps.parquet",

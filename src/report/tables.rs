@@ -125,8 +125,13 @@ pub struct AppRow {
     pub ip_addresses: u64,
 }
 
-/// `discovered_apps` rows, most traffic first (ties by transactions, then id).
-pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
+/// `discovered_apps` rows, most traffic first (ties by transactions, then id). `tags` maps app
+/// ids to their configured tags; apps from the user's catalog folder also get `custom`.
+pub fn app_rows(
+    agg: &Aggregates,
+    catalog: &Catalog,
+    tags: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<AppRow> {
     let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let users = agg.users_per_app();
     let ips = agg.ips_per_app();
@@ -140,7 +145,13 @@ pub fn app_rows(agg: &Aggregates, catalog: &Catalog) -> Vec<AppRow> {
                 app: app.map_or_else(|| id.to_string(), |a| a.name.clone()),
                 category: app.map_or_else(String::new, |a| a.category.clone()),
                 risk_score: None,
-                tags: Vec::new(),
+                tags: {
+                    let mut t = tags.get(id.as_ref()).cloned().unwrap_or_default();
+                    if app.is_some_and(|a| a.custom) {
+                        t.push("custom".to_string());
+                    }
+                    t
+                },
                 headquarters: app.and_then(|a| a.headquarters.clone()),
                 totals: *t,
                 users: users.get(id.as_ref()).copied().unwrap_or(0),
