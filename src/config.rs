@@ -149,6 +149,9 @@ pub struct Config {
     /// App tags.
     #[serde(default)]
     pub apps: AppsSection,
+    /// Risk-score weights, N/A handling and overrides.
+    #[serde(default)]
+    pub score: crate::catalog::risk::ScoreConfig,
     /// Custom formats.
     #[serde(default)]
     pub formats: Vec<CustomSpec>,

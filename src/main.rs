@@ -80,6 +80,20 @@ enum CatalogCmd {
         #[command(flatten)]
         cat: CatalogArg,
     },
+    /// The risk score of an app: each factor's value, source, score and weight, the category
+    /// subscores and the total (weights, N/A handling and overrides from the config file).
+    Explain {
+        /// App id (or exact name).
+        app: String,
+        #[command(flatten)]
+        cat: CatalogArg,
+        /// Config file with [score] settings. Default: ./cloudcensus.toml when it exists.
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Which app and which rule (domain or CIDR) a host name, URL or IP address matches.
     Match {
         /// Host name, URL or IP address.
@@ -196,6 +210,11 @@ impl CatalogArg {
     }
 }
 
+/// Today, in days since 1970-01-01 (the reference date for ages in the risk score).
+fn today_days() -> i64 {
+    report::now_us().div_euclid(86_400_000_000)
+}
+
 fn cmd_catalog(c: CatalogCmd) -> Result<i32> {
     use cloudcensus::catalog::inspect;
     let stdout = std::io::stdout();
@@ -248,6 +267,70 @@ fn cmd_catalog(c: CatalogCmd) -> Result<i32> {
                 return Ok(1);
             };
             writeln!(out, "{}", toml::to_string_pretty(a).context("cannot render the app")?)?;
+        }
+        CatalogCmd::Explain { app, cat, config, json } => {
+            let catalog = cat.load()?;
+            let cfg = usage(load_config(config.as_ref()))?;
+            let problems = cfg.score.check(&catalog.factors, &catalog);
+            if !problems.is_empty() {
+                return usage(Err(anyhow::anyhow!(problems.join("\n"))));
+            }
+            let Some(a) = inspect::find(&catalog, &app) else {
+                eprintln!("cloudcensus: no app {app:?}; try `cloudcensus catalog search {app}`");
+                return Ok(1);
+            };
+            let e = cloudcensus::catalog::risk::explain(a, &catalog.factors, &cfg.score, today_days());
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?;
+            } else {
+                let fmt = |x: Option<f64>| x.map_or("N/A".to_string(), |v| format!("{v:.2}"));
+                writeln!(
+                    out,
+                    "{} ({}): risk score {} (10 = least risky)",
+                    a.name,
+                    a.id,
+                    fmt(e.score)
+                )?;
+                if let Some(o) = &e.overridden {
+                    writeln!(
+                        out,
+                        "  overridden to {:.2}: {} (computed from factors: {})",
+                        o.score,
+                        o.note,
+                        fmt(e.computed)
+                    )?;
+                }
+                for c in &e.categories {
+                    writeln!(
+                        out,
+                        "  {:<11} subscore {:>6}  weight x{}",
+                        c.category,
+                        fmt(c.subscore),
+                        c.weight
+                    )?;
+                    for f in e
+                        .factors
+                        .iter()
+                        .filter(|f| f.category == c.category && (f.value.is_some() || f.counted))
+                    {
+                        let v = f
+                            .value
+                            .as_ref()
+                            .map_or("N/A (counted as 0)".to_string(), |v| v.to_string());
+                        writeln!(
+                            out,
+                            "      {:<34} {:<22} score {:>5}  weight x{}  [{}]",
+                            f.id,
+                            v,
+                            fmt(f.score),
+                            f.weight,
+                            f.source.as_deref().unwrap_or("-")
+                        )?;
+                    }
+                }
+                let unknown = e.factors.iter().filter(|f| f.value.is_none() && !f.counted).count();
+                writeln!(out, "  {unknown} scored factor(s) unknown (N/A, left out)")?;
+            }
         }
         CatalogCmd::Match { target, cat } => {
             let catalog = cat.load()?;
@@ -383,7 +466,8 @@ fn setup(common: &Common) -> Result<Setup> {
     let catalog = Catalog::load(catalog_dir.as_deref())
         .context("cannot load the catalog (run `cloudcensus catalog validate DIR` for every problem)")?;
     let ids: std::collections::HashSet<&str> = catalog.apps.iter().map(|a| a.id.as_str()).collect();
-    let problems = cfg.apps.check(&|a| ids.contains(a));
+    let mut problems = cfg.apps.check(&|a| ids.contains(a));
+    problems.extend(cfg.score.check(&catalog.factors, &catalog));
     if !problems.is_empty() {
         let name = cfg
             .path
@@ -485,6 +569,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         rejected_cap: opts.rejected_cap,
         scan_seconds,
         tags: cfg.apps.tags_by_app(),
+        scores: cloudcensus::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days()),
     };
     let manifest = report::write_all(&out, &result, &ctx)
         .with_context(|| format!("cannot write the outputs to {}", out.display()))?;

@@ -142,3 +142,96 @@ fn tags_and_custom_apps_in_the_scan_output() {
     assert_eq!(code, 2);
     assert!(err.contains("no-such-app"), "{err}");
 }
+
+#[test]
+fn risk_scores_in_the_scan_output_and_explain() {
+    let d = tempfile::tempdir().unwrap();
+    let p = |n: &str| d.path().join(n).to_str().unwrap().to_string();
+    std::fs::create_dir_all(d.path().join("cat/curated")).unwrap();
+    // Slack: mfa true (10), supports_saml false (0) → security 5 → total 5 (medium).
+    std::fs::write(
+        d.path().join("cat/curated/factors.toml"),
+        "[[factors]]\napp = \"slack\"\nmfa = { value = true, source = \"test\" }\nsupports_saml = { value = false, source = \"test\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("cc.toml"),
+        "[score.overrides]\ndropbox = { score = 9.5, note = \"sanctioned corporate storage\" }\n",
+    )
+    .unwrap();
+    let log = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/ a DIRECT/- -\n\
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://slack.com/ a DIRECT/- -\n\
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://github.com/ a DIRECT/- -\n";
+    std::fs::write(p("a.log"), log).unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "-c",
+        &p("cc.toml"),
+        "--catalog",
+        &p("cat"),
+        "-o",
+        &p("out"),
+        &p("a.log"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let apps = parquet(&d.path().join("out/discovered_apps.parquet"));
+    let score = |id: &str| {
+        apps.column("risk_score")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .get(row(&apps, "app_id", id))
+    };
+    assert_eq!(score("slack"), Some(5.0));
+    assert_eq!(score("dropbox"), Some(9.5));
+    assert_eq!(score("github"), None, "no known factor: unscored, not 0");
+    let dash: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("out/dashboard.json")).unwrap()).unwrap();
+    let level = |l: &str| {
+        dash["risk_levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["level"] == l)
+            .unwrap()["apps"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        (level("low"), level("medium"), level("high"), level("unscored")),
+        (1, 1, 0, 1)
+    );
+    let (code, out, _) = run(&[
+        "catalog",
+        "explain",
+        "slack",
+        "--catalog",
+        &p("cat"),
+        "-c",
+        &p("cc.toml"),
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let e: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(e["score"], 5.0);
+    assert_eq!(
+        e["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == "security")
+            .unwrap()["subscore"],
+        5.0
+    );
+    let (_, text, _) = run(&["catalog", "explain", "dropbox", "-c", &p("cc.toml")]);
+    assert!(
+        text.contains("overridden to 9.50: sanctioned corporate storage"),
+        "{text}"
+    );
+    // A bad weight name is a config error.
+    std::fs::write(p("bad.toml"), "[score.factor_weights]\nmfa = \"Huge\"\n").unwrap();
+    let (code, _, err) = run(&["catalog", "explain", "slack", "-c", &p("bad.toml")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Very high"), "{err}");
+}

@@ -180,6 +180,8 @@ mod tests {
             domains: domains.iter().map(|s| s.to_string()).collect(),
             ip_ranges: ranges.iter().map(|s| s.to_string()).collect(),
             notes: None,
+            factors: Default::default(),
+            score: None,
             custom: false,
         }
     }

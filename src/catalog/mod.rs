@@ -2,11 +2,13 @@
 //!
 //! Owns: reading and validating `catalog/` data (bundled into the binary by `build.rs`, and a
 //! user's `--catalog DIR` merged over it), and answering "which app is this host / IP?".
-//! Must not touch: log parsing, aggregation, output. Risk scoring arrives with the catalog issue.
+//! Owns the risk-score model too (`risk`): factor definitions, weights, scores and explanations.
+//! Must not touch: log parsing, aggregation, output.
 
 pub mod inspect;
 pub mod matcher;
 pub mod model;
+pub mod risk;
 
 pub use matcher::{Attribution, Matcher};
 pub use model::{App, Catalog, CatalogError};

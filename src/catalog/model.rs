@@ -77,6 +77,12 @@ pub struct App {
     /// Free-text note.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Known risk-factor values, by factor id (see `catalog/factors.toml`), each with its source.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub factors: std::collections::BTreeMap<String, super::risk::FactorValue>,
+    /// A score set by hand (custom and line-of-business apps), 0–10; `notes` says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
     /// Whether the app comes from the user's own catalog folder (tagged `custom` in outputs).
     #[serde(skip)]
     pub custom: bool,
@@ -105,6 +111,21 @@ struct Range {
     cidrs: Vec<String>,
 }
 
+/// `[[factors]]` tables: risk-factor values for an app, kept apart from the app entries so
+/// that a re-import of generated values never touches hand-curated ones.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FactorsOverlayFile {
+    factors: Vec<FactorsOverlay>,
+}
+
+#[derive(Deserialize)]
+struct FactorsOverlay {
+    app: String,
+    #[serde(flatten)]
+    values: std::collections::BTreeMap<String, super::risk::FactorValue>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CategoriesFile {
@@ -120,6 +141,13 @@ pub struct Catalog {
     pub categories: Vec<String>,
     /// Where the catalog came from (`built-in`, plus the user's directory).
     pub sources: Vec<String>,
+    /// Risk-factor definitions (`catalog/factors.toml`).
+    pub factors: Vec<super::risk::FactorDef>,
+}
+
+/// A bundled catalog file by its path under `catalog/`.
+pub(crate) fn bundled_file(rel: &str) -> Option<&'static str> {
+    bundled::BUNDLED.iter().find(|(p, _)| *p == rel).map(|(_, t)| *t)
 }
 
 /// The line of `id = "<id>"` (or of `app = "<id>"` in a ranges file) in `text`.
@@ -226,6 +254,17 @@ impl Catalog {
     /// Load as much as possible and return every problem found (for `catalog validate`).
     fn from_layers_all(layers: Vec<Layer>) -> (Catalog, Vec<CatalogError>) {
         let mut errors = Vec::new();
+        let factor_defs = match super::risk::bundled_factors() {
+            Ok(d) => d,
+            Err(message) => {
+                errors.push(CatalogError::Syntax {
+                    path: "catalog/factors.toml".into(),
+                    line: 0,
+                    message,
+                });
+                Vec::new()
+            }
+        };
         let mut cat = Catalog::default();
         let mut categories: Vec<String> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
@@ -249,10 +288,25 @@ impl Catalog {
             }
             let mut layer_apps: Vec<(String, App)> = Vec::new();
             let mut layer_ranges: Vec<(String, Range)> = Vec::new();
+            let mut layer_overlays: Vec<(u8, String, FactorsOverlay)> = Vec::new();
             for (path, text) in &layer.files {
-                // `factors.toml` defines the risk factors; the scoring model reads it (the app
-                // loader does not).
-                if path.ends_with("categories.toml") || path.ends_with("factors.toml") {
+                // `[[factor]]` files define the risk factors (read by `risk::bundled_factors`).
+                if path.ends_with("categories.toml") || text.contains("[[factor]]") {
+                    continue;
+                }
+                if text.contains("[[factors]]") {
+                    match toml::from_str::<FactorsOverlayFile>(text) {
+                        // Generated values first, hand-curated ones after (they win).
+                        Ok(f) => {
+                            let generated = Path::new(path)
+                                .parent()
+                                .and_then(|p| p.file_name())
+                                .is_some_and(|n| n == "generated");
+                            let rank = if generated { 0 } else { 1 };
+                            layer_overlays.extend(f.factors.into_iter().map(|o| (rank, path.clone(), o)));
+                        }
+                        Err(e) => errors.push(syntax(path, text, e)),
+                    }
                     continue;
                 }
                 if text.contains("[[range]]") {
@@ -306,6 +360,24 @@ impl Catalog {
                 for c in &app.ip_ranges {
                     if c.parse::<ipnet::IpNet>().is_err() {
                         problems.push(format!("ip range {c:?} is not a CIDR"));
+                    }
+                }
+                for (id, v) in &app.factors {
+                    match factor_defs.iter().find(|f| &f.id == id) {
+                        None => problems.push(format!("unknown risk factor {id:?} (see catalog/factors.toml)")),
+                        Some(def) => {
+                            if let Err(m) = super::risk::check_value(def, &v.value) {
+                                problems.push(m);
+                            }
+                            if v.source.trim().is_empty() {
+                                problems.push(format!("factor {id:?}: say where the value comes from in `source`"));
+                            }
+                        }
+                    }
+                }
+                if let Some(sc) = app.score {
+                    if !(0.0..=10.0).contains(&sc) {
+                        problems.push(format!("score {sc} is not between 0 and 10"));
                     }
                 }
                 if problems.is_empty() {
@@ -364,8 +436,41 @@ impl Catalog {
                     );
                 }
             }
+            layer_overlays.sort_by_key(|(rank, _, _)| *rank);
+            for (_, path, o) in layer_overlays {
+                let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "app", &o.app);
+                let invalid = |message: String| CatalogError::Invalid {
+                    path: path.clone(),
+                    line,
+                    app: o.app.clone(),
+                    message,
+                };
+                let Some(&i) = by_id.get(&o.app) else {
+                    errors.push(invalid(
+                        "risk-factor values for an app that is not in the catalog".into(),
+                    ));
+                    continue;
+                };
+                for (id, v) in o.values {
+                    match factor_defs.iter().find(|f| f.id == id) {
+                        None => errors.push(invalid(format!(
+                            "unknown risk factor {id:?} (see catalog/factors.toml)"
+                        ))),
+                        Some(def) => match super::risk::check_value(def, &v.value) {
+                            Err(m) => errors.push(invalid(m)),
+                            Ok(()) if v.source.trim().is_empty() => errors.push(invalid(format!(
+                                "factor {id:?}: say where the value comes from in `source`"
+                            ))),
+                            Ok(()) => {
+                                cat.apps[i].factors.insert(id, v);
+                            }
+                        },
+                    }
+                }
+            }
         }
         cat.categories = categories;
+        cat.factors = factor_defs;
         (cat, errors)
     }
 
@@ -440,6 +545,24 @@ mod tests {
                 .count()
                 == 1
         );
+    }
+
+    #[test]
+    fn factor_values_curated_over_generated_with_checks() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "generated/factors.toml", "[[factors]]\napp = \"slack\"\nmfa = { value = false, source = \"import\", as_of = \"2026-08\" }\nsupports_saml = { value = true, source = \"import\" }\n");
+        write(d.path(), "curated/factors.toml", "[[factors]]\napp = \"slack\"\nmfa = { value = true, source = \"vendor trust page\", as_of = \"2026-11\" }\n");
+        let c = Catalog::load(Some(d.path())).unwrap();
+        let slack = c.apps.iter().find(|a| a.id == "slack").unwrap();
+        assert_eq!(slack.factors["mfa"].value, toml::Value::Boolean(true));
+        assert_eq!(slack.factors["mfa"].source, "vendor trust page");
+        assert_eq!(slack.factors["supports_saml"].value, toml::Value::Boolean(true));
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "curated/factors.toml", "[[factors]]\napp = \"slack\"\nmfa = { value = \"yes\", source = \"x\" }\nbogus = { value = true, source = \"x\" }\n\n[[factors]]\napp = \"nope\"\nmfa = { value = true, source = \"x\" }\n");
+        let e = Catalog::load(Some(d.path())).unwrap_err().to_string();
+        assert!(e.contains("factor \"mfa\": value"), "{e}");
+        assert!(e.contains("unknown risk factor \"bogus\""), "{e}");
+        assert!(e.contains("factors.toml:7: app \"nope\""), "{e}");
     }
 
     #[test]

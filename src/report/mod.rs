@@ -68,6 +68,8 @@ pub struct RunContext<'a> {
     pub scan_seconds: f64,
     /// App id → tags (from the config file).
     pub tags: std::collections::BTreeMap<String, Vec<String>>,
+    /// App id → risk score (apps that have one).
+    pub scores: std::collections::BTreeMap<String, f64>,
 }
 
 /// Current time in µs since the epoch.
@@ -88,7 +90,7 @@ pub fn write_all(
     let mut out = OutputDir::create(out_dir)?;
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
-    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags);
+    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores);
     // The tables are independent: build and write them in parallel.
     let paths: Vec<std::path::PathBuf> = [
         "discovered_apps.parquet",

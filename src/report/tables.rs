@@ -131,6 +131,7 @@ pub fn app_rows(
     agg: &Aggregates,
     catalog: &Catalog,
     tags: &std::collections::BTreeMap<String, Vec<String>>,
+    scores: &std::collections::BTreeMap<String, f64>,
 ) -> Vec<AppRow> {
     let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let users = agg.users_per_app();
@@ -144,7 +145,7 @@ pub fn app_rows(
                 app_id: id.to_string(),
                 app: app.map_or_else(|| id.to_string(), |a| a.name.clone()),
                 category: app.map_or_else(String::new, |a| a.category.clone()),
-                risk_score: None,
+                risk_score: scores.get(id.as_ref()).copied(),
                 tags: {
                     let mut t = tags.get(id.as_ref()).cloned().unwrap_or_default();
                     if app.is_some_and(|a| a.custom) {

@@ -1,0 +1,578 @@
+//! The risk-score model (see `docs/risk-model.md`): every factor is defined once in
+//! `catalog/factors.toml`; an app's known factor values score 0–10 each; a category subscore is
+//! the weighted average of its factors; the total is the weighted average of the four category
+//! subscores. **10 = least risky.** Unknown values (N/A) are left out unless configured to count
+//! as 0; an app with no known scored factor is unscored (`None`), never 0.
+
+use super::{App, Catalog};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The four factor categories.
+pub const CATEGORIES: [&str; 4] = ["general", "security", "compliance", "legal"];
+
+/// A factor's value type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorType {
+    /// true / false.
+    Bool,
+    /// One of `values`.
+    Enum,
+    /// A year.
+    Year,
+    /// A date `YYYY-MM-DD` (or `YYYY-MM`, `YYYY`).
+    Date,
+    /// ISO country code.
+    Country,
+    /// ISO country codes.
+    CountryList,
+    /// A URL.
+    Url,
+    /// URLs.
+    UrlList,
+    /// Free text.
+    String,
+    /// A subset of `values`.
+    Set,
+    /// A number.
+    Number,
+}
+
+/// A continuous factor's mapping: `worst` → 0, `best` → 10, linear, clamped.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// Input giving score 0.
+    pub worst: f64,
+    /// Input giving score 10.
+    pub best: f64,
+    /// What the input measures.
+    pub unit: String,
+}
+
+/// One risk factor, from `catalog/factors.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorDef {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// general, security, compliance or legal.
+    pub category: String,
+    /// Value type.
+    #[serde(rename = "type")]
+    pub kind: FactorType,
+    /// Allowed values (enum, set).
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Whether it takes part in the score.
+    pub scored: bool,
+    /// The mapping, for people.
+    #[serde(default)]
+    pub scoring: String,
+    /// Value → score (bool as "true"/"false", enum values).
+    #[serde(default)]
+    pub score_map: Option<BTreeMap<String, f64>>,
+    /// Continuous mapping (year: age in years; date: years since; number: the value).
+    #[serde(default)]
+    pub range: Option<Range>,
+    /// One sentence.
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FactorsFile {
+    factor: Vec<FactorDef>,
+}
+
+/// The bundled factor definitions.
+pub fn bundled_factors() -> Result<Vec<FactorDef>, String> {
+    let text = super::model::bundled_file("factors.toml").ok_or("catalog/factors.toml is missing from the build")?;
+    let f: FactorsFile = toml::from_str(text).map_err(|e| {
+        format!(
+            "catalog/factors.toml:{}: {}",
+            crate::config::toml_error_line(text, &e),
+            e.message()
+        )
+    })?;
+    Ok(f.factor)
+}
+
+/// A known value of a factor for one app, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorValue {
+    /// The value (bool, string, number, or array for list types).
+    pub value: toml::Value,
+    /// Where it comes from (e.g. "vendor trust page", "2fa.directory").
+    pub source: String,
+    /// As of when (e.g. "2026-10").
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+/// Importance of a factor or a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Weight {
+    /// Not counted.
+    Ignored,
+    /// ×1.
+    Low,
+    /// ×2 (the default).
+    #[default]
+    Medium,
+    /// ×3.
+    High,
+    /// ×4.
+    VeryHigh,
+}
+
+impl Weight {
+    /// The multiplier.
+    pub fn multiplier(self) -> f64 {
+        match self {
+            Weight::Ignored => 0.0,
+            Weight::Low => 1.0,
+            Weight::Medium => 2.0,
+            Weight::High => 3.0,
+            Weight::VeryHigh => 4.0,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Weight {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+            "ignored" => Ok(Weight::Ignored),
+            "low" => Ok(Weight::Low),
+            "medium" => Ok(Weight::Medium),
+            "high" => Ok(Weight::High),
+            "very high" | "veryhigh" => Ok(Weight::VeryHigh),
+            _ => Err(serde::de::Error::custom(format!(
+                "weight {s:?}: use Ignored, Low, Medium, High or Very high"
+            ))),
+        }
+    }
+}
+
+/// A pinned score with the reason for it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// 0–10.
+    pub score: f64,
+    /// Why (required).
+    pub note: String,
+}
+
+/// `[score]` in the config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreConfig {
+    /// Factor id → weight (default Medium).
+    #[serde(default)]
+    pub factor_weights: BTreeMap<String, Weight>,
+    /// Category → weight (default Medium).
+    #[serde(default)]
+    pub category_weights: BTreeMap<String, Weight>,
+    /// Factors whose unknown (N/A) value counts as 0 instead of being left out.
+    #[serde(default)]
+    pub na_as_zero: Vec<String>,
+    /// App id → pinned score with a note.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, Override>,
+}
+
+impl ScoreConfig {
+    /// Problems against the factor definitions and the catalog.
+    pub fn check(&self, factors: &[FactorDef], catalog: &Catalog) -> Vec<String> {
+        let mut out = Vec::new();
+        let known = |id: &str| factors.iter().any(|f| f.id == id && f.scored);
+        for id in self.factor_weights.keys().chain(self.na_as_zero.iter()) {
+            if !known(id) {
+                out.push(format!(
+                    "[score]: {id:?} is not a scored factor (see catalog/factors.toml)"
+                ));
+            }
+        }
+        for c in self.category_weights.keys() {
+            if !CATEGORIES.contains(&c.as_str()) {
+                out.push(format!(
+                    "[score.category_weights]: unknown category {c:?} (general, security, compliance, legal)"
+                ));
+            }
+        }
+        for (app, o) in &self.overrides {
+            if !catalog.apps.iter().any(|a| &a.id == app) {
+                out.push(format!("[score.overrides]: unknown app id {app:?}"));
+            }
+            if !(0.0..=10.0).contains(&o.score) {
+                out.push(format!(
+                    "[score.overrides] {app:?}: score {} is not between 0 and 10",
+                    o.score
+                ));
+            }
+            if o.note.trim().is_empty() {
+                out.push(format!("[score.overrides] {app:?}: say why in `note`"));
+            }
+        }
+        out
+    }
+}
+
+/// Years (fractional) from `date` (`YYYY[-MM[-DD]]`) to `today` (days since the epoch).
+fn years_since(date: &str, today_days: i64) -> Option<f64> {
+    let mut parts = date.trim().splitn(3, '-');
+    let y: i32 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next().map_or(Ok(1), str::parse).ok()?;
+    let d: u32 = parts.next().map_or(Ok(1), str::parse).ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = crate::formats::time::days_from_civil(y, m, d);
+    Some((today_days - days) as f64 / 365.25)
+}
+
+fn linear(x: f64, r: &Range) -> f64 {
+    if r.best == r.worst {
+        return if x >= r.best { 10.0 } else { 0.0 };
+    }
+    (((x - r.worst) / (r.best - r.worst)) * 10.0).clamp(0.0, 10.0)
+}
+
+/// Check a value against its factor definition.
+pub fn check_value(def: &FactorDef, v: &toml::Value) -> Result<(), String> {
+    let s = v.as_str();
+    let ok = match def.kind {
+        FactorType::Bool => v.is_bool(),
+        FactorType::Enum => s.is_some_and(|s| def.values.iter().any(|x| x == s)),
+        FactorType::Set => v.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|x| x.as_str().is_some_and(|s| def.values.iter().any(|y| y == s)))
+        }),
+        FactorType::Year => v.as_integer().is_some_and(|y| (1800..=2200).contains(&y)),
+        FactorType::Date => {
+            s.is_some_and(|s| years_since(s, 0).is_some() || def.score_map.as_ref().is_some_and(|m| m.contains_key(s)))
+        }
+        FactorType::Country => s.is_some_and(|s| s.len() == 2 && s.bytes().all(|c| c.is_ascii_uppercase())),
+        FactorType::CountryList => v
+            .as_array()
+            .is_some_and(|a| a.iter().all(|x| x.as_str().is_some_and(|s| s.len() == 2))),
+        FactorType::Url | FactorType::String => s.is_some(),
+        FactorType::UrlList => v.as_array().is_some_and(|a| a.iter().all(|x| x.is_str())),
+        FactorType::Number => v.as_float().is_some() || v.as_integer().is_some(),
+    };
+    if ok {
+        Ok(())
+    } else if !def.values.is_empty() {
+        Err(format!("factor {:?}: value {v} is not one of {:?}", def.id, def.values))
+    } else {
+        Err(format!("factor {:?}: value {v} is not a {:?}", def.id, def.kind))
+    }
+}
+
+/// The 0–10 score of one known value, or `None` for an unscored factor or a value that cannot
+/// be scored. `today_days` is the reference date (days since the epoch) for ages.
+pub fn factor_score(def: &FactorDef, v: &toml::Value, today_days: i64) -> Option<f64> {
+    if !def.scored {
+        return None;
+    }
+    let key = match v {
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        toml::Value::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    if let (Some(map), Some(k)) = (&def.score_map, &key) {
+        if let Some(s) = map.get(k) {
+            return Some(*s);
+        }
+    }
+    let r = def.range.as_ref()?;
+    let x = match def.kind {
+        FactorType::Year => {
+            let (y, _, _) = crate::formats::time::civil_from_days(today_days);
+            (y as i64 - v.as_integer()?) as f64
+        }
+        FactorType::Date => years_since(v.as_str()?, today_days)?,
+        FactorType::Number => v.as_float().or_else(|| v.as_integer().map(|i| i as f64))?,
+        _ => return None,
+    };
+    Some(linear(x, r))
+}
+
+/// One factor in an explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactorLine {
+    /// Factor id.
+    pub id: String,
+    /// Category.
+    pub category: String,
+    /// The known value, if any.
+    pub value: Option<toml::Value>,
+    /// Where the value comes from.
+    pub source: Option<String>,
+    /// Its score, if it counted.
+    pub score: Option<f64>,
+    /// Weight multiplier.
+    pub weight: f64,
+    /// Whether it counted (known, or N/A counted as 0).
+    pub counted: bool,
+}
+
+/// A category in an explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryLine {
+    /// general / security / compliance / legal.
+    pub category: String,
+    /// Weighted average of its counted factors.
+    pub subscore: Option<f64>,
+    /// Weight multiplier.
+    pub weight: f64,
+}
+
+/// How an app's score was computed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// App id.
+    pub app_id: String,
+    /// Every scored factor.
+    pub factors: Vec<FactorLine>,
+    /// Subscores.
+    pub categories: Vec<CategoryLine>,
+    /// Score from the factors (two decimals), `None` when no scored factor is known.
+    pub computed: Option<f64>,
+    /// A pinned score, if any, and why.
+    pub overridden: Option<Override>,
+    /// The score used: the override, else the computed score.
+    pub score: Option<f64>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Score one app.
+pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: i64) -> Explanation {
+    let mut lines = Vec::new();
+    let mut cats = Vec::new();
+    let mut known = 0usize;
+    let (mut num, mut den) = (0.0, 0.0);
+    for c in CATEGORIES {
+        let (mut cn, mut cd) = (0.0, 0.0);
+        for def in factors.iter().filter(|f| f.scored && f.category == c) {
+            let w = cfg
+                .factor_weights
+                .get(&def.id)
+                .copied()
+                .unwrap_or_default()
+                .multiplier();
+            let val = app.factors.get(&def.id);
+            let score = val.and_then(|v| factor_score(def, &v.value, today_days));
+            if score.is_some() {
+                known += 1;
+            }
+            let counted_score = score.or_else(|| cfg.na_as_zero.contains(&def.id).then_some(0.0));
+            let counted = w > 0.0 && counted_score.is_some();
+            if counted {
+                cn += w * counted_score.unwrap_or(0.0);
+                cd += w;
+            }
+            lines.push(FactorLine {
+                id: def.id.clone(),
+                category: c.to_string(),
+                value: val.map(|v| v.value.clone()),
+                source: val.map(|v| v.source.clone()),
+                score,
+                weight: w,
+                counted,
+            });
+        }
+        let sub = (cd > 0.0).then(|| cn / cd);
+        let cw = cfg.category_weights.get(c).copied().unwrap_or_default().multiplier();
+        if let Some(s) = sub {
+            if cw > 0.0 {
+                num += cw * s;
+                den += cw;
+            }
+        }
+        cats.push(CategoryLine {
+            category: c.to_string(),
+            subscore: sub.map(round2),
+            weight: cw,
+        });
+    }
+    let computed = (known > 0 && den > 0.0).then(|| round2(num / den));
+    let overridden = cfg.overrides.get(&app.id).cloned().or_else(|| {
+        app.score.map(|s| Override {
+            score: s,
+            note: app
+                .notes
+                .clone()
+                .unwrap_or_else(|| "score set in the catalog entry".into()),
+        })
+    });
+    let score = overridden.as_ref().map(|o| o.score).or(computed);
+    Explanation {
+        app_id: app.id.clone(),
+        factors: lines,
+        categories: cats,
+        computed,
+        overridden,
+        score,
+    }
+}
+
+/// Scores of every app (only apps that have one).
+pub fn scores(cat: &Catalog, factors: &[FactorDef], cfg: &ScoreConfig, today_days: i64) -> BTreeMap<String, f64> {
+    cat.apps
+        .iter()
+        .filter_map(|a| explain(a, factors, cfg, today_days).score.map(|s| (a.id.clone(), s)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(factors: &[(&str, toml::Value)]) -> App {
+        let mut a: App = toml::from_str("id = \"x\"\nname = \"X\"\ncategory = \"CRM\"").unwrap();
+        for (k, v) in factors {
+            a.factors.insert(
+                k.to_string(),
+                FactorValue {
+                    value: v.clone(),
+                    source: "test".into(),
+                    as_of: None,
+                },
+            );
+        }
+        a
+    }
+
+    fn defs() -> Vec<FactorDef> {
+        bundled_factors().unwrap()
+    }
+
+    /// 2026-01-01
+    const TODAY: i64 = 20_454;
+
+    #[test]
+    fn bundled_definitions_are_consistent() {
+        let d = defs();
+        assert!(d.len() >= 90);
+        for c in CATEGORIES {
+            assert!(d.iter().any(|f| f.category == c && f.scored), "{c}");
+        }
+        let mut ids: Vec<&str> = d.iter().map(|f| f.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), d.len(), "unique ids");
+        for f in d.iter().filter(|f| f.scored) {
+            match f.kind {
+                FactorType::Bool => assert!(
+                    f.score_map
+                        .as_ref()
+                        .is_some_and(|m| m.contains_key("true") && m.contains_key("false")),
+                    "{}",
+                    f.id
+                ),
+                FactorType::Enum => assert!(
+                    f.values
+                        .iter()
+                        .all(|v| f.score_map.as_ref().is_some_and(|m| m.contains_key(v))),
+                    "{}",
+                    f.id
+                ),
+                FactorType::Year | FactorType::Date | FactorType::Number => assert!(f.range.is_some(), "{}", f.id),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn hand_computed_scores() {
+        let d = defs();
+        let cfg = ScoreConfig::default();
+        // Security: mfa=true (10), supports_saml=false (0) → 5. Compliance: soc_2=true (10) → 10.
+        // Total with every weight Medium: (5·2 + 10·2) / 4 = 7.5.
+        let mfa = d.iter().find(|f| f.id == "mfa").map(|f| f.id.clone()).unwrap();
+        let saml = d.iter().find(|f| f.id.contains("saml")).map(|f| f.id.clone()).unwrap();
+        let soc2 = d
+            .iter()
+            .find(|f| f.id.contains("soc_2") || f.id == "soc2")
+            .map(|f| f.id.clone())
+            .unwrap();
+        let a = app(&[(&mfa, true.into()), (&saml, false.into()), (&soc2, true.into())]);
+        let e = explain(&a, &d, &cfg, TODAY);
+        assert_eq!(
+            e.categories.iter().find(|c| c.category == "security").unwrap().subscore,
+            Some(5.0)
+        );
+        assert_eq!(
+            e.categories
+                .iter()
+                .find(|c| c.category == "compliance")
+                .unwrap()
+                .subscore,
+            Some(10.0)
+        );
+        assert_eq!(e.score, Some(7.5));
+        // Security weighted Very high (×4), compliance Low (×1): (5·4 + 10·1) / 5 = 6.
+        let mut w = ScoreConfig::default();
+        w.category_weights.insert("security".into(), Weight::VeryHigh);
+        w.category_weights.insert("compliance".into(), Weight::Low);
+        assert_eq!(explain(&a, &d, &w, TODAY).score, Some(6.0));
+        // A factor weight: mfa High (×3), saml Medium (×2): security = 30/5 = 6; total (6·2+10·2)/4 = 8.
+        let mut fw = ScoreConfig::default();
+        fw.factor_weights.insert(mfa.clone(), Weight::High);
+        assert_eq!(explain(&a, &d, &fw, TODAY).score, Some(8.0));
+        // Ignored factor drops out: saml ignored → security 10 → total 10.
+        let mut ig = ScoreConfig::default();
+        ig.factor_weights.insert(saml.clone(), Weight::Ignored);
+        assert_eq!(explain(&a, &d, &ig, TODAY).score, Some(10.0));
+    }
+
+    #[test]
+    fn na_override_unscored_and_continuous() {
+        let d = defs();
+        let soc2 = d
+            .iter()
+            .find(|f| f.id.contains("soc_2") || f.id == "soc2")
+            .map(|f| f.id.clone())
+            .unwrap();
+        let hipaa = d.iter().find(|f| f.id == "hipaa").map(|f| f.id.clone()).unwrap();
+        let a = app(&[(&soc2, true.into())]);
+        // N/A excluded (default): compliance = 10.
+        assert_eq!(explain(&a, &d, &ScoreConfig::default(), TODAY).score, Some(10.0));
+        // HIPAA N/A counted as 0: compliance = (10·2 + 0·2) / 4 = 5.
+        let cfg = ScoreConfig {
+            na_as_zero: vec![hipaa],
+            ..Default::default()
+        };
+        assert_eq!(explain(&a, &d, &cfg, TODAY).score, Some(5.0));
+        // Nothing known: unscored, even with N/A counted as 0.
+        let none = app(&[]);
+        assert_eq!(explain(&none, &d, &cfg, TODAY).score, None);
+        // Override wins, and says why.
+        let mut o = ScoreConfig::default();
+        o.overrides.insert(
+            "x".into(),
+            Override {
+                score: 10.0,
+                note: "in-house LOB app".into(),
+            },
+        );
+        let e = explain(&none, &d, &o, TODAY);
+        assert_eq!((e.computed, e.score), (None, Some(10.0)));
+        // Founded 2016 → age 10 years on 2026-01-01 → 5.0 with the 0..20 years range.
+        let f = d.iter().find(|f| f.id == "founded").unwrap();
+        assert_eq!(factor_score(f, &toml::Value::Integer(2016), TODAY), Some(5.0));
+        assert_eq!(factor_score(f, &toml::Value::Integer(1990), TODAY), Some(10.0));
+        assert!(check_value(f, &toml::Value::String("old".into())).is_err());
+    }
+}
