@@ -364,6 +364,7 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
     let (mut num, mut den) = (0.0, 0.0);
     for c in CATEGORIES {
         let (mut cn, mut cd) = (0.0, 0.0);
+        let cw = cfg.category_weights.get(c).copied().unwrap_or_default().multiplier();
         for def in factors.iter().filter(|f| f.scored && f.category == c) {
             let w = cfg
                 .factor_weights
@@ -373,7 +374,8 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
                 .multiplier();
             let val = app.factors.get(&def.id);
             let score = val.and_then(|v| factor_score(def, &v.value, today_days));
-            if score.is_some() {
+            // Only a known value that carries weight makes an app scored.
+            if score.is_some() && w > 0.0 && cw > 0.0 {
                 known += 1;
             }
             let counted_score = score.or_else(|| cfg.na_as_zero.contains(&def.id).then_some(0.0));
@@ -393,7 +395,6 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
             });
         }
         let sub = (cd > 0.0).then(|| cn / cd);
-        let cw = cfg.category_weights.get(c).copied().unwrap_or_default().multiplier();
         if let Some(s) = sub {
             if cw > 0.0 {
                 num += cw * s;
@@ -558,6 +559,10 @@ mod tests {
         // Nothing known: unscored, even with N/A counted as 0.
         let none = app(&[]);
         assert_eq!(explain(&none, &d, &cfg, TODAY).score, None);
+        // The only known value is Ignored: still unscored.
+        let mut ig = ScoreConfig::default();
+        ig.factor_weights.insert(soc2.clone(), Weight::Ignored);
+        assert_eq!(explain(&a, &d, &ig, TODAY).score, None);
         // Override wins, and says why.
         let mut o = ScoreConfig::default();
         o.overrides.insert(
