@@ -240,6 +240,17 @@ fn cmd_catalog(c: CatalogCmd) -> Result<i32> {
                 for (c, n) in &s.apps_per_category {
                     writeln!(out, "  {n:>5}  {c}")?;
                 }
+                writeln!(
+                    out,
+                    "risk factors: {} defined, {} scored; {} apps have factor values, {} apps are scored",
+                    s.factors_defined, s.factors_scored, s.apps_with_factor_values, s.apps_scored
+                )?;
+                writeln!(out, "factor coverage (apps with a value):")?;
+                for (f, n) in s.factor_coverage.iter().filter(|(_, n)| **n > 0) {
+                    writeln!(out, "  {n:>5}  {f}")?;
+                }
+                let none = s.factor_coverage.values().filter(|n| **n == 0).count();
+                writeln!(out, "  ({none} factors have no value for any app yet)")?;
             }
         }
         CatalogCmd::Search { text, cat } => {

@@ -25,6 +25,16 @@ pub struct Stats {
     pub apps_with_vendor: usize,
     /// Apps per category (every known category, zero included).
     pub apps_per_category: BTreeMap<String, usize>,
+    /// Risk factors defined / of which scored.
+    pub factors_defined: usize,
+    /// Scored factors.
+    pub factors_scored: usize,
+    /// Apps with at least one known factor value.
+    pub apps_with_factor_values: usize,
+    /// Apps that get a risk score with default weights (a known scored factor, or a set score).
+    pub apps_scored: usize,
+    /// Per factor id: how many apps have a value (factors with no value are listed with 0).
+    pub factor_coverage: BTreeMap<String, usize>,
 }
 
 /// Compute statistics.
@@ -42,6 +52,26 @@ pub fn stats(cat: &Catalog) -> Stats {
         apps_with_headquarters: cat.apps.iter().filter(|a| a.headquarters.is_some()).count(),
         apps_with_vendor: cat.apps.iter().filter(|a| a.vendor.is_some()).count(),
         apps_per_category: per,
+        factors_defined: cat.factors.len(),
+        factors_scored: cat.factors.iter().filter(|f| f.scored).count(),
+        apps_with_factor_values: cat.apps.iter().filter(|a| !a.factors.is_empty()).count(),
+        apps_scored: {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let today = secs.div_euclid(86_400);
+            super::risk::scores(cat, &cat.factors, &super::risk::ScoreConfig::default(), today).len()
+        },
+        factor_coverage: cat
+            .factors
+            .iter()
+            .map(|f| {
+                (
+                    f.id.clone(),
+                    cat.apps.iter().filter(|a| a.factors.contains_key(&f.id)).count(),
+                )
+            })
+            .collect(),
     }
 }
 
