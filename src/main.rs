@@ -107,13 +107,16 @@ enum CatalogCmd {
         /// A catalog folder (apps/*.toml, generated/ip_ranges.toml, optional categories.toml).
         dir: Option<PathBuf>,
     },
-    /// Every app, one per line.
+    /// Every app, one per line, with its risk factors and score (for BI tools).
     Export {
         /// jsonl or csv.
         #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
         format: String,
         #[command(flatten)]
         cat: CatalogArg,
+        /// Config file with [score] settings. Default: ./cloudcensus.toml when it exists.
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -370,12 +373,14 @@ fn cmd_catalog(c: CatalogCmd) -> Result<i32> {
                 return Ok(exit::USAGE);
             }
         },
-        CatalogCmd::Export { format, cat } => {
+        CatalogCmd::Export { format, cat, config } => {
             let catalog = cat.load()?;
+            let cfg = usage(load_config(config.as_ref()))?;
+            let scores = cloudcensus::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days());
             if format == "csv" {
-                cloudcensus::catalog::inspect::export_csv(&catalog, &mut out)?;
+                cloudcensus::catalog::inspect::export_csv(&catalog, &scores, &mut out)?;
             } else {
-                cloudcensus::catalog::inspect::export_jsonl(&catalog, &mut out)?;
+                cloudcensus::catalog::inspect::export_jsonl(&catalog, &scores, &mut out)?;
             }
         }
     }

@@ -167,18 +167,33 @@ pub fn match_target(cat: &Catalog, m: &Matcher, target: &str) -> MatchResult {
     }
 }
 
-/// One app per line as JSON (every field of the catalog entry).
-pub fn export_jsonl(cat: &Catalog, mut w: impl std::io::Write) -> std::io::Result<()> {
+/// An exported app: the catalog entry plus its risk score (default weights unless given).
+#[derive(Serialize)]
+struct ExportRow<'a> {
+    #[serde(flatten)]
+    app: &'a App,
+    risk_score: Option<f64>,
+}
+
+/// One app per line as JSON: every field of the catalog entry (factors with their sources
+/// included) and `risk_score`.
+pub fn export_jsonl(cat: &Catalog, scores: &BTreeMap<String, f64>, mut w: impl std::io::Write) -> std::io::Result<()> {
     for a in &cat.apps {
-        serde_json::to_writer(&mut w, a)?;
+        serde_json::to_writer(
+            &mut w,
+            &ExportRow {
+                app: a,
+                risk_score: scores.get(&a.id).copied(),
+            },
+        )?;
         w.write_all(b"\n")?;
     }
     Ok(())
 }
 
 /// One app per row as CSV: id, name, category, vendor, headquarters, domains (space-separated),
-/// ip_ranges (space-separated), homepage.
-pub fn export_csv(cat: &Catalog, w: impl std::io::Write) -> Result<(), csv::Error> {
+/// ip_ranges (space-separated), homepage, risk_score, factors (JSON object: id → value).
+pub fn export_csv(cat: &Catalog, scores: &BTreeMap<String, f64>, w: impl std::io::Write) -> Result<(), csv::Error> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record([
         "id",
@@ -189,8 +204,11 @@ pub fn export_csv(cat: &Catalog, w: impl std::io::Write) -> Result<(), csv::Erro
         "domains",
         "ip_ranges",
         "homepage",
+        "risk_score",
+        "factors",
     ])?;
     for a in &cat.apps {
+        let factors: BTreeMap<&str, &toml::Value> = a.factors.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
         out.write_record([
             a.id.as_str(),
             a.name.as_str(),
@@ -200,6 +218,8 @@ pub fn export_csv(cat: &Catalog, w: impl std::io::Write) -> Result<(), csv::Erro
             &a.domains.join(" "),
             &a.ip_ranges.join(" "),
             a.homepage.as_deref().unwrap_or(""),
+            &scores.get(&a.id).map_or(String::new(), |s| s.to_string()),
+            &serde_json::to_string(&factors).unwrap_or_default(),
         ])?;
     }
     out.flush()?;
@@ -239,7 +259,7 @@ mod tests {
         assert!(search(&cat, "zzzz-no-such-app").is_empty());
         assert_eq!(find(&cat, "Dropbox").map(|a| a.id.as_str()), Some("dropbox"));
         let mut buf = Vec::new();
-        export_csv(&cat, &mut buf).unwrap();
+        export_csv(&cat, &BTreeMap::new(), &mut buf).unwrap();
         assert_eq!(String::from_utf8(buf).unwrap().lines().count(), cat.apps.len() + 1);
         let s = stats(&cat);
         assert_eq!(s.apps, cat.apps.len());
