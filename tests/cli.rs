@@ -208,3 +208,22 @@ fn progress_bar_is_hidden_when_stderr_is_not_a_terminal() {
     assert_eq!(code, 0);
     assert!(!err.contains("scanning"), "no progress bar on a pipe: {err:?}");
 }
+
+#[test]
+fn readme_config_example_is_valid() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\n[scan]").expect("config example in README") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let cfg = cloudcensus::config::Config::parse(&readme[start..end], "README.md").unwrap();
+    let cat = cloudcensus::catalog::Catalog::load(None).unwrap();
+    let ids: std::collections::HashSet<&str> = cat.apps.iter().map(|a| a.id.as_str()).collect();
+    let mut problems = cfg.apps.check(&|a| ids.contains(a));
+    problems.extend(
+        cfg.score
+            .check(&cat.factors, &cat)
+            .into_iter()
+            .filter(|p| !p.contains("corp-crm")),
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(cfg.formats.len(), 1);
+}
