@@ -159,9 +159,16 @@ fn risk_scores_in_the_scan_output_and_explain() {
         "[score.overrides]\ndropbox = { score = 9.5, note = \"sanctioned corporate storage\" }\n",
     )
     .unwrap();
+    // A custom app with no known factor stays unscored.
+    std::fs::create_dir_all(d.path().join("cat/apps")).unwrap();
+    std::fs::write(
+        d.path().join("cat/apps/lob.toml"),
+        "[[app]]\nid = \"corp-wiki\"\nname = \"Corp wiki\"\ncategory = \"Collaboration\"\ndomains = [\"wiki.corp.example\"]\n",
+    )
+    .unwrap();
     let log = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/ a DIRECT/- -\n\
                1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://slack.com/ a DIRECT/- -\n\
-               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://github.com/ a DIRECT/- -\n";
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://wiki.corp.example/ a DIRECT/- -\n";
     std::fs::write(p("a.log"), log).unwrap();
     let (code, _, err) = run(&[
         "scan",
@@ -185,7 +192,7 @@ fn risk_scores_in_the_scan_output_and_explain() {
     };
     assert_eq!(score("slack"), Some(5.0));
     assert_eq!(score("dropbox"), Some(9.5));
-    assert_eq!(score("github"), None, "no known factor: unscored, not 0");
+    assert_eq!(score("corp-wiki"), None, "no known factor: unscored, not 0");
     let dash: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.path().join("out/dashboard.json")).unwrap()).unwrap();
     let level = |l: &str| {

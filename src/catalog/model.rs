@@ -116,6 +116,7 @@ struct Range {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FactorsOverlayFile {
+    #[serde(default)]
     factors: Vec<FactorsOverlay>,
 }
 
