@@ -172,20 +172,45 @@ fn syntax(path: &str, text: &str, e: toml::de::Error) -> CatalogError {
 struct Layer {
     name: String,
     files: Vec<(String, String)>,
+    /// The user's own catalog folder (its apps are tagged `custom`).
+    user: bool,
+}
+
+/// Whether a catalog file holds generated app entries (`generated/apps/*.toml`), which load
+/// first so that hand-written (curated) entries win over them.
+fn is_generated_apps(path: &str) -> bool {
+    path.replace('\\', "/").contains("generated/apps/")
+}
+
+/// Split a set of files into the generated-apps layer (first, if any) and the rest.
+fn split_generated(name: &str, files: Vec<(String, String)>, user: bool) -> Vec<Layer> {
+    let (generated, rest): (Vec<_>, Vec<_>) = files.into_iter().partition(|(p, _)| is_generated_apps(p));
+    let mut out = Vec::new();
+    if !generated.is_empty() {
+        out.push(Layer {
+            name: format!("{name} (generated apps)"),
+            files: generated,
+            user,
+        });
+    }
+    out.push(Layer {
+        name: name.to_string(),
+        files: rest,
+        user,
+    });
+    out
 }
 
 impl Layer {
-    fn bundled() -> Layer {
-        Layer {
-            name: "built-in".into(),
-            files: bundled::BUNDLED
-                .iter()
-                .map(|(p, t)| (format!("catalog/{p}"), t.to_string()))
-                .collect(),
-        }
+    fn bundled() -> Vec<Layer> {
+        let files = bundled::BUNDLED
+            .iter()
+            .map(|(p, t)| (format!("catalog/{p}"), t.to_string()))
+            .collect();
+        split_generated("built-in", files, false)
     }
 
-    fn dir(dir: &Path) -> Result<Layer, CatalogError> {
+    fn dir(dir: &Path) -> Result<Vec<Layer>, CatalogError> {
         let mut files = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
@@ -214,10 +239,7 @@ impl Layer {
         if files.is_empty() {
             return Err(CatalogError::Empty(dir.display().to_string()));
         }
-        Ok(Layer {
-            name: dir.display().to_string(),
-            files,
-        })
+        Ok(split_generated(&dir.display().to_string(), files, true))
     }
 }
 
@@ -236,9 +258,9 @@ impl Catalog {
     /// same id replaces the bundled one; a domain or range claimed by a user app is taken away
     /// from the bundled app that had it).
     pub fn load(user_dir: Option<&Path>) -> Result<Catalog, CatalogError> {
-        let mut layers = vec![Layer::bundled()];
+        let mut layers = Layer::bundled();
         if let Some(d) = user_dir {
-            layers.push(Layer::dir(d)?);
+            layers.extend(Layer::dir(d)?);
         }
         Self::from_layers(layers)
     }
@@ -269,10 +291,8 @@ impl Catalog {
         let mut cat = Catalog::default();
         let mut categories: Vec<String> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
-        for layer in layers {
-            cat.sources.push(layer.name.clone());
-            let texts: HashMap<&str, &str> = layer.files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
-            // Categories first (a user layer may add categories).
+        // Categories first, from every layer (a user folder may add categories).
+        for layer in &layers {
             for (path, text) in &layer.files {
                 if path.ends_with("categories.toml") {
                     match toml::from_str::<CategoriesFile>(text) {
@@ -287,6 +307,10 @@ impl Catalog {
                     }
                 }
             }
+        }
+        for layer in layers {
+            cat.sources.push(layer.name.clone());
+            let texts: HashMap<&str, &str> = layer.files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
             let mut layer_apps: Vec<(String, App)> = Vec::new();
             let mut layer_ranges: Vec<(String, Range)> = Vec::new();
             let mut layer_overlays: Vec<(u8, String, FactorsOverlay)> = Vec::new();
@@ -396,7 +420,7 @@ impl Catalog {
                 }
             }
             // Merge apps over what earlier layers gave.
-            let user_layer = layer.name != "built-in";
+            let user_layer = layer.user;
             for mut app in valid {
                 app.custom = user_layer;
                 if let Some(&i) = by_id.get(&app.id) {
@@ -477,24 +501,30 @@ impl Catalog {
 
     /// Check a catalog folder on its own, or the bundled catalog: every problem, with file and line.
     pub fn validate(dir: Option<&Path>) -> Result<Catalog, Vec<CatalogError>> {
-        let layer = match dir {
+        let mut layers = match dir {
             Some(d) => Layer::dir(d).map_err(|e| vec![e])?,
             None => Layer::bundled(),
         };
         // A user folder may rely on the bundled categories.
-        let mut layers = Vec::new();
-        if dir.is_some() && !layer.files.iter().any(|(p, _)| p.ends_with("categories.toml")) {
-            let b = Layer::bundled();
-            layers.push(Layer {
-                name: "built-in categories".into(),
-                files: b
-                    .files
-                    .into_iter()
-                    .filter(|(p, _)| p.ends_with("categories.toml"))
-                    .collect(),
-            });
+        if dir.is_some()
+            && !layers
+                .iter()
+                .any(|l| l.files.iter().any(|(p, _)| p.ends_with("categories.toml")))
+        {
+            let files = Layer::bundled()
+                .into_iter()
+                .flat_map(|l| l.files)
+                .filter(|(p, _)| p.ends_with("categories.toml"))
+                .collect();
+            layers.insert(
+                0,
+                Layer {
+                    name: "built-in categories".into(),
+                    files,
+                    user: false,
+                },
+            );
         }
-        layers.push(layer);
         let (cat, errors) = Self::from_layers_all(layers);
         if errors.is_empty() {
             Ok(cat)
@@ -564,6 +594,22 @@ mod tests {
         assert!(e.contains("factor \"mfa\": value"), "{e}");
         assert!(e.contains("unknown risk factor \"bogus\""), "{e}");
         assert!(e.contains("factors.toml:7: app \"nope\""), "{e}");
+    }
+
+    #[test]
+    fn curated_apps_win_over_generated_ones() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "generated/apps/crm.toml", "[[app]]\nid = \"acme\"\nname = \"Acme (imported)\"\ncategory = \"CRM\"\ndomains = [\"acme.example\", \"acme-cdn.example\"]\n\n[[app]]\nid = \"other\"\nname = \"Other\"\ncategory = \"CRM\"\ndomains = [\"shared.example\"]\n");
+        write(d.path(), "apps/crm.toml", "[[app]]\nid = \"acme\"\nname = \"Acme\"\ncategory = \"CRM\"\ndomains = [\"acme.example\"]\n\n[[app]]\nid = \"mine\"\nname = \"Mine\"\ncategory = \"CRM\"\ndomains = [\"shared.example\"]\n");
+        let c = Catalog::validate(Some(d.path())).unwrap();
+        let acme = c.apps.iter().find(|a| a.id == "acme").unwrap();
+        assert_eq!(acme.name, "Acme", "curated entry replaces the generated one");
+        let other = c.apps.iter().find(|a| a.id == "other").unwrap();
+        assert!(
+            other.domains.is_empty(),
+            "a domain claimed by a curated app leaves the generated one"
+        );
+        assert_eq!(c.sources.len(), 3, "{:?}", c.sources);
     }
 
     #[test]
