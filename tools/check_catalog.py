@@ -3,11 +3,13 @@
 
 Usage: python3 tools/check_catalog.py [CATALOG_DIR]   (default: catalog/ next to tools/)
 
-Loads catalog/categories.toml, every catalog/apps/*.toml and catalog/generated/*.toml
-and reports, one line per problem ("path: app-id: message"):
+Loads catalog/categories.toml, every catalog/apps/*.toml (curated apps),
+catalog/generated/apps/*.toml (generated apps, tools/import_apps.py; same schema and checks) and
+catalog/generated/*.toml and reports, one line per problem ("path: app-id: message"):
   - TOML syntax errors and schema errors (missing/unknown keys, wrong types)
   - category not in categories.toml, or not matching the file it is in
-  - duplicate app id, duplicate domain (same string in two places)
+  - duplicate app id, duplicate domain (same string in two places), also across curated and
+    generated apps (re-run tools/import_apps.py after adding a curated app: curated wins)
   - bad domain syntax (lower case, no scheme/path/port/wildcard/leading or trailing dot)
   - headquarters that is not two upper-case letters
   - ip range entries referring to an unknown app, invalid CIDRs, duplicate CIDRs
@@ -94,10 +96,13 @@ def main(argv: list[str]) -> int:
     app_ids: dict[str, str] = {}  # id -> file
     domain_owner: dict[str, tuple[str, str]] = {}  # domain -> (file, id)
     per_category: collections.Counter[str] = collections.Counter()
+    n_generated = 0
     n_domains = 0
     n_app_cidrs = 0  # CIDRs written by hand in app entries (ip_ranges key)
-    app_files = sorted((root / "apps").glob("*.toml"))
-    if not app_files:
+    curated_files = sorted((root / "apps").glob("*.toml"))
+    generated_files = sorted((root / "generated" / "apps").glob("*.toml"))
+    app_files = curated_files + generated_files
+    if not curated_files:
         problems.append(f"{rel(root / 'apps')}: -: no app files found")
     for path in app_files:
         doc = load(path, problems, root)
@@ -146,6 +151,8 @@ def main(argv: list[str]) -> int:
                 elif file_category is not None and cat != file_category:
                     problems.append(f"{where}: category {cat!r} does not match file (expected {file_category!r})")
                 per_category[cat] += 1
+            if path in generated_files:
+                n_generated += 1
 
             home = app.get("homepage")
             if isinstance(home, str) and home and not re.match(r"^https?://[^\s/]+(/\S*)?$", home):
@@ -237,7 +244,7 @@ def main(argv: list[str]) -> int:
     # --- report ---------------------------------------------------------------------------
     for p in problems:
         print(p)
-    print(f"apps: {len(app_ids)}")
+    print(f"apps: {len(app_ids)} ({len(app_ids) - n_generated} curated, {n_generated} generated)")
     print(f"domains: {n_domains}")
     print(f"categories: {len(categories)} defined, {sum(1 for c in categories if per_category[c])} with apps")
     print(f"ip ranges: {n_cidrs} CIDRs ({v4} IPv4, {v6} IPv6) for {len(ranged_apps)} apps in generated/, "

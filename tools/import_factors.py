@@ -214,13 +214,17 @@ class Catalog:
 def load_catalog(root: Path) -> Catalog:
     apps: dict[str, list[str]] = {}
     owner: dict[str, str] = {}
-    for path in sorted((root / "apps").glob("*.toml")):
+    # Curated apps, then generated ones (curated ids/domains win, as in the scanner's loader).
+    paths = sorted((root / "apps").glob("*.toml")) + sorted((root / "generated" / "apps").glob("*.toml"))
+    for path in paths:
         with path.open("rb") as f:
             doc = tomllib.load(f)
         for app in doc.get("app", []):
-            apps[app["id"]] = [d.lower() for d in app["domains"]]
-            for d in app["domains"]:
-                owner[d.lower()] = app["id"]
+            if app["id"] in apps:
+                continue
+            apps[app["id"]] = [d.lower() for d in app["domains"] if d.lower() not in owner]
+            for d in apps[app["id"]]:
+                owner[d] = app["id"]
     with (root / "factors.toml").open("rb") as f:
         factor_ids = {x["id"] for x in tomllib.load(f).get("factor", [])}
     return Catalog(apps, owner, factor_ids)

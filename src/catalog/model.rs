@@ -351,7 +351,6 @@ impl Catalog {
             let mut seen_domains: HashMap<String, String> = HashMap::new();
             let mut valid: Vec<App> = Vec::new();
             for (path, app) in layer_apps {
-                let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "id", &app.id);
                 let mut problems: Vec<String> = Vec::new();
                 if app.id.is_empty()
                     || !app
@@ -411,6 +410,8 @@ impl Catalog {
                     }
                     valid.push(app);
                 } else {
+                    // Line numbers only for the error path: finding them costs a scan of the file.
+                    let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "id", &app.id);
                     errors.extend(problems.into_iter().map(|message| CatalogError::Invalid {
                         path: path.clone(),
                         line,
@@ -437,10 +438,9 @@ impl Catalog {
                     .retain(|d| claimed.get(d.as_str()).is_none_or(|owner| *owner == app.id));
             }
             for (path, r) in layer_ranges {
-                let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "app", &r.app);
                 let invalid = |message: String| CatalogError::Invalid {
                     path: path.clone(),
-                    line,
+                    line: line_of(texts.get(path.as_str()).copied().unwrap_or(""), "app", &r.app),
                     app: r.app.clone(),
                     message,
                 };
@@ -463,10 +463,9 @@ impl Catalog {
             }
             layer_overlays.sort_by_key(|(rank, _, _)| *rank);
             for (_, path, o) in layer_overlays {
-                let line = line_of(texts.get(path.as_str()).copied().unwrap_or(""), "app", &o.app);
                 let invalid = |message: String| CatalogError::Invalid {
                     path: path.clone(),
-                    line,
+                    line: line_of(texts.get(path.as_str()).copied().unwrap_or(""), "app", &o.app),
                     app: o.app.clone(),
                     message,
                 };
