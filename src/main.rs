@@ -551,6 +551,9 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         .or_else(|| cfg.scan.out.clone())
         .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
     opts.progress = !a.quiet;
+    if let Ok(c) = std::fs::canonicalize(&out) {
+        opts.skip_dirs.push(c);
+    }
     let matcher = Matcher::new(&catalog);
     let scan_start = report::now_us();
     let result = scan::scan(&opts, &catalog, &matcher);

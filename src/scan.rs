@@ -39,6 +39,9 @@ pub struct ScanOptions {
     pub rejected_cap: usize,
     /// Show a progress bar on stderr (it is hidden anyway when stderr is not a terminal).
     pub progress: bool,
+    /// Folders not to read when walking directories (the output folder: a scan of `.` must not
+    /// read its own previous outputs).
+    pub skip_dirs: Vec<std::path::PathBuf>,
 }
 
 impl ScanOptions {
@@ -53,6 +56,7 @@ impl ScanOptions {
             max_line_bytes: 1 << 20,
             rejected_cap: 10_000,
             progress: false,
+            skip_dirs: Vec::new(),
         }
     }
 }
@@ -595,7 +599,7 @@ fn unreadable_reports(unreadable: Vec<(String, String)>) -> impl Iterator<Item =
 
 /// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
 pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanResult {
-    let (inputs, unreadable) = ingest::expand(&opts.paths);
+    let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
     let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
     let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
     let in_flight = rayon::current_num_threads() * 2 + 1;
@@ -665,7 +669,7 @@ pub fn for_each_record(
     mut on_record: impl FnMut(&str, &str, u64, &Record<'_>),
     mut on_reject: impl FnMut(&str, u64, &str),
 ) -> ScanResult {
-    let (inputs, unreadable) = ingest::expand(&opts.paths);
+    let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
     let reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
     let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
     let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, |rx, pool| {

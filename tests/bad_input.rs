@@ -282,3 +282,18 @@ fn warnings_name_the_file_for_malformed_and_non_utf8_lines() {
     assert!(err.contains("mixed.log: 1 malformed line"), "{err}");
     assert!(err.contains("mixed.log: 1 line(s) are not valid UTF-8"), "{err}");
 }
+
+#[test]
+fn rescanning_a_folder_skips_its_own_output_folder() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.log"), GOOD).unwrap();
+    let out = d.path().join("cloudcensus-out");
+    for _ in 0..2 {
+        let (code, _, err) = run(&["scan", "-q", "-o", out.to_str().unwrap(), d.path().to_str().unwrap()]);
+        assert_eq!(
+            code, 0,
+            "the second run must not read the first run's Parquet files: {err}"
+        );
+    }
+    assert_eq!(run_json(&out)["totals"]["inputs"], 1);
+}

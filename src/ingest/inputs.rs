@@ -23,7 +23,10 @@ pub struct Input {
     pub size: Option<u64>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+fn walk(dir: &Path, skip: &[PathBuf], out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+    if std::fs::canonicalize(dir).is_ok_and(|c| skip.contains(&c)) {
+        return;
+    }
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
@@ -38,7 +41,7 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
             continue;
         }
         match std::fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, out, errors),
+            Ok(m) if m.is_dir() => walk(&p, skip, out, errors),
             Ok(m) if m.is_file() => out.push(Input {
                 display: p.display().to_string(),
                 size: Some(m.len()),
@@ -51,7 +54,8 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
 }
 
 /// Expand `paths` into inputs. Paths that cannot be read are returned as `(path, reason)`.
-pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<(String, String)>) {
+/// Folders in `skip` (canonical paths, e.g. the scan's own output folder) are not walked into.
+pub fn expand(paths: &[String], skip: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -67,7 +71,7 @@ pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<(String, String)>) {
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => {
                 let before = out.len();
-                walk(&path, &mut out, &mut errors);
+                walk(&path, skip, &mut out, &mut errors);
                 if out.len() == before {
                     errors.push((p.clone(), "directory contains no log files".into()));
                 }
