@@ -357,3 +357,51 @@ fn cef_samples() {
     assert_clean(&p, &f, "cef");
     assert_eq!(p.records.len(), all.len());
 }
+
+#[test]
+fn fortigate_samples() {
+    let Some(s) = common::samples() else { return };
+    let mut records = 0;
+    for dir in [
+        "fortigate/elastic-integrations",
+        "fortigate/cribl-fortinet-fortigate-firewall",
+    ] {
+        for f in files(&s.join(dir), ".log") {
+            let p = parse(&f, ParseCtx::default());
+            assert_eq!(
+                p.format.as_deref(),
+                Some("fortigate"),
+                "{}: detected format",
+                f.display()
+            );
+            // The only acceptable rejects are lines whose own IP fields are not IP addresses
+            // (the samples were anonymised with values such as `x.x.x.x` and `222.333.192.166`).
+            let text = std::fs::read_to_string(&f).unwrap();
+            let bad_ip_lines: Vec<usize> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| {
+                    l.split(' ').any(|kv| {
+                        kv.split_once('=').is_some_and(|(k, v)| {
+                            (k == "srcip" || k == "dstip") && v.trim_matches('"').parse::<std::net::IpAddr>().is_err()
+                        })
+                    })
+                })
+                .map(|(i, _)| i + 1)
+                .collect();
+            for m in &p.malformed {
+                let line: usize = m
+                    .rsplit_once(".log:")
+                    .and_then(|(_, r)| r.split(':').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                assert!(
+                    bad_ip_lines.contains(&line) && m.contains("is not an IP address"),
+                    "{m}"
+                );
+            }
+            records += p.records.len();
+        }
+    }
+    assert!(records >= 25, "{records} FortiGate records");
+}

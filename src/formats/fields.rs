@@ -233,6 +233,64 @@ pub fn csv_fields<'a>(line: &'a [u8], delim: u8, out: &mut Vec<Cow<'a, [u8]>>) -
     }
 }
 
+/// `key=value` pairs separated by blanks, values optionally double-quoted (with `\"` escapes),
+/// as FortiGate, Sophos, SonicWall and other firewalls write them. Text before the first pair is
+/// an error; a value may be empty (`key=` or `key=""`).
+pub fn kv_pairs<'a>(line: &'a [u8], out: &mut Vec<(&'a [u8], Cow<'a, str>)>) -> Result<(), &'static str> {
+    out.clear();
+    let n = line.len();
+    let mut i = 0;
+    loop {
+        while i < n && (line[i] == b' ' || line[i] == b'\t') {
+            i += 1;
+        }
+        if i >= n {
+            return Ok(());
+        }
+        let ks = i;
+        while i < n && line[i] != b'=' && line[i] != b' ' {
+            i += 1;
+        }
+        if i >= n || line[i] != b'=' || i == ks {
+            return Err("expected key=value");
+        }
+        let key = &line[ks..i];
+        i += 1;
+        if i < n && line[i] == b'"' {
+            let start = i + 1;
+            let mut j = start;
+            let mut escaped = false;
+            loop {
+                if j >= n {
+                    return Err("unterminated quoted value");
+                }
+                match line[j] {
+                    b'\\' if j + 1 < n => {
+                        escaped = true;
+                        j += 2;
+                    }
+                    b'"' => break,
+                    _ => j += 1,
+                }
+            }
+            let raw = &line[start..j];
+            let v = if escaped {
+                Cow::Owned(text(raw).replace("\\\"", "\"").replace("\\\\", "\\"))
+            } else {
+                text(raw)
+            };
+            out.push((key, v));
+            i = j + 1;
+        } else {
+            let start = i;
+            while i < n && line[i] != b' ' && line[i] != b'\t' {
+                i += 1;
+            }
+            out.push((key, text(&line[start..i])));
+        }
+    }
+}
+
 /// Host and port of a URL as proxies log it: `http://user@Host:8080/path`, `host:443`
 /// (CONNECT), `host/path` (no scheme), `[2001:db8::1]:443`. Returns `None` when there is no
 /// plausible host (e.g. `error:invalid-request`, `/relative/path`).
@@ -309,6 +367,27 @@ mod tests {
         csv_fields(b"a,b,", b',', &mut v).unwrap();
         assert_eq!(v.len(), 3);
         assert!(csv_fields(br#"a,"b"#, b',', &mut v).is_err());
+    }
+
+    #[test]
+    fn key_values() {
+        let mut v = Vec::new();
+        kv_pairs(
+            br#"date=2020-04-23 devname="fw 1" msg="say \"hi\"" empty= q="" n=5"#,
+            &mut v,
+        )
+        .unwrap();
+        let got: Vec<(String, String)> = v
+            .iter()
+            .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.to_string()))
+            .collect();
+        assert_eq!(got[0], ("date".into(), "2020-04-23".into()));
+        assert_eq!(got[1], ("devname".into(), "fw 1".into()));
+        assert_eq!(got[2], ("msg".into(), "say \"hi\"".into()));
+        assert_eq!(got[3], ("empty".into(), "".into()));
+        assert_eq!(got[4], ("q".into(), "".into()));
+        assert!(kv_pairs(b"garbage here", &mut v).is_err());
+        assert!(kv_pairs(br#"a="open"#, &mut v).is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod cef;
 pub mod custom;
 pub mod fields;
+pub mod fortigate;
 pub mod panos;
 pub mod record;
 pub mod squid;
@@ -140,6 +141,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(w3c::W3c::new()),
         Arc::new(cef::Cef::new()),
         Arc::new(panos::PanOs::new()),
+        Arc::new(fortigate::FortiGate::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(squid::SquidNative::new()),
