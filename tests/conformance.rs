@@ -405,3 +405,42 @@ fn fortigate_samples() {
     }
     assert!(records >= 25, "{records} FortiGate records");
 }
+
+#[test]
+fn zeek_samples() {
+    let Some(s) = common::samples() else { return };
+    // RITA's TSV and JSON logs and Zeek's zeek-cut test input. Zeek's own btest baselines are
+    // left out: their `ts` was canonicalised to `XXXXXXXXXX.XXXXXX` (see MANIFEST.md).
+    let mut checked = 0;
+    for dir in [
+        "zeek/rita/proxy",
+        "zeek/rita/json_with_all_fields",
+        "zeek/zeek/zeek-cut-logs",
+    ] {
+        for f in files(&s.join(dir), ".log") {
+            let p = parse(&f, ParseCtx::default());
+            assert_clean(&p, &f, "zeek");
+            assert!(!p.records.is_empty(), "{}", f.display());
+            assert!(p
+                .records
+                .iter()
+                .all(|(_, r)| r.source_ip.is_some() && r.time_us.is_some()));
+            if f.ends_with("http.log") || f.ends_with("ssl.log") {
+                assert!(p.records.iter().any(|(_, r)| r.dest_host.is_some()), "{}", f.display());
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 7);
+    // This RITA sample declares an extra field its first record lacks: exactly that line is malformed.
+    let f = s.join("zeek/rita/has_unknown_field/http.log");
+    let p = parse(&f, ParseCtx::default());
+    assert_eq!(p.format.as_deref(), Some("zeek"));
+    assert_eq!(p.malformed.len(), 1, "{:?}", p.malformed);
+    assert!(
+        p.malformed[0].contains(":9: 29 tab-separated values, but #fields declares 30"),
+        "{:?}",
+        p.malformed
+    );
+    assert!(!p.records.is_empty());
+}

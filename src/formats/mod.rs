@@ -20,6 +20,7 @@ pub mod squid_common;
 pub mod syslog;
 pub mod time;
 pub mod w3c;
+pub mod zeek;
 pub mod zscaler;
 
 use std::borrow::Cow;
@@ -142,6 +143,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(cef::Cef::new()),
         Arc::new(panos::PanOs::new()),
         Arc::new(fortigate::FortiGate::new()),
+        Arc::new(zeek::Zeek::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(squid::SquidNative::new()),
