@@ -151,7 +151,7 @@ fn risk_scores_in_the_scan_output_and_explain() {
     // Slack: mfa true (10), supports_saml false (0) → security 5 → total 5 (medium).
     std::fs::write(
         d.path().join("cat/curated/factors.toml"),
-        "[[factors]]\napp = \"slack\"\nmfa = { value = true, source = \"test\" }\nsupports_saml = { value = false, source = \"test\" }\n",
+        "[[factors]]\napp = \"corp-crm\"\nmfa = { value = true, source = \"test\" }\nsupports_saml = { value = false, source = \"test\" }\n",
     )
     .unwrap();
     std::fs::write(
@@ -163,11 +163,11 @@ fn risk_scores_in_the_scan_output_and_explain() {
     std::fs::create_dir_all(d.path().join("cat/apps")).unwrap();
     std::fs::write(
         d.path().join("cat/apps/lob.toml"),
-        "[[app]]\nid = \"corp-wiki\"\nname = \"Corp wiki\"\ncategory = \"Collaboration\"\ndomains = [\"wiki.corp.example\"]\n",
+        "[[app]]\nid = \"corp-wiki\"\nname = \"Corp wiki\"\ncategory = \"Collaboration\"\ndomains = [\"wiki.corp.example\"]\n\n[[app]]\nid = \"corp-crm\"\nname = \"Corp CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\"]\n",
     )
     .unwrap();
     let log = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/ a DIRECT/- -\n\
-               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://slack.com/ a DIRECT/- -\n\
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://crm.corp.example/ a DIRECT/- -\n\
                1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://wiki.corp.example/ a DIRECT/- -\n";
     std::fs::write(p("a.log"), log).unwrap();
     let (code, _, err) = run(&[
@@ -190,7 +190,7 @@ fn risk_scores_in_the_scan_output_and_explain() {
             .unwrap()
             .get(row(&apps, "app_id", id))
     };
-    assert_eq!(score("slack"), Some(5.0));
+    assert_eq!(score("corp-crm"), Some(5.0));
     assert_eq!(score("dropbox"), Some(9.5));
     assert_eq!(score("corp-wiki"), None, "no known factor: unscored, not 0");
     let dash: serde_json::Value =
@@ -212,7 +212,7 @@ fn risk_scores_in_the_scan_output_and_explain() {
     let (code, out, _) = run(&[
         "catalog",
         "explain",
-        "slack",
+        "corp-crm",
         "--catalog",
         &p("cat"),
         "-c",

@@ -199,7 +199,7 @@ impl LineParser for ZeekParser {
             // Decide the kind on the keys present, not only on values that are set.
             let kind_get = |k: &str| -> Option<Cow<'a, str>> {
                 if let Some(key) = k.strip_prefix("__has_") {
-                    return present(key).then(|| Cow::Borrowed(""));
+                    return present(key).then_some(Cow::Borrowed(""));
                 }
                 get(k)
             };
@@ -217,7 +217,7 @@ impl LineParser for ZeekParser {
         }
         let get = |k: &str| -> Option<Cow<'a, str>> {
             if let Some(key) = k.strip_prefix("__has_") {
-                return names.iter().any(|n| n == key).then(|| Cow::Borrowed(""));
+                return names.iter().any(|n| n == key).then_some(Cow::Borrowed(""));
             }
             let i = names.iter().position(|n| n == k)?;
             let v = fields::text(values[i]);
