@@ -12,39 +12,17 @@
 //! whose words include block/deny/drop/reject... and not "not" (`act=not blocked` is allowed).
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
-/// Generic CEF.
-pub struct Cef {
-    info: FormatInfo,
-}
-
-impl Cef {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        Cef {
-            info: FormatInfo {
-                id: "cef".into(),
-                vendor: "Generic (ArcSight CEF)",
-                variant: "CEF:0/1 with extension key=value pairs, any syslog header",
-                description: "Generic CEF: `CEF:0|vendor|product|version|id|name|severity|key=value ...`",
-                attributes: Attributes {
-                    url: true,
-                    dest_ip: true,
-                    user: true,
-                    source_ip: true,
-                    total_bytes: true,
-                    upload_bytes: true,
-                },
-            },
-        }
-    }
-}
-
-impl Default for Cef {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// Generic CEF.
+    Cef {
+        id: "cef",
+        vendor: "Generic (ArcSight CEF)",
+        variant: "CEF:0/1 with extension key=value pairs, any syslog header",
+        description: "Generic CEF: `CEF:0|vendor|product|version|id|name|severity|key=value ...`",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 

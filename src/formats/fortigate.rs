@@ -10,39 +10,17 @@
 //! antivirus, DNS...) are well-formed but not traffic: counted as skipped.
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
-/// FortiGate key=value logs.
-pub struct FortiGate {
-    info: FormatInfo,
-}
-
-impl FortiGate {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        FortiGate {
-            info: FormatInfo {
-                id: "fortigate".into(),
-                vendor: "Fortinet FortiGate / FortiOS",
-                variant: "key=value: traffic, utm webfilter and app-ctrl",
-                description: "FortiGate/FortiOS key=value logs (traffic sessions, web filter, application control)",
-                attributes: Attributes {
-                    url: true,
-                    dest_ip: true,
-                    user: true,
-                    source_ip: true,
-                    total_bytes: true,
-                    upload_bytes: true,
-                },
-            },
-        }
-    }
-}
-
-impl Default for FortiGate {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// FortiGate key=value logs.
+    FortiGate {
+        id: "fortigate",
+        vendor: "Fortinet FortiGate / FortiOS",
+        variant: "key=value: traffic, utm webfilter and app-ctrl",
+        description: "FortiGate/FortiOS key=value logs (traffic sessions, web filter, application control)",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 

@@ -9,6 +9,49 @@
 //! a file and the one that accepts the most records without rejecting lines wins. A format can
 //! therefore never be "detected" and then fail on the very lines it was detected from.
 
+/// Declares a built-in format: the struct holding its [`FormatInfo`], `new()` and `Default`.
+/// Attributes listed are `true`, the others `false`.
+macro_rules! builtin_format {
+    ($(#[$meta:meta])* $name:ident {
+        id: $id:expr,
+        vendor: $vendor:expr,
+        variant: $variant:expr,
+        description: $description:expr,
+        attributes: [$($attr:ident),* $(,)?] $(,)?
+    }) => {
+        $(#[$meta])*
+        pub struct $name {
+            info: $crate::formats::FormatInfo,
+        }
+
+        impl $name {
+            /// The format descriptor.
+            pub fn new() -> Self {
+                $name {
+                    info: $crate::formats::FormatInfo {
+                        id: $id.into(),
+                        vendor: $vendor,
+                        variant: $variant,
+                        description: $description,
+                        attributes: {
+                            #[allow(unused_mut)]
+                            let mut a = $crate::formats::Attributes::default();
+                            $(a.$attr = true;)*
+                            a
+                        },
+                    },
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+
 pub mod cef;
 pub mod custom;
 pub mod fields;

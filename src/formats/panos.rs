@@ -20,39 +20,17 @@
 //! `deny`, `drop*`, `reset-*`, `block-*`, `sinkhole`.
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
-/// PAN-OS syslog CSV.
-pub struct PanOs {
-    info: FormatInfo,
-}
-
-impl PanOs {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        PanOs {
-            info: FormatInfo {
-                id: "panos".into(),
-                vendor: "Palo Alto Networks PAN-OS",
-                variant: "syslog CSV: TRAFFIC and THREAT/url",
-                description: "Palo Alto PAN-OS syslog CSV (TRAFFIC, THREAT url-filtering); other log types are skipped",
-                attributes: Attributes {
-                    url: true,
-                    dest_ip: true,
-                    user: true,
-                    source_ip: true,
-                    total_bytes: true,
-                    upload_bytes: true,
-                },
-            },
-        }
-    }
-}
-
-impl Default for PanOs {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// PAN-OS syslog CSV.
+    PanOs {
+        id: "panos",
+        vendor: "Palo Alto Networks PAN-OS",
+        variant: "syslog CSV: TRAFFIC and THREAT/url",
+        description: "Palo Alto PAN-OS syslog CSV (TRAFFIC, THREAT url-filtering); other log types are skipped",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 

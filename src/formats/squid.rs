@@ -12,32 +12,17 @@
 //! challenge the browser answers, not a block), or a `NONE...` code with status 403.
 
 use super::fields::{self, Words};
-use super::{Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record};
+use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Record};
 use std::borrow::Cow;
 
-/// Squid native access log.
-pub struct SquidNative {
-    info: FormatInfo,
-}
-
-impl SquidNative {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        SquidNative {
-            info: FormatInfo {
-                id: "squid".into(),
-                vendor: "Squid",
-                variant: "native access.log (default `squid` logformat, and its common extensions)",
-                description: "Squid native access.log: `time elapsed client code/status bytes method URL user hierarchy/peer type`",
-                attributes: Attributes { url: true, dest_ip: true, user: true, source_ip: true, total_bytes: true, upload_bytes: false },
-            },
-        }
-    }
-}
-
-impl Default for SquidNative {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// Squid native access log.
+    SquidNative {
+        id: "squid",
+        vendor: "Squid",
+        variant: "native access.log (default `squid` logformat, and its common extensions)",
+        description: "Squid native access.log: `time elapsed client code/status bytes method URL user hierarchy/peer type`",
+        attributes: [url, dest_ip, user, source_ip, total_bytes],
     }
 }
 

@@ -6,32 +6,17 @@
 //! trailing Squid code, by the same rule as the native format.
 
 use super::fields::{self, Words};
-use super::{Action, Attributes, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
-/// Squid common (CLF) access log.
-pub struct SquidCommon {
-    info: FormatInfo,
-}
-
-impl SquidCommon {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        SquidCommon {
-            info: FormatInfo {
-                id: "squid-common".into(),
-                vendor: "Squid",
-                variant: "common logformat (CLF), also `combined`",
-                description: "Squid common/CLF access log: `client ident user [time] \"method URL HTTP/v\" status bytes code:hier`",
-                attributes: Attributes { url: true, dest_ip: false, user: true, source_ip: true, total_bytes: true, upload_bytes: false },
-            },
-        }
-    }
-}
-
-impl Default for SquidCommon {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// Squid common (CLF) access log.
+    SquidCommon {
+        id: "squid-common",
+        vendor: "Squid",
+        variant: "common logformat (CLF), also `combined`",
+        description: "Squid common/CLF access log: `client ident user [time] \"method URL HTTP/v\" status bytes code:hier`",
+        attributes: [url, user, source_ip, total_bytes],
     }
 }
 

@@ -11,32 +11,17 @@
 //! column saying denied/blocked. Dates and times in W3C logs are UTC.
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
-/// The W3C/ELFF format.
-pub struct W3c {
-    info: FormatInfo,
-}
-
-impl W3c {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        W3c {
-            info: FormatInfo {
-                id: "w3c".into(),
-                vendor: "Blue Coat ProxySG / Microsoft TMG, IIS / generic",
-                variant: "W3C extended (ELFF) with #Fields: header",
-                description: "W3C extended log (Blue Coat ProxySG access log, Microsoft TMG/IIS, generic W3C): columns from `#Fields:`",
-                attributes: Attributes { url: true, dest_ip: true, user: true, source_ip: true, total_bytes: true, upload_bytes: true },
-            },
-        }
-    }
-}
-
-impl Default for W3c {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// The W3C/ELFF format.
+    W3c {
+        id: "w3c",
+        vendor: "Blue Coat ProxySG / Microsoft TMG, IIS / generic",
+        variant: "W3C extended (ELFF) with #Fields: header",
+        description: "W3C extended log (Blue Coat ProxySG access log, Microsoft TMG/IIS, generic W3C): columns from `#Fields:`",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 

@@ -11,39 +11,17 @@
 //! transaction, as for every format).
 
 use super::fields;
-use super::{Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 
-/// Zeek logs.
-pub struct Zeek {
-    info: FormatInfo,
-}
-
-impl Zeek {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        Zeek {
-            info: FormatInfo {
-                id: "zeek".into(),
-                vendor: "Zeek network monitor",
-                variant: "http.log, ssl.log, conn.log — TSV with #fields, or JSON",
-                description: "Zeek http/ssl/conn logs (TSV with #fields header, or JSON lines)",
-                attributes: Attributes {
-                    url: true,
-                    dest_ip: true,
-                    user: true,
-                    source_ip: true,
-                    total_bytes: true,
-                    upload_bytes: true,
-                },
-            },
-        }
-    }
-}
-
-impl Default for Zeek {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// Zeek logs.
+    Zeek {
+        id: "zeek",
+        vendor: "Zeek network monitor",
+        variant: "http.log, ssl.log, conn.log — TSV with #fields, or JSON",
+        description: "Zeek http/ssl/conn logs (TSV with #fields header, or JSON lines)",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 

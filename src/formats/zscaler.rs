@@ -12,7 +12,7 @@
 //! feed's configured zone (UTC unless `timezone` is set).
 
 use super::fields;
-use super::{Action, Attributes, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -53,17 +53,6 @@ pub const CSV_COLUMNS: &[&str] = &[
     "devicehostname",
     "keyprotectiontype",
 ];
-
-fn attrs() -> Attributes {
-    Attributes {
-        url: true,
-        dest_ip: true,
-        user: true,
-        source_ip: true,
-        total_bytes: true,
-        upload_bytes: true,
-    }
-}
 
 /// Field values by NSS name, borrowed where possible.
 type Fields<'a> = HashMap<&'static str, Cow<'a, str>>;
@@ -155,30 +144,14 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     Ok(rec)
 }
 
-/// NSS JSON feed.
-pub struct ZscalerJson {
-    info: FormatInfo,
-}
-
-impl ZscalerJson {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        ZscalerJson {
-            info: FormatInfo {
-                id: "zscaler-json".into(),
-                vendor: "Zscaler Internet Access",
-                variant: "NSS web log, JSON feed",
-                description:
-                    "Zscaler NSS web log as JSON lines (NSS field names; `{\"event\":{...}}` wrapper accepted)",
-                attributes: attrs(),
-            },
-        }
-    }
-}
-
-impl Default for ZscalerJson {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// NSS JSON feed.
+    ZscalerJson {
+        id: "zscaler-json",
+        vendor: "Zscaler Internet Access",
+        variant: "NSS web log, JSON feed",
+        description: "Zscaler NSS web log as JSON lines (NSS field names; `{\"event\":{...}}` wrapper accepted)",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 
@@ -228,29 +201,14 @@ impl LineParser for JsonParser {
     }
 }
 
-/// NSS CSV feed.
-pub struct ZscalerCsv {
-    info: FormatInfo,
-}
-
-impl ZscalerCsv {
-    /// The format descriptor.
-    pub fn new() -> Self {
-        ZscalerCsv {
-            info: FormatInfo {
-                id: "zscaler-csv".into(),
-                vendor: "Zscaler Internet Access",
-                variant: "NSS web log, default CSV feed",
-                description: "Zscaler NSS web log as CSV (default SIEM field order, or a header row naming the fields)",
-                attributes: attrs(),
-            },
-        }
-    }
-}
-
-impl Default for ZscalerCsv {
-    fn default() -> Self {
-        Self::new()
+builtin_format! {
+    /// NSS CSV feed.
+    ZscalerCsv {
+        id: "zscaler-csv",
+        vendor: "Zscaler Internet Access",
+        variant: "NSS web log, default CSV feed",
+        description: "Zscaler NSS web log as CSV (default SIEM field order, or a header row naming the fields)",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
 
