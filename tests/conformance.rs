@@ -444,3 +444,56 @@ fn zeek_samples() {
     );
     assert!(!p.records.is_empty());
 }
+
+#[test]
+fn cisco_asa_and_ftd_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("cisco_asa/elastic-integrations/test-sample.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-asa");
+    assert!(p.records.len() >= 30, "{}", p.records.len());
+    assert!(p.records.iter().all(|(_, r)| r.time_us.is_some()));
+    assert!(p.records.iter().any(|(_, r)| r.action == formats::Action::Blocked));
+    assert!(p.records.iter().any(|(_, r)| r.bytes_down.is_some()));
+    // Only "built" messages: well-formed, no traffic.
+    let path = s.join("cisco_asa/elastic-integrations/test-302020-direction.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-asa");
+    assert_eq!((p.records.len(), p.skipped), (0, 3));
+    // Wazuh's rule-test lines (no timestamps).
+    let ini = std::fs::read_to_string(s.join("cisco_asa/wazuh-ruleset/cisco_asa.ini")).unwrap();
+    let lines: Vec<&str> = ini
+        .lines()
+        .filter_map(|l| l.split_once(" pass = ").map(|(_, v)| v))
+        .collect();
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("wazuh-asa.log");
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let p = parse(&f, ParseCtx::default());
+    assert_clean(&p, &f, "cisco-asa");
+    // Firepower Threat Defense connection events.
+    let path = s.join("cisco_ftd/elastic-integrations/test-security-connection.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-asa");
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.source_ip.is_some() && r.bytes_up.is_some()));
+    let path = s.join("cisco_ftd/elastic-integrations/test-security-malware-site.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-asa");
+    let exp: Value = serde_json::from_slice(
+        &std::fs::read(s.join("cisco_ftd/elastic-integrations/test-security-malware-site.log-expected.json")).unwrap(),
+    )
+    .unwrap();
+    let e = &exp["expected"][0];
+    let r = &p.records[0].1;
+    assert_eq!(
+        r.source_ip.map(|i| i.to_string()).as_deref(),
+        e["source"]["ip"].as_str()
+    );
+    assert_eq!(
+        r.dest_ip.map(|i| i.to_string()).as_deref(),
+        e["destination"]["ip"].as_str()
+    );
+}

@@ -53,6 +53,7 @@ macro_rules! builtin_format {
 }
 
 pub mod cef;
+pub mod cisco_asa;
 pub mod custom;
 pub mod fields;
 pub mod fortigate;
@@ -187,6 +188,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(panos::PanOs::new()),
         Arc::new(fortigate::FortiGate::new()),
         Arc::new(zeek::Zeek::new()),
+        Arc::new(cisco_asa::CiscoAsa::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(squid::SquidNative::new()),
