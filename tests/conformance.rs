@@ -497,3 +497,27 @@ fn cisco_asa_and_ftd_samples() {
         e["destination"]["ip"].as_str()
     );
 }
+
+#[test]
+fn sophos_samples() {
+    let Some(s) = common::samples() else { return };
+    let mut records = 0;
+    for f in files(&s.join("sophos/elastic-integrations"), ".log") {
+        let p = parse(&f, ParseCtx::default());
+        assert_clean(&p, &f, "sophos");
+        assert!(
+            p.records
+                .iter()
+                .all(|(_, r)| r.source_ip.is_some() && r.dest_host.is_some() && r.time_us.is_some()),
+            "{}",
+            f.display()
+        );
+        assert!(
+            p.records.iter().any(|(_, r)| r.action == formats::Action::Blocked),
+            "{}",
+            f.display()
+        );
+        records += p.records.len();
+    }
+    assert_eq!(records, 16);
+}

@@ -235,7 +235,8 @@ pub fn csv_fields<'a>(line: &'a [u8], delim: u8, out: &mut Vec<Cow<'a, [u8]>>) -
 
 /// `key=value` pairs separated by blanks, values optionally double-quoted (with `\"` escapes),
 /// as FortiGate, Sophos, SonicWall and other firewalls write them. Text before the first pair is
-/// an error; a value may be empty (`key=` or `key=""`).
+/// an error; a value may be empty (`key=` or `key=""`); a bare word after a pair is appended to
+/// that pair's unquoted value.
 pub fn kv_pairs<'a>(line: &'a [u8], out: &mut Vec<(&'a [u8], Cow<'a, str>)>) -> Result<(), &'static str> {
     out.clear();
     let n = line.len();
@@ -252,7 +253,18 @@ pub fn kv_pairs<'a>(line: &'a [u8], out: &mut Vec<(&'a [u8], Cow<'a, str>)>) -> 
             i += 1;
         }
         if i >= n || line[i] != b'=' || i == ks {
-            return Err("expected key=value");
+            // A bare word after a pair continues an unquoted value that holds a blank
+            // (`domain=www. google.ca`, seen in real Sophos logs).
+            match out.last_mut() {
+                Some((_, v)) if i > ks => {
+                    let mut joined = std::mem::take(v).into_owned();
+                    joined.push(' ');
+                    joined.push_str(&text(&line[ks..i]));
+                    *v = Cow::Owned(joined);
+                    continue;
+                }
+                _ => return Err("expected key=value"),
+            }
         }
         let key = &line[ks..i];
         i += 1;
@@ -387,6 +399,9 @@ mod tests {
         assert_eq!(got[3], ("empty".into(), "".into()));
         assert_eq!(got[4], ("q".into(), "".into()));
         assert!(kv_pairs(b"garbage here", &mut v).is_err());
+        kv_pairs(b"domain=www. google.ca next=1", &mut v).unwrap();
+        assert_eq!(v[0].1, "www. google.ca");
+        assert_eq!(v[1].1, "1");
         assert!(kv_pairs(br#"a="open"#, &mut v).is_err());
     }
 

@@ -59,6 +59,7 @@ pub mod fields;
 pub mod fortigate;
 pub mod panos;
 pub mod record;
+pub mod sophos;
 pub mod squid;
 pub mod squid_common;
 pub mod syslog;
@@ -186,6 +187,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(w3c::W3c::new()),
         Arc::new(cef::Cef::new()),
         Arc::new(panos::PanOs::new()),
+        Arc::new(sophos::Sophos::new()),
         Arc::new(fortigate::FortiGate::new()),
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),
@@ -240,28 +242,32 @@ impl Registry {
     /// Pick the format that parses `sample` (a file's first lines) best, or `None`.
     ///
     /// A candidate must accept at least one line and at least as many lines as it rejects
-    /// (a sample may hold a few malformed lines, which are then reported as such); among those the highest score wins (2 per record or recognised non-traffic line,
-    /// 1 per header/comment), then the earliest in the registry.
+    /// (a sample may hold a few malformed lines, which are then reported as such); among those
+    /// the highest score wins — 3 per record, 1 per recognised non-traffic line or
+    /// header/comment, so a parser that merely recognises lines loses to one that reads them —
+    /// then the earliest in the registry.
     pub fn sniff(&self, sample: &[&[u8]], ctx: &ParseCtx) -> Option<Arc<dyn Format>> {
         let mut best: Option<(usize, Arc<dyn Format>)> = None;
         for f in &self.formats {
             let mut p = f.parser(ctx);
-            let (mut records, mut meta, mut rejects) = (0usize, 0usize, 0usize);
+            let (mut records, mut ignored, mut meta, mut rejects) = (0usize, 0usize, 0usize, 0usize);
             for line in sample {
                 if line.trim_ascii().is_empty() {
                     continue;
                 }
                 match p.parse(line) {
-                    Ok(Line::Record(_)) | Ok(Line::Ignored(_)) => records += 1,
+                    Ok(Line::Record(_)) => records += 1,
+                    Ok(Line::Ignored(_)) => ignored += 1,
                     Ok(Line::Meta) => meta += 1,
                     Err(_) => rejects += 1,
                 }
             }
             // Headers alone (an empty W3C log) are enough only when nothing was rejected.
-            if (records == 0 && (meta == 0 || rejects > 0)) || rejects > records + meta {
+            let accepted = records + ignored;
+            if (accepted == 0 && (meta == 0 || rejects > 0)) || rejects > accepted + meta {
                 continue;
             }
-            let score = 2 * records + meta;
+            let score = 3 * records + ignored + meta;
             if best.as_ref().is_none_or(|(n, _)| score > *n) {
                 best = Some((score, f.clone()));
             }
