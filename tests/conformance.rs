@@ -521,3 +521,28 @@ fn sophos_samples() {
     }
     assert_eq!(records, 16);
 }
+
+#[test]
+fn sonicwall_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("sonicwall/elastic-integrations/test-general.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "sonicwall");
+    assert_eq!(p.records.len(), 16);
+    assert!(p
+        .records
+        .iter()
+        .any(|(_, r)| r.bytes_up.is_some() && r.bytes_down.is_some()));
+    assert!(p.records.iter().any(|(_, r)| r.dest_host.is_some()));
+    assert!(p.records.iter().any(|(_, r)| r.action == formats::Action::Blocked));
+    let ini = std::fs::read_to_string(s.join("sonicwall/wazuh-ruleset/SonicWall.ini")).unwrap();
+    let lines: Vec<&str> = ini
+        .lines()
+        .filter_map(|l| l.split_once(" pass = ").map(|(_, v)| v))
+        .collect();
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("wazuh-sonicwall.log");
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let p = parse(&f, ParseCtx::default());
+    assert_clean(&p, &f, "sonicwall");
+}

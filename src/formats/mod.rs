@@ -59,6 +59,7 @@ pub mod fields;
 pub mod fortigate;
 pub mod panos;
 pub mod record;
+pub mod sonicwall;
 pub mod sophos;
 pub mod squid;
 pub mod squid_common;
@@ -188,6 +189,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(cef::Cef::new()),
         Arc::new(panos::PanOs::new()),
         Arc::new(sophos::Sophos::new()),
+        Arc::new(sonicwall::SonicWall::new()),
         Arc::new(fortigate::FortiGate::new()),
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),

@@ -25,6 +25,9 @@ fn strip_slow<'a>(line: &'a [u8], is_start: &dyn Fn(&[u8]) -> bool) -> Option<&'
             return None;
         }
         p = close + 1;
+        while line.get(p) == Some(&b' ') {
+            p += 1;
+        }
         let after = &line[p..];
         if is_start(after) {
             return Some(after);
@@ -35,7 +38,21 @@ fn strip_slow<'a>(line: &'a [u8], is_start: &dyn Fn(&[u8]) -> bool) -> Option<&'
         }
     }
     let rest = &line[p..];
-    let ts_len = bsd_timestamp_len(rest).or_else(|| iso_timestamp_len(rest))?;
+    let Some(ts_len) = bsd_timestamp_len(rest).or_else(|| iso_timestamp_len(rest)) else {
+        // No timestamp: relays that prefix only the sender (`10.0.0.1 id=firewall …`).
+        let mut cur = skip_blanks(rest);
+        for _ in 0..2 {
+            let end = cur.iter().position(|&c| c == b' ')?;
+            if cur[..end].iter().any(|&c| c == b'=' || c == b'"') {
+                return None;
+            }
+            cur = skip_blanks(&cur[end..]);
+            if is_start(cur) {
+                return Some(cur);
+            }
+        }
+        return None;
+    };
     let mut cur = skip_blanks(&rest[ts_len..]);
     // Up to three words may follow the timestamp: host, tag (`app[pid]:`), and some devices add
     // a second host or a sequence number. Try the record at each position.
@@ -147,6 +164,7 @@ mod tests {
             &b"Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,TRAFFIC"[..],
             b"<14>Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,TRAFFIC",
             b"<14>Nov  3 16:09:08 1,2018/11/30 16:09:07,0128,TRAFFIC",
+            b"<14>  1,2018/11/30 16:09:07,0128,TRAFFIC",
             b"<14>Nov 30 16:09:08 fw01 panos[123]: 1,2018/11/30 16:09:07,0128,TRAFFIC",
             b"2018-11-30T16:09:08+00:00 fw01 1,2018/11/30 16:09:07,0128,TRAFFIC",
             b"<165>1 2018-11-30T16:09:08.003Z fw01 panos 77 - - 1,2018/11/30 16:09:07,0128,TRAFFIC",
@@ -160,6 +178,11 @@ mod tests {
             );
         }
         assert_eq!(strip(b"garbage here", digit_start), None);
+        assert_eq!(
+            strip(b"10.0.0.1 1,2018/11/30 16:09:07,0128,TRAFFIC", digit_start),
+            Some(&rec[..])
+        );
+        assert_eq!(strip(b"a=b 1,2018/11/30 16:09:07,0128,TRAFFIC", digit_start), None);
         assert_eq!(strip(b"<x>Nov 30 16:09:08 a b", digit_start), None);
     }
 }
