@@ -546,3 +546,26 @@ fn sonicwall_samples() {
     let p = parse(&f, ParseCtx::default());
     assert_clean(&p, &f, "sonicwall");
 }
+
+#[test]
+fn juniper_srx_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("juniper_srx/elastic-integrations/test-flow.head21.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "juniper-srx");
+    // 7 closes and 3 denies are records; 4 creates and 7 AppTrack events (which repeat the
+    // flow sessions) are skipped.
+    assert_eq!((p.records.len(), p.skipped), (10, 11));
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.time_us.is_some() && r.source_ip.is_some()));
+    let closes: Vec<_> = p
+        .records
+        .iter()
+        .filter(|(_, r)| r.action == formats::Action::Allowed)
+        .collect();
+    assert!(closes
+        .iter()
+        .all(|(_, r)| r.bytes_up.is_some() && r.bytes_down.is_some()));
+}

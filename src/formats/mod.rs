@@ -57,6 +57,7 @@ pub mod cisco_asa;
 pub mod custom;
 pub mod fields;
 pub mod fortigate;
+pub mod juniper_srx;
 pub mod panos;
 pub mod record;
 pub mod sonicwall;
@@ -193,6 +194,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(fortigate::FortiGate::new()),
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),
+        Arc::new(juniper_srx::JuniperSrx::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(squid::SquidNative::new()),
