@@ -569,3 +569,19 @@ fn juniper_srx_samples() {
         .iter()
         .all(|(_, r)| r.bytes_up.is_some() && r.bytes_down.is_some()));
 }
+
+#[test]
+fn cisco_umbrella_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("cisco_umbrella/elastic-integrations/test-umbrella-proxylogs.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-umbrella");
+    assert_eq!(p.records.len(), 9);
+    assert!(p.records.iter().all(|(_, r)| r.time_us.is_some() && r.url.is_some()));
+    assert!(p.records.iter().any(|(_, r)| r.action == formats::Action::Blocked));
+    // DNS logs are recognised and skipped (not transactions).
+    let path = s.join("cisco_umbrella/elastic-integrations/test-umbrella-dnslogs.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-umbrella");
+    assert!(p.records.is_empty() && p.skipped > 0);
+}

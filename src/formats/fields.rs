@@ -174,6 +174,14 @@ pub fn csv_fields<'a>(line: &'a [u8], delim: u8, out: &mut Vec<Cow<'a, [u8]>>) -
     let n = line.len();
     let mut i = 0;
     loop {
+        // Tolerate blanks before an opening quote (`a, "b,c"`), as some exporters write.
+        let mut j = i;
+        while j < n && line[j] == b' ' {
+            j += 1;
+        }
+        if j > i && j < n && line[j] == b'"' {
+            i = j;
+        }
         if i < n && line[i] == b'"' {
             let start = i + 1;
             let mut j = start;
@@ -378,6 +386,9 @@ mod tests {
         assert_eq!(got, vec![&b"a"[..], b"b,c", b"", b"d\"e", b"f"]);
         csv_fields(b"a,b,", b',', &mut v).unwrap();
         assert_eq!(v.len(), 3);
+        csv_fields(br#""a", "b,c", d"#, b',', &mut v).unwrap();
+        let got: Vec<&[u8]> = v.iter().map(|c| c.as_ref()).collect();
+        assert_eq!(got, vec![&b"a"[..], b"b,c", b" d"]);
         assert!(csv_fields(br#"a,"b"#, b',', &mut v).is_err());
     }
 

@@ -54,6 +54,7 @@ macro_rules! builtin_format {
 
 pub mod cef;
 pub mod cisco_asa;
+pub mod cisco_umbrella;
 pub mod custom;
 pub mod fields;
 pub mod fortigate;
@@ -196,6 +197,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(cisco_asa::CiscoAsa::new()),
         Arc::new(juniper_srx::JuniperSrx::new()),
         Arc::new(zscaler::ZscalerJson::new()),
+        Arc::new(cisco_umbrella::CiscoUmbrella::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(squid::SquidNative::new()),
         Arc::new(squid_common::SquidCommon::new()),
