@@ -585,3 +585,32 @@ fn cisco_umbrella_samples() {
     assert_clean(&p, &path, "cisco-umbrella");
     assert!(p.records.is_empty() && p.skipped > 0);
 }
+
+#[test]
+fn netskope_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("netskope/elastic-integrations/test-transaction.head3.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "netskope");
+    assert_eq!(p.records.len(), 3);
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.bytes_up.is_some() && r.dest_host.is_some()));
+    assert!(p
+        .records
+        .iter()
+        .any(|(_, r)| r.vendor_app.as_deref() == Some("Microsoft Bing")));
+    assert_eq!(
+        p.records
+            .iter()
+            .filter(|(_, r)| r.action == formats::Action::Blocked)
+            .count(),
+        1
+    );
+    // Audit events are activity, not traffic: recognised and skipped.
+    let path = s.join("netskope/panther-analysis/Netskope.Audit.rule-tests.jsonl");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "netskope");
+    assert!(p.records.is_empty() && p.skipped > 0);
+}

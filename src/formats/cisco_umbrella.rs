@@ -27,14 +27,13 @@ impl Format for CiscoUmbrella {
     fn info(&self) -> &FormatInfo {
         &self.info
     }
-    fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(UmbrellaParser { ctx: ctx.clone() })
+    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
+        Box::new(UmbrellaParser)
     }
 }
 
-struct UmbrellaParser {
-    ctx: ParseCtx,
-}
+/// Times in these logs are UTC: no zone setting applies.
+struct UmbrellaParser;
 
 fn is_start(b: &[u8]) -> bool {
     b.len() > 21 && b[0] == b'"' && b[1..5].iter().all(u8::is_ascii_digit) && b[5] == b'-' && b[11] == b' '
@@ -79,7 +78,6 @@ impl LineParser for UmbrellaParser {
         let ts = col(0).ok_or("no time")?;
         let time = super::time::parse_iso(ts.as_bytes(), &super::NaiveZone::utc())
             .ok_or_else(|| Reject::from(format!("bad time {ts:?}")))?;
-        let _ = &self.ctx;
         let num = |i: usize, what: &'static str| -> Result<Option<u64>, Reject> {
             match col(i) {
                 None => Ok(None),

@@ -59,6 +59,7 @@ pub mod custom;
 pub mod fields;
 pub mod fortigate;
 pub mod juniper_srx;
+pub mod netskope;
 pub mod panos;
 pub mod record;
 pub mod sonicwall;
@@ -196,6 +197,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),
         Arc::new(juniper_srx::JuniperSrx::new()),
+        Arc::new(netskope::Netskope::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
         Arc::new(zscaler::ZscalerCsv::new()),

@@ -1,0 +1,174 @@
+//! Netskope JSON logs, one event per line:
+//!
+//! * **Transaction events** (Web Transactions / Log Streaming, W3C-style names): `date` + `time`
+//!   (UTC), `c-ip`, `s-ip`, `cs-host`, `cs-uri-scheme`/`cs-uri`, `cs-username`, `cs-bytes` (→ up),
+//!   `sc-bytes` (→ down), `cs-method`, `sc-status`, `cs-user-agent`, `x-cs-app` (vendor app);
+//!   blocked when `x-policy-action` is a block or `x-cs-ssl-engine-action` is `Block`.
+//! * **Page and connection events** (REST API `type` = `page`/`connection`): `timestamp` (epoch
+//!   seconds), `srcip`, `dstip`, `site`/`url`, `user`, `client_bytes` (→ up), `server_bytes`
+//!   (→ down), `app`, `action` (`block` → blocked).
+//!
+//! Other Netskope events (audit, alerts, application activity) are skipped here (activity logs
+//! belong to the policy engine).
+
+use super::fields;
+use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+builtin_format! {
+    /// Netskope transaction and page events.
+    Netskope {
+        id: "netskope",
+        vendor: "Netskope",
+        variant: "JSON: web transaction events, page/connection events",
+        description: "Netskope JSON logs (web transactions, page and connection events)",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
+    }
+}
+
+impl Format for Netskope {
+    fn info(&self) -> &FormatInfo {
+        &self.info
+    }
+    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
+        Box::new(NetskopeParser)
+    }
+}
+
+/// Times in these logs are UTC: no zone setting applies.
+struct NetskopeParser;
+
+fn s<'m>(m: &'m Map<String, Value>, k: &str) -> Option<Cow<'m, str>> {
+    match m.get(k)? {
+        Value::String(v) if v.is_empty() || v == "-" => None,
+        Value::String(v) => Some(Cow::Borrowed(v.as_str())),
+        Value::Null => None,
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+impl LineParser for NetskopeParser {
+    fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
+        let t = raw.trim_ascii();
+        if t.is_empty() {
+            return Ok(Line::Meta);
+        }
+        let line = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
+        let m: Map<String, Value> =
+            serde_json::from_slice(line).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
+        let num = |k: &str| -> Result<Option<u64>, Reject> {
+            match s(&m, k) {
+                None => Ok(None),
+                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
+            }
+        };
+        let own = |v: Option<Cow<'_, str>>| v.map(|x| Cow::Owned(x.into_owned()));
+        if m.contains_key("cs-host") || m.contains_key("x-transaction-id") {
+            let d = s(&m, "date").ok_or("transaction without date")?;
+            let tm = s(&m, "time").ok_or("transaction without time")?;
+            let time = super::time::parse_iso(format!("{d} {tm}").as_bytes(), &super::NaiveZone::utc())
+                .ok_or("bad date/time")?;
+            let host = s(&m, "cs-host").or_else(|| s(&m, "cs-dns"));
+            let blocked = s(&m, "x-policy-action").is_some_and(|a| a.to_ascii_lowercase().contains("block"))
+                || s(&m, "x-cs-ssl-engine-action").is_some_and(|a| a.eq_ignore_ascii_case("block"));
+            let mut rec = Record {
+                time_us: Some(time),
+                source_ip: s(&m, "c-ip").and_then(|v| fields::opt_ip(v.as_bytes())),
+                dest_ip: s(&m, "s-ip").and_then(|v| fields::opt_ip(v.as_bytes())),
+                dest_port: s(&m, "cs-uri-port").and_then(|v| fields::opt_u16(v.as_bytes())),
+                user: own(s(&m, "cs-username")),
+                bytes_up: num("cs-bytes")?,
+                bytes_down: num("sc-bytes")?,
+                method: own(s(&m, "cs-method")),
+                status: s(&m, "sc-status").and_then(|v| fields::opt_u16(v.as_bytes())),
+                user_agent: own(s(&m, "cs-user-agent")),
+                vendor_app: own(s(&m, "x-cs-app")),
+                action: if blocked { Action::Blocked } else { Action::Allowed },
+                ..Record::default()
+            };
+            if let Some(h) = host {
+                let scheme = s(&m, "cs-uri-scheme").unwrap_or(Cow::Borrowed("https"));
+                let uri = s(&m, "cs-uri").unwrap_or(Cow::Borrowed("/"));
+                rec.url = Some(Cow::Owned(format!("{scheme}://{h}{uri}")));
+                rec.dest_host = Some(Cow::Owned(h.into_owned()));
+            }
+            return Ok(Line::Record(rec));
+        }
+        match s(&m, "type").as_deref() {
+            Some("page") | Some("connection") => {}
+            Some(_) => {
+                return Ok(Line::Ignored(
+                    "Netskope event that is not web traffic (audit, alert, application activity)",
+                ))
+            }
+            None => return Err("JSON object without Netskope's cs-host or type".into()),
+        }
+        let ts = s(&m, "timestamp").ok_or("event without timestamp")?;
+        let time = super::time::parse_epoch_seconds(ts.as_bytes())
+            .ok_or_else(|| Reject::from(format!("bad timestamp {ts:?}")))?;
+        let mut rec = Record {
+            time_us: Some(time),
+            source_ip: s(&m, "srcip")
+                .or_else(|| s(&m, "userip"))
+                .and_then(|v| fields::opt_ip(v.as_bytes())),
+            dest_ip: s(&m, "dstip").and_then(|v| fields::opt_ip(v.as_bytes())),
+            dest_port: s(&m, "dstport").and_then(|v| fields::opt_u16(v.as_bytes())),
+            user: own(s(&m, "user").or_else(|| s(&m, "ur_normalized"))),
+            bytes_up: num("client_bytes")?,
+            bytes_down: num("server_bytes")?,
+            user_agent: own(s(&m, "useragent")),
+            vendor_app: own(s(&m, "app")),
+            action: if s(&m, "action").is_some_and(|a| a.to_ascii_lowercase().contains("block")) {
+                Action::Blocked
+            } else {
+                Action::Allowed
+            },
+            ..Record::default()
+        };
+        if let Some(u) = s(&m, "url") {
+            rec.dest_host = fields::url_host(&u).map(|(h, _)| Cow::Owned(h.to_string()));
+            rec.url = Some(Cow::Owned(u.into_owned()));
+        }
+        if let Some(site) = s(&m, "site").filter(|x| x.contains('.')) {
+            rec.dest_host.get_or_insert(Cow::Owned(site.into_owned()));
+        }
+        Ok(Line::Record(rec))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Line<'static>, String> {
+        let mut p = Netskope::new().parser(&ParseCtx::default());
+        p.parse(line.as_bytes())
+            .map(|l| match l {
+                Line::Record(r) => Line::Record(r.into_owned()),
+                Line::Meta => Line::Meta,
+                Line::Ignored(w) => Line::Ignored(w),
+            })
+            .map_err(|e| e.0.into_owned())
+    }
+
+    #[test]
+    fn events() {
+        let Line::Record(r) = parse(r#"{"bytes":"5021","c-ip":"216.160.83.56","cs-bytes":"2971","cs-host":"www.Box.com","cs-method":"GET","cs-uri":"/x","cs-uri-scheme":"https","cs-username":"a@corp.example","date":"2024-08-05","s-ip":"1.128.0.0","sc-bytes":"2050","sc-status":"200","time":"16:24:20","x-cs-app":"Box","x-policy-action":"block"}"#).unwrap() else { panic!() };
+        assert_eq!(r.time_us, Some(1_722_875_060_000_000));
+        assert_eq!((r.bytes_up, r.bytes_down), (Some(2971), Some(2050)));
+        assert_eq!(r.url.as_deref(), Some("https://www.Box.com/x"));
+        assert_eq!((r.action, r.vendor_app.as_deref()), (Action::Blocked, Some("Box")));
+        let Line::Record(r) = parse(r#"{"type":"page","timestamp":1700000000,"srcip":"10.0.0.1","dstip":"52.1.1.1","user":"b@corp.example","site":"Dropbox","url":"https://www.dropbox.com/home","client_bytes":10,"server_bytes":20,"app":"Dropbox","action":"allow"}"#).unwrap() else { panic!() };
+        assert_eq!(
+            (r.dest_host.as_deref(), r.bytes_down),
+            (Some("www.dropbox.com"), Some(20))
+        );
+        assert!(matches!(
+            parse(r#"{"type":"audit","timestamp":1700000000,"user":"x"}"#),
+            Ok(Line::Ignored(_))
+        ));
+        assert!(parse(r#"{"hello":"world"}"#).is_err());
+        assert!(parse(r#"{"cs-host":"a.com","date":"2024-13-05","time":"16:24:20"}"#).is_err());
+    }
+}
