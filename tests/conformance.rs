@@ -614,3 +614,16 @@ fn netskope_samples() {
     assert_clean(&p, &path, "netskope");
     assert!(p.records.is_empty() && p.skipped > 0);
 }
+
+#[test]
+fn cisco_meraki_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("cisco_meraki/elastic-integrations/test-urls.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "cisco-meraki");
+    assert_eq!(p.records.len(), 3);
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.time_us.is_some() && r.dest_host.is_some() && r.source_ip.is_some()));
+}

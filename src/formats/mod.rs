@@ -59,6 +59,7 @@ pub mod custom;
 pub mod fields;
 pub mod fortigate;
 pub mod juniper_srx;
+pub mod meraki;
 pub mod netskope;
 pub mod panos;
 pub mod record;
@@ -197,6 +198,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),
         Arc::new(juniper_srx::JuniperSrx::new()),
+        Arc::new(meraki::Meraki::new()),
         Arc::new(netskope::Netskope::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
