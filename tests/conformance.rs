@@ -627,3 +627,30 @@ fn cisco_meraki_samples() {
         .iter()
         .all(|(_, r)| r.time_us.is_some() && r.dest_host.is_some() && r.source_ip.is_some()));
 }
+
+#[test]
+fn checkpoint_samples() {
+    let Some(s) = common::samples() else { return };
+    let path = s.join("checkpoint/elastic-integrations/test-r81x.log");
+    let p = parse(&path, ParseCtx::default());
+    assert_clean(&p, &path, "checkpoint");
+    assert_eq!(p.records.len(), 6);
+    assert!(p
+        .records
+        .iter()
+        .all(|(_, r)| r.source_ip.is_some() && r.dest_ip.is_some() && r.time_us.is_some()));
+    // Wazuh's rule-test lines: the complete ones (the others were cut short with `...` by their
+    // authors and are not valid records).
+    let ini = std::fs::read_to_string(s.join("checkpoint/wazuh-ruleset/checkpoint_smart1.ini")).unwrap();
+    let lines: Vec<&str> = ini
+        .lines()
+        .filter_map(|l| l.split_once(" pass = ").map(|(_, v)| v))
+        .filter(|v| v.trim_end().ends_with(']') && !v.contains("..."))
+        .collect();
+    assert!(lines.len() >= 2, "{}", lines.len());
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("wazuh-checkpoint.log");
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let p = parse(&f, ParseCtx::default());
+    assert_clean(&p, &f, "checkpoint");
+}

@@ -53,6 +53,7 @@ macro_rules! builtin_format {
 }
 
 pub mod cef;
+pub mod checkpoint;
 pub mod cisco_asa;
 pub mod cisco_umbrella;
 pub mod custom;
@@ -199,6 +200,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(cisco_asa::CiscoAsa::new()),
         Arc::new(juniper_srx::JuniperSrx::new()),
         Arc::new(meraki::Meraki::new()),
+        Arc::new(checkpoint::CheckPoint::new()),
         Arc::new(netskope::Netskope::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),

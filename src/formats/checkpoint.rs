@@ -1,0 +1,232 @@
+//! Check Point syslog export (R80/R81 Log Exporter, syslog format): RFC 5424 with the log as
+//! structured data `[key:"value"; key:"value"; …]` (values escape `"`, `\` and `]` with `\`).
+//!
+//! Connection logs (with `src` and `dst`: firewall, URL filtering, application control, threat
+//! prevention) are records; audit and system logs (SmartConsole, Web API, log updates…) are
+//! skipped. Time: `time` (epoch seconds). Direction: `client_inbound_bytes` (client → gateway)
+//! → `bytes_up`, `client_outbound_bytes` (gateway → client) → `bytes_down`; with only `bytes`, it
+//! is counted as down. Host: `http_host`, else from the `resource` URL. Blocked: `action` Drop,
+//! Reject, Block, Prevent.
+
+use super::fields;
+use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use std::borrow::Cow;
+
+builtin_format! {
+    /// Check Point Log Exporter syslog.
+    CheckPoint {
+        id: "checkpoint",
+        vendor: "Check Point",
+        variant: "Log Exporter syslog (key:\"value\"; structured data)",
+        description: "Check Point Log Exporter syslog: connection, URL filtering and application logs",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
+    }
+}
+
+impl Format for CheckPoint {
+    fn info(&self) -> &FormatInfo {
+        &self.info
+    }
+    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
+        Box::new(CpParser)
+    }
+}
+
+/// Check Point's `time` is epoch seconds: no zone setting applies.
+struct CpParser;
+
+/// `key:"value"; key:"value"` → pairs (unescaped).
+fn cp_pairs(b: &str) -> Result<Vec<(String, String)>, &'static str> {
+    let mut out = Vec::new();
+    let bytes = b.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b';') {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let ks = i;
+        while i < bytes.len() && bytes[i] != b':' {
+            i += 1;
+        }
+        let key = b[ks..i].trim().to_string();
+        // Tolerate `key::"value"` (seen in real exports).
+        while i < bytes.len() && bytes[i] == b':' {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] != b'"' {
+            return Err("expected key:\"value\"");
+        }
+        i += 1;
+        let mut val = String::new();
+        loop {
+            let Some(&c) = bytes.get(i) else {
+                return Err("unterminated value");
+            };
+            match c {
+                b'\\' if i + 1 < bytes.len() => {
+                    val.push(bytes[i + 1] as char);
+                    i += 2;
+                }
+                b'"' => {
+                    i += 1;
+                    break;
+                }
+                _ => {
+                    let ch = b[i..].chars().next().ok_or("bad UTF-8")?;
+                    val.push(ch);
+                    i += ch.len_utf8();
+                }
+            }
+        }
+        out.push((key, val));
+    }
+    Ok(out)
+}
+
+/// The RFC 5424 timestamp of the header; Check Point writes offsets like `--5:00` (sic).
+fn header_time(head: &str) -> Option<i64> {
+    let ts = head
+        .split_whitespace()
+        .find(|w| w.len() >= 20 && w.as_bytes()[4] == b'-' && w.contains('T'))?;
+    let (main, off) = match ts[19..].find(['+', '-', 'Z']) {
+        Some(p) => ts.split_at(19 + p),
+        None => (ts, ""),
+    };
+    let off = off.replace("--", "-");
+    let off = match off.as_bytes() {
+        [s @ (b'+' | b'-'), h, b':', m1, m2] => format!("{}0{}:{}{}", *s as char, *h as char, *m1 as char, *m2 as char),
+        _ => off,
+    };
+    super::time::parse_iso(format!("{main}{off}").as_bytes(), &super::NaiveZone::utc())
+}
+
+impl LineParser for CpParser {
+    fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
+        let t = raw.trim_ascii();
+        if t.is_empty() {
+            return Ok(Line::Meta);
+        }
+        let text = fields::text(t);
+        if !text.contains("CheckPoint") && !text.contains("Check Point") && !text.contains("[Fields@1.3.6.1.4.1.2620") {
+            return Err("not a Check Point syslog line (no CheckPoint tag or Fields@…2620 data)".into());
+        }
+        let open = text.find('[').ok_or("no [structured data]")?;
+        let close = text
+            .rfind(']')
+            .filter(|c| *c > open)
+            .ok_or("unterminated [structured data]")?;
+        let inner = &text[open + 1..close];
+        // Two layouts: `[key:"value"; …]`, and RFC 5424 `[Fields@1.3.6.1.4.1.2620 key="value" …]`.
+        let pairs: Vec<(String, String)> = if inner.starts_with("Fields@") {
+            let sp = inner.find(' ').unwrap_or(inner.len());
+            let mut kv = Vec::new();
+            fields::kv_pairs(&inner.as_bytes()[sp..], &mut kv)?;
+            kv.into_iter()
+                .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.into_owned()))
+                .collect()
+        } else {
+            cp_pairs(inner)?
+        };
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        if get("src").is_none() || get("dst").is_none() {
+            return Ok(Line::Ignored(
+                "Check Point log that is not a connection (audit, system, update)",
+            ));
+        }
+        let time = match get("time") {
+            Some(v) => Some(
+                super::time::parse_epoch_seconds(v.as_bytes())
+                    .ok_or_else(|| Reject::from(format!("bad time {v:?}")))?,
+            ),
+            None => header_time(&text[..open]),
+        };
+        let ip = |k: &str| -> Result<Option<std::net::IpAddr>, Reject> {
+            match get(k) {
+                None => Ok(None),
+                Some(v) => fields::opt_ip(v.as_bytes())
+                    .map(Some)
+                    .ok_or_else(|| Reject::from(format!("{k} is not an IP address"))),
+            }
+        };
+        let num = |k: &str| -> Result<Option<u64>, Reject> {
+            match get(k) {
+                None => Ok(None),
+                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
+            }
+        };
+        let action = get("action").unwrap_or_default().to_ascii_lowercase();
+        let mut rec = Record {
+            time_us: time,
+            source_ip: ip("src")?,
+            dest_ip: ip("dst")?,
+            dest_port: get("service").and_then(|v| fields::opt_u16(v.as_bytes())),
+            user: get("src_user_name").or_else(|| get("user")).map(Cow::Owned),
+            method: get("method").map(Cow::Owned),
+            user_agent: get("user_agent").map(Cow::Owned),
+            vendor_app: get("appi_name").map(Cow::Owned),
+            bytes_up: num("client_inbound_bytes")?,
+            bytes_down: num("client_outbound_bytes")?,
+            action: if matches!(action.as_str(), "drop" | "reject" | "block" | "prevent") {
+                Action::Blocked
+            } else {
+                Action::Allowed
+            },
+            ..Record::default()
+        };
+        if rec.bytes_up.is_none() && rec.bytes_down.is_none() {
+            rec.bytes_down = num("bytes")?;
+        }
+        if let Some(u) = get("resource") {
+            rec.dest_host = fields::url_host(&u).map(|(h, _)| Cow::Owned(h.to_string()));
+            rec.url = Some(Cow::Owned(u));
+        }
+        if let Some(h) = get("http_host") {
+            rec.dest_host = Some(Cow::Owned(h));
+        }
+        Ok(Line::Record(rec))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_and_audit() {
+        let mut p = CheckPoint::new().parser(&ParseCtx::default());
+        let line = br#"<134>1 2022-07-16T18:51:20Z fw1 CheckPoint 15190 - [action:"Accept"; time:"1657997480"; src:"10.0.0.5"; dst:"162.125.1.1"; service:"443"; client_inbound_bytes:"7475"; client_outbound_bytes:"6345"; http_host:"www.dropbox.com"; resource:"https://www.dropbox.com/x"; appi_name:"Dropbox"; src_user_name:"John Doe (jdoe)"; __policy_id_tag:"product=VPN-1[db_tag={2A};policy_name=Standard\]"]"#;
+        let Line::Record(r) = p.parse(line).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.time_us, Some(1_657_997_480_000_000));
+        assert_eq!(
+            (r.bytes_up, r.bytes_down, r.dest_port),
+            (Some(7475), Some(6345), Some(443))
+        );
+        assert_eq!(
+            (r.dest_host.as_deref(), r.vendor_app.as_deref()),
+            (Some("www.dropbox.com"), Some("Dropbox"))
+        );
+        assert_eq!(r.user.as_deref(), Some("John Doe (jdoe)"));
+        let Line::Record(r) = p.parse(br#"1 2019-05-15T16:25:50Z HOST CheckPoint 19710 - [action:"Drop"; time:"1557937550"; src:"10.0.0.5"; dst:"1.2.3.4"; bytes:"10"]"#).unwrap() else { panic!() };
+        assert_eq!((r.action, r.bytes_down), (Action::Blocked, Some(10)));
+        assert!(matches!(p.parse(br#"<134>1 2022-07-16T18:51:20Z fw1 CheckPoint 1 - [action:"Accept"; product:"SmartConsole"; administrator:"admin"]"#), Ok(Line::Ignored(_))));
+        assert!(p
+            .parse(br#"<134>1 2022-07-16T18:51:20Z fw1 CheckPoint 1 - [src:"10.0.0.999"; dst:"1.2.3.4"]"#)
+            .is_err());
+        assert!(p
+            .parse(br#"<134>1 2022-07-16T18:51:20Z fw1 CheckPoint 1 - [src:"10.0.0.1; dst:"1.2.3.4"]"#)
+            .is_err());
+        let Line::Record(r) = p.parse(br#"<85>1 2023-01-13T10:10:16--5:00 172.16.2.9 CP-GW - Log [Fields@1.3.6.1.4.1.2620 inzone="DMZ" service_id="https" src="81.2.69.192" dst="81.2.69.142" action="Drop" product="VPN-1 & FireWall-1"]"#).unwrap() else { panic!() };
+        assert_eq!((r.time_us, r.action), (Some(1_673_622_616_000_000), Action::Blocked));
+    }
+}
