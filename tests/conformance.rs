@@ -654,3 +654,26 @@ fn checkpoint_samples() {
     let p = parse(&f, ParseCtx::default());
     assert_clean(&p, &f, "checkpoint");
 }
+
+#[test]
+fn menlo_iboss_barracuda_samples() {
+    let Some(s) = common::samples() else { return };
+    for (dir, format, n) in [
+        ("menlo/elastic-integrations", "menlo", 5),
+        ("iboss/datadog-integrations-core", "iboss", 2),
+        ("barracuda/elastic-integrations", "barracuda", 2),
+    ] {
+        for f in files(&s.join(dir), ".log") {
+            let p = parse(&f, ParseCtx::default());
+            assert_clean(&p, &f, format);
+            assert_eq!(p.records.len(), n, "{}", f.display());
+            assert!(
+                p.records
+                    .iter()
+                    .all(|(_, r)| r.time_us.is_some() && r.source_ip.is_some() && r.dest_host.is_some()),
+                "{}",
+                f.display()
+            );
+        }
+    }
+}

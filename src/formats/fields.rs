@@ -311,6 +311,17 @@ pub fn kv_pairs<'a>(line: &'a [u8], out: &mut Vec<(&'a [u8], Cow<'a, str>)>) -> 
     }
 }
 
+/// A JSON value as text: strings as they are, numbers and booleans printed; `null`, empty and
+/// `-` are absent.
+pub fn json_text<'m>(m: &'m serde_json::Map<String, serde_json::Value>, k: &str) -> Option<Cow<'m, str>> {
+    match m.get(k)? {
+        serde_json::Value::String(v) if v.is_empty() || v == "-" => None,
+        serde_json::Value::String(v) => Some(Cow::Borrowed(v.as_str())),
+        serde_json::Value::Null => None,
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
 /// Host and port of a URL as proxies log it: `http://user@Host:8080/path`, `host:443`
 /// (CONNECT), `host/path` (no scheme), `[2001:db8::1]:443`. Returns `None` when there is no
 /// plausible host (e.g. `error:invalid-request`, `/relative/path`).

@@ -71,6 +71,7 @@ pub mod squid_common;
 pub mod syslog;
 pub mod time;
 pub mod w3c;
+pub mod web_gateways_json;
 pub mod zeek;
 pub mod zscaler;
 
@@ -202,6 +203,9 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(meraki::Meraki::new()),
         Arc::new(checkpoint::CheckPoint::new()),
         Arc::new(netskope::Netskope::new()),
+        Arc::new(web_gateways_json::Menlo::new()),
+        Arc::new(web_gateways_json::Iboss::new()),
+        Arc::new(web_gateways_json::Barracuda::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
         Arc::new(zscaler::ZscalerCsv::new()),

@@ -39,14 +39,7 @@ impl Format for Netskope {
 /// Times in these logs are UTC: no zone setting applies.
 struct NetskopeParser;
 
-fn s<'m>(m: &'m Map<String, Value>, k: &str) -> Option<Cow<'m, str>> {
-    match m.get(k)? {
-        Value::String(v) if v.is_empty() || v == "-" => None,
-        Value::String(v) => Some(Cow::Borrowed(v.as_str())),
-        Value::Null => None,
-        other => Some(Cow::Owned(other.to_string())),
-    }
-}
+use fields::json_text as s;
 
 impl LineParser for NetskopeParser {
     fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
