@@ -60,6 +60,7 @@ pub mod custom;
 pub mod fields;
 pub mod fortigate;
 pub mod juniper_srx;
+pub mod leef;
 pub mod meraki;
 pub mod netskope;
 pub mod panos;
@@ -193,6 +194,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
     vec![
         Arc::new(w3c::W3c::new()),
         Arc::new(cef::Cef::new()),
+        Arc::new(leef::Leef::new()),
         Arc::new(panos::PanOs::new()),
         Arc::new(sophos::Sophos::new()),
         Arc::new(sonicwall::SonicWall::new()),
