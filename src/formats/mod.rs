@@ -56,6 +56,7 @@ pub mod cef;
 pub mod checkpoint;
 pub mod cisco_asa;
 pub mod cisco_umbrella;
+pub mod cisco_wsa;
 pub mod custom;
 pub mod fields;
 pub mod fortigate;
@@ -211,6 +212,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
+        Arc::new(cisco_wsa::CiscoWsa::new()),
         Arc::new(squid::SquidNative::new()),
         Arc::new(squid_common::SquidCommon::new()),
     ]

@@ -35,7 +35,7 @@ impl Format for SquidNative {
     }
 }
 
-struct SquidParser;
+pub(crate) struct SquidParser;
 
 /// `1157689312.049 ` — digits, a dot, digits, a blank.
 fn is_start(b: &[u8]) -> bool {
