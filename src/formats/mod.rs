@@ -61,6 +61,7 @@ pub mod custom;
 pub mod fields;
 pub mod fortigate;
 pub mod juniper_srx;
+pub mod juniper_ssg;
 pub mod leef;
 pub mod meraki;
 pub mod netskope;
@@ -70,9 +71,11 @@ pub mod sonicwall;
 pub mod sophos;
 pub mod squid;
 pub mod squid_common;
+pub mod stormshield;
 pub mod syslog;
 pub mod time;
 pub mod w3c;
+pub mod watchguard;
 pub mod web_gateways_json;
 pub mod zeek;
 pub mod zscaler;
@@ -199,10 +202,13 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(panos::PanOs::new()),
         Arc::new(sophos::Sophos::new()),
         Arc::new(sonicwall::SonicWall::new()),
+        Arc::new(stormshield::Stormshield::new()),
         Arc::new(fortigate::FortiGate::new()),
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),
         Arc::new(juniper_srx::JuniperSrx::new()),
+        Arc::new(juniper_ssg::JuniperSsg::new()),
+        Arc::new(watchguard::WatchGuard::new()),
         Arc::new(meraki::Meraki::new()),
         Arc::new(checkpoint::CheckPoint::new()),
         Arc::new(netskope::Netskope::new()),
@@ -293,5 +299,30 @@ impl Registry {
             }
         }
         best.map(|(_, f)| f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Auto-detection of the formats that have no sample in `../shared/samples`: one
+    /// syslog-framed line each must be recognised as that format and no other.
+    #[test]
+    fn sniffs_formats_without_shared_samples() {
+        let cases: [(&str, &str); 5] = [
+            ("juniper-ssg", r#"<134>Mar 10 12:34:56 10.1.1.1 ns5gt: NetScreen device_id=ns5gt  [Root]system-notification-00257(traffic): start_time="2009-03-10 12:34:50" duration=5 policy_id=2 service=https proto=6 src zone=Trust dst zone=Untrust action=Permit sent=1234 rcvd=5678 src=192.168.1.10 dst=162.125.1.1 src_port=3456 dst_port=443 session_id=1234 reason=Close - TCP FIN"#),
+            ("stormshield", r#"<134>May 15 10:22:33 SN210W asqd: id=firewall time="2019-05-15 10:22:33" fw="SN210W" tz=+0200 src=192.168.1.10 srcport=49000 dst=162.125.1.1 dstport=443 dstname=www.dropbox.com sent=1200 rcvd=45000 action=pass logtype="connection""#),
+            ("watchguard", r#"<140>Jan 10 12:00:00 FireboxM200 801F0000000000 (2019-01-10T12:00:00) http-proxy[2100]: msg_id="1AFF-0024" Allow 1-Trusted 0-External tcp 10.0.1.2 162.125.1.1 52000 80 msg="HTTP request" op="GET" dstname="www.dropbox.com" arg="/" sent_bytes="443" rcvd_bytes="1234" (HTTP-proxy-00)"#),
+            ("cisco-wsa", r#"1159826486.123 218 10.1.1.1 TCP_MISS/200 2138 GET http://www.dropbox.com/x jdoe DIRECT/www.dropbox.com text/html DEFAULT_CASE_11-DefaultGroup-Identity-NONE-NONE-NONE-DefaultRouting <IW_comp,6.9> -"#),
+            ("leef", "LEEF:1.0|Forcepoint|Security|8.5|transaction:permitted|devTime=1557908553000\tsrc=10.0.0.1\tdst=162.125.1.1\tusrName=jdoe\turl=https://www.dropbox.com/\tsrcBytes=100\tdstBytes=2000"),
+        ];
+        let reg = Registry::new(Vec::new());
+        for (want, line) in cases {
+            let got = reg
+                .sniff(&[line.as_bytes()], &ParseCtx::default())
+                .map(|f| f.info().id.clone());
+            assert_eq!(got.as_deref(), Some(want), "{line}");
+        }
     }
 }
