@@ -320,9 +320,11 @@ enum Fmt {
     Panos,
     Cef,
     CustomCsv,
+    FortiGate,
+    Leef,
 }
 
-const ALL_FMTS: [Fmt; 8] = [
+const ALL_FMTS: [Fmt; 10] = [
     Fmt::Squid,
     Fmt::SquidCommon,
     Fmt::W3c,
@@ -331,6 +333,8 @@ const ALL_FMTS: [Fmt; 8] = [
     Fmt::Panos,
     Fmt::Cef,
     Fmt::CustomCsv,
+    Fmt::FortiGate,
+    Fmt::Leef,
 ];
 
 impl Fmt {
@@ -344,6 +348,8 @@ impl Fmt {
             "panos" | "pan-os" => Fmt::Panos,
             "cef" => Fmt::Cef,
             "custom-csv" | "csv" => Fmt::CustomCsv,
+            "fortigate" => Fmt::FortiGate,
+            "leef" => Fmt::Leef,
             _ => return None,
         })
     }
@@ -357,6 +363,8 @@ impl Fmt {
             Fmt::Panos => "panos",
             Fmt::Cef => "cef",
             Fmt::CustomCsv => "custom-csv",
+            Fmt::FortiGate => "fortigate",
+            Fmt::Leef => "leef",
         }
     }
     /// First guess of the mean line length; refined after 20k lines.
@@ -370,6 +378,8 @@ impl Fmt {
             Fmt::Panos => 430,
             Fmt::Cef => 520,
             Fmt::CustomCsv => 120,
+            Fmt::FortiGate => 560,
+            Fmt::Leef => 400,
         }
     }
 }
@@ -390,7 +400,7 @@ fn usage(msg: &str) -> ! {
     }
     eprintln!(
         "usage: generate --format FMT --size SIZE [--seed N] [--malformed-per-mille N] [--catalog DIR] [--out FILE]\n\
-         FMT: squid, squid-common, w3c, zscaler-csv, zscaler-json, panos, cef, custom-csv\n\
+         FMT: squid, squid-common, w3c, zscaler-csv, zscaler-json, panos, cef, custom-csv, fortigate, leef\n\
          SIZE: bytes with optional suffix k, KB, MB, GB (x1000) or KiB, MiB, GiB (x1024), e.g. 700MB, 1GiB, 10k"
     );
     std::process::exit(2)
@@ -1546,6 +1556,8 @@ impl<'w> Gen<'w> {
             Fmt::Panos => self.panos(b),
             Fmt::Cef => self.cef(b),
             Fmt::CustomCsv => self.custom_csv(b),
+            Fmt::FortiGate => self.fortigate(b),
+            Fmt::Leef => self.leef(b),
         }
     }
 
@@ -2249,6 +2261,161 @@ impl<'w> Gen<'w> {
         );
         put(b, " cs2Label=AppName cs2=");
         put(b, if e.known { &d.app } else { "Unknown" });
+        b.push(b'\n');
+    }
+
+    /// FortiGate key=value: `type="traffic"` sessions (no host name, 60 %) and `type="utm"
+    /// subtype="webfilter"` entries (host + path), syslog-framed like a FortiAnalyzer forward.
+    fn fortigate(&mut self, b: &mut Vec<u8>) {
+        if self.rng.below(100) < 50 {
+            put(b, "<189>");
+        }
+        let web = self.rng.below(100) < 40;
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        let d = self.domain();
+        let cat = self.cat();
+        let c = &self.clock;
+        put(b, "date=");
+        c.ymd(b, b'-');
+        put(b, " time=");
+        c.hms(b);
+        put(b, " devname=\"FGT60E-HQ\" devid=\"FGT60E4Q16000001\" eventtime=");
+        put_u64(b, e.t_us * 1000);
+        put(b, " tz=\"+0000\" logid=");
+        put(b, if web { "\"0316013056\"" } else { "\"0000000013\"" });
+        put(
+            b,
+            if web {
+                " type=\"utm\" subtype=\"webfilter\" eventtype="
+            } else {
+                " type=\"traffic\" subtype=\"forward\""
+            },
+        );
+        if web {
+            put(
+                b,
+                if e.blocked {
+                    "\"ftgd_blk\" level=\"warning\""
+                } else {
+                    "\"ftgd_allow\" level=\"notice\""
+                },
+            );
+        } else {
+            put(b, " level=\"notice\"");
+        }
+        put(b, " vd=\"root\" srcip=");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, " srcport=");
+        put_u64(b, e.cport as u64);
+        put(b, " srcintf=\"internal\" srcintfrole=\"lan\" dstip=");
+        put_ip4(b, e.dst_ip);
+        put(b, " dstport=");
+        put_u64(b, e.port as u64);
+        put(b, " dstintf=\"wan1\" dstintfrole=\"wan\" sessionid=");
+        put_u64(b, e.t_us % 1_000_000_007);
+        put(b, " proto=6 action=");
+        put(
+            b,
+            if e.blocked {
+                if web {
+                    "\"blocked\""
+                } else {
+                    "\"deny\""
+                }
+            } else if web {
+                "\"passthrough\""
+            } else {
+                "\"close\""
+            },
+        );
+        put(b, " policyid=1 service=");
+        put(b, if e.https { "\"HTTPS\"" } else { "\"HTTP\"" });
+        if !e.auth407 && !u.anon {
+            put(b, " user=\"");
+            put_bytes(b, u.short.as_bytes());
+            b.push(b'"');
+        }
+        if web {
+            let hl = if e.connect { e.host.len() - 4 } else { e.host.len() };
+            put(b, " hostname=\"");
+            put_bytes(b, &e.host[..hl]);
+            put(b, "\" url=\"");
+            put_bytes(b, &e.path);
+            put(b, "\" method=\"domain\" cat=");
+            put_u64(b, d.cat as u64 + 1);
+            put(b, " catdesc=\"");
+            put(b, cat.0);
+            b.push(b'"');
+        } else {
+            put(b, " trandisp=\"snat\" duration=");
+            put_u64(b, e.elapsed_ms / 1000);
+            put(b, " sentbyte=");
+            put_u64(b, e.up);
+            put(b, " rcvdbyte=");
+            put_u64(b, e.down);
+            put(b, " sentpkt=");
+            put_u64(b, e.up / 1400 + 1);
+            put(b, " rcvdpkt=");
+            put_u64(b, e.down / 1400 + 1);
+            if e.known && e.dom % 2 == 0 {
+                put(b, " app=\"");
+                put(b, &d.app);
+                put(b, "\" appcat=\"Storage.Backup\"");
+            } else {
+                put(b, " appcat=\"unscanned\"");
+            }
+        }
+        b.push(b'\n');
+    }
+
+    /// LEEF 1.0 (tab-separated attributes), as a Forcepoint-style web gateway would send it.
+    fn leef(&mut self, b: &mut Vec<u8>) {
+        put(b, "<134>");
+        self.clock.bsd(b);
+        put(b, " swg02 ");
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        let cat = self.cat();
+        put(b, "LEEF:1.0|Forcepoint|Security|8.5|");
+        put(
+            b,
+            if e.blocked {
+                "transaction:blocked|"
+            } else {
+                "transaction:permitted|"
+            },
+        );
+        put(b, "devTime=");
+        put_u64(b, e.t_us / 1000);
+        put(b, "\tsrc=");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\tsrcPort=");
+        put_u64(b, e.cport as u64);
+        put(b, "\tdst=");
+        put_ip4(b, e.dst_ip);
+        put(b, "\tdstPort=");
+        put_u64(b, e.port as u64);
+        if !e.auth407 && !u.anon {
+            put(b, "\tusrName=");
+            put_bytes(b, u.raw.as_bytes());
+        }
+        put(b, "\tsrcBytes=");
+        put_u64(b, e.up);
+        put(b, "\tdstBytes=");
+        put_u64(b, e.down);
+        put(b, "\trequestMethod=");
+        put(b, e.method);
+        put(b, "\turl=");
+        self.scratch.clear();
+        e.put_url(&mut self.scratch);
+        let url = std::mem::take(&mut self.scratch);
+        put_bytes(b, &url);
+        self.scratch = url;
+        put(b, "\taction=");
+        put(b, if e.blocked { "blocked" } else { "permitted" });
+        put(b, "\tcat=");
+        put(b, cat.0);
         b.push(b'\n');
     }
 
