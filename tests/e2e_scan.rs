@@ -290,3 +290,50 @@ fn header_formats_survive_chunking() {
         vec!["custom:c", "w3c"]
     );
 }
+
+/// Issue 5: for unmatched traffic, the application name the device itself gave it is reported
+/// next to the domain (most frequent name; protocol-only names like `HTTPS.BROWSER`-style
+/// `ssl` or `unknown` are left out), and a domain the device did not name gets null.
+#[test]
+fn unmatched_domains_carry_the_vendor_app_name() {
+    let fg = |host: &str, app: &str| {
+        format!(
+            r#"date=2023-11-14 time=22:13:20 devname="FGT" devid="FGT60E" logid="1059028704" type="utm" subtype="app-ctrl" eventtype="signature" level="information" vd="root" srcip=10.0.0.1 srcport=50000 dstip=198.51.100.9 dstport=443 sessionid=1 proto=6 action="pass" hostname="{host}" url="/" app="{app}" user="alice""#
+        )
+    };
+    let lines = [
+        fg("files.mystery-drive.example.com", "Mystery.Drive"),
+        fg("www.mystery-drive.example.com", "Mystery.Drive"),
+        fg("cdn.mystery-drive.example.com", "ssl"),
+        fg("other.unknown-zz.example.net", "unknown"),
+    ];
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("fortigate.log");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = d.path().join("out");
+    let (code, stdout, stderr) = run(&[
+        "scan",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let un = parquet(&out.join("unmatched_domains.parquet"));
+    let vendor = |domain: &str| {
+        let r = row(&un, "domain", domain);
+        un.column("vendor_app")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(r)
+            .map(str::to_string)
+    };
+    assert_eq!(
+        u64_at(&un, "transactions", row(&un, "domain", "example.com")),
+        3,
+        "{un}"
+    );
+    assert_eq!(vendor("example.com").as_deref(), Some("Mystery.Drive"), "{un}");
+    assert_eq!(vendor("example.net"), None, "{un}");
+}

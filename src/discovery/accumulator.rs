@@ -6,7 +6,7 @@
 //! one-off subdomains (CDN shards, tracking ids), so the cache mostly missed, allocated on every
 //! miss and grew without bound.
 
-use super::{Aggregates, AttributionCounts, Daily, Map, Name, Set, Totals, Unmatched};
+use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Set, Totals, Unmatched};
 use crate::catalog::Matcher;
 use crate::formats::{Action, Record};
 use std::hash::Hash;
@@ -89,6 +89,8 @@ pub struct Accumulator<'c> {
     app_dest: Map<(u32, IpAddr), Totals>,
     unmatched: Map<u32, Totals>,
     unmatched_users: Set<(u32, u32)>,
+    vendor_apps: Interner,
+    unmatched_vendor: Map<(u32, u32), u64>,
     attribution: AttributionCounts,
 }
 
@@ -112,6 +114,8 @@ impl<'c> Accumulator<'c> {
             app_dest: Map::default(),
             unmatched: Map::default(),
             unmatched_users: Set::default(),
+            vendor_apps: Interner::default(),
+            unmatched_vendor: Map::default(),
             attribution: AttributionCounts::default(),
         }
     }
@@ -178,6 +182,10 @@ impl<'c> Accumulator<'c> {
                         self.unmatched.entry(d).or_default().add(t, blocked, up, down);
                         if let Some(u) = user {
                             self.unmatched_users.insert((d, u));
+                        }
+                        if let Some(v) = rec.vendor_app.as_deref().filter(|v| !is_generic_vendor_app(v)) {
+                            let v = self.vendor_apps.id(v.trim());
+                            *self.unmatched_vendor.entry((d, v)).or_default() += 1;
                         }
                         None
                     }
@@ -270,6 +278,7 @@ impl<'c> Accumulator<'c> {
                     Unmatched {
                         totals,
                         users: Set::default(),
+                        vendor_apps: Map::default(),
                     },
                 )
             })
@@ -277,6 +286,12 @@ impl<'c> Accumulator<'c> {
         for (d, u) in self.unmatched_users {
             if let Some(row) = out.unmatched.get_mut(&domains[d as usize]) {
                 row.users.insert(users[u as usize].clone());
+            }
+        }
+        for ((d, v), n) in self.unmatched_vendor {
+            if let Some(row) = out.unmatched.get_mut(&domains[d as usize]) {
+                row.vendor_apps
+                    .insert(Name::from(self.vendor_apps.names[v as usize].as_ref()), n);
             }
         }
         out

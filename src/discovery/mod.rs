@@ -128,13 +128,50 @@ pub struct Daily {
     pub users: Set<Name>,
 }
 
-/// An unmatched registrable domain: totals plus its distinct users.
+/// An unmatched registrable domain: totals, its distinct users, and the application names the
+/// logging device itself gave this traffic (PAN-OS `app`, FortiGate `app`, Zscaler `appname`...).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Unmatched {
     /// Counts.
     pub totals: Totals,
     /// Distinct user names.
     pub users: Set<Name>,
+    /// Records per device-given application name (generic protocol names left out, see
+    /// [`is_generic_vendor_app`]).
+    pub vendor_apps: Map<Name, u64>,
+}
+
+impl Unmatched {
+    /// The device-given application name seen most often (ties: alphabetically first).
+    pub fn top_vendor_app(&self) -> Option<&str> {
+        self.vendor_apps
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(n, _)| n.as_ref())
+    }
+}
+
+/// Application names devices give to traffic they did not identify, or that only name the
+/// protocol (`ssl`, `web-browsing`, `unknown`...): useless as a hint for the catalog.
+pub fn is_generic_vendor_app(name: &str) -> bool {
+    const GENERIC: [&str; 14] = [
+        "-",
+        "n/a",
+        "na",
+        "none",
+        "unknown",
+        "ssl",
+        "tls",
+        "http",
+        "https",
+        "quic",
+        "web-browsing",
+        "general-browsing",
+        "incomplete",
+        "insufficient-data",
+    ];
+    let n = name.trim();
+    n.is_empty() || GENERIC.iter().any(|g| n.eq_ignore_ascii_case(g))
 }
 
 /// The mergeable result of scanning some records. Keys are catalog app ids (strings), so
@@ -185,6 +222,9 @@ impl Aggregates {
         merge_map(&mut self.unmatched, other.unmatched, |a, b| {
             a.totals.merge(&b.totals);
             a.users.extend(b.users);
+            for (name, n) in b.vendor_apps {
+                *a.vendor_apps.entry(name).or_default() += n;
+            }
         });
         self.attribution.merge(&other.attribution);
     }
@@ -205,5 +245,35 @@ impl Aggregates {
             *m.entry(app.as_ref()).or_default() += 1;
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unmatched(apps: &[(&str, u64)]) -> Aggregates {
+        let mut a = Aggregates::default();
+        let u = Unmatched {
+            vendor_apps: apps.iter().map(|(n, c)| (Name::from(*n), *c)).collect(),
+            ..Unmatched::default()
+        };
+        a.unmatched.insert(Name::from("example.com"), u);
+        a
+    }
+
+    #[test]
+    fn vendor_app_counts_merge_and_pick_the_most_frequent() {
+        let mut a = unmatched(&[("Alpha", 2), ("Beta", 1)]);
+        a.merge(unmatched(&[("Beta", 2)]));
+        let u = &a.unmatched["example.com"];
+        assert_eq!(u.vendor_apps["Beta"], 3);
+        assert_eq!(u.top_vendor_app(), Some("Beta"));
+        // Ties go to the alphabetically first name, whatever the merge order.
+        let mut b = unmatched(&[("Zeta", 1)]);
+        b.merge(unmatched(&[("Eta", 1)]));
+        assert_eq!(b.unmatched["example.com"].top_vendor_app(), Some("Eta"));
+        assert!(is_generic_vendor_app(" SSL ") && is_generic_vendor_app("web-browsing"));
+        assert!(!is_generic_vendor_app("dropbox-base"));
     }
 }

@@ -259,5 +259,11 @@ pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportE
         rows.iter().map(|(_, u)| u.users.len() as u64).collect(),
     ));
     cols.extend(seen_cols(&rows, |r| &r.1.totals));
+    cols.push(opt_str_col(
+        "vendor_app",
+        rows.iter()
+            .map(|(_, u)| u.top_vendor_app().map(str::to_string))
+            .collect(),
+    ));
     write(path, cols)
 }
