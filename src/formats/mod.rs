@@ -77,6 +77,7 @@ pub mod time;
 pub mod w3c;
 pub mod watchguard;
 pub mod web_gateways_json;
+pub mod welf;
 pub mod zeek;
 pub mod zscaler;
 
@@ -203,6 +204,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(sophos::Sophos::new()),
         Arc::new(sonicwall::SonicWall::new()),
         Arc::new(stormshield::Stormshield::new()),
+        Arc::new(welf::Welf::new()),
         Arc::new(fortigate::FortiGate::new()),
         Arc::new(zeek::Zeek::new()),
         Arc::new(cisco_asa::CiscoAsa::new()),
@@ -310,7 +312,8 @@ mod tests {
     /// syslog-framed line each must be recognised as that format and no other.
     #[test]
     fn sniffs_formats_without_shared_samples() {
-        let cases: [(&str, &str); 5] = [
+        let cases: [(&str, &str); 6] = [
+            ("welf", r#"<14>Jan 31 16:11:32 srx1 id=firewall time="2013-01-31 16:11:32" fw=172.17.216.90 pri=6 proto=http src=10.1.1.5:50123 dst=162.125.1.1:80 dstname=www.dropbox.com arg=/upload op=POST result=200 sent=5000 rcvd=320"#),
             ("juniper-ssg", r#"<134>Mar 10 12:34:56 10.1.1.1 ns5gt: NetScreen device_id=ns5gt  [Root]system-notification-00257(traffic): start_time="2009-03-10 12:34:50" duration=5 policy_id=2 service=https proto=6 src zone=Trust dst zone=Untrust action=Permit sent=1234 rcvd=5678 src=192.168.1.10 dst=162.125.1.1 src_port=3456 dst_port=443 session_id=1234 reason=Close - TCP FIN"#),
             ("stormshield", r#"<134>May 15 10:22:33 SN210W asqd: id=firewall time="2019-05-15 10:22:33" fw="SN210W" tz=+0200 src=192.168.1.10 srcport=49000 dst=162.125.1.1 dstport=443 dstname=www.dropbox.com sent=1200 rcvd=45000 action=pass logtype="connection""#),
             ("watchguard", r#"<140>Jan 10 12:00:00 FireboxM200 801F0000000000 (2019-01-10T12:00:00) http-proxy[2100]: msg_id="1AFF-0024" Allow 1-Trusted 0-External tcp 10.0.1.2 162.125.1.1 52000 80 msg="HTTP request" op="GET" dstname="www.dropbox.com" arg="/" sent_bytes="443" rcvd_bytes="1234" (HTTP-proxy-00)"#),
