@@ -677,3 +677,25 @@ fn menlo_iboss_barracuda_samples() {
         }
     }
 }
+
+/// The Forcepoint Web Security CSV export line of Elastic's `forcepoint_web` package; the values
+/// checked are those of the example event Elastic documents for that same line.
+#[test]
+fn forcepoint_csv_sample() {
+    let Some(s) = common::samples() else { return };
+    let files = files(&s.join("forcepoint/elastic-integrations"), ".log");
+    assert!(!files.is_empty(), "no Forcepoint sample found");
+    for f in files {
+        let p = parse(&f, ParseCtx::default());
+        assert_clean(&p, &f, "forcepoint-csv");
+        assert_eq!(p.records.len(), 1);
+        let r = &p.records[0].1;
+        assert_eq!(ts(r), "2022-12-16T07:05:25.000Z", "Elastic: @timestamp");
+        assert_eq!(r.dest_host.as_deref(), Some("aom-au.nearmap.com"));
+        assert_eq!(r.dest_port, Some(443));
+        assert_eq!(r.dest_ip, Some("3.24.198.68".parse().unwrap()));
+        assert_eq!((r.method.as_deref(), r.status), (Some("CONNECT"), Some(200)));
+        assert_eq!(r.action, formats::Action::Allowed);
+        assert_eq!(r.user_agent.as_deref(), Some("Java/11.0.6"));
+    }
+}

@@ -59,6 +59,7 @@ pub mod cisco_umbrella;
 pub mod cisco_wsa;
 pub mod custom;
 pub mod fields;
+pub mod forcepoint_csv;
 pub mod fortigate;
 pub mod juniper_srx;
 pub mod juniper_ssg;
@@ -219,6 +220,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(web_gateways_json::Barracuda::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
+        Arc::new(forcepoint_csv::ForcepointCsv::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(cisco_wsa::CiscoWsa::new()),
         Arc::new(squid::SquidNative::new()),
