@@ -64,6 +64,7 @@ pub mod fortigate;
 pub mod juniper_srx;
 pub mod juniper_ssg;
 pub mod leef;
+pub mod mcafee_wg;
 pub mod meraki;
 pub mod netskope;
 pub mod panos;
@@ -223,6 +224,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(forcepoint_csv::ForcepointCsv::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(cisco_wsa::CiscoWsa::new()),
+        Arc::new(mcafee_wg::McafeeWg::new()),
         Arc::new(squid::SquidNative::new()),
         Arc::new(squid_common::SquidCommon::new()),
     ]
@@ -314,7 +316,8 @@ mod tests {
     /// syslog-framed line each must be recognised as that format and no other.
     #[test]
     fn sniffs_formats_without_shared_samples() {
-        let cases: [(&str, &str); 6] = [
+        let cases: [(&str, &str); 7] = [
+            ("mcafee-wg", r#"<134>Dec 10 10:48:52 mwg mwg: [10/Dec/2019:10:48:52 +0000] "jdoe" 10.0.0.1 200 "GET http://www.dropbox.com/ HTTP/1.1" "Online Storage" "Minimal Risk" "text/html" 1234 "Mozilla/5.0" "" "0""#),
             ("welf", r#"<14>Jan 31 16:11:32 srx1 id=firewall time="2013-01-31 16:11:32" fw=172.17.216.90 pri=6 proto=http src=10.1.1.5:50123 dst=162.125.1.1:80 dstname=www.dropbox.com arg=/upload op=POST result=200 sent=5000 rcvd=320"#),
             ("juniper-ssg", r#"<134>Mar 10 12:34:56 10.1.1.1 ns5gt: NetScreen device_id=ns5gt  [Root]system-notification-00257(traffic): start_time="2009-03-10 12:34:50" duration=5 policy_id=2 service=https proto=6 src zone=Trust dst zone=Untrust action=Permit sent=1234 rcvd=5678 src=192.168.1.10 dst=162.125.1.1 src_port=3456 dst_port=443 session_id=1234 reason=Close - TCP FIN"#),
             ("stormshield", r#"<134>May 15 10:22:33 SN210W asqd: id=firewall time="2019-05-15 10:22:33" fw="SN210W" tz=+0200 src=192.168.1.10 srcport=49000 dst=162.125.1.1 dstport=443 dstname=www.dropbox.com sent=1200 rcvd=45000 action=pass logtype="connection""#),
