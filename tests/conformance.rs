@@ -699,3 +699,17 @@ fn forcepoint_csv_sample() {
         assert_eq!(r.user_agent.as_deref(), Some("Java/11.0.6"));
     }
 }
+
+/// Microsoft Defender for Cloud Apps' SIEM export is CEF: recognised as `cef`, nothing malformed.
+/// (These are SaaS activity and alert events; reading them as activities is issue 4's work.)
+#[test]
+fn mcas_cef_samples() {
+    let Some(s) = common::samples() else { return };
+    let files = files(&s.join("mcas/CloudAppSecurityDocs"), ".cef.log");
+    assert_eq!(files.len(), 2, "MCAS samples");
+    for f in files {
+        let p = parse(&f, ParseCtx::default());
+        assert_clean(&p, &f, "cef");
+        assert_eq!(p.records.len(), 6, "{}", f.display());
+    }
+}
