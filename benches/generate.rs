@@ -322,9 +322,11 @@ enum Fmt {
     CustomCsv,
     FortiGate,
     Leef,
+    CiscoAsa,
+    SonicWall,
 }
 
-const ALL_FMTS: [Fmt; 10] = [
+const ALL_FMTS: [Fmt; 12] = [
     Fmt::Squid,
     Fmt::SquidCommon,
     Fmt::W3c,
@@ -335,6 +337,8 @@ const ALL_FMTS: [Fmt; 10] = [
     Fmt::CustomCsv,
     Fmt::FortiGate,
     Fmt::Leef,
+    Fmt::CiscoAsa,
+    Fmt::SonicWall,
 ];
 
 impl Fmt {
@@ -350,6 +354,8 @@ impl Fmt {
             "custom-csv" | "csv" => Fmt::CustomCsv,
             "fortigate" => Fmt::FortiGate,
             "leef" => Fmt::Leef,
+            "cisco-asa" | "asa" => Fmt::CiscoAsa,
+            "sonicwall" => Fmt::SonicWall,
             _ => return None,
         })
     }
@@ -365,6 +371,8 @@ impl Fmt {
             Fmt::CustomCsv => "custom-csv",
             Fmt::FortiGate => "fortigate",
             Fmt::Leef => "leef",
+            Fmt::CiscoAsa => "cisco-asa",
+            Fmt::SonicWall => "sonicwall",
         }
     }
     /// First guess of the mean line length; refined after 20k lines.
@@ -380,6 +388,8 @@ impl Fmt {
             Fmt::CustomCsv => 120,
             Fmt::FortiGate => 560,
             Fmt::Leef => 400,
+            Fmt::CiscoAsa => 200,
+            Fmt::SonicWall => 330,
         }
     }
 }
@@ -1558,6 +1568,8 @@ impl<'w> Gen<'w> {
             Fmt::CustomCsv => self.custom_csv(b),
             Fmt::FortiGate => self.fortigate(b),
             Fmt::Leef => self.leef(b),
+            Fmt::CiscoAsa => self.cisco_asa(b),
+            Fmt::SonicWall => self.sonicwall(b),
         }
     }
 
@@ -2416,6 +2428,103 @@ impl<'w> Gen<'w> {
         put(b, if e.blocked { "blocked" } else { "permitted" });
         put(b, "\tcat=");
         put(b, cat.0);
+        b.push(b'\n');
+    }
+
+    /// Cisco ASA syslog: 302014 TCP teardowns with a byte total (no host name, no user) and
+    /// 106023 denies for blocked traffic.
+    fn cisco_asa(&mut self, b: &mut Vec<u8>) {
+        let with_pri = self.rng.below(100) < 50;
+        let e = &self.ev;
+        if with_pri {
+            put(b, if e.blocked { "<164>" } else { "<166>" });
+        }
+        self.clock.bsd(b);
+        put(b, " asa01 ");
+        if e.blocked {
+            put(b, "%ASA-4-106023: Deny tcp src inside:");
+            put(b, &self.w.ips[e.ip].text);
+            b.push(b'/');
+            put_u64(b, e.cport as u64);
+            put(b, " dst outside:");
+            put_ip4(b, e.dst_ip);
+            b.push(b'/');
+            put_u64(b, e.port as u64);
+            put(b, " by access-group \"inside_in\" [0x0, 0x0]\n");
+            return;
+        }
+        put(b, "%ASA-6-302014: Teardown TCP connection ");
+        put_u64(b, e.t_us % 1_000_000_007);
+        put(b, " for outside:");
+        put_ip4(b, e.dst_ip);
+        b.push(b'/');
+        put_u64(b, e.port as u64);
+        put(b, " to inside:");
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b'/');
+        put_u64(b, e.cport as u64);
+        put(b, " duration ");
+        let secs = e.elapsed_ms / 1000;
+        put_u64(b, secs / 3600);
+        b.push(b':');
+        put2(b, (secs / 60 % 60) as u32);
+        b.push(b':');
+        put2(b, (secs % 60) as u32);
+        put(b, " bytes ");
+        put_u64(b, e.up + e.down);
+        put(b, " TCP FINs\n");
+    }
+
+    /// SonicWall key=value: m=537 Connection Closed (no host name) and m=97 Web site hit.
+    fn sonicwall(&mut self, b: &mut Vec<u8>) {
+        let web = self.rng.below(100) < 40;
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        let c = &self.clock;
+        put(b, "<134>id=firewall sn=0017C5A1B2C3 time=\"");
+        c.ymd(b, b'-');
+        b.push(b' ');
+        c.hms(b);
+        put(b, " UTC\" fw=203.0.113.1 pri=6 c=");
+        put(b, if web { "1024 m=97 msg=\"Web site hit\"" } else { "262144 m=537 msg=\"Connection Closed\"" });
+        if e.blocked {
+            put(b, " fw_action=\"drop\"");
+        }
+        put(b, " n=");
+        put_u64(b, e.t_us % 100_000_007);
+        put(b, " src=");
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b':');
+        put_u64(b, e.cport as u64);
+        put(b, ":X0 dst=");
+        put_ip4(b, e.dst_ip);
+        b.push(b':');
+        put_u64(b, e.port as u64);
+        put(b, ":X1 proto=tcp/");
+        put(b, if e.https { "https" } else { "http" });
+        if !e.auth407 && !u.anon {
+            put(b, " usr=\"");
+            put_bytes(b, u.short.as_bytes());
+            b.push(b'"');
+        }
+        if web {
+            let hl = if e.connect { e.host.len() - 4 } else { e.host.len() };
+            put(b, " dstname=");
+            put_bytes(b, &e.host[..hl]);
+            put(b, " arg=");
+            if e.path.is_empty() {
+                b.push(b'/');
+            } else {
+                put_bytes(b, &e.path);
+            }
+            put(b, " op=");
+            put(b, e.method);
+        } else {
+            put(b, " sent=");
+            put_u64(b, e.up);
+            put(b, " rcvd=");
+            put_u64(b, e.down);
+        }
         b.push(b'\n');
     }
 
