@@ -101,7 +101,9 @@ impl LineParser for SrxParser {
             dest_ip: ip("destination-address")?,
             dest_port: get("destination-port").and_then(|v| fields::opt_u16(v.as_bytes())),
             user: get("username"),
-            vendor_app: get("application"),
+            // The nested application names the service (`DROPBOX`); `application` mostly names
+            // the protocol (`HTTP`, `SSL`).
+            vendor_app: get("nested-application").or_else(|| get("application")),
             bytes_up: num("bytes-from-client")?,
             bytes_down: num("bytes-from-server")?,
             action: if blocked { Action::Blocked } else { Action::Allowed },
