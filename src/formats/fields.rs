@@ -369,6 +369,26 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
     Some((host, port))
 }
 
+/// A numeric `key=value` field that may be absent: `Ok(None)` when absent, an error naming the
+/// key when present but not a number. Shared by the key=value formats.
+pub fn num_field(key: &str, value: Option<&str>) -> Result<Option<u64>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) => opt_u64(v.as_bytes()).map_err(|_| format!("{key} is not a number")),
+    }
+}
+
+/// An address `key=value` field that may be absent: `Ok(None)` when absent, an error naming the
+/// key and value when present but not an IP address.
+pub fn ip_field(key: &str, value: Option<&str>) -> Result<Option<IpAddr>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) => opt_ip(v.as_bytes())
+            .map(Some)
+            .ok_or_else(|| format!("{key}={v:?} is not an IP address")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

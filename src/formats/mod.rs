@@ -103,6 +103,17 @@ pub enum Line<'a> {
     Ignored(&'static str),
 }
 
+impl Line<'_> {
+    /// The same line, owning its text.
+    pub fn into_owned(self) -> Line<'static> {
+        match self {
+            Line::Record(r) => Line::Record(r.into_owned()),
+            Line::Meta => Line::Meta,
+            Line::Ignored(why) => Line::Ignored(why),
+        }
+    }
+}
+
 /// Why a line could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject(pub Cow<'static, str>);

@@ -137,11 +137,7 @@ mod tests {
     fn parse(line: &str) -> Result<Line<'static>, String> {
         let mut p = Netskope::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
-            .map(|l| match l {
-                Line::Record(r) => Line::Record(r.into_owned()),
-                Line::Meta => Line::Meta,
-                Line::Ignored(w) => Line::Ignored(w),
-            })
+            .map(Line::into_owned)
             .map_err(|e| e.0.into_owned())
     }
 

@@ -91,12 +91,7 @@ impl LineParser for SonicParser {
         };
         let (src, _) = get("src").map_or((None, None), |v| endpoint(&v));
         let (dst, dport) = get("dst").map_or((None, None), |v| endpoint(&v));
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let fw_action = get("fw_action").map(|a| a.to_ascii_lowercase()).unwrap_or_default();
         let mut rec = Record {
             time_us: time,
@@ -132,11 +127,7 @@ mod tests {
     fn parse(line: &str) -> Result<Line<'static>, String> {
         let mut p = SonicWall::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
-            .map(|l| match l {
-                Line::Record(r) => Line::Record(r.into_owned()),
-                Line::Meta => Line::Meta,
-                Line::Ignored(w) => Line::Ignored(w),
-            })
+            .map(Line::into_owned)
             .map_err(|e| e.0.into_owned())
     }
 

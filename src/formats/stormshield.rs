@@ -89,20 +89,8 @@ impl LineParser for SnsParser {
             }
             None => None,
         };
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
-        let ip = |k: &str| -> Result<Option<std::net::IpAddr>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_ip(v.as_bytes())
-                    .map(Some)
-                    .ok_or_else(|| Reject::from(format!("{k}={v:?} is not an IP address"))),
-            }
-        };
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
+        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
         let mut rec = Record {
             time_us: time,
             source_ip: ip("src")?,
@@ -138,11 +126,7 @@ mod tests {
     fn parse(line: &str) -> Result<Line<'static>, String> {
         let mut p = Stormshield::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
-            .map(|l| match l {
-                Line::Record(r) => Line::Record(r.into_owned()),
-                Line::Meta => Line::Meta,
-                Line::Ignored(w) => Line::Ignored(w),
-            })
+            .map(Line::into_owned)
             .map_err(|e| e.0.into_owned())
     }
 

@@ -101,12 +101,7 @@ impl LineParser for WgParser {
                 .map(|(_, v)| v.to_string())
                 .filter(|v| !v.is_empty())
         };
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let time = match memchr::memrchr(b'(', head) {
             Some(open) if head.ends_with(b")") || head[open..].contains(&b')') => {
                 let close = open + memchr::memchr(b')', &head[open..]).unwrap_or(0);
@@ -145,11 +140,7 @@ mod tests {
     fn parse(line: &str) -> Result<Line<'static>, String> {
         let mut p = WatchGuard::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
-            .map(|l| match l {
-                Line::Record(r) => Line::Record(r.into_owned()),
-                Line::Meta => Line::Meta,
-                Line::Ignored(w) => Line::Ignored(w),
-            })
+            .map(Line::into_owned)
             .map_err(|e| e.0.into_owned())
     }
 

@@ -95,12 +95,7 @@ impl LineParser for WelfParser {
             ),
             None => None,
         };
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let verdict = get("action")
             .or_else(|| get("disposition"))
             .map(|a| a.to_ascii_lowercase())
@@ -143,11 +138,7 @@ mod tests {
     fn parse(line: &str) -> Result<Line<'static>, String> {
         let mut p = Welf::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
-            .map(|l| match l {
-                Line::Record(r) => Line::Record(r.into_owned()),
-                Line::Meta => Line::Meta,
-                Line::Ignored(w) => Line::Ignored(w),
-            })
+            .map(Line::into_owned)
             .map_err(|e| e.0.into_owned())
     }
 
