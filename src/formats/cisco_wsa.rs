@@ -51,12 +51,11 @@ impl LineParser for WsaParser {
         }
         // The ACL decision tag is the 11th word of the Squid layout (after the content type).
         let tag = Words::new(t)
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-            .find(|w| TAGS.iter().any(|p| w.starts_with(p)))
+            .find(|w| TAGS.iter().any(|p| w.starts_with(p.as_bytes())))
             .ok_or("no WSA ACL decision tag (DEFAULT_CASE_…, BLOCK_…): not a WSA access log line")?;
         let mut line = SquidParser.parse(raw)?;
         if let Line::Record(rec) = &mut line {
-            if tag.starts_with("BLOCK") || tag.starts_with("DROP") {
+            if tag.starts_with(b"BLOCK") || tag.starts_with(b"DROP") {
                 rec.action = Action::Blocked;
             }
             // `DIRECT/www.example.com`: WSA logs the server's name, not its address.
