@@ -2013,7 +2013,7 @@ impl<'w> Gen<'w> {
         put_csv_field(b, u.pan.as_bytes());
         b.push(b',');
         b.push(b',');
-        let app: &str = if e.known && (e.dom % 3 == 0) {
+        let app: &str = if e.known && e.dom.is_multiple_of(3) {
             &d.appid
         } else if e.https {
             if !threat && e.dom % 11 == 5 {
@@ -2097,7 +2097,7 @@ impl<'w> Gen<'w> {
                 b,
                 if !e.blocked {
                     "allow"
-                } else if e.cport % 3 == 0 {
+                } else if e.cport.is_multiple_of(3) {
                     "drop"
                 } else if e.cport % 3 == 1 {
                     "deny"
@@ -2376,7 +2376,7 @@ impl<'w> Gen<'w> {
             put_u64(b, e.up / 1400 + 1);
             put(b, " rcvdpkt=");
             put_u64(b, e.down / 1400 + 1);
-            if e.known && e.dom % 2 == 0 {
+            if e.known && e.dom.is_multiple_of(2) {
                 put(b, " app=\"");
                 put(b, &d.app);
                 put(b, "\" appcat=\"Storage.Backup\"");
@@ -2731,7 +2731,7 @@ fn dom_of<'w>(w: &'w World, e: &Ev) -> &'w Domain {
 impl Ev {
     #[inline(always)]
     fn pan_sess_odd(&self) -> bool {
-        self.cport % 7 == 0
+        self.cport.is_multiple_of(7)
     }
 }
 

@@ -139,6 +139,73 @@ impl AppsSection {
     }
 }
 
+/// `[policies]` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesSection {
+    /// Folder of policy files (default: the bundled templates).
+    pub dir: Option<PathBuf>,
+    /// Use the built-in IP range tags (Tor, VPN providers, cloud providers); default true.
+    pub builtin_ip_ranges: Option<bool>,
+}
+
+/// `[state]` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSection {
+    /// State file, or `none` (default: `$XDG_STATE_HOME/cloudcensus/state.db`).
+    pub path: Option<String>,
+}
+
+/// `[alerts]` settings: global delivery targets (added to each policy's own `[notify]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsSection {
+    /// Webhook URL (`http://`).
+    pub webhook: Option<String>,
+    /// PagerDuty Events API v2 routing key: the webhook then receives PagerDuty events.
+    pub pagerduty_routing_key: Option<String>,
+    /// E-mail recipients.
+    #[serde(default)]
+    pub email: Vec<String>,
+    /// SMTP relay for e-mail.
+    pub smtp: Option<crate::alerts::delivery::Smtp>,
+    /// Tries per delivery (default 3).
+    pub attempts: Option<u32>,
+    /// Timeout per try in seconds (default 10).
+    pub timeout_seconds: Option<u64>,
+}
+
+impl AlertsSection {
+    /// The global targets.
+    pub fn targets(&self) -> Vec<crate::alerts::delivery::Target> {
+        use crate::alerts::delivery::Target;
+        let mut t = Vec::new();
+        if let Some(u) = &self.webhook {
+            match &self.pagerduty_routing_key {
+                Some(k) => t.push(Target::PagerDuty {
+                    url: u.clone(),
+                    routing_key: k.clone(),
+                }),
+                None => t.push(Target::Webhook(u.clone())),
+            }
+        }
+        t.extend(self.email.iter().map(|e| Target::Email(e.clone())));
+        t
+    }
+
+    /// Delivery settings.
+    pub fn settings(&self) -> crate::alerts::delivery::Settings {
+        let d = crate::alerts::delivery::Settings::default();
+        crate::alerts::delivery::Settings {
+            smtp: self.smtp.clone(),
+            attempts: self.attempts.unwrap_or(d.attempts).max(1),
+            timeout: self.timeout_seconds.map_or(d.timeout, std::time::Duration::from_secs),
+            backoff: d.backoff,
+        }
+    }
+}
+
 /// The whole config file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +222,18 @@ pub struct Config {
     /// Custom formats.
     #[serde(default)]
     pub formats: Vec<CustomSpec>,
+    /// Activity policies.
+    #[serde(default)]
+    pub policies: PoliciesSection,
+    /// The state store.
+    #[serde(default)]
+    pub state: StateSection,
+    /// IP address ranges (category and tags), overriding the built-in ones.
+    #[serde(default)]
+    pub ip_ranges: Vec<crate::enrich::ip_ranges::RangeSpec>,
+    /// Alert delivery.
+    #[serde(default)]
+    pub alerts: AlertsSection,
     /// Where it was read from.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -178,6 +257,12 @@ impl Config {
         };
         rel(&mut cfg.scan.out);
         rel(&mut cfg.scan.catalog);
+        rel(&mut cfg.policies.dir);
+        if let Some(sp) = &cfg.state.path {
+            if sp != "none" && Path::new(sp).is_relative() {
+                cfg.state.path = Some(base.join(sp).display().to_string());
+            }
+        }
         if let Some(g) = &cfg.scan.geoip {
             if g != "none" && Path::new(g).is_relative() {
                 cfg.scan.geoip = Some(base.join(g).display().to_string());
@@ -209,6 +294,19 @@ impl Config {
             return Err(ConfigError::Invalid {
                 path: name.to_string(),
                 message: format!("two custom formats are named {:?}", w[0]),
+            });
+        }
+        if let Err(e) = crate::enrich::ip_ranges::IpRanges::new(&cfg.ip_ranges, false) {
+            return Err(ConfigError::Invalid {
+                path: name.to_string(),
+                message: format!("[[ip_ranges]]: {e}"),
+            });
+        }
+        if !cfg.alerts.email.is_empty() && cfg.alerts.smtp.is_none() {
+            return Err(ConfigError::Invalid {
+                path: name.to_string(),
+                message: "[alerts] email needs an [alerts.smtp] server (server = \"host:port\", from = \"address\")"
+                    .into(),
             });
         }
         if let Some(tz) = &cfg.scan.timezone {

@@ -8,15 +8,24 @@
 //! 3. [`catalog`] — which app a host or IP belongs to.
 //! 4. [`enrich`] — GeoIP country of addresses.
 //! 5. [`discovery`] — mergeable aggregates per app, user, IP, day, unmatched domain.
-//! 6. [`report`] — Parquet and JSON outputs, written atomically.
+//! 6. [`policy`] — SaaS and traffic activities replayed through activity policies.
+//! 7. [`report`] and [`alerts`] — Parquet and JSON outputs, alert files and delivery, written
+//!    atomically.
+//! 8. [`state`] — what survives between nightly runs (alerts and their triage, policy
+//!    switches), in SQLite.
 //!
-//! [`scan`] runs stages 1–5 in parallel; [`config`] reads the config file.
+//! [`scan`] runs stages 1–5 in parallel, [`replay`] stages 6–8; [`config`] reads the config
+//! file.
 
+pub mod alerts;
 pub mod catalog;
 pub mod config;
 pub mod discovery;
 pub mod enrich;
 pub mod formats;
 pub mod ingest;
+pub mod policy;
+pub mod replay;
 pub mod report;
 pub mod scan;
+pub mod state;

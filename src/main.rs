@@ -4,10 +4,13 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use cloudcensus::catalog::{Catalog, Matcher};
 use cloudcensus::config::Config;
+use cloudcensus::enrich::ip_ranges::IpRanges;
 use cloudcensus::enrich::GeoDb;
 use cloudcensus::formats::{self, NaiveZone, ParseCtx, Registry};
+use cloudcensus::replay;
 use cloudcensus::report::{self, run::exit};
 use cloudcensus::scan::{self, ScanOptions};
+use cloudcensus::state::{State, StateError};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +21,8 @@ Exit codes (for schedulers):
   1  fatal error: outputs not written (e.g. output directory not writable)
   2  bad command line, config, catalog or GeoIP file: nothing scanned
   3  outputs written, but some lines were malformed (listed in rejected_lines.jsonl)
-  4  outputs written, but some inputs could not be read or were read only in part (see run.json)";
+  4  outputs written, but some inputs could not be read or were read only in part (see run.json)
+  5  another scan is using the same state file: nothing was done, try again later";
 
 /// Cloud discovery (shadow IT) for firewall and proxy logs: which cloud apps are used, by whom,
 /// how much, and how risky — as Parquet and JSON that BI tools read directly.
@@ -45,6 +49,14 @@ enum Command {
     /// Tag apps (sanctioned, unsanctioned, monitored, or your own tags) in the config file.
     #[command(subcommand)]
     Apps(AppsCmd),
+    /// Check, test, enable and disable activity policies.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Triage alerts kept in the state file: list and close them.
+    #[command(subcommand)]
+    Alerts(AlertsCmd),
+    /// A user's activities from the last scan that read activity logs (its activities.parquet).
+    Activities(ActivitiesArgs),
     /// List the supported log formats with the data attributes each one carries.
     Formats {
         /// Print JSON instead of a table.
@@ -54,6 +66,113 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Clone)]
+struct StateArg {
+    /// State file (alerts, their status, policy switches), or `none`. Default: `state.path` in
+    /// the config file, else $XDG_STATE_HOME/cloudcensus/state.db (~/.local/state/cloudcensus/state.db).
+    #[arg(long, value_name = "FILE|none")]
+    state: Option<String>,
+    /// Config file. Default: ./cloudcensus.toml when it exists.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Check every policy file of a folder: each problem with file:line and the reason.
+    #[command(after_help = "Exit codes: 0 valid, 2 problems found.")]
+    Validate {
+        /// Policy folder (default: the bundled templates).
+        dir: Option<PathBuf>,
+    },
+    /// Run the golden cases in DIR/tests/ (input activities + expected alerts).
+    #[command(after_help = "Exit codes: 0 every case passed, 2 invalid policies, 6 a case failed.")]
+    Test {
+        /// Policy folder (default: the bundled templates and their cases).
+        dir: Option<PathBuf>,
+    },
+    /// Enable a policy for later scans (kept in the state file).
+    Enable {
+        /// Policy id.
+        id: String,
+        #[command(flatten)]
+        st: StateArg,
+        /// Policy folder the id must exist in (default: from the config, else the bundled templates).
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
+    },
+    /// Disable a policy for later scans (kept in the state file).
+    Disable {
+        /// Policy id.
+        id: String,
+        #[command(flatten)]
+        st: StateArg,
+        /// Policy folder the id must exist in (default: from the config, else the bundled templates).
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
+    },
+    /// List the policies with their enabled state.
+    List {
+        #[command(flatten)]
+        st: StateArg,
+        /// Policy folder (default: from the config, else the bundled templates).
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertsCmd {
+    /// List alerts, most recent first.
+    List {
+        /// open or closed.
+        #[arg(long, value_parser = ["open", "closed"])]
+        status: Option<String>,
+        /// low, medium or high.
+        #[arg(long, value_parser = ["low", "medium", "high"])]
+        severity: Option<String>,
+        /// Policy id.
+        #[arg(long, value_name = "ID")]
+        policy: Option<String>,
+        /// table or json.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        #[command(flatten)]
+        st: StateArg,
+    },
+    /// Close an alert. A closed alert stays closed when later scans see the same activities.
+    Close {
+        /// Alert id (ProviderAlertId).
+        id: String,
+        /// Resolution.
+        #[arg(long = "as", value_name = "RESOLUTION", value_parser = ["benign", "false-positive", "true-positive"])]
+        resolution: String,
+        /// Comment kept with the alert.
+        #[arg(long)]
+        comment: Option<String>,
+        #[command(flatten)]
+        st: StateArg,
+    },
+}
+
+#[derive(Args)]
+struct ActivitiesArgs {
+    /// User (UPN / e-mail), case-insensitive.
+    #[arg(long)]
+    user: String,
+    /// Most recent N activities.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Read this output folder instead of the last scan's.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    format: String,
+    #[command(flatten)]
+    st: StateArg,
 }
 
 #[derive(Subcommand)]
@@ -426,6 +545,14 @@ struct ScanArgs {
     /// No progress bar and no summary.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Folder of activity policies (one TOML file each). Default: `policies.dir` in the config
+    /// file, else the bundled templates.
+    #[arg(long, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    /// State file (alerts, their status, policy switches, dedup across runs), or `none`.
+    /// Default: `state.path` in the config, else $XDG_STATE_HOME/cloudcensus/state.db.
+    #[arg(long, value_name = "FILE|none")]
+    state: Option<String>,
 }
 
 #[derive(Args)]
@@ -554,9 +681,29 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     if let Ok(c) = std::fs::canonicalize(&out) {
         opts.skip_dirs.push(c);
     }
+    let policy_dir = a.policies.clone().or_else(|| cfg.policies.dir.clone());
+    let policies = usage(cloudcensus::policy::load(policy_dir.as_deref()).map_err(anyhow::Error::from))?;
+    let ranges = usage(
+        IpRanges::new(&cfg.ip_ranges, cfg.policies.builtin_ip_ranges.unwrap_or(true)).map_err(anyhow::Error::from),
+    )?;
+    let state_path = state_path(a.state.as_deref(), &cfg);
+    let mut state = match &state_path {
+        None => None,
+        Some(p) => match State::open(p, true) {
+            Ok(s) => Some(s),
+            Err(e @ StateError::Busy { .. }) => {
+                eprintln!("cloudcensus: error: {e}");
+                return Ok(exit::STATE_BUSY);
+            }
+            Err(e) => return Err(anyhow::Error::new(Usage(e.into()))),
+        },
+    };
+    let enabled = replay::enabled_flags(&policies, state.as_ref())?;
+    opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
+        .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
     let matcher = Matcher::new(&catalog);
     let scan_start = report::now_us();
-    let result = scan::scan(&opts, &catalog, &matcher);
+    let mut result = scan::scan(&opts, &catalog, &matcher);
     let scan_seconds = (report::now_us() - scan_start) as f64 / 1e6;
     for i in &result.inputs {
         if let Some(e) = &i.error {
@@ -577,6 +724,58 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
             );
         }
     }
+    let replay_start = report::now_us();
+    let mut activities = std::mem::take(&mut result.activities);
+    replay::enrich(&mut activities, &catalog, geo.as_ref(), &ranges);
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let out_abs = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+    let run_id = match &state {
+        Some(s) => s.begin_run(started, &out_abs.display().to_string())?,
+        None => 0,
+    };
+    let mut outcome = replay::run(
+        &activities,
+        &policies,
+        &enabled,
+        state.as_mut(),
+        run_id,
+        started,
+        rayon::current_num_threads(),
+    )?;
+    outcome.policy_source = policy_dir
+        .as_ref()
+        .map_or("built-in".to_string(), |d| d.display().to_string());
+    let deliveries = replay::deliver(
+        &outcome,
+        &policies,
+        &cfg.alerts.targets(),
+        &cfg.alerts.settings(),
+        state.as_ref(),
+    )?;
+    for d in deliveries.iter().filter(|d| !d.delivered) {
+        eprintln!(
+            "cloudcensus: warning: alert {} could not be delivered to {} after {} attempt(s): {}",
+            d.alert_id,
+            d.target,
+            d.attempts,
+            d.error.as_deref().unwrap_or("")
+        );
+    }
+    let traffic_acts = activities.iter().filter(|x| x.traffic).count() as u64;
+    let info = report::run::PoliciesInfo {
+        source: outcome.policy_source.clone(),
+        state: state_path.as_ref().map(|p| p.display().to_string()),
+        activities: activities.len() as u64 - traffic_acts,
+        traffic_activities: traffic_acts,
+        ip_range_sets: ranges.len(),
+        alerts: outcome.alerts.len() as u64,
+        new_alerts: outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
+        suppressed_by_daily_limit: outcome.policies.iter().map(|p| p.suppressed_by_daily_limit).sum(),
+        per_policy: outcome.policies.clone(),
+        deliveries,
+        replay_seconds: (report::now_us() - replay_start) as f64 / 1e6,
+    };
+    let (n_alerts, n_new, n_supp) = (info.alerts, info.new_alerts, info.suppressed_by_daily_limit);
     let ctx = report::RunContext {
         command: std::env::args().collect(),
         started_us: started,
@@ -589,9 +788,17 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         scan_seconds,
         tags: cfg.apps.tags_by_app(),
         scores: cloudcensus::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days()),
+        policy: Some(report::PolicyOutputs {
+            activities: &activities,
+            alerts: &outcome.alerts,
+            info,
+        }),
     };
     let manifest = report::write_all(&out, &result, &ctx)
         .with_context(|| format!("cannot write the outputs to {}", out.display()))?;
+    if let Some(s) = &state {
+        s.finish_run(run_id, activities.len() as u64, n_alerts, n_new)?;
+    }
     if !a.quiet {
         let t = &manifest.totals;
         let apps = result.aggregates.apps.len();
@@ -599,6 +806,20 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
             "cloudcensus: {} input(s), {} records, {} malformed line(s), {} skipped; {} apps discovered ({} records attributed, {} to unmatched domains)",
             t.inputs, t.records, t.malformed_lines, t.skipped_lines, apps, t.attributed_records, t.attribution.unmatched_host
         );
+        if !activities.is_empty() || n_alerts > 0 {
+            println!(
+                "cloudcensus: {} activities replayed through {} policies: {} alert(s), {} new{}",
+                activities.len(),
+                enabled.iter().filter(|e| **e).count(),
+                n_alerts,
+                n_new,
+                if n_supp > 0 {
+                    format!(", {n_supp} more suppressed by daily alert limits (see run.json)")
+                } else {
+                    String::new()
+                }
+            );
+        }
         if t.malformed_lines > 0 {
             println!(
                 "cloudcensus: malformed lines are listed in {}",
@@ -634,30 +855,59 @@ fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app
     })
 }
 
+fn json_activity(file: &str, format: &str, line: u64, a: &formats::Activity) -> serde_json::Value {
+    serde_json::json!({
+        "file": file,
+        "line": line,
+        "format": format,
+        "kind": "activity",
+        "time": formats::time::format_rfc3339(a.time_us),
+        "user": a.user,
+        "app": a.app,
+        "app_id": a.app_id,
+        "activity": a.activity.as_str(),
+        "action": a.action,
+        "result": a.result.map(|r| r.as_str()),
+        "ip": a.ip.map(|i| i.to_string()),
+        "country": a.country,
+        "object": a.object,
+        "user_agent": a.user_agent,
+        "device_type": a.device_type,
+        "admin": a.admin,
+        "event_id": a.event_id,
+        "bytes_up": a.bytes_up,
+        "bytes_down": a.bytes_down,
+    })
+}
+
 fn cmd_parse(a: ParseArgs) -> Result<i32> {
     let Setup { catalog, opts, .. } = usage(setup(&a.common))?;
     let matcher = Matcher::new(&catalog);
     let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut broken = false;
+    // (writer, broken pipe seen): shared by the record and activity callbacks.
+    let sink = std::cell::RefCell::new((std::io::BufWriter::with_capacity(1 << 16, stdout.lock()), false));
+    let emit = |v: serde_json::Value| {
+        let mut g = sink.borrow_mut();
+        if g.1 {
+            return;
+        }
+        if serde_json::to_writer(&mut g.0, &v).is_err() || g.0.write_all(b"\n").is_err() {
+            g.1 = true;
+        }
+    };
     let stderr = std::io::stderr();
     let result = scan::for_each_record(
         &opts,
         |file, fmt, line, r| {
-            if broken {
-                return;
-            }
             let app = matcher.attribute(r).map(|(i, _)| catalog.apps[i as usize].id.as_str());
-            let v = json_record(file, fmt, line, r, app);
-            if serde_json::to_writer(&mut w, &v).is_err() || w.write_all(b"\n").is_err() {
-                broken = true;
-            }
+            emit(json_record(file, fmt, line, r, app));
         },
+        |file, fmt, line, act| emit(json_activity(file, fmt, line, act)),
         |file, line, reason| {
             let _ = writeln!(stderr.lock(), "{file}:{line}: {reason}");
         },
     );
-    let _ = w.flush();
+    let _ = sink.borrow_mut().0.flush();
     for i in &result.inputs {
         if let Some(e) = &i.error {
             eprintln!("cloudcensus: error: {e}");
@@ -709,6 +959,239 @@ fn cmd_formats(json: bool, config: Option<PathBuf>) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// The state file to use: `--state`, else the config's `state.path`, else the default; `none`
+/// turns the state store off.
+fn state_path(flag: Option<&str>, cfg: &Config) -> Option<PathBuf> {
+    match flag.map(str::to_string).or_else(|| cfg.state.path.clone()) {
+        Some(p) if p == "none" => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => Some(cloudcensus::state::default_path()),
+    }
+}
+
+fn open_state(st: &StateArg) -> Result<(Config, State)> {
+    let cfg = usage(load_config(st.config.as_ref()))?;
+    let path = state_path(st.state.as_deref(), &cfg).ok_or_else(|| {
+        anyhow::Error::new(Usage(anyhow::anyhow!(
+            "this command needs a state file; --state none has none"
+        )))
+    })?;
+    let s = State::open(&path, false)?;
+    Ok((cfg, s))
+}
+
+fn print_problems(e: &cloudcensus::policy::PolicyError) {
+    match e {
+        cloudcensus::policy::PolicyError::Invalid(ps) => {
+            for p in ps {
+                eprintln!("{p}");
+            }
+        }
+        other => eprintln!("cloudcensus: error: {other}"),
+    }
+}
+
+fn cmd_policy(c: PolicyCmd) -> Result<i32> {
+    use cloudcensus::policy;
+    match c {
+        PolicyCmd::Validate { dir } => match policy::load(dir.as_deref()) {
+            Ok(ps) => {
+                println!(
+                    "valid: {} policies ({})",
+                    ps.len(),
+                    dir.as_ref().map_or("built-in".into(), |d| d.display().to_string())
+                );
+                Ok(exit::OK)
+            }
+            Err(e) => {
+                print_problems(&e);
+                Ok(exit::USAGE)
+            }
+        },
+        PolicyCmd::Test { dir } => {
+            let ps = match policy::load(dir.as_deref()) {
+                Ok(p) => p,
+                Err(e) => {
+                    print_problems(&e);
+                    return Ok(exit::USAGE);
+                }
+            };
+            let folder = dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"));
+            let results = usage(policy::golden::run_dir(&folder, &ps).with_context(|| {
+                format!(
+                    "{}: cannot read the golden cases folder",
+                    folder.join("tests").display()
+                )
+            }))?;
+            let failed = results.iter().filter(|r| r.failure.is_some()).count();
+            for r in &results {
+                match &r.failure {
+                    None => println!("ok    {} — {}", r.file, r.description),
+                    Some(f) => println!("FAIL  {} — {}\n      {f}", r.file, r.description),
+                }
+            }
+            println!(
+                "{} case(s), {} passed, {} failed",
+                results.len(),
+                results.len() - failed,
+                failed
+            );
+            Ok(if failed > 0 { 6 } else { exit::OK })
+        }
+        PolicyCmd::Enable { id, st, policies } | PolicyCmd::Disable { id, st, policies } => {
+            let enable = std::env::args().any(|a| a == "enable");
+            let (cfg, state) = open_state(&st)?;
+            let dir = policies.or_else(|| cfg.policies.dir.clone());
+            let ps = usage(policy::load(dir.as_deref()).map_err(anyhow::Error::from))?;
+            if !ps.iter().any(|p| p.id == id) {
+                return Err(anyhow::Error::new(Usage(anyhow::anyhow!(
+                    "no policy with id {id:?}; known: {}",
+                    ps.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                ))));
+            }
+            state.set_policy_enabled(&id, enable)?;
+            println!("policy {id} {}", if enable { "enabled" } else { "disabled" });
+            Ok(exit::OK)
+        }
+        PolicyCmd::List { st, policies } => {
+            let (cfg, state) = open_state(&st)?;
+            let dir = policies.or_else(|| cfg.policies.dir.clone());
+            let ps = usage(policy::load(dir.as_deref()).map_err(anyhow::Error::from))?;
+            let en = replay::enabled_flags(&ps, Some(&state))?;
+            println!("{:<26} {:<8} {:<8} {:<11} NAME", "ID", "ENABLED", "SEVERITY", "KIND");
+            for (p, e) in ps.iter().zip(en) {
+                let kind = match &p.repeated {
+                    None => "single".to_string(),
+                    Some(r) => format!("{}/{}s", r.count, r.window_us / 1_000_000),
+                };
+                println!(
+                    "{:<26} {:<8} {:<8} {:<11} {}",
+                    p.id,
+                    e,
+                    p.severity.as_str(),
+                    kind,
+                    p.name
+                );
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn cmd_alerts(c: AlertsCmd) -> Result<i32> {
+    match c {
+        AlertsCmd::List {
+            status,
+            severity,
+            policy,
+            format,
+            st,
+        } => {
+            let (_, state) = open_state(&st)?;
+            let rows = state.list_alerts(&cloudcensus::state::AlertFilter {
+                status,
+                severity,
+                policy,
+            })?;
+            if format == "json" {
+                for r in &rows {
+                    println!("{}", serde_json::to_string(r)?);
+                }
+            } else {
+                println!(
+                    "{:<19} {:<8} {:<22} {:<28} {:<24} {:>6} {:<7} RESOLUTION",
+                    "ID", "SEVERITY", "POLICY", "USER", "START", "COUNT", "STATUS"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<19} {:<8} {:<22} {:<28} {:<24} {:>6} {:<7} {}{}",
+                        r.id,
+                        r.severity,
+                        r.policy_id,
+                        r.user.as_deref().unwrap_or("-"),
+                        r.start,
+                        r.activity_count,
+                        r.status,
+                        r.resolution.as_deref().unwrap_or("-"),
+                        if r.undelivered.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  (undelivered: {})", r.undelivered.join(", "))
+                        }
+                    );
+                }
+                println!("{} alert(s)", rows.len());
+            }
+            Ok(exit::OK)
+        }
+        AlertsCmd::Close {
+            id,
+            resolution,
+            comment,
+            st,
+        } => {
+            let (_, state) = open_state(&st)?;
+            if state.close_alert(&id, &resolution, comment.as_deref())? {
+                println!("alert {id} closed as {resolution}");
+                Ok(exit::OK)
+            } else {
+                Err(anyhow::Error::new(Usage(anyhow::anyhow!(
+                    "no alert with id {id:?} (see `cloudcensus alerts list`)"
+                ))))
+            }
+        }
+    }
+}
+
+fn cmd_activities(a: ActivitiesArgs) -> Result<i32> {
+    let dir = match a.out {
+        Some(d) => d,
+        None => {
+            let (_, state) = open_state(&a.st)?;
+            PathBuf::from(state.last_activity_run()?.ok_or_else(|| {
+                anyhow::Error::new(Usage(anyhow::anyhow!(
+                    "no scan with activities is recorded in the state file yet; run `cloudcensus scan` on activity logs first, or pass --out DIR"
+                )))
+            })?)
+        }
+    };
+    let file = dir.join("activities.parquet");
+    let rows = usage(
+        cloudcensus::alerts::sinks::read_user_activities(&file, &a.user, a.limit)
+            .with_context(|| format!("cannot read {}", file.display())),
+    )?;
+    if a.format == "json" {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        for r in &rows {
+            let g = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+            println!(
+                "{}  {:<15} {:<8} {:<30} {:<16} {:<3} {:<38} {}",
+                g("time"),
+                g("activity"),
+                g("result"),
+                g("app"),
+                g("ip"),
+                g("country"),
+                g("action"),
+                g("object")
+            );
+        }
+        println!(
+            "{} activit{} of {} in {}",
+            rows.len(),
+            if rows.len() == 1 { "y" } else { "ies" },
+            a.user,
+            file.display()
+        );
+    }
+    Ok(exit::OK)
+}
+
 fn main() {
     let cli = Cli::parse();
     let r = match cli.command {
@@ -716,6 +1199,9 @@ fn main() {
         Command::Parse(a) => cmd_parse(a),
         Command::Catalog(c) => cmd_catalog(c),
         Command::Apps(c) => cmd_apps(c),
+        Command::Policy(c) => cmd_policy(c),
+        Command::Alerts(c) => cmd_alerts(c),
+        Command::Activities(a) => cmd_activities(a),
         Command::Formats { json, config } => cmd_formats(json, config),
     };
     match r {

@@ -12,8 +12,8 @@
 
 use crate::catalog::{Catalog, Matcher};
 use crate::discovery::{Accumulator, Aggregates};
-use crate::formats::{fields, Format, Line, ParseCtx, Record, Registry};
-use crate::ingest::{self, chunker, ChunkEvent, Chunker, Compression, Input};
+use crate::formats::{fields, Activity, Format, Line, ParseCtx, Record, Registry};
+use crate::ingest::{self, chunker, json_doc, ChunkEvent, Chunker, Compression, Input};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -42,6 +42,14 @@ pub struct ScanOptions {
     /// Folders not to read when walking directories (the output folder: a scan of `.` must not
     /// read its own previous outputs).
     pub skip_dirs: Vec<std::path::PathBuf>,
+    /// Turns selected traffic records into activities for `source = "traffic"` policies.
+    pub traffic_activities: Option<Arc<dyn TrafficActivities>>,
+}
+
+/// Picks the traffic records that traffic policies could match, as activities.
+pub trait TrafficActivities: Send + Sync {
+    /// The record as an activity, if any traffic policy could match it.
+    fn select(&self, r: &Record<'_>, matcher: &Matcher) -> Option<Activity>;
 }
 
 impl ScanOptions {
@@ -57,6 +65,7 @@ impl ScanOptions {
             rejected_cap: 10_000,
             progress: false,
             skip_dirs: Vec::new(),
+            traffic_activities: None,
         }
     }
 }
@@ -94,6 +103,13 @@ pub struct InputReport {
     pub lines: u64,
     /// Traffic records parsed.
     pub records: u64,
+    /// Lines that held user activities (SaaS activity logs).
+    pub activity_lines: u64,
+    /// User activities read (a line may hold several, e.g. a CloudTrail `Records` file).
+    pub activities: u64,
+    /// Whether the input was a JSON document (array or `Records`/`value`/`items` wrapper)
+    /// read as one event per line; its line numbers are then event numbers.
+    pub json_document: bool,
     /// Lines that could not be parsed.
     pub malformed_lines: u64,
     /// Well-formed lines that carry no traffic, by reason.
@@ -121,6 +137,9 @@ impl InputReport {
             bytes_read: 0,
             lines: 0,
             records: 0,
+            activity_lines: 0,
+            activities: 0,
+            json_document: false,
             malformed_lines: 0,
             skipped_lines: 0,
             skipped_reasons: BTreeMap::new(),
@@ -156,12 +175,18 @@ pub struct ScanResult {
     pub rejected: Vec<RejectedLine>,
     /// All malformed lines, including those beyond the cap.
     pub rejected_total: u64,
+    /// User activities from SaaS activity logs, in time order (ties: input, then line).
+    pub activities: Vec<Activity>,
 }
 
 impl ScanResult {
     /// Total records.
     pub fn records(&self) -> u64 {
         self.inputs.iter().map(|i| i.records).sum()
+    }
+    /// Total activities.
+    pub fn activities_read(&self) -> u64 {
+        self.inputs.iter().map(|i| i.activities).sum()
     }
     /// Total malformed lines.
     pub fn malformed(&self) -> u64 {
@@ -186,6 +211,8 @@ struct Work {
 struct Counters {
     lines: u64,
     records: u64,
+    activity_lines: u64,
+    activities: u64,
     malformed: u64,
     skipped: u64,
     skipped_reasons: BTreeMap<&'static str, u64>,
@@ -197,6 +224,8 @@ impl Counters {
     fn merge(&mut self, o: &Counters) {
         self.lines += o.lines;
         self.records += o.records;
+        self.activity_lines += o.activity_lines;
+        self.activities += o.activities;
         self.malformed += o.malformed;
         self.skipped += o.skipped;
         self.header += o.header;
@@ -266,6 +295,7 @@ impl Rejects {
 /// One worker's state.
 struct Worker<'a> {
     acc: Accumulator<'a>,
+    activities: Vec<(usize, u64, Activity)>,
     counters: Vec<Counters>,
     rejects: Rejects,
 }
@@ -277,14 +307,20 @@ fn counters_for(v: &mut Vec<Counters>, i: usize) -> &mut Counters {
     &mut v[i]
 }
 
-/// Parse every line of a chunk, calling `on_record` for each record.
+/// What a line gave, for the caller of [`parse_chunk`].
+enum Item<'r, 'd> {
+    Record(&'r Record<'d>),
+    Activities(Vec<Activity>),
+}
+
+/// Parse every line of a chunk, calling `on_item` for each record or line of activities.
 fn parse_chunk<'d>(
     work: &'d Work,
     ctx: &ParseCtx,
     max_line: usize,
     c: &mut Counters,
     rejects: &mut Rejects,
-    mut on_record: impl FnMut(u64, &Record<'d>),
+    mut on_item: impl FnMut(u64, Item<'_, 'd>),
 ) {
     let mut parser = work.format.parser(ctx);
     if let Some(h) = &work.chunk.header {
@@ -311,7 +347,12 @@ fn parse_chunk<'d>(
         match parser.parse(line) {
             Ok(Line::Record(r)) => {
                 c.records += 1;
-                on_record(n, &r);
+                on_item(n, Item::Record(&r));
+            }
+            Ok(Line::Activities(a)) => {
+                c.activity_lines += 1;
+                c.activities += a.len() as u64;
+                on_item(n, Item::Activities(a));
             }
             Ok(Line::Meta) => c.header += 1,
             Ok(Line::Ignored(why)) => {
@@ -330,7 +371,7 @@ fn parse_chunk<'d>(
 struct Producer<'o> {
     opts: &'o ScanOptions,
     reports: &'o Mutex<Vec<InputReport>>,
-    overlong: &'o Mutex<Vec<(usize, u64, u64)>>,
+    overlong: &'o Mutex<Vec<(usize, u64, String)>>,
     progress: indicatif::ProgressBar,
 }
 
@@ -366,6 +407,56 @@ impl Producer<'_> {
                 return;
             }
         }
+    }
+
+    /// Read a JSON document whole and rewrite it as one event per line; `None` when nothing
+    /// could be read (the input is marked failed).
+    fn json_document(
+        &self,
+        i: usize,
+        input: &Input,
+        ch: &mut Chunker<Box<dyn std::io::Read + Send>>,
+    ) -> Option<Chunker<Box<dyn std::io::Read + Send>>> {
+        let doc = match ch.read_rest(json_doc::MAX_DOCUMENT_BYTES) {
+            Ok(d) => d,
+            Err(n) => {
+                self.fail(
+                    i,
+                    format!(
+                        "{}: JSON document of more than {n} bytes is too large to read whole; convert it to JSON Lines (one event per line), e.g. with `jq -c '.[]'`",
+                        input.display
+                    ),
+                    InputStatus::Failed,
+                );
+                return None;
+            }
+        };
+        let bytes = ch.bytes;
+        let read_error = ch.error();
+        let (lines, err) = json_doc::flatten(&doc);
+        drop(doc);
+        {
+            let mut r = self.reports.lock().expect("reports lock");
+            r[i].json_document = true;
+        }
+        if let Some(e) = read_error {
+            self.fail(i, format!("{}: read failed after {bytes} bytes: {e} (truncated or corrupt file?); the events before that point were read", input.display), InputStatus::Partial);
+        } else if let Some(e) = err {
+            // Counted as one malformed line of the input, with the document's own position.
+            let events = memchr::memchr_iter(b'\n', &lines).count() as u64;
+            self.overlong
+                .lock()
+                .expect("overlong lock")
+                .push((i, events + 1, format!("{}: {e}", input.display)));
+        }
+        let flat = Chunker::new(
+            Box::new(std::io::Cursor::new(lines)) as Box<dyn std::io::Read + Send>,
+            i,
+            self.opts.chunk_size,
+        );
+        // bytes_read reports the document's size, not the rewritten lines'.
+        self.reports.lock().expect("reports lock")[i].bytes_read = bytes;
+        Some(flat)
     }
 
     /// Returns false when the consumer has gone away.
@@ -404,6 +495,19 @@ impl Producer<'_> {
             );
             return true;
         }
+        if json_doc::is_document(head) {
+            match self.json_document(i, input, &mut ch) {
+                Some(flat) => ch = flat,
+                None => return true,
+            }
+        }
+        let head = match ch.head(SNIFF_BYTES) {
+            Ok(h) => h,
+            Err(e) => {
+                self.fail(i, format!("{}: cannot read: {e}", input.display), InputStatus::Failed);
+                return true;
+            }
+        };
         let complete = head.len() < SNIFF_BYTES;
         let format = match &self.opts.format {
             Some(id) => match self.opts.registry.get(id) {
@@ -449,9 +553,14 @@ impl Producer<'_> {
                         return false;
                     }
                 }
-                Ok(Some(ChunkEvent::Overlong { line, len })) => {
-                    self.overlong.lock().expect("overlong lock").push((i, line, len))
-                }
+                Ok(Some(ChunkEvent::Overlong { line, len })) => self.overlong.lock().expect("overlong lock").push((
+                    i,
+                    line,
+                    format!(
+                        "line is {len} bytes, longer than a whole chunk (and max_line_bytes {}); skipped",
+                        self.opts.max_line_bytes
+                    ),
+                )),
                 Err(e) => {
                     self.fail(
                         i,
@@ -468,7 +577,10 @@ impl Producer<'_> {
         if let Some(e) = ch.error() {
             self.fail(i, format!("{}: read failed after {} bytes: {e} (truncated or corrupt file?); the lines before that point were scanned", input.display, ch.bytes), InputStatus::Partial);
         }
-        self.reports.lock().expect("reports lock")[i].bytes_read = ch.bytes;
+        let mut r = self.reports.lock().expect("reports lock");
+        if !r[i].json_document {
+            r[i].bytes_read = ch.bytes;
+        }
         true
     }
 }
@@ -494,19 +606,13 @@ fn finish_reports(
     reports: Vec<InputReport>,
     counters: Vec<Counters>,
     rejects: Rejects,
-    overlong: Vec<(usize, u64, u64)>,
-    max_line: usize,
+    overlong: Vec<(usize, u64, String)>,
     cap: usize,
 ) -> (Vec<InputReport>, Vec<RejectedLine>, u64) {
     let mut reports = reports;
     let mut rejects = rejects;
-    for (i, line, len) in overlong {
-        rejects.push(
-            i,
-            line,
-            &format!("line is {len} bytes, longer than a whole chunk (and max_line_bytes {max_line}); skipped"),
-            b"",
-        );
+    for (i, line, reason) in overlong {
+        rejects.push(i, line, &reason, b"");
         if let Some(c) = reports.get_mut(i) {
             c.malformed_lines += 1;
             c.lines += 1;
@@ -516,6 +622,8 @@ fn finish_reports(
         if let Some(r) = reports.get_mut(i) {
             r.lines += c.lines;
             r.records += c.records;
+            r.activity_lines += c.activity_lines;
+            r.activities += c.activities;
             r.malformed_lines += c.malformed;
             r.skipped_lines += c.skipped;
             r.header_lines += c.header;
@@ -549,7 +657,7 @@ fn with_producer<T: Send>(
     reports: Vec<InputReport>,
     in_flight: usize,
     consume: impl FnOnce(mpsc::Receiver<Work>, mpsc::Sender<Vec<u8>>) -> T,
-) -> (T, Vec<InputReport>, Vec<(usize, u64, u64)>) {
+) -> (T, Vec<InputReport>, Vec<(usize, u64, String)>) {
     let reports = Mutex::new(reports);
     let overlong = Mutex::new(Vec::new());
     let progress = progress_bar(opts, inputs);
@@ -606,7 +714,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
     // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
     // accumulators keep the final string-keyed merge small.
     let workers = rayon::current_num_threads().max(1);
-    let ((acc_results, counters, rejects), mut reports_out, overlong) =
+    let (((acc_results, counters, rejects), mut activities), mut reports_out, overlong) =
         with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
             let rx = Mutex::new(rx);
             let pool = Mutex::new(pool);
@@ -616,6 +724,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                     s.spawn(|_| {
                         let mut w = Worker {
                             acc: Accumulator::new(matcher, &app_ids),
+                            activities: Vec::new(),
                             counters: Vec::new(),
                             rejects: Rejects::new(opts.rejected_cap),
                         };
@@ -624,25 +733,44 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                             let Ok(work) = next else { break };
                             let c = counters_for(&mut w.counters, work.chunk.input);
                             let acc = &mut w.acc;
-                            parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut w.rejects, |_, r| {
-                                acc.add(r);
-                            });
+                            let acts = &mut w.activities;
+                            let input = work.chunk.input;
+                            parse_chunk(
+                                &work,
+                                &opts.ctx,
+                                opts.max_line_bytes,
+                                c,
+                                &mut w.rejects,
+                                |n, item| match item {
+                                    Item::Record(r) => {
+                                        acc.add(r);
+                                        if let Some(sel) = &opts.traffic_activities {
+                                            if let Some(a) = sel.select(r, matcher) {
+                                                acts.push((input, n, a));
+                                            }
+                                        }
+                                    }
+                                    Item::Activities(v) => acts.extend(v.into_iter().map(|a| (input, n, a))),
+                                },
+                            );
                             let _ = pool.lock().map(|p| p.send(work.chunk.data));
                         }
-                        let finished = (w.acc.finish(), w.counters, w.rejects);
+                        let finished = (w.acc.finish(), w.counters, w.rejects, w.activities);
                         done.lock().expect("results").push(finished);
                     });
                 }
             });
             let mut merged = (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap));
-            for (b, cb, rb) in done.into_inner().expect("results") {
+            let mut activities = Vec::new();
+            for (b, cb, rb, ab) in done.into_inner().expect("results") {
                 merged.0.merge(b);
                 for (i, c) in cb.iter().enumerate() {
                     counters_for(&mut merged.1, i).merge(c);
                 }
                 merged.2.merge(rb);
+                activities.extend(ab);
             }
-            merged
+            (merged, activities)
         });
     let (mut reps, rejected, total) = finish_reports(
         &inputs,
@@ -650,15 +778,18 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
         counters,
         rejects,
         overlong,
-        opts.max_line_bytes,
         opts.rejected_cap,
     );
     reps.extend(unreadable_reports(unreadable));
+    // Time order for the replay; input and line break ties so the order never depends on
+    // which worker parsed which chunk.
+    activities.sort_by_key(|(input, line, a)| (a.time_us, *input, *line));
     ScanResult {
         aggregates: acc_results,
         inputs: reps,
         rejected,
         rejected_total: total,
+        activities: activities.into_iter().map(|(_, _, a)| a).collect(),
     }
 }
 
@@ -667,6 +798,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
 pub fn for_each_record(
     opts: &ScanOptions,
     mut on_record: impl FnMut(&str, &str, u64, &Record<'_>),
+    mut on_activity: impl FnMut(&str, &str, u64, &Activity),
     mut on_reject: impl FnMut(&str, u64, &str),
 ) -> ScanResult {
     let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
@@ -680,9 +812,17 @@ pub fn for_each_record(
             let name = &names[work.chunk.input];
             let fid = work.format.info().id.clone();
             let mut local = Rejects::new(usize::MAX);
-            parse_chunk(&work, &opts.ctx, opts.max_line_bytes, c, &mut local, |n, r| {
-                on_record(name, &fid, n, r)
-            });
+            parse_chunk(
+                &work,
+                &opts.ctx,
+                opts.max_line_bytes,
+                c,
+                &mut local,
+                |n, item| match item {
+                    Item::Record(r) => on_record(name, &fid, n, r),
+                    Item::Activities(v) => v.iter().for_each(|a| on_activity(name, &fid, n, a)),
+                },
+            );
             let mut lr: Vec<Rej> = local.heap.into_vec();
             lr.sort();
             for r in lr {
@@ -693,27 +833,16 @@ pub fn for_each_record(
         }
         (counters, rejects)
     });
-    for (i, line, len) in &overlong {
-        on_reject(
-            &names[*i],
-            *line,
-            &format!("line is {len} bytes, longer than a whole chunk; skipped"),
-        );
+    for (i, line, reason) in &overlong {
+        on_reject(&names[*i], *line, reason);
     }
-    let (mut reps, rejected, total) = finish_reports(
-        &inputs,
-        reports,
-        counters,
-        rejects,
-        overlong,
-        opts.max_line_bytes,
-        opts.rejected_cap,
-    );
+    let (mut reps, rejected, total) = finish_reports(&inputs, reports, counters, rejects, overlong, opts.rejected_cap);
     reps.extend(unreadable_reports(unreadable));
     ScanResult {
         aggregates: Aggregates::default(),
         inputs: reps,
         rejected,
         rejected_total: total,
+        activities: Vec::new(),
     }
 }

@@ -201,7 +201,7 @@ fn stdin_input() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
-        .args(["scan", "-q", "-o", out.to_str().unwrap(), "-"])
+        .args(["scan", "-q", "--state", "none", "-o", out.to_str().unwrap(), "-"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();

@@ -5,7 +5,7 @@
 //! project expects, ours must agree.
 
 mod common;
-use cloudcensus::formats::{self, cef, NaiveZone, ParseCtx, Record, Registry};
+use cloudcensus::formats::{self, cef, Activity, NaiveZone, ParseCtx, Record, Registry};
 use cloudcensus::scan::{self, ScanOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 struct Parsed {
     format: Option<String>,
     records: Vec<(u64, Record<'static>)>,
+    activities: Vec<(u64, Activity)>,
     malformed: Vec<String>,
     skipped: u64,
 }
@@ -22,9 +23,11 @@ fn parse(path: &Path, ctx: ParseCtx) -> Parsed {
     opts.ctx = ctx;
     let mut records = Vec::new();
     let mut malformed = Vec::new();
+    let mut activities = Vec::new();
     let res = scan::for_each_record(
         &opts,
         |_, _, n, r| records.push((n, r.clone().into_owned())),
+        |_, _, n, a| activities.push((n, a.clone())),
         |f, n, why| malformed.push(format!("{f}:{n}: {why}")),
     );
     let input = &res.inputs[0];
@@ -34,6 +37,7 @@ fn parse(path: &Path, ctx: ParseCtx) -> Parsed {
     Parsed {
         format: input.format.clone(),
         records,
+        activities,
         malformed,
         skipped: input.skipped_lines,
     }
@@ -712,4 +716,184 @@ fn mcas_cef_samples() {
         assert_clean(&p, &f, "cef");
         assert_eq!(p.records.len(), 6, "{}", f.display());
     }
+}
+
+/// Whether a JSON object has a usable member at a dotted path (keys compared
+/// case-insensitively, as the activity parsers do): present, not null, and for time fields an
+/// epoch number or an ISO 8601 time (the samples also hold `"published": "redacted"` and
+/// `"created_at": "2024-12-17 00:00:00000000"`).
+fn has_path(v: &Value, path: &str) -> bool {
+    let mut cur = v;
+    for part in path.split('.') {
+        let Some(o) = cur.as_object() else { return false };
+        match o.iter().find(|(k, _)| k.eq_ignore_ascii_case(part)) {
+            Some((_, x)) if !x.is_null() => cur = x,
+            _ => return false,
+        }
+    }
+    let is_time_key =
+        path.to_ascii_lowercase().contains("time") || path.contains("published") || path.contains("created_at");
+    let iso = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$").unwrap();
+    !is_time_key || cur.is_number() || cur.as_str().is_some_and(|s| iso.is_match(s))
+}
+
+/// SaaS activity samples: every file is recognised as its format, and every line is either an
+/// activity or rejected because the sample line really lacks a field no activity can do
+/// without (the Panther rule tests include stubs without a time, source or actor).
+#[test]
+fn activity_log_samples() {
+    let Some(s) = common::samples() else { return };
+    let cases: [(&str, &str, usize, &[&str]); 14] = [
+        (
+            "o365_audit/elastic-integrations/test-azuread-sts-logon-events.event-original.head3.jsonl",
+            "m365",
+            3,
+            &[],
+        ),
+        (
+            "o365_audit/elastic-integrations/test-exchange-admin.head4.log",
+            "m365",
+            4,
+            &[],
+        ),
+        (
+            "o365_audit/panther-analysis/Microsoft365.Audit.AzureActiveDirectory.rule-tests.jsonl",
+            "m365",
+            4,
+            &[],
+        ),
+        (
+            "o365_audit/panther-analysis/Microsoft365.Audit.Exchange.rule-tests.jsonl",
+            "m365",
+            10,
+            &[],
+        ),
+        (
+            "o365_audit/panther-analysis/Microsoft365.Audit.SharePoint.rule-tests.jsonl",
+            "m365",
+            5,
+            &[],
+        ),
+        (
+            "entra_signin/elastic-integrations/test-signinlogs-sample.log",
+            "entra",
+            2,
+            &[],
+        ),
+        (
+            "entra_signin/panther-analysis/Azure.Audit.rule-tests.jsonl",
+            "entra",
+            46,
+            &[],
+        ),
+        (
+            "okta/panther-analysis/Okta.SystemLog.rule-tests.jsonl",
+            "okta",
+            48,
+            &["published"],
+        ),
+        (
+            "aws_cloudtrail/cribl-aws-cloudtrail-logs/cribl-cloudtrail-sample.jsonl",
+            "cloudtrail",
+            44,
+            &[],
+        ),
+        // A JSON array of shipper envelopes ({"_raw": "<event>"}), read as a document.
+        (
+            "aws_cloudtrail/cribl-aws-cloudtrail-logs/BeVTW2.json",
+            "cloudtrail",
+            44,
+            &[],
+        ),
+        (
+            "aws_cloudtrail/panther-analysis/AWS.CloudTrail.rule-tests.jsonl",
+            "cloudtrail",
+            424,
+            &["eventTime", "eventSource"],
+        ),
+        (
+            "google_workspace/panther-analysis/GSuite.ActivityEvent.rule-tests.jsonl",
+            "google-workspace",
+            65,
+            &["id.time"],
+        ),
+        (
+            "github_audit/panther-analysis/GitHub.Audit.rule-tests.jsonl",
+            "github-audit",
+            61,
+            &["@timestamp|created_at|timestamp", "actor"],
+        ),
+        (
+            "o365_audit/panther-analysis/Microsoft365.Audit.SharePoint.rule-tests.jsonl",
+            "m365",
+            5,
+            &[],
+        ),
+    ];
+    for (rel, format, n, may_lack) in cases {
+        let path = s.join(rel);
+        let p = parse(&path, ParseCtx::default());
+        assert_eq!(p.format.as_deref(), Some(format), "{rel}: detected format");
+        assert_eq!(p.activities.len(), n, "{rel}: activities");
+        assert!(p.records.is_empty(), "{rel}: no traffic records");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for m in &p.malformed {
+            let n: usize = m
+                .rsplit_once(".jsonl:")
+                .expect("file:line")
+                .1
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let v: Value = serde_json::from_str(lines[n - 1]).unwrap();
+            let lacks = may_lack.iter().any(|alts| alts.split('|').all(|k| !has_path(&v, k)));
+            assert!(
+                lacks,
+                "{rel}: line {n} rejected although it has every required field: {m}"
+            );
+        }
+    }
+
+    // Field checks on real records.
+    let p = parse(
+        &s.join("entra_signin/elastic-integrations/test-signinlogs-sample.log"),
+        ParseCtx::default(),
+    );
+    let a = &p.activities[0].1;
+    assert_eq!(a.user.as_deref(), Some("mpliftrelastic20210901@outlook.com"));
+    assert_eq!(a.country.as_deref(), Some("IN"));
+    assert_eq!(a.ip, "1.128.3.4".parse().ok());
+    assert_eq!(a.activity.as_str(), "login");
+    assert_eq!(a.result.map(|r| r.as_str()), Some("success"));
+    assert_eq!(formats::time::format_rfc3339(a.time_us), "2022-01-24T05:10:08.681666Z");
+    let p = parse(
+        &s.join("o365_audit/elastic-integrations/test-azuread-sts-logon-events.event-original.head3.jsonl"),
+        ParseCtx::default(),
+    );
+    let a = &p.activities[0].1;
+    assert_eq!((a.action.as_str(), a.activity.as_str()), ("UserLoggedIn", "login"));
+    assert_eq!(a.user.as_deref(), Some("asr@testsiem.onmicrosoft.com"));
+    assert_eq!(a.ip, "67.43.156.15".parse().ok());
+    assert!(a.user_agent.as_deref().unwrap().contains("Firefox/72.0"));
+    let p = parse(
+        &s.join("aws_cloudtrail/cribl-aws-cloudtrail-logs/BeVTW2.json"),
+        ParseCtx::default(),
+    );
+    let q = parse(
+        &s.join("aws_cloudtrail/cribl-aws-cloudtrail-logs/cribl-cloudtrail-sample.jsonl"),
+        ParseCtx::default(),
+    );
+    let strip = |v: &[(u64, Activity)]| v.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        strip(&p.activities),
+        strip(&q.activities),
+        "the envelope array and the JSON lines agree"
+    );
+    let a = &q.activities[0].1;
+    assert_eq!((a.action.as_str(), a.activity.as_str()), ("PutObject", "upload"));
+    assert_eq!(a.user.as_deref(), Some("Alice"));
+    assert_eq!(a.object.as_deref(), Some("my-example-bucket/test_file_1.txt"));
 }

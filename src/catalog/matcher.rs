@@ -20,15 +20,16 @@ pub enum Attribution {
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
-/// Longest-prefix table for one address family.
+/// Longest-prefix table for one address family (also used by `enrich::ip_ranges`).
 #[derive(Debug, Default)]
-struct Lpm<T: Copy + Eq + std::hash::Hash> {
-    /// (prefix length, network → app), longest first.
-    by_len: Vec<(u8, Map<T, u32>)>,
+pub(crate) struct Lpm<T: Copy + Eq + std::hash::Hash> {
+    /// (prefix length, network → value), longest first.
+    pub(crate) by_len: Vec<(u8, Map<T, u32>)>,
 }
 
 impl<T: Copy + Eq + std::hash::Hash> Lpm<T> {
-    fn insert(&mut self, len: u8, net: T, app: u32) {
+    /// Add a network; the first value inserted for a network wins.
+    pub(crate) fn insert(&mut self, len: u8, net: T, app: u32) {
         match self.by_len.iter_mut().find(|(l, _)| *l == len) {
             Some((_, m)) => {
                 m.entry(net).or_insert(app);
@@ -51,7 +52,8 @@ pub struct Matcher {
     v6: Lpm<u128>,
 }
 
-fn mask4(a: u32, len: u8) -> u32 {
+/// `a` with only its first `len` bits.
+pub(crate) fn mask4(a: u32, len: u8) -> u32 {
     if len == 0 {
         0
     } else {
@@ -59,7 +61,8 @@ fn mask4(a: u32, len: u8) -> u32 {
     }
 }
 
-fn mask6(a: u128, len: u8) -> u128 {
+/// `a` with only its first `len` bits.
+pub(crate) fn mask6(a: u128, len: u8) -> u128 {
     if len == 0 {
         0
     } else {

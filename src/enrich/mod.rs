@@ -5,5 +5,6 @@
 //! aggregation. Lookups happen once per distinct address at report time, not per record.
 
 pub mod geo;
+pub mod ip_ranges;
 
 pub use geo::{GeoDb, GeoError};

@@ -52,21 +52,28 @@ macro_rules! builtin_format {
     };
 }
 
+pub mod activity;
 pub mod cef;
 pub mod checkpoint;
 pub mod cisco_asa;
 pub mod cisco_umbrella;
 pub mod cisco_wsa;
+pub mod cloudtrail;
 pub mod custom;
+pub mod entra;
 pub mod fields;
 pub mod forcepoint_csv;
 pub mod fortigate;
+pub mod github_audit;
+pub mod google_workspace;
 pub mod juniper_srx;
 pub mod juniper_ssg;
 pub mod leef;
+pub mod m365;
 pub mod mcafee_wg;
 pub mod meraki;
 pub mod netskope;
+pub mod okta;
 pub mod panos;
 pub mod record;
 pub mod sonicwall;
@@ -86,6 +93,7 @@ pub mod zscaler;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub use activity::Activity;
 pub use record::{Action, Record};
 pub use time::NaiveZone;
 
@@ -96,6 +104,9 @@ pub use time::NaiveZone;
 pub enum Line<'a> {
     /// A traffic record.
     Record(Record<'a>),
+    /// User activities from a SaaS activity log (one line may hold several, e.g. a CloudTrail
+    /// `Records` file or a Google Workspace activity with several events).
+    Activities(Vec<Activity>),
     /// A header, directive, comment or blank line: part of the file's structure, not data.
     Meta,
     /// A well-formed line that carries no traffic (e.g. a PAN-OS SYSTEM log): counted per
@@ -108,6 +119,7 @@ impl Line<'_> {
     pub fn into_owned(self) -> Line<'static> {
         match self {
             Line::Record(r) => Line::Record(r.into_owned()),
+            Line::Activities(a) => Line::Activities(a),
             Line::Meta => Line::Meta,
             Line::Ignored(why) => Line::Ignored(why),
         }
@@ -210,6 +222,13 @@ pub trait Format: Send + Sync {
 /// The built-in formats, most specific first (the order breaks sniffing ties).
 pub fn builtin() -> Vec<Arc<dyn Format>> {
     vec![
+        Arc::new(m365::M365::new()),
+        Arc::new(entra::Entra::new()),
+        Arc::new(okta::Okta::new()),
+        Arc::new(cloudtrail::CloudTrail::new()),
+        Arc::new(google_workspace::GoogleWorkspace::new()),
+        Arc::new(github_audit::GithubAudit::new()),
+        Arc::new(m365::M365Csv::new()),
         Arc::new(w3c::W3c::new()),
         Arc::new(cef::Cef::new()),
         Arc::new(leef::Leef::new()),
@@ -300,6 +319,8 @@ impl Registry {
                 }
                 match p.parse(line) {
                     Ok(Line::Record(_)) => records += 1,
+                    Ok(Line::Activities(a)) if !a.is_empty() => records += 1,
+                    Ok(Line::Activities(_)) => ignored += 1,
                     Ok(Line::Ignored(_)) => ignored += 1,
                     Ok(Line::Meta) => meta += 1,
                     Err(_) => rejects += 1,

@@ -236,11 +236,7 @@ mod tests {
         text.lines()
             .map(|l| {
                 p.parse(l.as_bytes())
-                    .map(|x| match x {
-                        Line::Record(r) => Line::Record(r.into_owned()),
-                        Line::Meta => Line::Meta,
-                        Line::Ignored(w) => Line::Ignored(w),
-                    })
+                    .map(Line::into_owned)
                     .map_err(|e| e.0.into_owned())
             })
             .collect()

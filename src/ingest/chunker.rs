@@ -128,6 +128,18 @@ impl<R: Read> Chunker<R> {
         r.map(|_| &self.carry[..])
     }
 
+    /// Everything not yet chunked, up to `limit` bytes (for inputs that must be read whole,
+    /// such as JSON documents). `Err` when the input is longer than `limit`; a read error is
+    /// held for [`Chunker::error`] as usual.
+    pub fn read_rest(&mut self, limit: usize) -> Result<Vec<u8>, u64> {
+        let mut all = std::mem::take(&mut self.carry);
+        let _ = self.read_more(&mut all, limit.saturating_add(1));
+        if all.len() > limit {
+            return Err(all.len() as u64);
+        }
+        Ok(all)
+    }
+
     /// The next chunk (built in `buf`, a recycled buffer), `None` at the end of the input.
     pub fn next_event(&mut self, mut buf: Vec<u8>) -> std::io::Result<Option<ChunkEvent>> {
         buf.clear();

@@ -7,6 +7,7 @@
 
 pub mod chunker;
 pub mod inputs;
+pub mod json_doc;
 pub mod open;
 
 pub use chunker::{Chunk, ChunkEvent, Chunker};

@@ -70,6 +70,18 @@ pub struct RunContext<'a> {
     pub tags: std::collections::BTreeMap<String, Vec<String>>,
     /// App id → risk score (apps that have one).
     pub scores: std::collections::BTreeMap<String, f64>,
+    /// The activity-policy outputs, when the policy stage ran.
+    pub policy: Option<PolicyOutputs<'a>>,
+}
+
+/// What the policy stage adds to the outputs.
+pub struct PolicyOutputs<'a> {
+    /// Enriched activities, in time order.
+    pub activities: &'a [crate::formats::activity::Activity],
+    /// Alerts of the run.
+    pub alerts: &'a [crate::alerts::Alert],
+    /// `run.json` figures.
+    pub info: run::PoliciesInfo,
 }
 
 /// Current time in µs since the epoch.
@@ -135,6 +147,12 @@ pub fn write_all(
     })?;
     out.write("dashboard.json", &dash_json)?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
+    if let Some(p) = &ctx.policy {
+        crate::alerts::sinks::activities(&out.staged("activities.parquet"), p.activities)?;
+        crate::alerts::sinks::parquet(&out.staged("alerts.parquet"), p.alerts)?;
+        out.write("alerts.jsonl", &crate::alerts::sinks::jsonl(p.alerts))?;
+        out.write("alerts.cef", &crate::alerts::sinks::cef(p.alerts))?;
+    }
     let mut outputs: Vec<String> = out.files().to_vec();
     outputs.push("run.json".into());
     let finished = now_us();
@@ -167,6 +185,7 @@ pub fn write_all(
             cap: ctx.rejected_cap,
             truncated: (result.rejected.len() as u64) < result.rejected_total,
         },
+        policies: ctx.policy.as_ref().map(|p| p.info.clone()),
         outputs,
         exit_code: run::exit_code(result),
     };

@@ -20,6 +20,8 @@ pub mod exit {
     pub const MALFORMED_LINES: i32 = 3;
     /// Outputs written, but some inputs could not be read or were read only in part.
     pub const INPUTS_FAILED: i32 = 4;
+    /// Another scan is using the same state file: nothing was done; try again later.
+    pub const STATE_BUSY: i32 = 5;
 }
 
 /// The exit code a scan result calls for.
@@ -123,10 +125,39 @@ pub struct RunManifest {
     pub totals: RunTotals,
     /// Rejected lines.
     pub rejected_lines: RejectedInfo,
+    /// Activity policies: activities read, alerts, per-policy figures, deliveries.
+    pub policies: Option<PoliciesInfo>,
     /// Output files (this one last).
     pub outputs: Vec<String>,
     /// Exit code of the run.
     pub exit_code: i32,
+}
+
+/// The activity-policy side of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoliciesInfo {
+    /// `built-in` or the policy folder.
+    pub source: String,
+    /// State file, or null with `--state none`.
+    pub state: Option<String>,
+    /// Activities read from SaaS activity logs.
+    pub activities: u64,
+    /// Activities derived from traffic records for `source = "traffic"` policies.
+    pub traffic_activities: u64,
+    /// Configured plus built-in IP range sets.
+    pub ip_range_sets: usize,
+    /// Alerts of this run (new and already known).
+    pub alerts: u64,
+    /// Alerts raised for the first time.
+    pub new_alerts: u64,
+    /// Alerts not raised because of daily alert limits.
+    pub suppressed_by_daily_limit: u64,
+    /// Per policy.
+    pub per_policy: Vec<crate::replay::PolicyReport>,
+    /// Deliveries attempted by this run.
+    pub deliveries: Vec<crate::replay::DeliveryReport>,
+    /// Seconds spent enriching and replaying activities.
+    pub replay_seconds: f64,
 }
 
 /// Where the run's time went.

@@ -44,21 +44,21 @@ impl Countries {
     }
 }
 
-fn ts_col(name: &str, v: Vec<Option<i64>>) -> Column {
+pub(crate) fn ts_col(name: &str, v: Vec<Option<i64>>) -> Column {
     Int64Chunked::from_iter_options(name.into(), v.into_iter())
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_column()
 }
 
-fn u64_col(name: &str, v: Vec<u64>) -> Column {
+pub(crate) fn u64_col(name: &str, v: Vec<u64>) -> Column {
     Column::new(name.into(), v)
 }
 
-fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
+pub(crate) fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
     StringChunked::from_iter_values(name.into(), v).into_column()
 }
 
-fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
+pub(crate) fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
     // (Option<String> columns are small or country codes: cloning is fine here.)
     Column::new(name.into(), v)
 }
@@ -81,7 +81,7 @@ fn seen_cols<T>(rows: &[T], totals: impl Fn(&T) -> &Totals) -> Vec<Column> {
     ]
 }
 
-fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError> {
+pub(crate) fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -5,13 +5,25 @@ use polars::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Run the binary with `args`; returns (exit code, stdout, stderr).
+/// A fresh folder for the default state file of one run (tests run in parallel, and a scan
+/// locks its state file).
+fn state_home() -> PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("cloudcensus-test-state-{}-{n}", std::process::id()))
+}
+
+/// Run the binary with `args`; returns (exit code, stdout, stderr). The default state file is
+/// in a folder of its own per run; pass `--state` to share one between runs.
 pub fn run(args: &[&str]) -> (i32, String, String) {
+    let home = state_home();
     let out = Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
         .args(args)
         .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", &home)
         .output()
         .expect("run cloudcensus");
+    let _ = std::fs::remove_dir_all(&home);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,0 +1,272 @@
+//! Alerts: the alert model built from a policy match, and its sinks — `alerts.jsonl` (the
+//! seed's alert schema), `alerts.parquet` (for BI), `alerts.cef` (the SIEM agent's CEF layout)
+//! — and delivery (webhook, PagerDuty Events API v2, e-mail over SMTP).
+//!
+//! Owns: what an alert says and how it is written or sent. Must not touch: matching (`policy`),
+//! alert status and dedup (`state`).
+
+pub mod delivery;
+pub mod sinks;
+
+use crate::formats::time::format_rfc3339;
+use crate::policy::engine::Match;
+use crate::policy::model::{Policy, Severity};
+
+/// The alert type of activity-policy alerts (the product's "Activity policy violation").
+pub const ALERT_TYPE: &str = "ALERT_CABINET_EVENT_MATCH_AUDIT";
+
+/// One alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Deterministic id (ProviderAlertId).
+    pub id: String,
+    /// Policy id (ProviderPolicyId).
+    pub policy_id: String,
+    /// Policy name (AlertDisplayName).
+    pub policy_name: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Policy category.
+    pub category: String,
+    /// Acting user (CompromisedEntity).
+    pub user: Option<String>,
+    /// First contributing activity.
+    pub start_us: i64,
+    /// Last contributing activity.
+    pub end_us: i64,
+    /// The activity that raised it.
+    pub trigger_us: i64,
+    /// When cloudcensus first raised it (kept across reruns by the state store).
+    pub generated_us: i64,
+    /// Contributing activities.
+    pub count: u64,
+    /// Client IPs.
+    pub ips: Vec<String>,
+    /// Apps.
+    pub apps: Vec<String>,
+    /// Countries.
+    pub countries: Vec<String>,
+    /// Objects.
+    pub objects: Vec<String>,
+    /// Source event ids.
+    pub event_ids: Vec<String>,
+    /// Normalized activity types.
+    pub activities: Vec<String>,
+    /// Source action names.
+    pub actions: Vec<String>,
+    /// Explanation for the analyst.
+    pub description: String,
+    /// Remediation steps.
+    pub remediation: Vec<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// `benign`, `false-positive` or `true-positive` once closed.
+    pub resolution: Option<String>,
+    /// Raised for the first time by this run.
+    pub is_new: bool,
+}
+
+fn list(v: &[String]) -> String {
+    v.join(", ")
+}
+
+/// The default remediation when a policy names none.
+const DEFAULT_REMEDIATION: [&str; 3] = [
+    "Review the user's activities around the alert window (cloudcensus activities --user USER).",
+    "Contact the user or their manager to confirm whether the activity was expected.",
+    "If it was not, suspend the user's sessions, reset the credentials and close the alert as true-positive.",
+];
+
+impl Alert {
+    /// Build from a match of `policy`; `generated_us` is the run time.
+    pub fn from_match(m: &Match, policy: &Policy, generated_us: i64) -> Alert {
+        let acts: Vec<String> = m.activities.iter().map(|a| a.as_str().to_string()).collect();
+        let who = m.user.as_deref().unwrap_or("an unknown user");
+        let mut description = format!(
+            "Activity policy '{}' was triggered by '{}': {} matching {} ({}){} between {} and {}",
+            policy.name,
+            who,
+            m.count,
+            if m.count == 1 { "activity" } else { "activities" },
+            acts.join(", "),
+            if m.apps.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", m.apps.join(", "))
+            },
+            format_rfc3339(m.start_us),
+            format_rfc3339(m.end_us),
+        );
+        if !m.ips.is_empty() {
+            description.push_str(&format!(
+                " from {} ({}{})",
+                if m.ips.len() == 1 {
+                    "IP address".to_string()
+                } else {
+                    format!("{} IP addresses", m.ips.len())
+                },
+                m.ips.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", "),
+                if m.countries.is_empty() {
+                    String::new()
+                } else {
+                    format!("; countries: {}", m.countries.join(", "))
+                }
+            ));
+        }
+        if let Some(r) = &policy.repeated {
+            description.push_str(&format!(
+                "; threshold: {} {}in {}s{}",
+                r.count,
+                if r.unique_targets {
+                    "distinct objects "
+                } else {
+                    "activities "
+                },
+                r.window_us / 1_000_000,
+                if r.per_app { " in one app" } else { " across apps" }
+            ));
+        }
+        description.push('.');
+        Alert {
+            id: m.id.clone(),
+            policy_id: policy.id.clone(),
+            policy_name: policy.name.clone(),
+            severity: policy.severity,
+            category: policy.category.clone(),
+            user: m.user.clone(),
+            start_us: m.start_us,
+            end_us: m.end_us,
+            trigger_us: m.trigger_us,
+            generated_us,
+            count: m.count,
+            ips: m.ips.iter().map(|i| i.to_string()).collect(),
+            apps: m.apps.clone(),
+            countries: m.countries.clone(),
+            objects: m.objects.clone(),
+            event_ids: m.event_ids.clone(),
+            activities: acts,
+            actions: m.actions.clone(),
+            description,
+            remediation: if policy.remediation.is_empty() {
+                DEFAULT_REMEDIATION.iter().map(|s| s.to_string()).collect()
+            } else {
+                policy.remediation.clone()
+            },
+            status: "open".into(),
+            resolution: None,
+            is_new: true,
+        }
+    }
+
+    /// The alert record of `../shared/spec/policies.md` ("Alert record").
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut entities = Vec::new();
+        if let Some(u) = &self.user {
+            let mut e = serde_json::json!({"Type": "account", "Name": u});
+            if let Some((_, suffix)) = u.split_once('@') {
+                e["UPNSuffix"] = suffix.into();
+            }
+            entities.push(e);
+        }
+        for ip in &self.ips {
+            entities.push(serde_json::json!({"Type": "ip", "Name": ip, "Address": ip}));
+        }
+        for a in &self.apps {
+            entities.push(serde_json::json!({"Type": "cloud-application", "Name": a}));
+        }
+        serde_json::json!({
+            "Version": "3.0",
+            "VendorName": "cloudcensus",
+            "ProviderName": "cloudcensus",
+            "AlertType": ALERT_TYPE,
+            "StartTimeUtc": format_rfc3339(self.start_us),
+            "EndTimeUtc": format_rfc3339(self.end_us),
+            "TimeGenerated": format_rfc3339(self.generated_us),
+            "Severity": self.severity.title(),
+            "ProviderAlertId": self.id,
+            "ProviderPolicyId": self.policy_id,
+            "CorrelationKey": format!("{}|{}", self.policy_id, self.user.as_deref().unwrap_or("")),
+            "CompromisedEntity": self.user,
+            "AlertDisplayName": self.policy_name,
+            "Description": self.description,
+            "RemediationSteps": self.remediation,
+            "Metadata": {
+                "Component": "cloudcensus policy engine",
+                "ComponentVersion": env!("CARGO_PKG_VERSION"),
+                "MCASAlertCategory": self.category,
+                "ActivityCount": self.count,
+                "Activities": self.activities,
+                "Actions": self.actions,
+                "Objects": self.objects,
+                "RelatedEventIds": self.event_ids,
+                "TriggerTimeUtc": format_rfc3339(self.trigger_us),
+                "Status": self.status,
+                "Resolution": self.resolution,
+                "IsNew": self.is_new,
+            },
+            "ExtendedProperties": {
+                "IP Addresses": list(&self.ips),
+                "Cloud Applications": list(&self.apps),
+                "Countries": list(&self.countries),
+            },
+            "Entities": entities,
+            "ExtendedLinks": [],
+        })
+    }
+
+    /// One CEF line in the SIEM agent's layout (`../shared/spec/domain.md` §6.5).
+    pub fn to_cef(&self) -> String {
+        fn hdr(s: &str) -> String {
+            s.replace('\\', "\\\\").replace('|', "\\|").replace(['\r', '\n'], " ")
+        }
+        fn ext(s: &str) -> String {
+            s.replace('\\', "\\\\")
+                .replace('=', "\\=")
+                .replace('\n', "\\n")
+                .replace('\r', "\\r")
+        }
+        let sev = match self.severity {
+            Severity::Low => 3,
+            Severity::Medium => 6,
+            Severity::High => 8,
+        };
+        let (v4, v6): (Vec<&String>, Vec<&String>) = self.ips.iter().partition(|i| !i.contains(':'));
+        let mut e = vec![
+            format!("externalId={}", ext(&self.id)),
+            format!("start={}", self.start_us / 1000),
+            format!("end={}", self.end_us / 1000),
+            format!(
+                "msg={}",
+                ext(&format!(
+                    "Activity policy '{}' was triggered by '{}'",
+                    self.policy_name,
+                    self.user.as_deref().unwrap_or("")
+                ))
+            ),
+        ];
+        if let Some(u) = &self.user {
+            e.push(format!("suser={}", ext(u)));
+        }
+        if !self.apps.is_empty() {
+            e.push(format!("destinationServiceName={}", ext(&list(&self.apps))));
+        }
+        if let Some(ip) = v4.first() {
+            e.push(format!("src={ip}"));
+        }
+        if let Some(ip) = v6.first() {
+            e.push(format!("c6a1Label=Device IPv6 Address c6a1={ip}"));
+        }
+        e.push(format!("cs3Label=relatedAudits cs3={}", ext(&self.event_ids.join(","))));
+        e.push(format!("cs4Label=policyIDs cs4={}", ext(&self.policy_id)));
+        e.push(format!("cnt={}", self.count));
+        format!(
+            "{} cloudcensus CEF:0|cloudcensus|policy_engine|{}|{}|{}|{}|{}",
+            format_rfc3339(self.generated_us),
+            env!("CARGO_PKG_VERSION"),
+            ALERT_TYPE,
+            hdr(&self.policy_name),
+            sev,
+            e.join(" ")
+        )
+    }
+}

@@ -1,0 +1,165 @@
+//! Alert files: `alerts.jsonl`, `alerts.parquet` and `alerts.cef` (schemas in
+//! `docs/outputs.md`), and the activity table `activities.parquet`.
+
+use super::Alert;
+use crate::formats::activity::Activity;
+use crate::report::tables::{opt_str_col, str_col, ts_col, u64_col, write};
+use crate::report::ReportError;
+use polars::prelude::*;
+use std::path::Path;
+
+/// `alerts.jsonl`: one alert record per line.
+pub fn jsonl(alerts: &[Alert]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for a in alerts {
+        serde_json::to_writer(&mut out, &a.to_json()).expect("JSON to memory");
+        out.push(b'\n');
+    }
+    out
+}
+
+/// `alerts.cef`: one CEF line per alert.
+pub fn cef(alerts: &[Alert]) -> Vec<u8> {
+    let mut out = String::new();
+    for a in alerts {
+        out.push_str(&a.to_cef());
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn joined(v: &[String]) -> String {
+    v.join(", ")
+}
+
+/// `alerts.parquet`.
+pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
+    let s = |f: fn(&Alert) -> String| alerts.iter().map(f).collect::<Vec<String>>();
+    let ids = s(|a| a.id.clone());
+    let pol = s(|a| a.policy_id.clone());
+    let pname = s(|a| a.policy_name.clone());
+    let sev = s(|a| a.severity.as_str().to_string());
+    let cat = s(|a| a.category.clone());
+    let ips = s(|a| joined(&a.ips));
+    let apps = s(|a| joined(&a.apps));
+    let countries = s(|a| joined(&a.countries));
+    let acts = s(|a| joined(&a.activities));
+    let status = s(|a| a.status.clone());
+    let desc = s(|a| a.description.clone());
+    let cols = vec![
+        str_col("alert_id", ids.iter().map(String::as_str)),
+        str_col("policy_id", pol.iter().map(String::as_str)),
+        str_col("policy_name", pname.iter().map(String::as_str)),
+        str_col("severity", sev.iter().map(String::as_str)),
+        str_col("category", cat.iter().map(String::as_str)),
+        opt_str_col("user", alerts.iter().map(|a| a.user.clone()).collect()),
+        ts_col("start_time", alerts.iter().map(|a| Some(a.start_us)).collect()),
+        ts_col("end_time", alerts.iter().map(|a| Some(a.end_us)).collect()),
+        ts_col("trigger_time", alerts.iter().map(|a| Some(a.trigger_us)).collect()),
+        ts_col("generated_time", alerts.iter().map(|a| Some(a.generated_us)).collect()),
+        u64_col("activity_count", alerts.iter().map(|a| a.count).collect()),
+        str_col("activities", acts.iter().map(String::as_str)),
+        str_col("ip_addresses", ips.iter().map(String::as_str)),
+        str_col("apps", apps.iter().map(String::as_str)),
+        str_col("countries", countries.iter().map(String::as_str)),
+        str_col("status", status.iter().map(String::as_str)),
+        opt_str_col("resolution", alerts.iter().map(|a| a.resolution.clone()).collect()),
+        Column::new("is_new".into(), alerts.iter().map(|a| a.is_new).collect::<Vec<bool>>()),
+        str_col("description", desc.iter().map(String::as_str)),
+    ];
+    write(path, cols)
+}
+
+/// `activities.parquet`: every activity read, enriched, in time order.
+pub fn activities(path: &Path, acts: &[Activity]) -> Result<usize, ReportError> {
+    let o = |f: fn(&Activity) -> Option<String>| acts.iter().map(f).collect::<Vec<Option<String>>>();
+    let types: Vec<&str> = acts.iter().map(|a| a.activity.as_str()).collect();
+    let cols = vec![
+        ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
+        opt_str_col("user", o(|a| a.user.clone())),
+        opt_str_col("app", o(|a| a.app.clone())),
+        opt_str_col("app_id", o(|a| a.app_id.map(str::to_string))),
+        str_col("activity", types.into_iter()),
+        opt_str_col("action", o(|a| Some(a.action.clone()).filter(|s| !s.is_empty()))),
+        opt_str_col("result", o(|a| a.result.map(|r| r.as_str().to_string()))),
+        opt_str_col("ip", o(|a| a.ip.map(|i| i.to_string()))),
+        opt_str_col("country", o(|a| a.country.clone())),
+        opt_str_col("ip_category", o(|a| a.ip_category.map(|c| c.as_str().to_string()))),
+        opt_str_col("ip_tags", o(|a| Some(a.ip_tags.join(",")).filter(|s| !s.is_empty()))),
+        opt_str_col("object", o(|a| a.object.clone())),
+        opt_str_col("user_agent", o(|a| a.user_agent.clone())),
+        opt_str_col("device_type", o(|a| a.device_type.clone())),
+        Column::new("admin".into(), acts.iter().map(|a| a.admin).collect::<Vec<bool>>()),
+        opt_str_col("event_id", o(|a| a.event_id.clone())),
+        Column::new(
+            "source".into(),
+            acts.iter()
+                .map(|a| if a.traffic { "traffic" } else { "activity_log" })
+                .collect::<Vec<&str>>(),
+        ),
+    ];
+    write(path, cols)
+}
+
+/// The most recent `limit` activities of `user` (case-insensitive) from an
+/// `activities.parquet`, newest first, as JSON objects.
+pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec<serde_json::Value>, ReportError> {
+    let name = path.display().to_string();
+    let perr = |source| ReportError::Parquet {
+        table: name.clone(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(|e| ReportError::Io {
+        path: name.clone(),
+        source: e,
+    })?;
+    let df = ParquetReader::new(f).finish().map_err(perr)?;
+    let times = df.column("time").map_err(perr)?.cast(&DataType::Int64).map_err(perr)?;
+    let times = times.i64().map_err(perr)?;
+    let users = df.column("user").map_err(perr)?.str().map_err(perr)?.clone();
+    let want = user.to_lowercase();
+    let mut hits: Vec<(i64, usize)> = users
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.is_some_and(|u| u.to_lowercase() == want))
+        .map(|(i, _)| (times.get(i).unwrap_or(0), i))
+        .collect();
+    hits.sort_by(|a, b| b.cmp(a));
+    hits.truncate(limit);
+    let text_cols = [
+        "user",
+        "app",
+        "app_id",
+        "activity",
+        "action",
+        "result",
+        "ip",
+        "country",
+        "ip_category",
+        "ip_tags",
+        "object",
+        "user_agent",
+        "device_type",
+        "event_id",
+        "source",
+    ];
+    let cols: Vec<(&str, StringChunked)> = text_cols
+        .iter()
+        .filter_map(|c| Some((*c, df.column(c).ok()?.str().ok()?.clone())))
+        .collect();
+    let admin = df.column("admin").ok().and_then(|c| c.bool().ok().cloned());
+    Ok(hits
+        .into_iter()
+        .map(|(t, i)| {
+            let mut m = serde_json::Map::new();
+            m.insert("time".into(), crate::formats::time::format_rfc3339(t).into());
+            for (c, ca) in &cols {
+                m.insert((*c).into(), ca.get(i).map_or(serde_json::Value::Null, |v| v.into()));
+            }
+            if let Some(a) = &admin {
+                m.insert("admin".into(), a.get(i).into());
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect())
+}

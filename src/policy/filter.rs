@@ -1,0 +1,502 @@
+//! Policy filters: a field of the normalized activity, an operator and a value, compiled once
+//! so that evaluating one against an activity does no allocation.
+//!
+//! Semantics (`../shared/spec/policies.md`): string comparisons are case-insensitive; `ne` and
+//! `not_in` hold for activities that lack the field; `contains` matches whole words (words are
+//! separated by space, comma, dot and underscore), and a value in double quotes matches that
+//! exact text between word boundaries instead of any of its words.
+
+use crate::formats::activity::{Activity, ActivityType, IpCategory, Outcome};
+use ipnet::IpNet;
+
+/// A field filters can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// UTC time (`gt`/`lt` with an RFC 3339 value).
+    Time,
+    /// Acting user.
+    User,
+    /// App display name.
+    App,
+    /// Normalized activity type.
+    Activity,
+    /// The source's operation name.
+    Action,
+    /// `success` / `failure`.
+    Result,
+    /// Client IP.
+    Ip,
+    /// ISO country code.
+    Country,
+    /// IP category.
+    IpCategory,
+    /// IP range tags.
+    IpTags,
+    /// User agent.
+    UserAgent,
+    /// Device type.
+    DeviceType,
+    /// Target object.
+    Object,
+    /// Administrative activity (`true`/`false`).
+    Admin,
+    /// Uploaded bytes.
+    BytesUp,
+    /// Downloaded bytes.
+    BytesDown,
+}
+
+impl Field {
+    /// Every field with its name in policy files.
+    pub const NAMES: [(&'static str, Field); 16] = [
+        ("time", Field::Time),
+        ("user", Field::User),
+        ("app", Field::App),
+        ("activity", Field::Activity),
+        ("action", Field::Action),
+        ("result", Field::Result),
+        ("ip", Field::Ip),
+        ("country", Field::Country),
+        ("ip_category", Field::IpCategory),
+        ("ip_tags", Field::IpTags),
+        ("user_agent", Field::UserAgent),
+        ("device_type", Field::DeviceType),
+        ("object", Field::Object),
+        ("admin", Field::Admin),
+        ("bytes_up", Field::BytesUp),
+        ("bytes_down", Field::BytesDown),
+    ];
+
+    /// By name.
+    pub fn parse(name: &str) -> Option<Field> {
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, Field::Time | Field::BytesUp | Field::BytesDown)
+    }
+}
+
+/// A compiled operator with its value(s), lower-cased where comparisons are textual.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Equal.
+    Eq(String),
+    /// Not equal (holds when the field is missing).
+    Ne(String),
+    /// One of.
+    In(Vec<String>),
+    /// None of (holds when the field is missing).
+    NotIn(Vec<String>),
+    /// Whole-word match of any of the words (or the quoted phrase).
+    Contains(Vec<Needle>),
+    /// Prefix.
+    StartsWith(Vec<String>),
+    /// Suffix.
+    EndsWith(Vec<String>),
+    /// Field present.
+    IsSet,
+    /// Field absent.
+    IsNotSet,
+    /// IP inside one of the networks.
+    Cidr(Vec<IpNet>),
+    /// IP outside all of the networks (holds when there is no IP).
+    NotCidr(Vec<IpNet>),
+    /// Greater than.
+    Gt(f64),
+    /// Less than.
+    Lt(f64),
+    /// Regular expression (case-insensitive), anywhere in the value.
+    Regex(regex::Regex),
+}
+
+/// One `contains` value: any of these words, or one exact phrase.
+#[derive(Debug, Clone)]
+pub enum Needle {
+    /// Unquoted value: any of its words.
+    Words(Vec<String>),
+    /// Quoted value: the exact text, between word boundaries.
+    Phrase(String),
+}
+
+/// The operator names, for errors and docs.
+pub const OPERATORS: &str =
+    "eq, ne, in, not_in, contains, starts_with, ends_with, is_set, is_not_set, cidr, not_cidr, gt, lt, regex";
+
+/// A compiled filter.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Which field.
+    pub field: Field,
+    /// Operator and value.
+    pub op: Op,
+}
+
+fn is_sep(c: char) -> bool {
+    matches!(c, ' ' | ',' | '.' | '_')
+}
+
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(is_sep).filter(|w| !w.is_empty())
+}
+
+fn eq_ci(a: &str, lower_b: &str) -> bool {
+    if a.is_ascii() {
+        a.eq_ignore_ascii_case(lower_b)
+    } else {
+        a.to_lowercase() == lower_b
+    }
+}
+
+fn lower(a: &str) -> std::borrow::Cow<'_, str> {
+    if a.bytes().any(|b| b.is_ascii_uppercase()) || !a.is_ascii() {
+        std::borrow::Cow::Owned(a.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(a)
+    }
+}
+
+fn phrase_at_boundaries(hay: &str, phrase: &str) -> bool {
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(phrase) {
+        let start = from + pos;
+        let end = start + phrase.len();
+        let before = hay[..start].chars().next_back().is_none_or(is_sep);
+        let after = hay[end..].chars().next().is_none_or(is_sep);
+        if before && after {
+            return true;
+        }
+        from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+impl Needle {
+    /// From a policy value: `"quoted"` is a phrase, anything else a set of words.
+    pub fn new(v: &str) -> Needle {
+        let t = v.trim();
+        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+            Needle::Phrase(t[1..t.len() - 1].to_lowercase())
+        } else {
+            Needle::Words(words(&t.to_lowercase()).map(str::to_string).collect())
+        }
+    }
+
+    fn matches(&self, hay: &str) -> bool {
+        match self {
+            Needle::Words(ws) => words(hay).any(|w| ws.iter().any(|n| eq_ci(w, n))),
+            Needle::Phrase(p) => phrase_at_boundaries(&lower(hay), p),
+        }
+    }
+}
+
+/// The value of a field in an activity, as the operators see it.
+enum Value<'a> {
+    Missing,
+    Text(&'a str),
+    Texts(&'a [String]),
+    Number(f64),
+}
+
+fn t(o: &Option<String>) -> Value<'_> {
+    o.as_deref().map_or(Value::Missing, Value::Text)
+}
+
+fn value_of(a: &Activity, f: Field) -> Value<'_> {
+    match f {
+        Field::Time => Value::Number(a.time_us as f64),
+        Field::User => t(&a.user),
+        Field::App => t(&a.app),
+        Field::Activity => Value::Text(a.activity.as_str()),
+        Field::Action => {
+            if a.action.is_empty() {
+                Value::Missing
+            } else {
+                Value::Text(&a.action)
+            }
+        }
+        Field::Result => a.result.map_or(Value::Missing, |r| Value::Text(r.as_str())),
+        Field::Ip => Value::Missing, // handled by the IP operators and `text_ip`
+        Field::Country => t(&a.country),
+        Field::IpCategory => a.ip_category.map_or(Value::Missing, |c| Value::Text(c.as_str())),
+        Field::IpTags => {
+            if a.ip_tags.is_empty() {
+                Value::Missing
+            } else {
+                Value::Texts(&a.ip_tags)
+            }
+        }
+        Field::UserAgent => t(&a.user_agent),
+        Field::DeviceType => t(&a.device_type),
+        Field::Object => t(&a.object),
+        Field::Admin => Value::Text(if a.admin { "true" } else { "false" }),
+        Field::BytesUp => a.bytes_up.map_or(Value::Missing, |b| Value::Number(b as f64)),
+        Field::BytesDown => a.bytes_down.map_or(Value::Missing, |b| Value::Number(b as f64)),
+    }
+}
+
+impl Filter {
+    /// Does the activity pass this filter?
+    pub fn matches(&self, a: &Activity) -> bool {
+        // Fast paths for the enum-valued fields every template uses.
+        match (self.field, &self.op) {
+            (Field::Activity, Op::Eq(v)) => return a.activity.as_str() == v,
+            (Field::Result, Op::Eq(v)) => return a.result.map(Outcome::as_str) == Some(v.as_str()),
+            (Field::Ip, _) => return self.matches_ip(a),
+            _ => {}
+        }
+        let v = value_of(a, self.field);
+        let any = |pred: &dyn Fn(&str) -> bool| match &v {
+            Value::Text(s) => pred(s),
+            Value::Texts(list) => list.iter().any(|s| pred(s)),
+            Value::Number(n) => pred(&n.to_string()),
+            Value::Missing => false,
+        };
+        match &self.op {
+            Op::Eq(x) => any(&|s| eq_ci(s, x)),
+            Op::Ne(x) => !any(&|s| eq_ci(s, x)),
+            Op::In(xs) => any(&|s| xs.iter().any(|x| eq_ci(s, x))),
+            Op::NotIn(xs) => !any(&|s| xs.iter().any(|x| eq_ci(s, x))),
+            Op::Contains(ns) => any(&|s| ns.iter().any(|n| n.matches(s))),
+            Op::StartsWith(xs) => any(&|s| xs.iter().any(|x| lower(s).starts_with(x.as_str()))),
+            Op::EndsWith(xs) => any(&|s| xs.iter().any(|x| lower(s).ends_with(x.as_str()))),
+            Op::IsSet => !matches!(v, Value::Missing),
+            Op::IsNotSet => matches!(v, Value::Missing),
+            Op::Gt(x) => matches!(v, Value::Number(n) if n > *x),
+            Op::Lt(x) => matches!(v, Value::Number(n) if n < *x),
+            Op::Regex(r) => any(&|s| r.is_match(s)),
+            Op::Cidr(_) | Op::NotCidr(_) => false,
+        }
+    }
+
+    fn matches_ip(&self, a: &Activity) -> bool {
+        let Some(ip) = a.ip else {
+            return matches!(self.op, Op::Ne(_) | Op::NotIn(_) | Op::NotCidr(_) | Op::IsNotSet);
+        };
+        let text = || ip.to_string();
+        match &self.op {
+            Op::Cidr(nets) => nets.iter().any(|n| n.contains(&ip)),
+            Op::NotCidr(nets) => !nets.iter().any(|n| n.contains(&ip)),
+            Op::IsSet => true,
+            Op::IsNotSet => false,
+            Op::Eq(x) => x.parse::<std::net::IpAddr>().is_ok_and(|x| x == ip),
+            Op::Ne(x) => x.parse::<std::net::IpAddr>().is_ok_and(|x| x != ip),
+            Op::In(xs) => xs.iter().any(|x| x.parse::<std::net::IpAddr>().is_ok_and(|x| x == ip)),
+            Op::NotIn(xs) => !xs.iter().any(|x| x.parse::<std::net::IpAddr>().is_ok_and(|x| x == ip)),
+            Op::StartsWith(xs) => xs.iter().any(|x| text().starts_with(x.as_str())),
+            Op::EndsWith(xs) => xs.iter().any(|x| text().ends_with(x.as_str())),
+            Op::Contains(_) | Op::Gt(_) | Op::Lt(_) => false,
+            Op::Regex(r) => r.is_match(&text()),
+        }
+    }
+
+    /// The activity types this filter can let through (`None` = any), to index policies.
+    pub fn activity_types(&self) -> Option<Vec<ActivityType>> {
+        if self.field != Field::Activity {
+            return None;
+        }
+        let pick = |vals: &[String]| -> Vec<ActivityType> {
+            ActivityType::ALL
+                .into_iter()
+                .filter(|t| vals.iter().any(|v| v == t.as_str()))
+                .collect()
+        };
+        match &self.op {
+            Op::Eq(v) => Some(pick(std::slice::from_ref(v))),
+            Op::In(vs) => Some(pick(vs)),
+            _ => None,
+        }
+    }
+}
+
+/// A filter's value in a policy file.
+#[derive(Debug, Clone)]
+pub enum RawValue {
+    /// No `value` key.
+    None,
+    /// One scalar (strings, numbers and booleans as text).
+    One(String),
+    /// A list.
+    List(Vec<String>),
+}
+
+/// Compile a filter, or say what is wrong with it.
+pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String> {
+    let f = Field::parse(field).ok_or_else(|| {
+        format!(
+            "unknown field {field:?}; fields are {}",
+            Field::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let one = |what: &str| -> Result<String, String> {
+        match &value {
+            RawValue::One(v) => Ok(v.clone()),
+            RawValue::List(_) => Err(format!("operator {op:?} takes one {what}, not a list")),
+            RawValue::None => Err(format!("operator {op:?} needs a value ({what})")),
+        }
+    };
+    let many = || -> Result<Vec<String>, String> {
+        match &value {
+            RawValue::One(v) => Ok(vec![v.clone()]),
+            RawValue::List(v) if !v.is_empty() => Ok(v.clone()),
+            RawValue::List(_) => Err(format!("operator {op:?} needs a non-empty list")),
+            RawValue::None => Err(format!("operator {op:?} needs a value")),
+        }
+    };
+    let lower_all = |v: Vec<String>| v.into_iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
+    let number = |s: String| -> Result<f64, String> {
+        if f == Field::Time {
+            crate::formats::time::parse_iso(s.as_bytes(), &crate::formats::NaiveZone::utc())
+                .map(|t| t as f64)
+                .ok_or_else(|| format!("{s:?} is not an RFC 3339 time"))
+        } else {
+            s.parse::<f64>().map_err(|_| format!("{s:?} is not a number"))
+        }
+    };
+    let nets = |v: Vec<String>| -> Result<Vec<IpNet>, String> {
+        v.into_iter()
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{s:?} is not a CIDR range or IP address"))
+            })
+            .collect()
+    };
+    if matches!(op, "cidr" | "not_cidr") && f != Field::Ip {
+        return Err(format!("operator {op:?} only applies to the ip field"));
+    }
+    if matches!(op, "gt" | "lt") && !f.numeric() {
+        return Err(format!("operator {op:?} only applies to time, bytes_up and bytes_down"));
+    }
+    let op = match op {
+        "eq" => Op::Eq(one("value")?.to_lowercase()),
+        "ne" | "neq" => Op::Ne(one("value")?.to_lowercase()),
+        "in" => Op::In(lower_all(many()?)),
+        "not_in" => Op::NotIn(lower_all(many()?)),
+        "contains" => Op::Contains(many()?.iter().map(|v| Needle::new(v)).collect()),
+        "starts_with" => Op::StartsWith(lower_all(many()?)),
+        "ends_with" => Op::EndsWith(lower_all(many()?)),
+        "is_set" | "isset" => Op::IsSet,
+        "is_not_set" | "isnotset" => Op::IsNotSet,
+        "cidr" => Op::Cidr(nets(many()?)?),
+        "not_cidr" => Op::NotCidr(nets(many()?)?),
+        "gt" => Op::Gt(number(one("number")?)?),
+        "lt" => Op::Lt(number(one("number")?)?),
+        "regex" => Op::Regex(
+            regex::RegexBuilder::new(&one("pattern")?)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| format!("bad regex: {e}"))?,
+        ),
+        other => return Err(format!("unknown operator {other:?}; operators are {OPERATORS}")),
+    };
+    // Values that can never match an enum-valued field are mistakes, not filters.
+    let check_enum = |vals: &[String], allowed: &[&str]| -> Result<(), String> {
+        for v in vals {
+            if !allowed.contains(&v.as_str()) {
+                return Err(format!("{v:?} is not a valid {field}; one of {}", allowed.join(", ")));
+            }
+        }
+        Ok(())
+    };
+    let vals: Vec<String> = match &op {
+        Op::Eq(v) | Op::Ne(v) => vec![v.clone()],
+        Op::In(v) | Op::NotIn(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    match f {
+        Field::Activity => check_enum(&vals, &ActivityType::ALL.map(ActivityType::as_str))?,
+        Field::Result => check_enum(&vals, &["success", "failure"])?,
+        Field::IpCategory => check_enum(
+            &vals,
+            &[
+                IpCategory::Corporate,
+                IpCategory::Administrative,
+                IpCategory::Risky,
+                IpCategory::Vpn,
+                IpCategory::CloudProvider,
+                IpCategory::Other,
+            ]
+            .map(IpCategory::as_str),
+        )?,
+        Field::Admin => check_enum(&vals, &["true", "false"])?,
+        _ => {}
+    }
+    Ok(Filter { field: f, op })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(field: &str, op: &str, v: &str) -> Filter {
+        compile(field, op, RawValue::One(v.into())).unwrap()
+    }
+
+    fn act() -> Activity {
+        Activity {
+            user: Some("Eve@Contoso.com".into()),
+            object: Some("virus_malware_file.exe".into()),
+            activity: ActivityType::Upload,
+            ip: "10.1.2.3".parse().ok(),
+            ip_tags: vec!["Tor".into()],
+            bytes_up: Some(150_000_000),
+            ..Activity::default()
+        }
+    }
+
+    #[test]
+    fn operators() {
+        let a = act();
+        assert!(f("user", "eq", "eve@contoso.COM").matches(&a));
+        assert!(f("object", "contains", "malware").matches(&a));
+        assert!(!compile("object", "contains", RawValue::One("malwarevirus".into()))
+            .unwrap()
+            .matches(&a));
+        assert!(f("object", "contains", "malware.zip").matches(&a), "unquoted: any word");
+        assert!(
+            !f("object", "contains", "\"malware.zip\"").matches(&a),
+            "quoted: exact text"
+        );
+        assert!(f("object", "contains", "\"malware_file\"").matches(&a));
+        assert!(
+            !f("object", "contains", "\"alware_file\"").matches(&a),
+            "phrase needs word boundaries"
+        );
+        assert!(f("country", "ne", "US").matches(&a), "ne holds for a missing field");
+        assert!(compile("country", "not_in", RawValue::List(vec!["US".into()]))
+            .unwrap()
+            .matches(&a));
+        assert!(!compile("country", "is_set", RawValue::None).unwrap().matches(&a));
+        assert!(compile("country", "is_not_set", RawValue::None).unwrap().matches(&a));
+        assert!(f("ip", "cidr", "10.0.0.0/8").matches(&a));
+        assert!(!f("ip", "not_cidr", "10.0.0.0/8").matches(&a));
+        assert!(f("ip_tags", "eq", "tor").matches(&a));
+        assert!(f("bytes_up", "gt", "100000000").matches(&a));
+        assert!(!f("bytes_down", "lt", "5").matches(&a), "missing number never compares");
+        assert!(f("object", "ends_with", ".EXE").matches(&a));
+        assert!(f("object", "regex", "^virus_.*\\.exe$").matches(&a));
+        assert!(f("activity", "eq", "upload").matches(&a));
+        assert!(f("admin", "eq", "false").matches(&a));
+        let mut b = act();
+        b.ip = None;
+        assert!(
+            f("ip", "not_cidr", "10.0.0.0/8").matches(&b),
+            "not_cidr holds without an IP"
+        );
+        assert!(!f("ip", "cidr", "10.0.0.0/8").matches(&b));
+    }
+
+    #[test]
+    fn compile_errors() {
+        let e = |field: &str, op: &str, v: RawValue| compile(field, op, v).unwrap_err();
+        assert!(e("usr", "eq", RawValue::One("x".into())).contains("unknown field"));
+        assert!(e("user", "equals", RawValue::One("x".into())).contains("unknown operator"));
+        assert!(e("user", "eq", RawValue::None).contains("needs a value"));
+        assert!(e("user", "cidr", RawValue::One("10.0.0.0/8".into())).contains("only applies to the ip"));
+        assert!(e("ip", "cidr", RawValue::One("10.0.0/8".into())).contains("not a CIDR"));
+        assert!(e("activity", "eq", RawValue::One("downlaod".into())).contains("not a valid activity"));
+        assert!(e("user", "regex", RawValue::One("(".into())).contains("bad regex"));
+        assert!(e("user", "gt", RawValue::One("3".into())).contains("only applies"));
+    }
+}

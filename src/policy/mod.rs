@@ -1,0 +1,90 @@
+//! Activity policies: loading and validating policy files, the filters, the replay of
+//! activities through the policies, and golden cases.
+//!
+//! Owns: what a policy means and which activities match it. Must not touch: parsing logs
+//! (`formats`), alert content and delivery (`alerts`), alert status (`state`).
+//!
+//! 1. [`model`] — policy files (`../shared/spec/policies.md`), every problem with file:line.
+//! 2. [`filter`] — compiled filters and their operators.
+//! 3. [`engine`] — the replay in time order, repeated-activity windows, daily limits.
+//! 4. [`golden`] — `policy test`: input activities and expected alerts beside the policies.
+
+pub mod engine;
+pub mod filter;
+pub mod golden;
+pub mod model;
+
+pub use model::{Policy, PolicyError, Severity};
+
+/// The bundled templates (`policies/` in the repository), used when no `--policies` folder is
+/// given.
+pub const BUNDLED: [(&str, &str); 8] = [
+    (
+        "admin-non-corporate-ip.toml",
+        include_str!("../../policies/admin-non-corporate-ip.toml"),
+    ),
+    ("failed-logins.toml", include_str!("../../policies/failed-logins.toml")),
+    (
+        "large-upload-unsanctioned.toml",
+        include_str!("../../policies/large-upload-unsanctioned.toml"),
+    ),
+    (
+        "login-uncategorized-ip.toml",
+        include_str!("../../policies/login-uncategorized-ip.toml"),
+    ),
+    ("mass-download.toml", include_str!("../../policies/mass-download.toml")),
+    (
+        "ransomware-upload.toml",
+        include_str!("../../policies/ransomware-upload.toml"),
+    ),
+    (
+        "risky-ip-login.toml",
+        include_str!("../../policies/risky-ip-login.toml"),
+    ),
+    (
+        "watchlist-country.toml",
+        include_str!("../../policies/watchlist-country.toml"),
+    ),
+];
+
+/// The bundled templates, parsed.
+pub fn bundled() -> Result<Vec<Policy>, PolicyError> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (name, text) in BUNDLED {
+        match model::parse_policy(std::path::Path::new(&format!("policies/{name}")), text) {
+            Ok(p) => out.push(p),
+            Err(mut ps) => problems.append(&mut ps),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(PolicyError::Invalid(problems))
+    }
+}
+
+/// The policies of `dir`, or the bundled templates.
+pub fn load(dir: Option<&std::path::Path>) -> Result<Vec<Policy>, PolicyError> {
+    match dir {
+        Some(d) => model::load_dir(d),
+        None => bundled(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bundled_templates_are_valid_and_pass_their_golden_cases() {
+        let ps = super::bundled().unwrap();
+        assert_eq!(ps.len(), 8);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let from_dir = super::model::load_dir(&dir).unwrap();
+        assert_eq!(from_dir.len(), ps.len(), "BUNDLED lists every file of policies/");
+        let results = super::golden::run_dir(&dir, &ps).unwrap();
+        assert!(results.len() >= 8);
+        for r in &results {
+            assert!(r.failure.is_none(), "{}: {}: {:?}", r.file, r.description, r.failure);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! The activity side of a scan, after parsing: enrich the activities, replay them through the
+//! policies, apply daily limits against the state store, build alerts, record them, deliver
+//! the new ones.
+//!
+//! 1. [`enrich`] — catalog app names, GeoIP country (when the log has none), IP category and
+//!    tags from the configured and built-in ranges.
+//! 2. [`run`] — replay ([`crate::policy::engine`]), dedup against the state store (an alert
+//!    id already stored is not new; a closed alert stays closed), daily limits, alert records.
+//! 3. [`deliver`] — each new alert to its policy's and the global targets; failures are
+//!    recorded in the state store and retried by the next run.
+
+use crate::alerts::delivery::{self, Target};
+use crate::alerts::Alert;
+use crate::catalog::{Catalog, Matcher};
+use crate::enrich::ip_ranges::IpRanges;
+use crate::enrich::GeoDb;
+use crate::formats::activity::{Activity, ActivityType};
+use crate::formats::Record;
+use crate::policy::engine::{apply_daily_limits, utc_day, Replay};
+use crate::policy::model::{Policy, Source};
+use crate::state::{State, StateError};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Fill in app names, countries and IP categories.
+pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges) {
+    let by_id: HashMap<&str, &str> = catalog.apps.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
+    let by_name: HashMap<String, &str> = catalog
+        .apps
+        .iter()
+        .map(|a| (a.name.to_lowercase(), a.name.as_str()))
+        .collect();
+    let mut countries: HashMap<IpAddr, Option<String>> = HashMap::new();
+    for a in acts.iter_mut() {
+        if let Some(name) = a.app_id.and_then(|id| by_id.get(id)) {
+            a.app = Some(name.to_string());
+        } else if let Some(name) = a.app.as_ref().and_then(|n| by_name.get(&n.to_lowercase())) {
+            a.app = Some(name.to_string());
+        }
+        if let Some(ip) = a.ip {
+            if a.country.is_none() {
+                if let Some(g) = geo {
+                    a.country = countries.entry(ip).or_insert_with(|| g.country(ip)).clone();
+                }
+            }
+            if let Some(r) = ranges.lookup(ip) {
+                a.ip_category = Some(r.category);
+                a.ip_tags = r.tags.clone();
+            }
+        }
+        if let Some(c) = &mut a.country {
+            c.make_ascii_uppercase();
+        }
+    }
+}
+
+/// Turns traffic records into activities for the enabled `source = "traffic"` policies.
+pub struct TrafficSelector {
+    policies: Vec<Policy>,
+    names: Vec<String>,
+}
+
+impl TrafficSelector {
+    /// `None` when no enabled policy reads traffic (then traffic costs nothing extra).
+    pub fn new(policies: &[Policy], enabled: &[bool], catalog: &Catalog) -> Option<TrafficSelector> {
+        let ps: Vec<Policy> = policies
+            .iter()
+            .zip(enabled)
+            .filter(|(p, e)| **e && p.source == Source::Traffic)
+            .map(|(p, _)| p.clone())
+            .collect();
+        if ps.is_empty() {
+            return None;
+        }
+        Some(TrafficSelector {
+            policies: ps,
+            names: catalog.apps.iter().map(|a| a.name.clone()).collect(),
+        })
+    }
+}
+
+/// A traffic record as an activity: `upload` when the request carried more bytes than the
+/// response, else `download`; the app is the catalog app the record is attributed to.
+pub fn traffic_activity(r: &Record<'_>, app: Option<&str>) -> Option<Activity> {
+    let time_us = r.time_us?;
+    let up = r.bytes_up.unwrap_or(0);
+    let down = r.bytes_down.unwrap_or(0);
+    Some(Activity {
+        time_us,
+        user: r.user.as_deref().map(str::to_string),
+        app: app.map(str::to_string),
+        activity: if up > down {
+            ActivityType::Upload
+        } else {
+            ActivityType::Download
+        },
+        action: r.method.as_deref().unwrap_or("").to_string(),
+        ip: r.source_ip,
+        object: r.dest_host_lower().map(|h| h.into_owned()),
+        user_agent: r.user_agent.as_deref().map(str::to_string),
+        bytes_up: r.bytes_up,
+        bytes_down: r.bytes_down,
+        traffic: true,
+        ..Activity::default()
+    })
+}
+
+impl crate::scan::TrafficActivities for TrafficSelector {
+    fn select(&self, r: &Record<'_>, matcher: &Matcher) -> Option<Activity> {
+        let app = matcher.attribute(r).map(|(i, _)| self.names[i as usize].as_str());
+        let a = traffic_activity(r, app)?;
+        self.policies
+            .iter()
+            .any(|p| p.filters.iter().all(|f| f.matches(&a)))
+            .then_some(a)
+    }
+}
+
+/// Figures per policy for `run.json`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct PolicyReport {
+    /// Policy id.
+    pub id: String,
+    /// Whether it ran (file setting, overridden by `policy enable/disable`).
+    pub enabled: bool,
+    /// Activities that passed its filters.
+    pub matched_activities: u64,
+    /// Matching activities before its `created` instant (never alert).
+    pub before_created: u64,
+    /// Alerts of this run (new and already known).
+    pub alerts: u64,
+    /// Alerts raised for the first time.
+    pub new_alerts: u64,
+    /// Alerts not raised because the policy's daily alert limit was reached.
+    pub suppressed_by_daily_limit: u64,
+}
+
+/// Outcome of the replay.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOutcome {
+    /// Alerts of this run, in time order.
+    pub alerts: Vec<Alert>,
+    /// Per policy.
+    pub policies: Vec<PolicyReport>,
+    /// Where the policies came from (`built-in` or a folder).
+    pub policy_source: String,
+}
+
+/// Policy enable state: the file's, overridden by the state store.
+pub fn enabled_flags(policies: &[Policy], state: Option<&State>) -> Result<Vec<bool>, StateError> {
+    let over = match state {
+        Some(s) => s.policy_overrides()?,
+        None => HashMap::new(),
+    };
+    Ok(policies
+        .iter()
+        .map(|p| over.get(&p.id).copied().unwrap_or(p.enabled))
+        .collect())
+}
+
+/// Replay, dedup, limit, record. `state` may be absent (`--state none`): then only this run
+/// counts for daily limits and every alert is new.
+pub fn run(
+    acts: &[Activity],
+    policies: &[Policy],
+    enabled: &[bool],
+    state: Option<&mut State>,
+    run_id: i64,
+    now_us: i64,
+    shards: usize,
+) -> Result<ReplayOutcome, StateError> {
+    let (matches, stats) = Replay::new(policies, enabled).run(acts, shards);
+    // Look up what the state store knows once, before the limits.
+    let mut known: HashMap<String, (String, Option<String>, i64)> = HashMap::new();
+    let mut per_day: HashMap<(String, i64), u64> = HashMap::new();
+    if let Some(s) = state.as_deref() {
+        for m in &matches {
+            if let Some(k) = s.known(&m.id)? {
+                known.insert(m.id.clone(), k);
+            }
+            let key = (policies[m.policy].id.clone(), utc_day(m.trigger_us));
+            if let std::collections::hash_map::Entry::Vacant(e) = per_day.entry(key) {
+                let n = s.alerts_on_day(&e.key().0, e.key().1)?;
+                e.insert(n);
+            }
+        }
+    }
+    // Stored alerts that this run sees again are kept through `known` and were counted in
+    // `already` when they were first raised.
+    let already = |p: &str, day: i64| per_day.get(&(p.to_string(), day)).copied().unwrap_or(0);
+    let is_known = |id: &str| known.contains_key(id);
+    let (kept, suppressed) = apply_daily_limits(matches, policies, &already, &is_known);
+    let mut alerts: Vec<Alert> = kept
+        .iter()
+        .map(|m| {
+            let mut a = Alert::from_match(m, &policies[m.policy], now_us);
+            if let Some((status, resolution, generated)) = known.get(&m.id) {
+                a.status = status.clone();
+                a.resolution = resolution.clone();
+                a.generated_us = *generated;
+                a.is_new = false;
+            }
+            a
+        })
+        .collect();
+    alerts.sort_by(|a, b| (a.trigger_us, &a.policy_id, &a.id).cmp(&(b.trigger_us, &b.policy_id, &b.id)));
+    if let Some(s) = state {
+        s.record_alerts(run_id, &alerts)?;
+    }
+    let reports = policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PolicyReport {
+            id: p.id.clone(),
+            enabled: enabled[i],
+            matched_activities: stats.matched_activities[i],
+            before_created: stats.before_created[i],
+            alerts: alerts.iter().filter(|a| a.policy_id == p.id).count() as u64,
+            new_alerts: alerts.iter().filter(|a| a.policy_id == p.id && a.is_new).count() as u64,
+            suppressed_by_daily_limit: suppressed[i],
+        })
+        .collect();
+    Ok(ReplayOutcome {
+        alerts,
+        policies: reports,
+        policy_source: String::new(),
+    })
+}
+
+/// Targets of an alert: its policy's, then the global ones.
+pub fn targets_for(policy: &Policy, global: &[Target]) -> Vec<Target> {
+    let mut t = Vec::new();
+    if let Some(u) = &policy.notify.webhook {
+        match &policy.notify.pagerduty_routing_key {
+            Some(k) => t.push(Target::PagerDuty {
+                url: u.clone(),
+                routing_key: k.clone(),
+            }),
+            None => t.push(Target::Webhook(u.clone())),
+        }
+    }
+    t.extend(policy.notify.email.iter().map(|e| Target::Email(e.clone())));
+    for g in global {
+        if !t.contains(g) {
+            t.push(g.clone());
+        }
+    }
+    t
+}
+
+/// One delivery's result, for `run.json`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct DeliveryReport {
+    /// Alert id.
+    pub alert_id: String,
+    /// Target.
+    pub target: String,
+    /// Tries.
+    pub attempts: u32,
+    /// Whether it arrived.
+    pub delivered: bool,
+    /// Last error.
+    pub error: Option<String>,
+}
+
+/// Deliver the new alerts, and retry earlier failed deliveries of open alerts. Every outcome
+/// is recorded in the state store (when there is one) and returned.
+pub fn deliver(
+    outcome: &ReplayOutcome,
+    policies: &[Policy],
+    global: &[Target],
+    settings: &delivery::Settings,
+    state: Option<&State>,
+) -> Result<Vec<DeliveryReport>, StateError> {
+    let mut jobs: Vec<(Alert, Target)> = Vec::new();
+    for a in &outcome.alerts {
+        let Some(p) = policies.iter().find(|p| p.id == a.policy_id) else {
+            continue;
+        };
+        for t in targets_for(p, global) {
+            let done = match state {
+                Some(s) => s.delivered(&a.id, &t.key())?,
+                None => false,
+            };
+            if a.is_new && !done {
+                jobs.push((a.clone(), t));
+            }
+        }
+    }
+    // Earlier failures (of alerts this run did not raise again) are tried again.
+    if let Some(s) = state {
+        for (id, key) in s.failed_deliveries()? {
+            if jobs.iter().any(|(a, t)| a.id == id && t.key() == key) {
+                continue;
+            }
+            let Some(alert) = outcome.alerts.iter().find(|a| a.id == id) else {
+                continue;
+            };
+            let Some(p) = policies.iter().find(|p| p.id == alert.policy_id) else {
+                continue;
+            };
+            if let Some(t) = targets_for(p, global).into_iter().find(|t| t.key() == key) {
+                jobs.push((alert.clone(), t));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (a, t) in jobs {
+        let o = delivery::deliver(&a, &t, settings);
+        if let Some(s) = state {
+            s.record_delivery(&a.id, &o)?;
+        }
+        out.push(DeliveryReport {
+            alert_id: a.id.clone(),
+            target: o.target.clone(),
+            attempts: o.attempts,
+            delivered: o.error.is_none(),
+            error: o.error,
+        });
+    }
+    Ok(out)
+}

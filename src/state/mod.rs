@@ -1,0 +1,485 @@
+//! The state that survives between nightly runs, in one SQLite file (rusqlite, bundled
+//! SQLite): alerts with their triage status, policy enable/disable, alert deliveries, and the
+//! runs (so `activities` finds the last scan's output).
+//!
+//! Owns: the state file and its schema. Must not touch: matching or alert content.
+//!
+//! * Every write is one transaction; the database runs in WAL mode with a busy timeout, so
+//!   `alerts list` works while a scan runs.
+//! * A scan holds an exclusive lock on `<state>.lock` for its whole run (an OS file lock,
+//!   released when the process ends, even if killed): a second scan on the same state refuses
+//!   at once with [`StateError::Busy`] instead of interleaving.
+//! * Dedup: an alert id already stored is not raised again; its status (a closed alert stays
+//!   closed) and its first generation time are kept; its end time and activity count grow if a
+//!   rerun sees more of the same burst.
+
+use crate::alerts::delivery::Outcome;
+use crate::alerts::Alert;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// Schema version written in `meta`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// State store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Another scan holds the state.
+    #[error("{path}: another cloudcensus scan is using this state file (lock {lock} is held); wait for it to finish, or give this run its own state with --state")]
+    Busy {
+        /// State file.
+        path: String,
+        /// Lock file.
+        lock: String,
+    },
+    /// File system.
+    #[error("{path}: {source}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite.
+    #[error("{path}: state database error: {source}")]
+    Sql {
+        /// Path.
+        path: String,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// Not a cloudcensus state file, or a newer schema.
+    #[error("{path}: {message}")]
+    Schema {
+        /// Path.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The default state file: `$XDG_STATE_HOME/cloudcensus/state.db`, else
+/// `~/.local/state/cloudcensus/state.db`, else `./cloudcensus-state.db`.
+pub fn default_path() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("cloudcensus").join("state.db");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(h).join(".local/state/cloudcensus/state.db");
+    }
+    PathBuf::from("cloudcensus-state.db")
+}
+
+/// An alert as stored, for `alerts list`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredAlert {
+    /// Id.
+    pub id: String,
+    /// Policy id.
+    pub policy_id: String,
+    /// Policy name.
+    pub policy_name: String,
+    /// Severity.
+    pub severity: String,
+    /// User.
+    pub user: Option<String>,
+    /// First activity (RFC 3339).
+    pub start: String,
+    /// Last activity (RFC 3339).
+    pub end: String,
+    /// Activities.
+    pub activity_count: u64,
+    /// `open` / `closed`.
+    pub status: String,
+    /// Resolution of a closed alert.
+    pub resolution: Option<String>,
+    /// Comment given when closing.
+    pub comment: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Delivery failures not yet resolved.
+    pub undelivered: Vec<String>,
+}
+
+/// Filters for [`State::list_alerts`].
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// `open` / `closed`.
+    pub status: Option<String>,
+    /// `low` / `medium` / `high`.
+    pub severity: Option<String>,
+    /// Policy id.
+    pub policy: Option<String>,
+}
+
+/// The open state store.
+pub struct State {
+    conn: Connection,
+    path: String,
+    _lock: Option<std::fs::File>,
+}
+
+impl State {
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> StateError + '_ {
+        move |e| StateError::Sql {
+            path: self.path.clone(),
+            source: e,
+        }
+    }
+
+    /// Open (creating it and its folder if needed). `exclusive`: take the scan lock.
+    pub fn open(path: &Path, exclusive: bool) -> Result<State, StateError> {
+        let name = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StateError::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
+        }
+        let lock = if exclusive {
+            let lp = PathBuf::from(format!("{name}.lock"));
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lp)
+                .map_err(|e| StateError::Io {
+                    path: lp.display().to_string(),
+                    source: e,
+                })?;
+            match f.try_lock() {
+                Ok(()) => Some(f),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StateError::Busy {
+                        path: name,
+                        lock: lp.display().to_string(),
+                    })
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(StateError::Io {
+                        path: lp.display().to_string(),
+                        source: e,
+                    })
+                }
+            }
+        } else {
+            None
+        };
+        let sql = |e| StateError::Sql {
+            path: name.clone(),
+            source: e,
+        };
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.execute_batch(
+            "BEGIN;
+             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS alerts(
+                 id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, policy_name TEXT NOT NULL,
+                 severity TEXT NOT NULL, user TEXT, day INTEGER NOT NULL,
+                 start_us INTEGER NOT NULL, end_us INTEGER NOT NULL, generated_us INTEGER NOT NULL,
+                 activity_count INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',
+                 resolution TEXT, comment TEXT, closed_us INTEGER, description TEXT NOT NULL,
+                 data TEXT NOT NULL, first_run INTEGER, last_run INTEGER);
+             CREATE INDEX IF NOT EXISTS alerts_policy_day ON alerts(policy_id, day);
+             CREATE TABLE IF NOT EXISTS policies(id TEXT PRIMARY KEY, enabled INTEGER NOT NULL, changed_us INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS runs(
+                 id INTEGER PRIMARY KEY AUTOINCREMENT, started_us INTEGER NOT NULL, finished_us INTEGER,
+                 out_dir TEXT NOT NULL, activities INTEGER, alerts INTEGER, new_alerts INTEGER);
+             CREATE TABLE IF NOT EXISTS deliveries(
+                 alert_id TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+                 last_error TEXT, updated_us INTEGER NOT NULL, PRIMARY KEY(alert_id, target));
+             INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
+             INSERT OR IGNORE INTO meta(key, value) VALUES('application', 'cloudcensus');
+             COMMIT;",
+        )
+        .map_err(sql)?;
+        let version: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+            .map_err(sql)?;
+        if version.parse::<i64>().ok() != Some(SCHEMA_VERSION) {
+            return Err(StateError::Schema {
+                path: name,
+                message: format!(
+                    "state schema version {version} is not the one this cloudcensus uses ({SCHEMA_VERSION}); use the matching cloudcensus release or a new state file"
+                ),
+            });
+        }
+        Ok(State {
+            conn,
+            path: name,
+            _lock: lock,
+        })
+    }
+
+    /// Policy enable/disable overrides (policy id → enabled).
+    pub fn policy_overrides(&self) -> Result<std::collections::HashMap<String, bool>, StateError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, enabled FROM policies")
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? != 0)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Enable or disable a policy for later scans.
+    pub fn set_policy_enabled(&self, id: &str, enabled: bool) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO policies(id, enabled, changed_us) VALUES(?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, changed_us = excluded.changed_us",
+                params![id, enabled as i64, crate::report::now_us()],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Status, resolution and first generation time of a stored alert.
+    pub fn known(&self, id: &str) -> Result<Option<(String, Option<String>, i64)>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT status, resolution, generated_us FROM alerts WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(self.sql())
+    }
+
+    /// Alerts stored for a policy and UTC day.
+    pub fn alerts_on_day(&self, policy: &str, day: i64) -> Result<u64, StateError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM alerts WHERE policy_id = ?1 AND day = ?2",
+                params![policy, day],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.sql())
+    }
+
+    /// Start a run; returns its id.
+    pub fn begin_run(&self, started_us: i64, out_dir: &str) -> Result<i64, StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO runs(started_us, out_dir) VALUES(?1, ?2)",
+                params![started_us, out_dir],
+            )
+            .map_err(self.sql())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Store this run's alerts in one transaction: new ones are inserted; known ones keep
+    /// their status and first generation time, and their end time and count are updated.
+    pub fn record_alerts(&mut self, run: i64, alerts: &[Alert]) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |e| StateError::Sql {
+            path: path.clone(),
+            source: e,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO alerts(id, policy_id, policy_name, severity, user, day, start_us, end_us,
+                         generated_us, activity_count, description, data, first_run, last_run)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+                     ON CONFLICT(id) DO UPDATE SET
+                         end_us = MAX(alerts.end_us, excluded.end_us),
+                         activity_count = MAX(alerts.activity_count, excluded.activity_count),
+                         last_run = excluded.last_run",
+                )
+                .map_err(sql)?;
+            for a in alerts {
+                let data = serde_json::to_string(&a.to_json()).expect("JSON");
+                st.execute(params![
+                    a.id,
+                    a.policy_id,
+                    a.policy_name,
+                    a.severity.as_str(),
+                    a.user,
+                    crate::policy::engine::utc_day(a.trigger_us),
+                    a.start_us,
+                    a.end_us,
+                    a.generated_us,
+                    a.count as i64,
+                    a.description,
+                    data,
+                    run
+                ])
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Finish a run.
+    pub fn finish_run(&self, run: i64, activities: u64, alerts: u64, new_alerts: u64) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET finished_us = ?2, activities = ?3, alerts = ?4, new_alerts = ?5 WHERE id = ?1",
+                params![
+                    run,
+                    crate::report::now_us(),
+                    activities as i64,
+                    alerts as i64,
+                    new_alerts as i64
+                ],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// The output folder of the last finished run that read activities.
+    pub fn last_activity_run(&self) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT out_dir FROM runs WHERE finished_us IS NOT NULL AND activities > 0 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql())
+    }
+
+    /// Record a delivery outcome.
+    pub fn record_delivery(&self, alert_id: &str, o: &Outcome) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO deliveries(alert_id, target, status, attempts, last_error, updated_us)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(alert_id, target) DO UPDATE SET status = excluded.status,
+                     attempts = deliveries.attempts + excluded.attempts, last_error = excluded.last_error,
+                     updated_us = excluded.updated_us",
+                params![
+                    alert_id,
+                    o.target,
+                    if o.error.is_none() { "delivered" } else { "failed" },
+                    o.attempts as i64,
+                    o.error,
+                    crate::report::now_us()
+                ],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Whether an alert was already delivered to a target.
+    pub fn delivered(&self, alert_id: &str, target: &str) -> Result<bool, StateError> {
+        self.conn
+            .query_row(
+                "SELECT status = 'delivered' FROM deliveries WHERE alert_id = ?1 AND target = ?2",
+                params![alert_id, target],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()
+            .map(|v| v.unwrap_or(false))
+            .map_err(self.sql())
+    }
+
+    /// Failed deliveries of open alerts (alert record JSON, target key), to retry.
+    pub fn failed_deliveries(&self) -> Result<Vec<(String, String)>, StateError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT d.alert_id, d.target FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+                 WHERE d.status = 'failed' AND a.status = 'open' ORDER BY d.alert_id, d.target",
+            )
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Alerts, most recent first.
+    pub fn list_alerts(&self, f: &AlertFilter) -> Result<Vec<StoredAlert>, StateError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, policy_id, policy_name, severity, user, start_us, end_us, activity_count, status,
+                        resolution, comment, description
+                 FROM alerts
+                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR severity = ?2) AND (?3 IS NULL OR policy_id = ?3)
+                 ORDER BY start_us DESC, id",
+            )
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map(params![f.status, f.severity, f.policy], |r| {
+                Ok(StoredAlert {
+                    id: r.get(0)?,
+                    policy_id: r.get(1)?,
+                    policy_name: r.get(2)?,
+                    severity: r.get(3)?,
+                    user: r.get(4)?,
+                    start: crate::formats::time::format_rfc3339(r.get(5)?),
+                    end: crate::formats::time::format_rfc3339(r.get(6)?),
+                    activity_count: r.get::<_, i64>(7)? as u64,
+                    status: r.get(8)?,
+                    resolution: r.get(9)?,
+                    comment: r.get(10)?,
+                    description: r.get(11)?,
+                    undelivered: Vec::new(),
+                })
+            })
+            .map_err(self.sql())?;
+        let mut out: Vec<StoredAlert> = rows.collect::<Result<_, _>>().map_err(self.sql())?;
+        let mut st = self
+            .conn
+            .prepare("SELECT target FROM deliveries WHERE alert_id = ?1 AND status = 'failed' ORDER BY target")
+            .map_err(self.sql())?;
+        for a in &mut out {
+            a.undelivered = st
+                .query_map([&a.id], |r| r.get(0))
+                .map_err(self.sql())?
+                .collect::<Result<_, _>>()
+                .map_err(self.sql())?;
+        }
+        Ok(out)
+    }
+
+    /// Close an alert. Returns false when no alert has this id.
+    pub fn close_alert(&self, id: &str, resolution: &str, comment: Option<&str>) -> Result<bool, StateError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE alerts SET status = 'closed', resolution = ?2, comment = ?3, closed_us = ?4 WHERE id = ?1",
+                params![id, resolution, comment, crate::report::now_us()],
+            )
+            .map_err(self.sql())?;
+        Ok(n == 1)
+    }
+
+    /// The stored alert record (JSON) of an id.
+    pub fn alert_record(&self, id: &str) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row("SELECT data FROM alerts WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_scan_is_refused_and_reads_still_work() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s/state.db");
+        let a = State::open(&p, true).unwrap();
+        match State::open(&p, true) {
+            Err(StateError::Busy { .. }) => {}
+            other => panic!("expected Busy, got {:?}", other.err()),
+        }
+        let reader = State::open(&p, false).unwrap();
+        reader.set_policy_enabled("mass-download", false).unwrap();
+        assert_eq!(a.policy_overrides().unwrap().get("mass-download"), Some(&false));
+        drop(a);
+        State::open(&p, true).expect("lock released when the first scan ends");
+    }
+}
