@@ -1016,15 +1016,15 @@ fn cmd_policy(c: PolicyCmd) -> Result<i32> {
                     return Ok(exit::USAGE);
                 }
             };
-            let folder = dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"));
-            let results = usage(policy::golden::run_dir(&folder, &ps).with_context(|| {
-                format!(
-                    "{}: cannot read the golden cases folder",
-                    folder.join("tests").display()
-                )
-            }))?;
+            let results = match &dir {
+                None => policy::golden::run_bundled(&ps),
+                Some(folder) => usage(policy::golden::run_dir(folder, &ps).with_context(|| {
+                    format!(
+                        "{}: cannot read the golden cases folder",
+                        folder.join("tests").display()
+                    )
+                }))?,
+            };
             let failed = results.iter().filter(|r| r.failure.is_some()).count();
             for r in &results {
                 match &r.failure {

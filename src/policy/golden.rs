@@ -154,20 +154,28 @@ fn activities(case: &Case) -> Result<Vec<Activity>, String> {
 
 /// Run one case file against `policies`.
 pub fn run_case(file: &Path, policies: &[Policy]) -> CaseResult {
-    let name = file.display().to_string();
+    match std::fs::read_to_string(file) {
+        Ok(t) => run_case_text(&file.display().to_string(), &t, policies),
+        Err(e) => CaseResult {
+            file: file.display().to_string(),
+            description: String::new(),
+            failure: Some(format!("cannot read: {e}")),
+        },
+    }
+}
+
+/// Run one case, given its text (`name` is used in the result).
+pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult {
+    let name = name.to_string();
     let fail = |d: String, m: String| CaseResult {
         file: name.clone(),
         description: d,
         failure: Some(m),
     };
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return fail(String::new(), format!("cannot read: {e}")),
-    };
-    let case: Case = match toml::from_str(&text) {
+    let case: Case = match toml::from_str(text) {
         Ok(c) => c,
         Err(e) => {
-            let line = crate::config::toml_error_line(&text, &e);
+            let line = crate::config::toml_error_line(text, &e);
             return fail(String::new(), format!("line {line}: {}", e.message()));
         }
     };
@@ -259,4 +267,52 @@ pub fn run_dir(dir: &Path, policies: &[Policy]) -> Result<Vec<CaseResult>, std::
         .collect();
     files.sort();
     Ok(files.iter().map(|f| run_case(f, policies)).collect())
+}
+
+/// The bundled templates' golden cases (`policies/tests/`).
+pub const BUNDLED: [(&str, &str); 9] = [
+    (
+        "admin-non-corporate-ip.toml",
+        include_str!("../../policies/tests/admin-non-corporate-ip.toml"),
+    ),
+    (
+        "daily-limit.toml",
+        include_str!("../../policies/tests/daily-limit.toml"),
+    ),
+    (
+        "failed-logins.toml",
+        include_str!("../../policies/tests/failed-logins.toml"),
+    ),
+    (
+        "large-upload.toml",
+        include_str!("../../policies/tests/large-upload.toml"),
+    ),
+    (
+        "login-uncategorized-ip.toml",
+        include_str!("../../policies/tests/login-uncategorized-ip.toml"),
+    ),
+    (
+        "mass-download.toml",
+        include_str!("../../policies/tests/mass-download.toml"),
+    ),
+    (
+        "ransomware-upload.toml",
+        include_str!("../../policies/tests/ransomware-upload.toml"),
+    ),
+    (
+        "risky-ip-login.toml",
+        include_str!("../../policies/tests/risky-ip-login.toml"),
+    ),
+    (
+        "watchlist-country.toml",
+        include_str!("../../policies/tests/watchlist-country.toml"),
+    ),
+];
+
+/// Run the bundled golden cases against `policies`.
+pub fn run_bundled(policies: &[Policy]) -> Vec<CaseResult> {
+    BUNDLED
+        .iter()
+        .map(|(n, t)| run_case_text(&format!("policies/tests/{n}"), t, policies))
+        .collect()
 }

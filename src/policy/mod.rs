@@ -82,7 +82,14 @@ mod tests {
         let from_dir = super::model::load_dir(&dir).unwrap();
         assert_eq!(from_dir.len(), ps.len(), "BUNDLED lists every file of policies/");
         let results = super::golden::run_dir(&dir, &ps).unwrap();
-        assert!(results.len() >= 8);
+        assert_eq!(
+            results.len(),
+            super::golden::BUNDLED.len(),
+            "golden::BUNDLED lists every case"
+        );
+        let bundled = super::golden::run_bundled(&ps);
+        assert_eq!(bundled.len(), results.len());
+        assert!(bundled.iter().all(|r| r.failure.is_none()));
         for r in &results {
             assert!(r.failure.is_none(), "{}: {}: {:?}", r.file, r.description, r.failure);
         }

@@ -1,0 +1,693 @@
+//! End to end: the seed's scenarios on a realistic Microsoft 365 audit log, through the real
+//! binary, the real GeoIP database and a real state file; then reruns, triage, policy switches,
+//! concurrent scans, and alert delivery to a real local HTTP server and SMTP server.
+
+mod common;
+use common::{parquet, run, run_json};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// 2026-11-20T00:00:00Z in seconds.
+const DAY: i64 = 1_795_132_800;
+
+fn ts(sec: i64, ms: i64) -> String {
+    let us = (DAY + sec) * 1_000_000 + ms * 1000;
+    let t = cloudcensus::formats::time::format_rfc3339(us);
+    // The Management Activity API writes no zone and whole seconds.
+    t[..19].to_string()
+}
+
+struct Log {
+    lines: Vec<String>,
+    n: u64,
+}
+
+impl Log {
+    #[allow(clippy::too_many_arguments)]
+    fn rec(&mut self, sec: i64, op: &str, workload: &str, rt: u32, user: &str, ip: &str, extra: &str) {
+        self.n += 1;
+        let status = if op == "UserLoginFailed" { "Failed" } else { "Succeeded" };
+        self.lines.push(format!(
+            r#"{{"CreationTime":"{}","Id":"e2e-{:06}","Operation":"{op}","OrganizationId":"org-1","RecordType":{rt},"ResultStatus":"{status}","UserKey":"k-{user}","UserType":0,"Version":1,"Workload":"{workload}","ClientIP":"{ip}","UserId":"{user}"{extra}}}"#,
+            ts(sec, 0),
+            self.n
+        ));
+    }
+}
+
+/// A day of tenant activity with the seed's three incidents in it, plus the edge cases.
+fn m365_log() -> String {
+    let mut l = Log {
+        lines: Vec::new(),
+        n: 0,
+    };
+    let users = [
+        "ann@contoso.com",
+        "raj@contoso.com",
+        "li@contoso.com",
+        "tom@contoso.com",
+    ];
+    // Normal traffic: sign-ins, views, a few downloads and uploads, all from a US address.
+    for (i, u) in users.iter().enumerate() {
+        let base = 8 * 3600 + i as i64 * 600;
+        l.rec(base, "UserLoggedIn", "AzureActiveDirectory", 15, u, "52.96.0.1", "");
+        for k in 0..30 {
+            let op = [
+                "FileAccessed",
+                "FilePreviewed",
+                "FileDownloaded",
+                "FileModified",
+                "FileUploaded",
+            ][k % 5];
+            l.rec(
+                base + 60 + k as i64 * 20,
+                op,
+                "SharePoint",
+                6,
+                u,
+                "52.96.0.1:50123",
+                &format!(r#","ObjectId":"https://contoso.sharepoint.com/sites/x/doc{k}.docx""#),
+            );
+        }
+        // One wrong password now and then is normal.
+        l.rec(
+            base + 900,
+            "UserLoginFailed",
+            "AzureActiveDirectory",
+            15,
+            u,
+            "52.96.0.1",
+            "",
+        );
+    }
+    // 1. 70 failed sign-ins by one user within one minute.
+    for k in 0..70 {
+        l.rec(
+            9 * 3600 + k * 85 / 100,
+            "UserLoginFailed",
+            "AzureActiveDirectory",
+            15,
+            "eve@contoso.com",
+            "203.0.113.66",
+            "",
+        );
+    }
+    // 2. 7,000 downloads by one user (ten a second).
+    for k in 0..7000i64 {
+        l.rec(
+            10 * 3600 + k / 10,
+            "FileDownloaded",
+            "SharePoint",
+            6,
+            "mallory@contoso.com",
+            "52.96.0.1",
+            &format!(r#","ObjectId":"https://contoso.sharepoint.com/sites/fin/f{k}.xlsx""#),
+        );
+    }
+    // 3. A sign-in from Canada (the address is Canadian in the GeoIP database).
+    l.rec(
+        11 * 3600,
+        "UserLoggedIn",
+        "AzureActiveDirectory",
+        15,
+        "raj@contoso.com",
+        "99.224.0.1",
+        "",
+    );
+    // 4. Before the policies were created: a burst of failures in October never alerts.
+    for k in 0..40 {
+        l.rec(
+            -40 * 86400 + k,
+            "UserLoginFailed",
+            "AzureActiveDirectory",
+            15,
+            "old@contoso.com",
+            "203.0.113.70",
+            "",
+        );
+    }
+    // 5. Eight ransomware-looking uploads in one day: the daily limit (5) holds.
+    for k in 0..8 {
+        l.rec(
+            12 * 3600 + k * 60,
+            "FileUploaded",
+            "OneDrive",
+            6,
+            "tom@contoso.com",
+            "52.96.0.1",
+            &format!(r#","SourceFileName":"report{k}.docx.locky""#),
+        );
+    }
+    // 6. A sign-in from a Tor exit node.
+    l.rec(
+        13 * 3600,
+        "UserLoggedIn",
+        "AzureActiveDirectory",
+        15,
+        "li@contoso.com",
+        "185.220.101.5",
+        "",
+    );
+    let mut s = l.lines.join("\n");
+    s.push('\n');
+    s
+}
+
+/// The bundled templates, with Canada on the watch list.
+fn policies_dir(root: &Path) -> PathBuf {
+    let dir = root.join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    for e in std::fs::read_dir(&src).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let mut text = std::fs::read_to_string(&p).unwrap();
+            if p.file_name().unwrap() == "watchlist-country.toml" {
+                text = text.replace(r#"value = ["KP","#, r#"value = ["CA", "KP","#);
+            }
+            std::fs::write(dir.join(p.file_name().unwrap()), text).unwrap();
+        }
+    }
+    dir
+}
+
+struct Env {
+    _d: tempfile::TempDir,
+    root: PathBuf,
+    logs: PathBuf,
+    policies: PathBuf,
+    state: PathBuf,
+}
+
+fn env() -> Env {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().to_path_buf();
+    let logs = root.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("audit.jsonl"), m365_log()).unwrap();
+    let policies = policies_dir(&root);
+    Env {
+        state: root.join("state/state.db"),
+        _d: d,
+        root,
+        logs,
+        policies,
+    }
+}
+
+fn scan(e: &Env, out: &str, extra: &[&str]) -> (i32, String, String, PathBuf) {
+    let out = e.root.join(out);
+    let mut args = vec![
+        "scan",
+        "-q",
+        "--policies",
+        e.policies.to_str().unwrap(),
+        "--state",
+        e.state.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.push(e.logs.to_str().unwrap());
+    let (code, so, se) = run(&args);
+    (code, so, se, out)
+}
+
+fn alerts(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out.join("alerts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn of_policy<'a>(a: &'a [Value], policy: &str) -> Vec<&'a Value> {
+    a.iter().filter(|x| x["ProviderPolicyId"] == policy).collect()
+}
+
+#[test]
+fn seed_scenarios_on_a_realistic_m365_audit_log() {
+    let e = env();
+    let (code, _, se, out) = scan(&e, "out1", &[]);
+    assert_eq!(code, 0, "{se}");
+    let a = alerts(&out);
+
+    // 70 failed sign-ins within a minute: exactly one alert from the failed-logon policy.
+    let failed = of_policy(&a, "failed-logins");
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0]["CompromisedEntity"], "eve@contoso.com");
+    assert_eq!(failed[0]["Metadata"]["ActivityCount"], 70);
+    assert_eq!(failed[0]["Severity"], "Medium");
+    assert_eq!(failed[0]["StartTimeUtc"], "2026-11-20T09:00:00.000Z");
+    assert_eq!(failed[0]["ExtendedProperties"]["IP Addresses"], "203.0.113.66");
+    assert_eq!(
+        failed[0]["ExtendedProperties"]["Cloud Applications"],
+        "Microsoft Entra ID (Azure AD sign-in)"
+    );
+
+    // 7,000 downloads: exactly one mass-download alert.
+    let mass = of_policy(&a, "mass-download");
+    assert_eq!(mass.len(), 1, "{mass:#?}");
+    assert_eq!(mass[0]["CompromisedEntity"], "mallory@contoso.com");
+    assert_eq!(mass[0]["Metadata"]["ActivityCount"], 7000);
+    assert_eq!(mass[0]["StartTimeUtc"], "2026-11-20T10:00:00.000Z");
+    assert_eq!(mass[0]["EndTimeUtc"], "2026-11-20T10:11:39.000Z");
+
+    // The Canadian sign-in: one alert, Countries = CA (from GeoIP: the log has no country).
+    let ca = of_policy(&a, "watchlist-country");
+    assert_eq!(ca.len(), 1, "{ca:#?}");
+    assert_eq!(ca[0]["ExtendedProperties"]["Countries"], "CA");
+    assert_eq!(ca[0]["CompromisedEntity"], "raj@contoso.com");
+
+    // The Tor sign-in (built-in Risky range).
+    let tor = of_policy(&a, "risky-ip-login");
+    assert_eq!(tor.len(), 1);
+    assert_eq!(tor[0]["CompromisedEntity"], "li@contoso.com");
+
+    // Activities before `created`: nothing for old@contoso.com, and run.json says why.
+    assert!(a.iter().all(|x| x["CompromisedEntity"] != "old@contoso.com"));
+    let rj = run_json(&out);
+    let per: Vec<Value> = rj["policies"]["per_policy"].as_array().unwrap().clone();
+    let pol = |id: &str| per.iter().find(|p| p["id"] == id).unwrap().clone();
+    assert_eq!(pol("failed-logins")["before_created"], 40);
+
+    // Daily limit: 8 ransomware uploads in one day give exactly 5 alerts, 3 counted.
+    assert_eq!(of_policy(&a, "ransomware-upload").len(), 5);
+    assert_eq!(pol("ransomware-upload")["suppressed_by_daily_limit"], 3);
+    assert_eq!(pol("ransomware-upload")["matched_activities"], 8);
+    assert_eq!(rj["policies"]["suppressed_by_daily_limit"], 3);
+    assert_eq!(rj["policies"]["activities"], 4 * 32 + 70 + 7000 + 1 + 40 + 8 + 1);
+    assert_eq!(rj["policies"]["alerts"], a.len());
+    assert_eq!(rj["policies"]["new_alerts"], a.len());
+    assert_eq!(rj["inputs"][0]["format"], "m365");
+    assert_eq!(rj["inputs"][0]["activities"], 4 * 32 + 70 + 7000 + 1 + 40 + 8 + 1);
+
+    // Nothing else: normal traffic raised no alert of the shipped templates (the one
+    // disabled template stays silent; admin policies see no admin activity here).
+    let expected = 1 + 1 + 1 + 1 + 5;
+    assert_eq!(
+        a.len(),
+        expected,
+        "{:#?}",
+        a.iter().map(|x| &x["ProviderPolicyId"]).collect::<Vec<_>>()
+    );
+
+    // The same alerts in Parquet and CEF.
+    let df = parquet(&out.join("alerts.parquet"));
+    assert_eq!(df.height(), expected);
+    let cef = std::fs::read_to_string(out.join("alerts.cef")).unwrap();
+    assert_eq!(cef.lines().count(), expected);
+    let line = cef.lines().find(|l| l.contains("failed-logins")).unwrap();
+    assert!(
+        line.contains("CEF:0|cloudcensus|policy_engine|")
+            && line.contains("|ALERT_CABINET_EVENT_MATCH_AUDIT|Multiple failed log-on attempts to an app|6|"),
+        "{line}"
+    );
+    assert!(
+        line.contains("suser=eve@contoso.com")
+            && line.contains("src=203.0.113.66")
+            && line.contains("cs4Label=policyIDs cs4=failed-logins"),
+        "{line}"
+    );
+    // The activity table for BI and `activities`.
+    let acts = parquet(&out.join("activities.parquet"));
+    assert_eq!(acts.height() as u64, rj["policies"]["activities"].as_u64().unwrap());
+}
+
+#[test]
+fn reruns_raise_no_duplicates_and_closed_alerts_stay_closed() {
+    let e = env();
+    let (c1, _, se, out1) = scan(&e, "out1", &[]);
+    assert_eq!(c1, 0, "{se}");
+    let first = alerts(&out1);
+    // Same logs again, same state: the same alert ids, none new.
+    let (c2, _, _, out2) = scan(&e, "out2", &[]);
+    assert_eq!(c2, 0);
+    let second = alerts(&out2);
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|x| x["ProviderAlertId"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&first), ids(&second));
+    assert!(second.iter().all(|x| x["Metadata"]["IsNew"] == false));
+    assert_eq!(run_json(&out2)["policies"]["new_alerts"], 0);
+    // The daily limit is not spent twice: still exactly 5, none suppressed beyond the first 3.
+    assert_eq!(of_policy(&second, "ransomware-upload").len(), 5);
+
+    // Triage: close the failed-logon alert; it stays closed on a rerun.
+    let st = e.state.to_str().unwrap();
+    let (c, so, _) = run(&["alerts", "list", "--state", st, "--status", "open", "--format", "json"]);
+    assert_eq!(c, 0);
+    assert_eq!(so.lines().count(), first.len());
+    let id = of_policy(&first, "failed-logins")[0]["ProviderAlertId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (c, so, se) = run(&[
+        "alerts",
+        "close",
+        &id,
+        "--as",
+        "true-positive",
+        "--comment",
+        "password spray",
+        "--state",
+        st,
+    ]);
+    assert_eq!(c, 0, "{se}");
+    assert!(so.contains("closed as true-positive"));
+    let (c, _, se) = run(&["alerts", "close", "cc-nope", "--as", "benign", "--state", st]);
+    assert_eq!(c, 2, "{se}");
+    assert!(se.contains("no alert with id"));
+    let (_, _, _, out3) = scan(&e, "out3", &[]);
+    let third = alerts(&out3);
+    let fl = of_policy(&third, "failed-logins");
+    assert_eq!(fl[0]["Metadata"]["Status"], "closed");
+    assert_eq!(fl[0]["Metadata"]["Resolution"], "true-positive");
+    let (_, so, _) = run(&[
+        "alerts", "list", "--state", st, "--status", "closed", "--format", "json",
+    ]);
+    let rows: Vec<Value> = so.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["comment"], "password spray");
+    let (_, so, _) = run(&["alerts", "list", "--state", st, "--severity", "high"]);
+    assert!(
+        so.contains("risky-ip-login") && so.contains("watchlist-country") && !so.contains("mass-download"),
+        "{so}"
+    );
+
+    // An overlapping log (the same file plus one more day) still raises no duplicates.
+    let more = m365_log().replace("2026-11-20", "2026-11-21");
+    std::fs::write(e.logs.join("audit-next-day.jsonl"), more).unwrap();
+    let (_, _, _, out4) = scan(&e, "out4", &[]);
+    let fourth = alerts(&out4);
+    let new: Vec<&Value> = fourth.iter().filter(|x| x["Metadata"]["IsNew"] == true).collect();
+    assert_eq!(new.len(), first.len(), "only the next day's alerts are new");
+    assert!(new
+        .iter()
+        .all(|x| x["StartTimeUtc"].as_str().unwrap().starts_with("2026-11-21")));
+
+    // `activities --user` reads the last scan's activity table.
+    let (c, so, se) = run(&[
+        "activities",
+        "--user",
+        "EVE@contoso.com",
+        "--limit",
+        "5",
+        "--format",
+        "json",
+        "--state",
+        st,
+    ]);
+    assert_eq!(c, 0, "{se}");
+    let rows: Vec<Value> = so.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 5);
+    assert!(rows
+        .iter()
+        .all(|r| r["action"] == "UserLoginFailed" && r["result"] == "failure"));
+    assert!(
+        rows[0]["time"].as_str().unwrap().starts_with("2026-11-21T09:00:5"),
+        "newest first: {}",
+        rows[0]["time"]
+    );
+}
+
+#[test]
+fn disabled_policies_and_a_second_scan_on_the_same_state() {
+    let e = env();
+    let st = e.state.to_str().unwrap();
+    let pol = e.policies.to_str().unwrap();
+    let (c, so, se) = run(&["policy", "disable", "mass-download", "--state", st, "--policies", pol]);
+    assert_eq!(c, 0, "{se}");
+    assert!(so.contains("disabled"));
+    let (c, _, se) = run(&["policy", "disable", "no-such-policy", "--state", st, "--policies", pol]);
+    assert_eq!(c, 2);
+    assert!(se.contains("no policy with id"));
+    let (_, so, _) = run(&["policy", "list", "--state", st, "--policies", pol]);
+    assert!(
+        so.lines()
+            .any(|l| l.starts_with("mass-download") && l.contains("false")),
+        "{so}"
+    );
+    let (_, _, _, out) = scan(&e, "out1", &[]);
+    assert!(of_policy(&alerts(&out), "mass-download").is_empty());
+    let (c, _, _) = run(&["policy", "enable", "mass-download", "--state", st, "--policies", pol]);
+    assert_eq!(c, 0);
+    let (_, _, _, out) = scan(&e, "out2", &[]);
+    assert_eq!(of_policy(&alerts(&out), "mass-download").len(), 1);
+
+    // While one scan holds the state, a second one refuses clearly with exit code 5 and
+    // writes nothing.
+    let guard = cloudcensus::state::State::open(&e.state, true).unwrap();
+    let (c, _, se, out) = scan(&e, "out3", &[]);
+    assert_eq!(c, 5, "{se}");
+    assert!(se.contains("another cloudcensus scan is using this state file"), "{se}");
+    assert!(!out.join("run.json").exists());
+    drop(guard);
+    let (c, _, _, _) = scan(&e, "out4", &[]);
+    assert_eq!(c, 0);
+}
+
+#[test]
+fn policy_validate_and_test_commands() {
+    let (c, so, _) = run(&["policy", "validate"]);
+    assert_eq!(c, 0);
+    assert!(so.contains("valid: 8 policies"));
+    let (c, so, se) = run(&["policy", "test"]);
+    assert_eq!(c, 0, "{so}{se}");
+    assert!(so.contains("0 failed"));
+
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("bad.toml"),
+        "id = \"bad\"\nname = \"Bad\"\nseverity = \"urgent\"\ncategory = \"threat-detection\"\ncolour = 1\n\n[[filter]]\nfield = \"activty\"\nop = \"eq\"\nvalue = \"login\"\n\n[[filter]]\nfield = \"ip\"\nop = \"cidr\"\nvalue = \"10.0.0/8\"\n\n[repeated]\ncount = 5\nwindow = \"5 minutes\"\n",
+    )
+    .unwrap();
+    let (c, _, se) = run(&["policy", "validate", d.path().to_str().unwrap()]);
+    assert_eq!(c, 2);
+    let bad = d.path().join("bad.toml").display().to_string();
+    for want in [
+        format!("{bad}:3: severity must be low, medium or high"),
+        format!("{bad}:5: unknown field \"colour\""),
+        format!("{bad}:8: unknown field \"activty\""),
+        format!("{bad}:15: \"10.0.0/8\" is not a CIDR"),
+        format!("{bad}:19: window must be a duration"),
+    ] {
+        assert!(se.contains(&want), "missing {want:?} in:\n{se}");
+    }
+    // A scan refuses invalid policies before reading anything (exit 2).
+    let (c, _, se) = run(&[
+        "scan",
+        "-q",
+        "--state",
+        "none",
+        "--policies",
+        d.path().to_str().unwrap(),
+        "-o",
+        d.path().join("o").to_str().unwrap(),
+        d.path().to_str().unwrap(),
+    ]);
+    assert_eq!(c, 2, "{se}");
+
+    // A golden case that does not hold fails `policy test` with exit code 6.
+    let g = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/failed-logins.toml"),
+        g.path().join("failed-logins.toml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(g.path().join("tests")).unwrap();
+    std::fs::write(
+        g.path().join("tests/wrong.toml"),
+        "description = \"expects an alert for 5 failures\"\n[[activity]]\ntime = 2026-11-20T08:00:00Z\nuser = \"eve\"\nactivity = \"login\"\nresult = \"failure\"\nrepeat = 5\nevery = \"1s\"\n\n[[expect]]\npolicy = \"failed-logins\"\nuser = \"eve\"\n",
+    )
+    .unwrap();
+    let (c, so, _) = run(&["policy", "test", g.path().to_str().unwrap()]);
+    assert_eq!(c, 6, "{so}");
+    assert!(
+        so.contains("FAIL") && so.contains("expected but not raised: failed-logins by eve"),
+        "{so}"
+    );
+}
+
+/// (request line, body) of each request.
+type Requests = Arc<Mutex<Vec<(String, String)>>>;
+/// (recipients, message) of each mail.
+type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A one-connection-at-a-time HTTP server that records request bodies.
+fn http_server(status: u16) -> (String, Requests) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/cloudcensus", l.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut request_line = String::new();
+            r.read_line(&mut request_line).unwrap();
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            g.lock()
+                .unwrap()
+                .push((request_line.trim().to_string(), String::from_utf8(body).unwrap()));
+            let mut s = s;
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, got)
+}
+
+/// A minimal SMTP server that records (recipients, message) per mail.
+fn smtp_server() -> (String, Mails) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let got: Mails = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut w = s.try_clone().unwrap();
+            let mut r = BufReader::new(s);
+            let _ = w.write_all(b"220 test ESMTP\r\n");
+            let mut rcpt = Vec::new();
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let up = line.to_ascii_uppercase();
+                if up.starts_with("EHLO") {
+                    let _ = w.write_all(b"250-test\r\n250 8BITMIME\r\n");
+                } else if up.starts_with("RCPT TO:") {
+                    rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                    let _ = w.write_all(b"250 ok\r\n");
+                } else if up.starts_with("DATA") {
+                    let _ = w.write_all(b"354 go\r\n");
+                    let mut msg = String::new();
+                    loop {
+                        let mut l2 = String::new();
+                        r.read_line(&mut l2).unwrap();
+                        if l2 == ".\r\n" {
+                            break;
+                        }
+                        msg.push_str(&l2);
+                    }
+                    g.lock().unwrap().push((std::mem::take(&mut rcpt), msg));
+                    let _ = w.write_all(b"250 queued\r\n");
+                } else if up.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    let _ = w.write_all(b"250 ok\r\n");
+                }
+            }
+        }
+    });
+    (addr, got)
+}
+
+#[test]
+fn alerts_are_delivered_by_webhook_pagerduty_and_email_and_failures_are_kept() {
+    let e = env();
+    let (hook, hook_got) = http_server(200);
+    let (pd, pd_got) = http_server(202);
+    let (smtp, smtp_got) = smtp_server();
+    // The failed-logon policy also pages through a PagerDuty Events API v2 endpoint.
+    let fl = e.policies.join("failed-logins.toml");
+    let text = std::fs::read_to_string(&fl).unwrap();
+    std::fs::write(
+        &fl,
+        text.replacen(
+            "[[filter]]",
+            &format!("[notify]\nwebhook = \"{pd}\"\npagerduty_routing_key = \"R0UT1NGKEY\"\n\n[[filter]]"),
+            1,
+        ),
+    )
+    .unwrap();
+    let cfg = e.root.join("cloudcensus.toml");
+    std::fs::write(
+        &cfg,
+        format!("[alerts]\nwebhook = \"{hook}\"\nemail = [\"soc@contoso.com\"]\nattempts = 2\n\n[alerts.smtp]\nserver = \"{smtp}\"\nfrom = \"cloudcensus@contoso.com\"\n"),
+    )
+    .unwrap();
+    let (c, _, se, out) = scan(&e, "out1", &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(c, 0, "{se}");
+    let a = alerts(&out);
+    let n = a.len();
+    // Every new alert reached the webhook and the mailbox.
+    let hooks = hook_got.lock().unwrap().clone();
+    assert_eq!(hooks.len(), n);
+    assert!(hooks.iter().all(|(rl, _)| rl == "POST /hooks/cloudcensus HTTP/1.1"));
+    let posted: Vec<Value> = hooks.iter().map(|(_, b)| serde_json::from_str(b).unwrap()).collect();
+    for x in &a {
+        assert!(posted.iter().any(|p| p["ProviderAlertId"] == x["ProviderAlertId"]));
+    }
+    let mails = smtp_got.lock().unwrap().clone();
+    assert_eq!(mails.len(), n);
+    assert!(mails.iter().all(|(to, _)| to == &vec!["soc@contoso.com".to_string()]));
+    let m = mails
+        .iter()
+        .find(|(_, m)| m.contains("Multiple failed log-on"))
+        .unwrap();
+    assert!(
+        m.1.contains("Subject: [cloudcensus] Medium alert: Multiple failed log-on attempts to an app"),
+        "{}",
+        m.1
+    );
+    // PagerDuty got one Events API v2 trigger for the failed-logon alert.
+    let pds = pd_got.lock().unwrap().clone();
+    assert_eq!(pds.len(), 1);
+    let ev: Value = serde_json::from_str(&pds[0].1).unwrap();
+    assert_eq!(ev["routing_key"], "R0UT1NGKEY");
+    assert_eq!(ev["event_action"], "trigger");
+    assert_eq!(ev["dedup_key"], of_policy(&a, "failed-logins")[0]["ProviderAlertId"]);
+    assert_eq!(ev["payload"]["severity"], "warning");
+    let rj = run_json(&out);
+    assert!(rj["policies"]["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["delivered"] == true));
+
+    // A rerun delivers nothing again.
+    let (_, _, _, _) = scan(&e, "out2", &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(hook_got.lock().unwrap().len(), n);
+    assert_eq!(smtp_got.lock().unwrap().len(), n);
+
+    // A webhook that fails: retried, recorded, and the alert is kept.
+    let (bad, bad_got) = http_server(500);
+    let e2 = env();
+    let cfg2 = e2.root.join("cloudcensus.toml");
+    std::fs::write(&cfg2, format!("[alerts]\nwebhook = \"{bad}\"\nattempts = 2\n")).unwrap();
+    let (c, _, se, out) = scan(&e2, "out1", &["--config", cfg2.to_str().unwrap()]);
+    assert_eq!(c, 0, "{se}");
+    assert!(se.contains("could not be delivered") && se.contains("HTTP 500"), "{se}");
+    let a2 = alerts(&out);
+    assert_eq!(a2.len(), n, "undelivered alerts are still written");
+    assert_eq!(bad_got.lock().unwrap().len(), 2 * n, "two attempts each");
+    let d = &run_json(&out)["policies"]["deliveries"][0];
+    assert_eq!(
+        (d["delivered"].clone(), d["attempts"].clone()),
+        (Value::Bool(false), Value::from(2))
+    );
+    let (_, so, _) = run(&["alerts", "list", "--state", e2.state.to_str().unwrap()]);
+    assert!(so.contains("undelivered: webhook:"), "{so}");
+}
