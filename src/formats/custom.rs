@@ -3,6 +3,12 @@
 //! which layout), the source IP, the user, the destination URL or host, the destination IP, the
 //! uploaded / downloaded / total bytes, and the action column with its literal "deny" value(s).
 //!
+//! With `produces = "activity"` the same mapping reads any CSV/TSV/JSON Lines *activity* log
+//! (a SaaS audit export, an in-house app's log) into normalized activities for the policies:
+//! `user`, `source_ip` (the client IP), `activity` (with `activity_map` from the log's values
+//! to login/download/...), `operation`, `result` (with `failure_values`), `app` or `app_name`,
+//! `country`, `object`, `admin` (with `admin_values`), `user_agent`, `device_type`, `event_id`.
+//!
 //! Column names are case-sensitive and must match the header exactly. A mapped column missing
 //! from the header is an error for the whole file (named with the columns found).
 
@@ -21,6 +27,17 @@ pub enum Kind {
     Tsv,
     /// One JSON object per line; column names are keys (`a.b` reaches into nested objects).
     Jsonl,
+}
+
+/// What a custom format produces.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Produces {
+    /// Traffic records (the default).
+    #[default]
+    Traffic,
+    /// User activities for the policies.
+    Activity,
 }
 
 /// A custom format as written in the config file (`[[formats]]`).
@@ -45,8 +62,12 @@ pub struct CustomSpec {
     /// `rfc3339` (default), `epoch`, `epoch_ms`, or a strftime layout such as `%d/%m/%Y %H:%M:%S`.
     #[serde(default)]
     pub timestamp_format: Option<String>,
-    /// Source IP column (required).
-    pub source_ip: String,
+    /// Traffic records (default) or activities.
+    #[serde(default)]
+    pub produces: Produces,
+    /// Source (client) IP column (required for traffic).
+    #[serde(default)]
+    pub source_ip: Option<String>,
     /// User name column.
     #[serde(default)]
     pub user: Option<String>,
@@ -89,6 +110,46 @@ pub struct CustomSpec {
     /// Values of the action column that mean "blocked" (case-insensitive), e.g. `["Blocked", "Denied"]`.
     #[serde(default)]
     pub deny_values: Vec<String>,
+    /// Activities: the column holding the activity type.
+    #[serde(default)]
+    pub activity: Option<String>,
+    /// Activities: log value → normalized type (`login`, `download`...), case-insensitive keys.
+    /// Values not in the map are used as they are when they name a type, else `other`.
+    #[serde(default)]
+    pub activity_map: std::collections::BTreeMap<String, String>,
+    /// Activities: the source's own operation name column (default: the activity column).
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Activities: result column.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// Activities: values of the result column that mean failure (case-insensitive).
+    #[serde(default)]
+    pub failure_values: Vec<String>,
+    /// Activities: app name column.
+    #[serde(default)]
+    pub app: Option<String>,
+    /// Activities: one app name for every row (when the log has no app column).
+    #[serde(default)]
+    pub app_name: Option<String>,
+    /// Activities: ISO country column.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Activities: target object column.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// Activities: administrative-activity column.
+    #[serde(default)]
+    pub admin: Option<String>,
+    /// Activities: values of the admin column that mean true (default `true`, `yes`, `1`).
+    #[serde(default)]
+    pub admin_values: Vec<String>,
+    /// Activities: device type column.
+    #[serde(default)]
+    pub device_type: Option<String>,
+    /// Activities: event id column.
+    #[serde(default)]
+    pub event_id: Option<String>,
 }
 
 fn yes() -> bool {
@@ -109,11 +170,41 @@ impl CustomSpec {
                 self.name
             ));
         }
-        if self.url.is_none() && self.dest_host.is_none() && self.dest_ip.is_none() {
-            return Err(format!(
-                "custom format {:?}: map at least one of url, dest_host, dest_ip",
-                self.name
-            ));
+        match self.produces {
+            Produces::Traffic => {
+                if self.url.is_none() && self.dest_host.is_none() && self.dest_ip.is_none() {
+                    return Err(format!(
+                        "custom format {:?}: map at least one of url, dest_host, dest_ip",
+                        self.name
+                    ));
+                }
+                if self.source_ip.is_none() {
+                    return Err(format!("custom format {:?}: map source_ip (the client IP column)", self.name));
+                }
+            }
+            Produces::Activity => {
+                if self.activity.is_none() {
+                    return Err(format!(
+                        "custom format {:?}: an activity format needs `activity` (the column with the activity type)",
+                        self.name
+                    ));
+                }
+                for (k, v) in &self.activity_map {
+                    if !super::activity::ActivityType::ALL.iter().any(|t| t.as_str() == v) {
+                        return Err(format!(
+                            "custom format {:?}: activity_map {k:?} = {v:?} is not an activity type ({})",
+                            self.name,
+                            super::activity::ActivityType::ALL.map(|t| t.as_str()).join(", ")
+                        ));
+                    }
+                }
+                if self.result.is_some() && self.failure_values.is_empty() {
+                    return Err(format!(
+                        "custom format {:?}: `result` needs `failure_values` (the literal value(s) meaning failure)",
+                        self.name
+                    ));
+                }
+            }
         }
         if let Some(d) = &self.delimiter {
             if d.len() != 1 {
@@ -139,11 +230,18 @@ impl CustomSpec {
     }
 
     fn mapped(&self) -> Vec<(&'static str, &str)> {
-        let mut v = vec![
-            ("timestamp", self.timestamp.as_str()),
-            ("source_ip", self.source_ip.as_str()),
-        ];
+        let mut v = vec![("timestamp", self.timestamp.as_str())];
         for (k, c) in [
+            ("source_ip", &self.source_ip),
+            ("activity", &self.activity),
+            ("operation", &self.operation),
+            ("result", &self.result),
+            ("app", &self.app),
+            ("country", &self.country),
+            ("object", &self.object),
+            ("admin", &self.admin),
+            ("device_type", &self.device_type),
+            ("event_id", &self.event_id),
             ("user", &self.user),
             ("url", &self.url),
             ("dest_host", &self.dest_host),
@@ -178,17 +276,20 @@ impl Custom {
         let info = FormatInfo {
             id: format!("custom:{}", spec.name),
             vendor: "Custom (config file)",
-            variant: match spec.kind {
-                Kind::Csv => "CSV column mapping",
-                Kind::Tsv => "TSV column mapping",
-                Kind::Jsonl => "JSON Lines key mapping",
+            variant: match (spec.kind, spec.produces) {
+                (Kind::Csv, Produces::Traffic) => "CSV column mapping",
+                (Kind::Tsv, Produces::Traffic) => "TSV column mapping",
+                (Kind::Jsonl, Produces::Traffic) => "JSON Lines key mapping",
+                (Kind::Csv, Produces::Activity) => "CSV activity-log mapping",
+                (Kind::Tsv, Produces::Activity) => "TSV activity-log mapping",
+                (Kind::Jsonl, Produces::Activity) => "JSON Lines activity-log mapping",
             },
             description: "User-defined column mapping from the config file",
             attributes: Attributes {
                 url: spec.url.is_some() || spec.dest_host.is_some(),
                 dest_ip: spec.dest_ip.is_some(),
                 user: spec.user.is_some(),
-                source_ip: true,
+                source_ip: spec.source_ip.is_some(),
                 total_bytes: spec.bytes_total.is_some() || spec.bytes_down.is_some(),
                 upload_bytes: spec.bytes_up.is_some(),
             },
@@ -321,6 +422,71 @@ impl CustomParser {
         }
     }
 
+    fn build_activity(&self, idx: &Index, get: impl Fn(usize) -> Option<String>) -> Result<Line<'static>, Reject> {
+        use super::activity::{Activity, ActivityType, Outcome};
+        let val = |field: &str| -> Option<String> {
+            let i = idx.iter().find(|(f, _)| *f == field)?.1;
+            get(i).filter(|s| !s.is_empty() && s != "-")
+        };
+        let spec = &self.spec;
+        let ts = val("timestamp").ok_or("empty timestamp")?;
+        let raw = val("activity").ok_or("empty activity column")?;
+        let mapped = spec
+            .activity_map
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(raw.trim()))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or(raw.trim());
+        let activity = ActivityType::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(mapped))
+            .unwrap_or(ActivityType::Other);
+        let ip = match val("source_ip") {
+            None => None,
+            Some(s) => Some(
+                super::activity::ip(&s).ok_or_else(|| Reject::from(format!("IP {s:?} is not an IP address")))?,
+            ),
+        };
+        let result = val("result").map(|r| {
+            if spec.failure_values.iter().any(|f| f.eq_ignore_ascii_case(r.trim())) {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            }
+        });
+        let admin = val("admin").is_some_and(|a| {
+            let a = a.trim();
+            if spec.admin_values.is_empty() {
+                ["true", "yes", "1"].iter().any(|t| t.eq_ignore_ascii_case(a))
+            } else {
+                spec.admin_values.iter().any(|t| t.eq_ignore_ascii_case(a))
+            }
+        });
+        Ok(Line::Activities(vec![Activity {
+            time_us: self.time(&ts)?,
+            event_id: val("event_id"),
+            user: val("user"),
+            app: val("app").or_else(|| spec.app_name.clone()),
+            activity,
+            action: val("operation").unwrap_or(raw),
+            result,
+            ip,
+            country: val("country"),
+            object: val("object"),
+            user_agent: val("user_agent"),
+            device_type: val("device_type"),
+            admin,
+            ..Activity::default()
+        }]))
+    }
+
+    fn build_line(&self, idx: &Index, get: impl Fn(usize) -> Option<String>) -> Result<Line<'static>, Reject> {
+        match self.spec.produces {
+            Produces::Traffic => self.build(idx, get).map(Line::Record),
+            Produces::Activity => self.build_activity(idx, get),
+        }
+    }
+
     fn build(&self, idx: &Index, get: impl Fn(usize) -> Option<String>) -> Result<Record<'static>, Reject> {
         let val = |field: &str| -> Option<String> {
             let i = idx.iter().find(|(f, _)| *f == field)?.1;
@@ -401,7 +567,7 @@ impl LineParser for CustomParser {
             if get(idx[0].1).is_none() {
                 return Err(format!("no {:?} key (the configured timestamp)", spec.timestamp).into());
             }
-            return self.build(&idx, get).map(Line::Record);
+            return self.build_line(&idx, get);
         }
         let cols = self.split(t)?;
         let Some(idx) = self.idx.clone() else {
@@ -414,7 +580,7 @@ impl LineParser for CustomParser {
         if n <= max {
             return Err(format!("{n} columns, the mapping needs at least {}", max + 1).into());
         }
-        self.build(&idx, |i| cols.get(i).cloned()).map(Line::Record)
+        self.build_line(&idx, |i| cols.get(i).cloned())
     }
 }
 
@@ -486,6 +652,56 @@ bytes_total = "bytes""#,
         assert_eq!(r.source_ip, Some("10.0.0.2".parse().unwrap()));
         assert_eq!(r.bytes_down, Some(99));
         assert!(p.parse(br#"{"client": {"ip": "10.0.0.2"}}"#).is_err());
+    }
+
+    #[test]
+    fn activity_log_mapping() {
+        let f = Custom::new(spec(
+            r#"name = "hr"
+kind = "csv"
+produces = "activity"
+timestamp = "When"
+user = "Who"
+source_ip = "IP"
+activity = "What"
+activity_map = { "Sign In" = "login", "Export" = "download" }
+result = "Outcome"
+failure_values = ["Denied"]
+app_name = "HR Portal"
+object = "Record"
+admin = "Admin""#,
+        ));
+        assert_eq!(f.info().variant, "CSV activity-log mapping");
+        let mut p = f.parser(&ParseCtx::default());
+        assert!(matches!(p.parse(b"When,Who,IP,What,Outcome,Record,Admin").unwrap(), Line::Meta));
+        let Line::Activities(v) = p
+            .parse(b"2026-11-20T08:00:00Z,eve@contoso.com,203.0.113.5,sign in,Denied,,no")
+            .unwrap()
+        else {
+            panic!()
+        };
+        let a = &v[0];
+        assert_eq!(a.activity.as_str(), "login");
+        assert_eq!(a.action, "sign in");
+        assert_eq!(a.result.map(|r| r.as_str()), Some("failure"));
+        assert_eq!(a.app.as_deref(), Some("HR Portal"));
+        assert!(!a.admin);
+        let Line::Activities(v) = p
+            .parse(b"2026-11-20T08:00:01Z,bob@contoso.com,,Export,OK,payroll.xlsx,yes")
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((v[0].activity.as_str(), v[0].admin, v[0].ip), ("download", true, None));
+        assert_eq!(v[0].object.as_deref(), Some("payroll.xlsx"));
+        let Line::Activities(v) = p.parse(b"2026-11-20T08:00:02Z,bob,,Rename,OK,x,no").unwrap() else { panic!() };
+        assert_eq!(v[0].activity.as_str(), "other", "unmapped values are `other`");
+        assert!(p.parse(b"2026-11-20T08:00:02Z,bob,not-an-ip,Export,OK,x,no").is_err());
+        let bad: CustomSpec = toml::from_str(
+            "name='x'\nkind='csv'\nproduces='activity'\ntimestamp='t'\nactivity='a'\nactivity_map={X='downlaod'}",
+        )
+        .unwrap();
+        assert!(bad.validate().unwrap_err().contains("not an activity type"));
     }
 
     #[test]
