@@ -16,7 +16,7 @@ use crate::enrich::ip_ranges::IpRanges;
 use crate::enrich::GeoDb;
 use crate::formats::activity::{Activity, ActivityType};
 use crate::formats::Record;
-use crate::policy::engine::{apply_daily_limits, utc_day, Replay};
+use crate::policy::engine::{apply_daily_limits, id_value, utc_day, Replay};
 use crate::policy::model::{Policy, Source};
 use crate::state::{State, StateError};
 use std::collections::HashMap;
@@ -169,32 +169,35 @@ pub fn run(
     now_us: i64,
     shards: usize,
 ) -> Result<ReplayOutcome, StateError> {
-    let (matches, stats) = Replay::new(policies, enabled).run(acts, shards);
-    // Look up what the state store knows once, before the limits.
-    let mut known: HashMap<String, (String, Option<String>, i64)> = HashMap::new();
-    let mut per_day: HashMap<(String, i64), u64> = HashMap::new();
+    let (hits, stats) = Replay::new(policies, enabled).run(acts, shards);
+    // What the state store holds for the (policy, day) pairs of this run: at most the daily
+    // limit per pair, so this stays small however many activities matched.
+    let mut known: HashMap<u64, (String, Option<String>, i64)> = HashMap::new();
+    let mut per_day: HashMap<(usize, i64), u64> = HashMap::new();
     if let Some(s) = state.as_deref() {
-        for m in &matches {
-            if let Some(k) = s.known(&m.id)? {
-                known.insert(m.id.clone(), k);
-            }
-            let key = (policies[m.policy].id.clone(), utc_day(m.trigger_us));
-            if let std::collections::hash_map::Entry::Vacant(e) = per_day.entry(key) {
-                let n = s.alerts_on_day(&e.key().0, e.key().1)?;
-                e.insert(n);
+        for h in &hits {
+            if let std::collections::hash_map::Entry::Vacant(e) = per_day.entry((h.policy, utc_day(h.trigger_us))) {
+                let stored = s.alerts_of_day(&policies[h.policy].id, e.key().1)?;
+                e.insert(stored.len() as u64);
+                for (id, status, resolution, generated) in stored {
+                    if let Some(v) = id_value(&id) {
+                        known.insert(v, (status, resolution, generated));
+                    }
+                }
             }
         }
     }
-    // Stored alerts that this run sees again are kept through `known` and were counted in
-    // `already` when they were first raised.
-    let already = |p: &str, day: i64| per_day.get(&(p.to_string(), day)).copied().unwrap_or(0);
-    let is_known = |id: &str| known.contains_key(id);
-    let (kept, suppressed) = apply_daily_limits(matches, policies, &already, &is_known);
+    let index: HashMap<&str, usize> = policies.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    let already = |p: &str, day: i64| index.get(p).and_then(|i| per_day.get(&(*i, day))).copied().unwrap_or(0);
+    let is_known = |id: u64| known.contains_key(&id);
+    let (kept, suppressed) = apply_daily_limits(hits, policies, &already, &is_known);
     let mut alerts: Vec<Alert> = kept
-        .iter()
-        .map(|m| {
-            let mut a = Alert::from_match(m, &policies[m.policy], now_us);
-            if let Some((status, resolution, generated)) = known.get(&m.id) {
+        .into_iter()
+        .map(|h| {
+            let id = h.id;
+            let m = h.into_match(acts);
+            let mut a = Alert::from_match(&m, &policies[m.policy], now_us);
+            if let Some((status, resolution, generated)) = known.get(&id) {
                 a.status = status.clone();
                 a.resolution = resolution.clone();
                 a.generated_us = *generated;

@@ -179,7 +179,10 @@ impl CustomSpec {
                     ));
                 }
                 if self.source_ip.is_none() {
-                    return Err(format!("custom format {:?}: map source_ip (the client IP column)", self.name));
+                    return Err(format!(
+                        "custom format {:?}: map source_ip (the client IP column)",
+                        self.name
+                    ));
                 }
             }
             Produces::Activity => {
@@ -443,9 +446,9 @@ impl CustomParser {
             .unwrap_or(ActivityType::Other);
         let ip = match val("source_ip") {
             None => None,
-            Some(s) => Some(
-                super::activity::ip(&s).ok_or_else(|| Reject::from(format!("IP {s:?} is not an IP address")))?,
-            ),
+            Some(s) => {
+                Some(super::activity::ip(&s).ok_or_else(|| Reject::from(format!("IP {s:?} is not an IP address")))?)
+            }
         };
         let result = val("result").map(|r| {
             if spec.failure_values.iter().any(|f| f.eq_ignore_ascii_case(r.trim())) {
@@ -673,7 +676,10 @@ admin = "Admin""#,
         ));
         assert_eq!(f.info().variant, "CSV activity-log mapping");
         let mut p = f.parser(&ParseCtx::default());
-        assert!(matches!(p.parse(b"When,Who,IP,What,Outcome,Record,Admin").unwrap(), Line::Meta));
+        assert!(matches!(
+            p.parse(b"When,Who,IP,What,Outcome,Record,Admin").unwrap(),
+            Line::Meta
+        ));
         let Line::Activities(v) = p
             .parse(b"2026-11-20T08:00:00Z,eve@contoso.com,203.0.113.5,sign in,Denied,,no")
             .unwrap()
@@ -694,7 +700,9 @@ admin = "Admin""#,
         };
         assert_eq!((v[0].activity.as_str(), v[0].admin, v[0].ip), ("download", true, None));
         assert_eq!(v[0].object.as_deref(), Some("payroll.xlsx"));
-        let Line::Activities(v) = p.parse(b"2026-11-20T08:00:02Z,bob,,Rename,OK,x,no").unwrap() else { panic!() };
+        let Line::Activities(v) = p.parse(b"2026-11-20T08:00:02Z,bob,,Rename,OK,x,no").unwrap() else {
+            panic!()
+        };
         assert_eq!(v[0].activity.as_str(), "other", "unmapped values are `other`");
         assert!(p.parse(b"2026-11-20T08:00:02Z,bob,not-an-ip,Export,OK,x,no").is_err());
         let bad: CustomSpec = toml::from_str(

@@ -118,38 +118,97 @@ pub fn fnv1a(parts: &[&[u8]]) -> u64 {
     h
 }
 
-/// What identifies an activity for alert ids: its event id, or its content.
-fn fingerprint(a: &Activity) -> String {
-    match &a.event_id {
-        Some(id) => id.clone(),
-        None => format!(
-            "{}|{}|{}|{}",
-            a.action,
-            a.object.as_deref().unwrap_or(""),
-            a.ip.map(|i| i.to_string()).unwrap_or_default(),
-            a.app.as_deref().unwrap_or("")
-        ),
+/// Incremental 64-bit FNV-1a, each part followed by a 0 separator.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn part(&mut self, b: &[u8]) {
+        for x in b.iter().chain(std::iter::once(&0u8)) {
+            self.0 ^= *x as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 
-fn alert_id(p: &Policy, user: Option<&str>, app: Option<&str>, start_us: i64, first: &Activity) -> String {
-    let h = fnv1a(&[
-        p.id.as_bytes(),
-        user.unwrap_or("").as_bytes(),
-        app.unwrap_or("").as_bytes(),
-        start_us.to_string().as_bytes(),
-        fingerprint(first).as_bytes(),
-    ]);
-    format!("cc-{h:016x}")
+/// The deterministic id of an alert: its policy, user, app (when counted per app), the time
+/// of its first activity, and that activity's event id (or, without one, its content).
+fn alert_id(p: &Policy, user: Option<&str>, app: Option<&str>, start_us: i64, first: &Activity) -> u64 {
+    let mut h = Fnv::new();
+    h.part(p.id.as_bytes());
+    h.part(user.unwrap_or("").as_bytes());
+    h.part(app.unwrap_or("").as_bytes());
+    h.part(&start_us.to_le_bytes());
+    match &first.event_id {
+        Some(e) => h.part(e.as_bytes()),
+        None => {
+            h.part(first.action.as_bytes());
+            h.part(first.object.as_deref().unwrap_or("").as_bytes());
+            match first.ip {
+                Some(IpAddr::V4(a)) => h.part(&a.octets()),
+                Some(IpAddr::V6(a)) => h.part(&a.octets()),
+                None => h.part(b""),
+            }
+            h.part(first.app.as_deref().unwrap_or("").as_bytes());
+        }
+    }
+    h.0
+}
+
+/// The text form of an alert id.
+pub fn id_text(id: u64) -> String {
+    format!("cc-{id:016x}")
+}
+
+/// The numeric form of an alert id's text, if it is one.
+pub fn id_value(text: &str) -> Option<u64> {
+    u64::from_str_radix(text.strip_prefix("cc-")?, 16).ok()
+}
+
+/// A match before the daily limit. A single-activity match is only an activity index (most
+/// of them are dropped by the limit, so nothing is copied until then); a burst is built.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Index of the policy.
+    pub policy: usize,
+    /// Time of the activity that raised it.
+    pub trigger_us: i64,
+    /// Deterministic id.
+    pub id: u64,
+    /// Index of the raising activity (orders hits of the same instant).
+    order: usize,
+    kind: HitKind,
+}
+
+#[derive(Debug, Clone)]
+enum HitKind {
+    Single(usize),
+    Burst(Box<Match>),
+}
+
+impl Hit {
+    /// The full match (details of the contributing activities).
+    pub fn into_match(self, activities: &[Activity]) -> Match {
+        match self.kind {
+            HitKind::Single(ai) => {
+                let mut m = Match::new(self.policy, &activities[ai]);
+                m.id = id_text(self.id);
+                m
+            }
+            HitKind::Burst(m) => *m,
+        }
+    }
 }
 
 /// Per user (and app) state of a repeated-activity policy.
 #[derive(Default)]
 struct Window {
-    /// Matches inside the window: (time, index of the activity in the shard, object).
-    recent: VecDeque<(i64, usize, Option<String>)>,
-    /// The alert being extended by a burst.
-    open: Option<Match>,
+    /// Matches inside the window: (time, index of the activity).
+    recent: VecDeque<(i64, usize)>,
+    /// The alert being extended by a burst, with its numeric id.
+    open: Option<(Box<Match>, u64, usize)>,
 }
 
 /// Policies compiled for replay.
@@ -171,6 +230,8 @@ pub struct ReplayStats {
 fn type_index(t: ActivityType) -> usize {
     ActivityType::ALL.iter().position(|x| *x == t).unwrap_or(12)
 }
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'p> Replay<'p> {
     /// Index the enabled policies (`enabled[i]` overrides `policies[i].enabled`).
@@ -194,16 +255,16 @@ impl<'p> Replay<'p> {
         Replay { policies, by_type }
     }
 
-    /// Replay activities (in time order) and return the matches, in time order, before the
+    /// Replay activities (in time order) and return the hits, in time order, before the
     /// daily limit.
-    pub fn run(&self, activities: &[Activity], shards: usize) -> (Vec<Match>, ReplayStats) {
+    pub fn run(&self, activities: &[Activity], shards: usize) -> (Vec<Hit>, ReplayStats) {
         let shards = shards.max(1);
         let mut parts: Vec<Vec<usize>> = vec![Vec::new(); shards];
         for (i, a) in activities.iter().enumerate() {
             let h = fnv1a(&[a.user.as_deref().unwrap_or("").as_bytes()]);
             parts[(h % shards as u64) as usize].push(i);
         }
-        let results: Vec<(Vec<Match>, ReplayStats)> =
+        let results: Vec<(Vec<Hit>, ReplayStats)> =
             parts.par_iter().map(|idx| self.run_shard(activities, idx)).collect();
         let mut all = Vec::new();
         let mut stats = ReplayStats {
@@ -217,18 +278,24 @@ impl<'p> Replay<'p> {
                 stats.before_created[i] += s.before_created[i];
             }
         }
-        all.sort_by(|a, b| (a.trigger_us, a.policy, &a.id).cmp(&(b.trigger_us, b.policy, &b.id)));
+        all.par_sort_unstable_by_key(|h| (h.trigger_us, h.order, h.policy));
         (all, stats)
     }
 
-    fn run_shard(&self, activities: &[Activity], idx: &[usize]) -> (Vec<Match>, ReplayStats) {
+    /// Replay and build every match (no daily limit): for tests and golden cases.
+    pub fn run_matches(&self, activities: &[Activity], shards: usize) -> (Vec<Match>, ReplayStats) {
+        let (hits, stats) = self.run(activities, shards);
+        (hits.into_iter().map(|h| h.into_match(activities)).collect(), stats)
+    }
+
+    fn run_shard(&self, activities: &[Activity], idx: &[usize]) -> (Vec<Hit>, ReplayStats) {
         let n = self.policies.len();
         let mut stats = ReplayStats {
             matched_activities: vec![0; n],
             before_created: vec![0; n],
         };
         let mut out = Vec::new();
-        let mut windows: HashMap<(usize, Option<&str>, Option<&str>), Window> = HashMap::new();
+        let mut windows: FastMap<(usize, &str, Option<&str>), Window> = FastMap::default();
         for &ai in idx {
             let a = &activities[ai];
             let src = usize::from(a.traffic);
@@ -243,46 +310,65 @@ impl<'p> Replay<'p> {
                 }
                 stats.matched_activities[pi] += 1;
                 let Some(r) = &p.repeated else {
-                    let mut m = Match::new(pi, a);
-                    m.id = alert_id(p, a.user.as_deref(), a.app.as_deref(), a.time_us, a);
-                    out.push(m);
+                    out.push(Hit {
+                        policy: pi,
+                        trigger_us: a.time_us,
+                        id: alert_id(p, a.user.as_deref(), a.app.as_deref(), a.time_us, a),
+                        order: ai,
+                        kind: HitKind::Single(ai),
+                    });
                     continue;
                 };
                 // Repeated activity is counted per user; activities without one cannot be.
                 let Some(user) = a.user.as_deref() else { continue };
                 let app = if r.per_app { a.app.as_deref() } else { None };
-                let w = windows.entry((pi, Some(user), app)).or_default();
-                if let Some(open) = &mut w.open {
+                let w = windows.entry((pi, user, app)).or_default();
+                if let Some((open, _, _)) = &mut w.open {
                     if a.time_us - open.end_us <= r.window_us {
                         open.add(a);
                         continue;
                     }
-                    out.push(w.open.take().expect("open alert"));
+                    let (m, id, order) = w.open.take().expect("open alert");
+                    out.push(Hit {
+                        policy: pi,
+                        trigger_us: m.trigger_us,
+                        id,
+                        order,
+                        kind: HitKind::Burst(m),
+                    });
                 }
-                while w.recent.front().is_some_and(|(t, _, _)| a.time_us - *t > r.window_us) {
+                while w.recent.front().is_some_and(|(t, _)| a.time_us - *t > r.window_us) {
                     w.recent.pop_front();
                 }
                 if r.unique_targets {
-                    let obj = a.object.clone();
-                    w.recent.retain(|(_, _, o)| o != &obj);
-                    w.recent.push_back((a.time_us, ai, obj));
-                } else {
-                    w.recent.push_back((a.time_us, ai, None));
+                    w.recent.retain(|(_, i)| activities[*i].object != a.object);
                 }
+                w.recent.push_back((a.time_us, ai));
                 if w.recent.len() >= r.count as usize {
                     let first = &activities[w.recent[0].1];
                     let mut m = Match::new(pi, first);
-                    for (_, i, _) in w.recent.iter().skip(1) {
+                    for (_, i) in w.recent.iter().skip(1) {
                         m.add(&activities[*i]);
                     }
                     m.trigger_us = a.time_us;
-                    m.id = alert_id(p, Some(user), app, m.start_us, first);
+                    let id = alert_id(p, Some(user), app, m.start_us, first);
+                    m.id = id_text(id);
                     w.recent.clear();
-                    w.open = Some(m);
+                    w.open = Some((Box::new(m), id, ai));
                 }
             }
         }
-        out.extend(windows.into_values().filter_map(|w| w.open));
+        for ((pi, _, _), w) in windows {
+            if let Some((m, id, order)) = w.open {
+                out.push(Hit {
+                    policy: pi,
+                    trigger_us: m.trigger_us,
+                    id,
+                    order,
+                    kind: HitKind::Burst(m),
+                });
+            }
+        }
         (out, stats)
     }
 }
@@ -292,33 +378,33 @@ pub fn utc_day(us: i64) -> i64 {
     us.div_euclid(86_400_000_000)
 }
 
-/// Apply `daily_alert_limit`: `already(policy, day)` is how many alerts with other ids the
-/// state store already holds for that policy and day, `known(id)` whether an id is already
-/// stored (a rerun's known alert is kept and never counted twice). Returns the kept matches
-/// and, per policy, how many were suppressed.
+/// Apply `daily_alert_limit`: `already(policy, day)` is how many alerts the state store holds
+/// for that policy and day, `known(id)` whether an id is already stored (a rerun's known alert
+/// is kept and never counted twice). Returns the kept hits and, per policy, how many were
+/// suppressed.
 pub fn apply_daily_limits(
-    matches: Vec<Match>,
+    hits: Vec<Hit>,
     policies: &[Policy],
     already: &dyn Fn(&str, i64) -> u64,
-    known: &dyn Fn(&str) -> bool,
-) -> (Vec<Match>, Vec<u64>) {
+    known: &dyn Fn(u64) -> bool,
+) -> (Vec<Hit>, Vec<u64>) {
     let mut suppressed = vec![0u64; policies.len()];
-    let mut counts: HashMap<(usize, i64), u64> = HashMap::new();
-    let mut kept = Vec::with_capacity(matches.len());
-    for m in matches {
-        if known(&m.id) {
-            kept.push(m);
+    let mut counts: FastMap<(usize, i64), u64> = FastMap::default();
+    let mut kept = Vec::new();
+    for h in hits {
+        if known(h.id) {
+            kept.push(h);
             continue;
         }
-        let p = &policies[m.policy];
-        let day = utc_day(m.trigger_us);
-        let c = counts.entry((m.policy, day)).or_insert_with(|| already(&p.id, day));
+        let p = &policies[h.policy];
+        let day = utc_day(h.trigger_us);
+        let c = counts.entry((h.policy, day)).or_insert_with(|| already(&p.id, day));
         if *c >= p.daily_alert_limit as u64 {
-            suppressed[m.policy] += 1;
+            suppressed[h.policy] += 1;
             continue;
         }
         *c += 1;
-        kept.push(m);
+        kept.push(h);
     }
     (kept, suppressed)
 }
@@ -362,17 +448,17 @@ mod tests {
         // 5 by bob, spread over 2 minutes: never 5 within one minute.
         acts.extend((0..5).map(|i| act(i * 30, "bob", ActivityType::Download, "h")));
         acts.sort_by_key(|a| a.time_us);
-        let (m, stats) = Replay::new(&p, &[true]).run(&acts, 3);
+        let (m, stats) = Replay::new(&p, &[true]).run_matches(&acts, 3);
         assert_eq!(m.len(), 1, "{m:#?}");
         assert_eq!(m[0].count, 100);
         assert_eq!(m[0].user.as_deref(), Some("eve"));
         assert_eq!(m[0].end_us - m[0].start_us, 99_000_000);
         assert_eq!(stats.matched_activities, vec![109]);
         // Same input, any shard count: same ids.
-        let (m2, _) = Replay::new(&p, &[true]).run(&acts, 1);
+        let (m2, _) = Replay::new(&p, &[true]).run_matches(&acts, 1);
         assert_eq!(m2[0].id, m[0].id);
         // Disabled: nothing.
-        assert!(Replay::new(&p, &[false]).run(&acts, 2).0.is_empty());
+        assert!(Replay::new(&p, &[false]).run_matches(&acts, 2).0.is_empty());
     }
 
     #[test]
@@ -391,7 +477,7 @@ mod tests {
         );
         let mut more = acts.clone();
         more.push(act(10, "eve", ActivityType::Download, "c"));
-        assert_eq!(Replay::new(&p, &[true]).run(&more, 1).0.len(), 1);
+        assert_eq!(Replay::new(&p, &[true]).run_matches(&more, 1).0.len(), 1);
 
         let single = vec![policy(&format!("daily_alert_limit = 2\n{FAILED}"))];
         let mut acts: Vec<Activity> = (0..5).map(|i| act(i, "eve", ActivityType::Download, "x")).collect();
@@ -406,9 +492,12 @@ mod tests {
         let (kept, sup) = apply_daily_limits(m.clone(), &single, &|_, _| 0, &|_| false);
         assert_eq!((kept.len(), sup), (2, vec![3]));
         // A rerun: the two kept ones are known, one other alert is stored for the day.
-        let ids: Vec<String> = kept.iter().map(|m| m.id.clone()).collect();
-        let (kept2, sup2) = apply_daily_limits(m, &single, &|_, _| 2, &|id| ids.contains(&id.to_string()));
-        assert_eq!(kept2.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), ids);
+        let ids: Vec<u64> = kept.iter().map(|h| h.id).collect();
+        let (kept2, sup2) = apply_daily_limits(m, &single, &|_, _| 2, &|id| ids.contains(&id));
+        assert_eq!(kept2.iter().map(|h| h.id).collect::<Vec<_>>(), ids);
         assert_eq!(sup2, vec![3]);
+        let built = kept2[0].clone().into_match(&acts);
+        assert_eq!(built.id, id_text(ids[0]));
+        assert_eq!(id_value(&built.id), Some(ids[0]));
     }
 }

@@ -156,6 +156,24 @@ fn lower(a: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `s` starts with the lower-case `x`, ignoring case (no allocation for ASCII).
+fn starts_ci(s: &str, x: &str) -> bool {
+    if x.is_ascii() {
+        s.len() >= x.len() && s.as_bytes()[..x.len()].eq_ignore_ascii_case(x.as_bytes())
+    } else {
+        lower(s).starts_with(x)
+    }
+}
+
+/// `s` ends with the lower-case `x`, ignoring case (no allocation for ASCII).
+fn ends_ci(s: &str, x: &str) -> bool {
+    if x.is_ascii() {
+        s.len() >= x.len() && s.as_bytes()[s.len() - x.len()..].eq_ignore_ascii_case(x.as_bytes())
+    } else {
+        lower(s).ends_with(x)
+    }
+}
+
 fn phrase_at_boundaries(hay: &str, phrase: &str) -> bool {
     let mut from = 0;
     while let Some(pos) = hay[from..].find(phrase) {
@@ -258,8 +276,8 @@ impl Filter {
             Op::In(xs) => any(&|s| xs.iter().any(|x| eq_ci(s, x))),
             Op::NotIn(xs) => !any(&|s| xs.iter().any(|x| eq_ci(s, x))),
             Op::Contains(ns) => any(&|s| ns.iter().any(|n| n.matches(s))),
-            Op::StartsWith(xs) => any(&|s| xs.iter().any(|x| lower(s).starts_with(x.as_str()))),
-            Op::EndsWith(xs) => any(&|s| xs.iter().any(|x| lower(s).ends_with(x.as_str()))),
+            Op::StartsWith(xs) => any(&|s| xs.iter().any(|x| starts_ci(s, x))),
+            Op::EndsWith(xs) => any(&|s| xs.iter().any(|x| ends_ci(s, x))),
             Op::IsSet => !matches!(v, Value::Missing),
             Op::IsNotSet => matches!(v, Value::Missing),
             Op::Gt(x) => matches!(v, Value::Number(n) if n > *x),
@@ -283,8 +301,8 @@ impl Filter {
             Op::Ne(x) => x.parse::<std::net::IpAddr>().is_ok_and(|x| x != ip),
             Op::In(xs) => xs.iter().any(|x| x.parse::<std::net::IpAddr>().is_ok_and(|x| x == ip)),
             Op::NotIn(xs) => !xs.iter().any(|x| x.parse::<std::net::IpAddr>().is_ok_and(|x| x == ip)),
-            Op::StartsWith(xs) => xs.iter().any(|x| text().starts_with(x.as_str())),
-            Op::EndsWith(xs) => xs.iter().any(|x| text().ends_with(x.as_str())),
+            Op::StartsWith(xs) => xs.iter().any(|x| starts_ci(&text(), x)),
+            Op::EndsWith(xs) => xs.iter().any(|x| ends_ci(&text(), x)),
             Op::Contains(_) | Op::Gt(_) | Op::Lt(_) => false,
             Op::Regex(r) => r.is_match(&text()),
         }

@@ -197,10 +197,11 @@ pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult 
         Err(e) => return fail(case.description.clone(), e),
     };
     let enabled = vec![true; selected.len()];
-    let (mut matches, _) = Replay::new(&selected, &enabled).run(&acts, 2);
+    let (mut hits, _) = Replay::new(&selected, &enabled).run(&acts, 2);
     if case.daily_limits {
-        matches = apply_daily_limits(matches, &selected, &|_, _| 0, &|_| false).0;
+        hits = apply_daily_limits(hits, &selected, &|_, _| 0, &|_| false).0;
     }
+    let matches: Vec<_> = hits.into_iter().map(|h| h.into_match(&acts)).collect();
     let mut got: Vec<Expect> = matches
         .iter()
         .map(|m| Expect {

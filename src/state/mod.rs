@@ -262,6 +262,25 @@ impl State {
             .map_err(self.sql())
     }
 
+    /// The alerts stored for a policy and UTC day: (id, status, resolution, first generation).
+    #[allow(clippy::type_complexity)]
+    pub fn alerts_of_day(
+        &self,
+        policy: &str,
+        day: i64,
+    ) -> Result<Vec<(String, String, Option<String>, i64)>, StateError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, status, resolution, generated_us FROM alerts WHERE policy_id = ?1 AND day = ?2")
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map(params![policy, day], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
     /// Start a run; returns its id.
     pub fn begin_run(&self, started_us: i64, out_dir: &str) -> Result<i64, StateError> {
         self.conn
