@@ -225,5 +225,45 @@ fn readme_config_example_is_valid() {
             .filter(|p| !p.contains("corp-crm")),
     );
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(cfg.formats.len(), 1);
+    assert_eq!(cfg.formats.len(), 2, "a traffic and an activity-log custom format");
+    assert_eq!(cfg.ip_ranges.len(), 1);
+    assert_eq!(cfg.alerts.targets().len(), 2, "webhook and e-mail");
+    assert!(cfg.alerts.smtp.is_some());
+}
+
+/// Every TOML block of the README's "Writing policies" section that starts with `id =` is a
+/// valid policy, and the golden-case example runs against the bundled templates.
+#[test]
+fn readme_policy_examples_are_valid() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let sec = &readme[readme.find("## Writing policies").unwrap()..readme.find("## Formats").unwrap()];
+    let blocks: Vec<&str> = sec
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert!(blocks.len() >= 6, "{}", blocks.len());
+    let head = "id = \"x\"\nname = \"X\"\nseverity = \"low\"\ncategory = \"dlp\"\n";
+    for b in &blocks {
+        if b.starts_with("description") {
+            let d = tempfile::tempdir().unwrap();
+            let f = d.path().join("case.toml");
+            std::fs::write(&f, b).unwrap();
+            let ps = cloudcensus::policy::bundled().unwrap();
+            let r = cloudcensus::policy::golden::run_case(&f, &ps);
+            assert!(r.failure.is_none(), "{r:?}");
+            continue;
+        }
+        // Fragments (a [repeated] table, filters, [notify]) are completed with a header.
+        let text = if b.starts_with("id =") {
+            b.to_string()
+        } else if b.starts_with("source") || b.starts_with("remediation") {
+            let (first, rest) = b.split_once('\n').unwrap();
+            format!("{head}{first}\n{rest}")
+        } else {
+            format!("{head}{b}")
+        };
+        cloudcensus::policy::model::parse_policy(std::path::Path::new("README.md"), &text)
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    }
 }

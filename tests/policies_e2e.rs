@@ -691,3 +691,130 @@ fn alerts_are_delivered_by_webhook_pagerduty_and_email_and_failures_are_kept() {
     let (_, so, _) = run(&["alerts", "list", "--state", e2.state.to_str().unwrap()]);
     assert!(so.contains("undelivered: webhook:"), "{so}");
 }
+
+#[test]
+fn json_documents_gzip_and_broken_ones() {
+    let d = tempfile::tempdir().unwrap();
+    // A pretty-printed CloudTrail Records file, gzip-compressed, as CloudTrail writes to S3.
+    let doc = r#"{
+  "Records": [
+    {
+      "eventVersion": "1.08",
+      "eventTime": "2026-11-20T08:00:00Z",
+      "eventSource": "signin.amazonaws.com",
+      "eventName": "ConsoleLogin",
+      "userIdentity": { "type": "IAMUser", "userName": "alice" },
+      "sourceIPAddress": "185.220.101.5",
+      "responseElements": { "ConsoleLogin": "Success" }
+    },
+    {
+      "eventTime": "2026-11-20T08:01:00Z",
+      "eventSource": "s3.amazonaws.com",
+      "eventName": "GetObject",
+      "userIdentity": { "type": "IAMUser", "userName": "alice" },
+      "sourceIPAddress": "185.220.101.5",
+      "requestParameters": { "bucketName": "finance", "key": "q3.xlsx" }
+    }
+  ]
+}
+"#;
+    let gz = d
+        .path()
+        .join("123456789012_CloudTrail_us-east-1_20261120T0800Z_abc.json.gz");
+    std::fs::write(&gz, common::gzip(doc.as_bytes())).unwrap();
+    // A Graph page of Entra sign-ins cut off in the middle of its second event.
+    let graph = r#"{"value": [{"id": "s1", "createdDateTime": "2026-11-20T09:00:00Z", "userPrincipalName": "bob@contoso.com", "appDisplayName": "Azure Portal", "ipAddress": "52.96.0.1", "status": {"errorCode": 0}},
+ {"id": "s2", "createdDateTime": "2026-11-20T09:01:00Z", "userPrinc"#;
+    let cut = d.path().join("signins.json");
+    std::fs::write(&cut, graph).unwrap();
+    let (c, so, se) = run(&["parse", gz.to_str().unwrap(), cut.to_str().unwrap()]);
+    assert_eq!(c, 3, "a malformed document is exit 3: {se}");
+    let rows: Vec<Value> = so.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3, "{so}");
+    assert_eq!(
+        (rows[0]["format"].as_str(), rows[0]["activity"].as_str()),
+        (Some("cloudtrail"), Some("login"))
+    );
+    assert_eq!(rows[1]["object"], "finance/q3.xlsx");
+    assert_eq!(rows[1]["line"], 2, "line numbers of a JSON document are event numbers");
+    assert_eq!(
+        (rows[2]["format"].as_str(), rows[2]["user"].as_str()),
+        (Some("entra"), Some("bob@contoso.com"))
+    );
+    assert!(
+        se.contains("signins.json:2:") && se.contains("invalid JSON document at line 2"),
+        "{se}"
+    );
+
+    // The same files through a scan: the Tor sign-in alerts; run.json names the document.
+    let out = d.path().join("out");
+    let (c, _, se) = run(&[
+        "scan",
+        "-q",
+        "--state",
+        "none",
+        "-o",
+        out.to_str().unwrap(),
+        gz.to_str().unwrap(),
+        cut.to_str().unwrap(),
+    ]);
+    assert_eq!(c, 3, "{se}");
+    let rj = run_json(&out);
+    let inp = &rj["inputs"][0];
+    assert_eq!(
+        (
+            inp["json_document"].clone(),
+            inp["activities"].clone(),
+            inp["compression"].clone()
+        ),
+        (Value::Bool(true), Value::from(2), Value::from("gzip"))
+    );
+    assert_eq!(rj["inputs"][1]["malformed_lines"], 1);
+    assert_eq!(rj["inputs"][1]["activities"], 1);
+    let a = alerts(&out);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0]["ProviderPolicyId"], "risky-ip-login");
+    assert_eq!(a[0]["CompromisedEntity"], "alice");
+}
+
+#[test]
+fn traffic_policies_read_proxy_records() {
+    let d = tempfile::tempdir().unwrap();
+    let pol = d.path().join("policies");
+    std::fs::create_dir_all(&pol).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/large-upload-unsanctioned.toml"))
+            .unwrap()
+            .replace("enabled = false", "enabled = true");
+    std::fs::write(pol.join("large-upload.toml"), text).unwrap();
+    // A Blue Coat W3C log (cs-bytes = upload, sc-bytes = download): a 150 MB upload to
+    // WeTransfer, a 5 MB one, and a 900 MB download.
+    let log = "#Software: SGOS 7.3\n#Version: 1.0\n#Date: 2026-11-20 08:00:00\n\
+#Fields: date time time-taken c-ip cs-username cs-method cs-host cs-uri-path sc-status cs-bytes sc-bytes\n\
+2026-11-20 08:00:00 1200 10.0.0.5 eve POST wetransfer.com /api/upload 200 150000000 500\n\
+2026-11-20 08:00:01 200 10.0.0.6 bob POST wetransfer.com /api/upload 200 5000000 500\n\
+2026-11-20 08:00:02 200 10.0.0.7 carol GET wetransfer.com /big.zip 200 300 900000000\n";
+    let f = d.path().join("access.log");
+    std::fs::write(&f, log).unwrap();
+    let out = d.path().join("out");
+    let (c, _, se) = run(&[
+        "scan",
+        "-q",
+        "--state",
+        "none",
+        "--policies",
+        pol.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(c, 0, "{se}");
+    let rj = run_json(&out);
+    assert_eq!(rj["inputs"][0]["format"], "w3c");
+    let a = alerts(&out);
+    let users: Vec<&str> = a.iter().map(|x| x["CompromisedEntity"].as_str().unwrap()).collect();
+    // Only eve's request uploaded more than 100 MB; carol's big transfer was a download.
+    assert_eq!(users, vec!["eve"], "{a:#?}");
+    assert_eq!(a[0]["ExtendedProperties"]["Cloud Applications"], "WeTransfer");
+    assert_eq!(rj["policies"]["traffic_activities"], 1);
+}

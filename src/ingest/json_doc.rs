@@ -41,46 +41,139 @@ pub fn is_document(head: &[u8]) -> bool {
     }
 }
 
+fn emit(v: &Value, out: &mut Vec<u8>) {
+    if let Some(raw) = v.get("_raw").and_then(Value::as_str) {
+        // A shipper's envelope: the event is the raw text (kept verbatim, one line).
+        out.extend(
+            raw.split(['\r', '\n'])
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .as_bytes(),
+        );
+    } else {
+        serde_json::to_writer(&mut *out, v).expect("writing JSON to memory cannot fail");
+    }
+    out.push(b'\n');
+}
+
+fn emit_value(v: Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Array(events) => events.iter().for_each(|e| emit(e, out)),
+        Value::Object(m) => match WRAPPERS.iter().find_map(|k| m.get(*k).and_then(Value::as_array)) {
+            Some(events) => events.iter().for_each(|e| emit(e, out)),
+            None => emit(&Value::Object(m), out),
+        },
+        other => emit(&other, out),
+    }
+}
+
+/// Line and column (1-based) of a byte offset.
+fn position(doc: &[u8], at: usize) -> (usize, usize) {
+    let at = at.min(doc.len());
+    let line = doc[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = at - doc[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+fn skip_ws(doc: &[u8], mut i: usize) -> usize {
+    while i < doc.len() && doc[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// Emit the elements of the array starting at `doc[open]` (a `[`) one by one, so that a
+/// broken element loses only itself and what follows. Err: the byte offset and reason.
+fn stream_array(doc: &[u8], open: usize, out: &mut Vec<u8>) -> Result<(), (usize, String)> {
+    let mut i = skip_ws(doc, open + 1);
+    if doc.get(i) == Some(&b']') {
+        return Ok(());
+    }
+    loop {
+        let mut it = serde_json::Deserializer::from_slice(&doc[i..]).into_iter::<Value>();
+        match it.next() {
+            Some(Ok(v)) => emit(&v, out),
+            Some(Err(e)) => {
+                // serde_json's position is within the element's slice.
+                let at = if e.line() <= 1 {
+                    i + e.column().saturating_sub(1)
+                } else {
+                    let mut off = i;
+                    for _ in 1..e.line() {
+                        off += doc[off..].iter().position(|&b| b == b'\n').map_or(0, |p| p + 1);
+                    }
+                    off + e.column().saturating_sub(1)
+                };
+                return Err((at, e.to_string()));
+            }
+            None => return Err((i, "unexpected end of the document".into())),
+        }
+        i = skip_ws(doc, i + it.byte_offset());
+        match doc.get(i) {
+            Some(b',') => i = skip_ws(doc, i + 1),
+            Some(b']') => return Ok(()),
+            _ => return Err((i, "expected `,` or `]` after an event".into())),
+        }
+    }
+}
+
+/// Where the event array of a top-level value starting at `doc[at]` opens: the value itself
+/// when it is an array, else the array of its `Records` / `value` / `items` member.
+fn event_array(doc: &[u8], at: usize) -> Option<usize> {
+    match doc.get(at)? {
+        b'[' => Some(at),
+        b'{' => WRAPPERS.iter().find_map(|k| {
+            let key = format!("\"{k}\"");
+            let rel = memchr::memmem::find(&doc[at..], key.as_bytes())?;
+            let mut i = skip_ws(doc, at + rel + key.len());
+            if doc.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(doc, i + 1);
+            (doc.get(i) == Some(&b'[')).then_some(i)
+        }),
+        _ => None,
+    }
+}
+
 /// The events of a document as JSON Lines, and the error that ended it early, if any.
 pub fn flatten(doc: &[u8]) -> (Vec<u8>, Option<String>) {
     let doc = doc.strip_prefix(b"\xef\xbb\xbf").unwrap_or(doc);
     let mut out = Vec::with_capacity(doc.len());
-    let emit = |v: &Value, out: &mut Vec<u8>| {
-        if let Some(raw) = v.get("_raw").and_then(Value::as_str) {
-            // A shipper's envelope: the event is the raw text (kept verbatim, one line).
-            out.extend(
-                raw.split(['\r', '\n'])
-                    .map(str::trim)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .as_bytes(),
-            );
-        } else {
-            serde_json::to_writer(&mut *out, v).expect("writing JSON to memory cannot fail");
-        }
-        out.push(b'\n');
-    };
-    for item in serde_json::Deserializer::from_slice(doc).into_iter::<Value>() {
-        match item {
-            Ok(Value::Array(events)) => events.iter().for_each(|e| emit(e, &mut out)),
-            Ok(Value::Object(m)) => match WRAPPERS.iter().find_map(|k| m.get(*k).and_then(Value::as_array)) {
-                Some(events) => events.iter().for_each(|e| emit(e, &mut out)),
-                None => emit(&Value::Object(m), &mut out),
-            },
-            Ok(other) => emit(&other, &mut out),
-            Err(e) => {
+    let mut it = serde_json::Deserializer::from_slice(doc).into_iter::<Value>();
+    loop {
+        let start = skip_ws(doc, it.byte_offset());
+        match it.next() {
+            None => return (out, None),
+            Some(Ok(v)) => emit_value(v, &mut out),
+            Some(Err(e)) => {
+                // Recover the events before the break, one by one.
+                let (at, why) = match event_array(doc, start) {
+                    Some(open) => match stream_array(doc, open, &mut out) {
+                        Ok(()) => return (out, None),
+                        Err(x) => x,
+                    },
+                    None => {
+                        let (l, c) = (e.line(), e.column());
+                        return (
+                            out,
+                            Some(format!(
+                                "invalid JSON document at line {l} column {c}: {e}; the events before it were read"
+                            )),
+                        );
+                    }
+                };
+                let (l, c) = position(doc, at);
                 return (
                     out,
                     Some(format!(
-                        "invalid JSON document at line {} column {}: {e}; the events before it were read",
-                        e.line(),
-                        e.column()
+                        "invalid JSON document at line {l} column {c}: {why}; the events before it were read"
                     )),
-                )
+                );
             }
         }
     }
-    (out, None)
 }
 
 #[cfg(test)]
@@ -110,7 +203,14 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "{ \"x\": 1 }\n");
         assert!(err.is_none());
         let (out, err) = flatten(b"[{\"a\":1}]\n[{\"a\":2},\n{\"a\":");
-        assert_eq!(String::from_utf8(out).unwrap(), "{\"a\":1}\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"a\":1}\n{\"a\":2}\n",
+            "events before the break are kept"
+        );
+        assert!(err.unwrap().contains("line 3"));
+        let (out, err) = flatten(b"{\"value\": [{\"a\":1},\n {\"a\":2},\n {\"b\": tru");
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"a\":1}\n{\"a\":2}\n");
         assert!(err.unwrap().contains("line 3"));
     }
 }
