@@ -743,7 +743,26 @@ fn has_path(v: &Value, path: &str) -> bool {
 #[test]
 fn activity_log_samples() {
     let Some(s) = common::samples() else { return };
-    let cases: [(&str, &str, usize, &[&str]); 14] = [
+    let cases: [(&str, &str, usize, &[&str]); 17] = [
+        // Box, Dropbox and Slack: Panther's rule tests are mostly stubs without a time.
+        (
+            "box/panther-analysis/Box.Event.rule-tests.jsonl",
+            "box",
+            0,
+            &["created_at", "created_by"],
+        ),
+        (
+            "dropbox/panther-analysis/Dropbox.TeamEvent.rule-tests.jsonl",
+            "dropbox",
+            8,
+            &["timestamp"],
+        ),
+        (
+            "slack_audit/panther-analysis/Slack.AuditLogs.rule-tests.jsonl",
+            "slack-audit",
+            15,
+            &["date_create"],
+        ),
         (
             "o365_audit/elastic-integrations/test-azuread-sts-logon-events.event-original.head3.jsonl",
             "m365",

@@ -129,7 +129,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     let source = act::text(m, "eventSource").ok_or("not a CloudTrail event: no eventSource")?;
     let time = act::get(m, "eventTime")
         .and_then(act::time)
-        .ok_or("CloudTrail event without a valid eventTime")?;
+        .ok_or_else(|| Reject::recognised("CloudTrail event without a valid eventTime"))?;
     let mut activity = event_type(&source, &name);
     let read_only = act::get(m, "readOnly")
         .and_then(Value::as_bool)

@@ -76,7 +76,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     if is_signin(category.as_deref(), p) {
         let time = time_of("createdDateTime")
             .or_else(|| act::get(m, "time").and_then(act::time))
-            .ok_or("sign-in without createdDateTime/time")?;
+            .ok_or_else(|| Reject::recognised("sign-in without createdDateTime/time"))?;
         let code = act::path_text(p, "status.errorCode")
             .or_else(|| act::text(m, "resultType"))
             .unwrap_or_else(|| "0".into());
@@ -110,7 +110,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     // Directory audit.
     let time = time_of("activityDateTime")
         .or_else(|| act::get(m, "time").and_then(act::time))
-        .ok_or("audit record without activityDateTime/time")?;
+        .ok_or_else(|| Reject::recognised("audit record without activityDateTime/time"))?;
     let action = act::text(p, "activityDisplayName")
         .or_else(|| act::text(p, "operationName"))
         .or_else(|| act::text(m, "operationName"))

@@ -93,7 +93,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     let time = ["@timestamp", "created_at", "timestamp"]
         .iter()
         .find_map(|k| act::get(m, k).and_then(act::time))
-        .ok_or("GitHub audit event without a valid @timestamp/created_at")?;
+        .ok_or_else(|| Reject::recognised("GitHub audit event without a valid @timestamp/created_at"))?;
     let (activity, admin) = action_type(&action);
     let failed = action == "user.failed_login";
     Ok(Activity {

@@ -120,7 +120,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Vec<Activity>, Reject> {
         act::text(id, "applicationName").ok_or("not a Google Workspace activity: no id.applicationName")?;
     let time = act::get(id, "time")
         .and_then(act::time)
-        .ok_or("Google Workspace activity without a valid id.time")?;
+        .ok_or_else(|| Reject::recognised("Google Workspace activity without a valid id.time"))?;
     let user = act::path_text(m, "actor.email").or_else(|| act::path_text(m, "actor.profileId"));
     let ip = act::text(m, "ipAddress").and_then(|s| act::ip(&s));
     let event_id = act::text(id, "uniqueQualifier");

@@ -185,7 +185,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     }
     let time = act::get(m, "CreationTime")
         .and_then(act::time)
-        .ok_or("CreationTime is missing or not a time")?;
+        .ok_or_else(|| Reject::recognised("CreationTime is missing or not a time"))?;
     let record_type = act::get(m, "RecordType").and_then(|v| match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),

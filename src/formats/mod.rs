@@ -53,6 +53,7 @@ macro_rules! builtin_format {
 }
 
 pub mod activity;
+pub mod box_events;
 pub mod cef;
 pub mod checkpoint;
 pub mod cisco_asa;
@@ -60,6 +61,7 @@ pub mod cisco_umbrella;
 pub mod cisco_wsa;
 pub mod cloudtrail;
 pub mod custom;
+pub mod dropbox;
 pub mod entra;
 pub mod fields;
 pub mod forcepoint_csv;
@@ -76,6 +78,7 @@ pub mod netskope;
 pub mod okta;
 pub mod panos;
 pub mod record;
+pub mod slack_audit;
 pub mod sonicwall;
 pub mod sophos;
 pub mod squid;
@@ -126,26 +129,33 @@ impl Line<'_> {
     }
 }
 
-/// Why a line could not be parsed.
+/// Why a line could not be parsed. The flag says whether the parser recognised the line as its
+/// own format (a broken record of this format, e.g. an audit event without a time) rather than
+/// a line of another format; auto-detection counts such lines for the format.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reject(pub Cow<'static, str>);
+pub struct Reject(pub Cow<'static, str>, pub bool);
 
 impl Reject {
     /// A fixed reason.
     pub const fn new(reason: &'static str) -> Self {
-        Reject(Cow::Borrowed(reason))
+        Reject(Cow::Borrowed(reason), false)
+    }
+
+    /// A record of this format that cannot be used (e.g. it has no time).
+    pub fn recognised(reason: impl Into<Cow<'static, str>>) -> Self {
+        Reject(reason.into(), true)
     }
 }
 
 impl From<&'static str> for Reject {
     fn from(s: &'static str) -> Self {
-        Reject(Cow::Borrowed(s))
+        Reject(Cow::Borrowed(s), false)
     }
 }
 
 impl From<String> for Reject {
     fn from(s: String) -> Self {
-        Reject(Cow::Owned(s))
+        Reject(Cow::Owned(s), false)
     }
 }
 
@@ -228,6 +238,9 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(cloudtrail::CloudTrail::new()),
         Arc::new(google_workspace::GoogleWorkspace::new()),
         Arc::new(github_audit::GithubAudit::new()),
+        Arc::new(box_events::BoxEvents::new()),
+        Arc::new(dropbox::Dropbox::new()),
+        Arc::new(slack_audit::SlackAudit::new()),
         Arc::new(m365::M365Csv::new()),
         Arc::new(w3c::W3c::new()),
         Arc::new(cef::Cef::new()),
@@ -305,14 +318,16 @@ impl Registry {
     ///
     /// A candidate must accept at least one line and at least as many lines as it rejects
     /// (a sample may hold a few malformed lines, which are then reported as such); among those
-    /// the highest score wins — 3 per record, 1 per recognised non-traffic line or
-    /// header/comment, so a parser that merely recognises lines loses to one that reads them —
-    /// then the earliest in the registry.
+    /// the highest score wins — 3 per record, 2 per record of the format it cannot use (a
+    /// [`Reject::recognised`], e.g. an audit event without a time), 1 per recognised
+    /// non-traffic line or header/comment, so a parser that merely recognises lines loses to
+    /// one that reads them — then the earliest in the registry.
     pub fn sniff(&self, sample: &[&[u8]], ctx: &ParseCtx) -> Option<Arc<dyn Format>> {
         let mut best: Option<(usize, Arc<dyn Format>)> = None;
         for f in &self.formats {
             let mut p = f.parser(ctx);
             let (mut records, mut ignored, mut meta, mut rejects) = (0usize, 0usize, 0usize, 0usize);
+            let mut broken = 0usize;
             for line in sample {
                 if line.trim_ascii().is_empty() {
                     continue;
@@ -323,15 +338,18 @@ impl Registry {
                     Ok(Line::Activities(_)) => ignored += 1,
                     Ok(Line::Ignored(_)) => ignored += 1,
                     Ok(Line::Meta) => meta += 1,
+                    Err(Reject(_, true)) => broken += 1,
                     Err(_) => rejects += 1,
                 }
             }
             // Headers alone (an empty W3C log) are enough only when nothing was rejected.
+            // Broken records of a format (recognised, but unusable) count for it: a sample of
+            // audit events of which some lack a time is still that format.
             let accepted = records + ignored;
-            if (accepted == 0 && (meta == 0 || rejects > 0)) || rejects > accepted + meta {
+            if (accepted + broken == 0 && (meta == 0 || rejects > 0)) || rejects > accepted + meta + broken {
                 continue;
             }
-            let score = 3 * records + ignored + meta;
+            let score = 3 * records + 2 * broken + ignored + meta;
             if best.as_ref().is_none_or(|(n, _)| score > *n) {
                 best = Some((score, f.clone()));
             }

@@ -90,12 +90,17 @@ impl LineParser for NetskopeParser {
         }
         match s(&m, "type").as_deref() {
             Some("page") | Some("connection") => {}
-            Some(_) => {
+            // Netskope's other event types (REST API v2 `type` values); a `type` of anything
+            // else is another product's JSON (a Box event is `"type": "event"`).
+            Some(
+                "application" | "audit" | "admin_audit_logs" | "alert" | "network" | "infrastructure" | "incident"
+                | "endpoint" | "clientstatus",
+            ) => {
                 return Ok(Line::Ignored(
                     "Netskope event that is not web traffic (audit, alert, application activity)",
                 ))
             }
-            None => return Err("JSON object without Netskope's cs-host or type".into()),
+            _ => return Err("JSON object without Netskope's cs-host or a Netskope event type".into()),
         }
         let ts = s(&m, "timestamp").ok_or("event without timestamp")?;
         let time = super::time::parse_epoch_seconds(ts.as_bytes())

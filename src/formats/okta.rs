@@ -77,7 +77,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     let et = act::text(m, "eventType").ok_or("not an Okta System Log event: no eventType")?;
     let time = act::get(m, "published")
         .and_then(act::time)
-        .ok_or("Okta event without a valid published time")?;
+        .ok_or_else(|| Reject::recognised("Okta event without a valid published time"))?;
     if !act::has(m, "actor") {
         return Err("not an Okta System Log event: no actor".into());
     }

@@ -1,6 +1,7 @@
 //! JSON documents that are not JSON Lines: a pretty-printed or single-line JSON array of events
 //! (Okta, GitHub and Graph exports), CloudTrail's `{"Records": [...]}` files, Microsoft Graph
-//! pages (`{"value": [...]}`) and Google Reports API pages (`{"items": [...]}`).
+//! pages (`{"value": [...]}`), Google Reports API pages (`{"items": [...]}`) and Box / Slack
+//! audit pages (`{"entries": [...]}`).
 //!
 //! Such an input is read whole (up to [`MAX_DOCUMENT_BYTES`]) and rewritten as JSON Lines, one
 //! event per line, before it is chunked; the line numbers reported for it are then event
@@ -14,7 +15,7 @@ use serde_json::Value;
 pub const MAX_DOCUMENT_BYTES: usize = 2 << 30;
 
 /// Keys of the wrapper objects whose array members are the events.
-const WRAPPERS: [&str; 3] = ["Records", "value", "items"];
+const WRAPPERS: [&str; 4] = ["Records", "value", "items", "entries"];
 
 /// Does `head` (a file's first bytes) start a JSON document rather than JSON Lines?
 pub fn is_document(head: &[u8]) -> bool {
