@@ -161,7 +161,7 @@ pub struct StateSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsSection {
-    /// Webhook URL (`http://`).
+    /// Webhook URL (`http://` or `https://`).
     pub webhook: Option<String>,
     /// PagerDuty Events API v2 routing key: the webhook then receives PagerDuty events.
     pub pagerduty_routing_key: Option<String>,

@@ -1,10 +1,10 @@
 //! Alert delivery: a webhook (HTTP POST of the alert JSON, or of a PagerDuty Events API v2
 //! event) and e-mail over SMTP (the seed's PagerDuty integration works by e-mail).
 //!
-//! Both speak the plain protocols directly over TCP with timeouts: `http://` webhooks and SMTP
-//! without TLS or authentication, i.e. a relay on the local network (Postfix, an SMTP relay
-//! host, a webhook gateway). An `https://` webhook is refused with an error saying so, never
-//! silently dropped. Each delivery is tried up to `attempts` times with a growing pause; the
+//! Webhooks go over `http://` or `https://` (ureq with rustls and the Mozilla root
+//! certificates), so PagerDuty's Events API, Slack or Teams incoming webhooks are reached
+//! directly. E-mail speaks plain SMTP without TLS or authentication, i.e. to a relay on the
+//! local network (Postfix, an SMTP relay host). Each delivery is tried up to `attempts` times with a growing pause; the
 //! outcome of every target is returned so that the state store records it, and undelivered
 //! alerts are tried again by the next run.
 
@@ -20,7 +20,7 @@ pub enum Target {
     Webhook(String),
     /// HTTP POST of a PagerDuty Events API v2 event to `url` with this routing key.
     PagerDuty {
-        /// Events API URL (e.g. `http://relay/v2/enqueue`).
+        /// Events API URL (`https://events.pagerduty.com/v2/enqueue`).
         url: String,
         /// Routing (integration) key.
         routing_key: String,
@@ -103,44 +103,24 @@ fn connect(host_port: &str, timeout: Duration) -> Result<TcpStream, String> {
     Err(last)
 }
 
-/// POST `body` as JSON to an `http://` URL; Ok on a 2xx status.
+/// POST `body` as JSON to an `http://` or `https://` URL (TLS by rustls with the Mozilla root
+/// certificates); Ok on a 2xx status.
 pub fn http_post(url: &str, body: &[u8], timeout: Duration) -> Result<(), String> {
-    if url.starts_with("https://") {
-        return Err(format!(
-            "{url}: https webhooks are not supported (no TLS in this build); point the webhook at a local http:// relay that forwards over TLS"
-        ));
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("{url}: a webhook URL must start with http:// or https://"));
     }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{url}: a webhook URL must start with http://"))?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let host_port = if authority.contains(':') && !authority.ends_with(']') {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
-    let mut s = connect(&host_port, timeout)?;
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: cloudcensus/{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        env!("CARGO_PKG_VERSION"),
-        body.len()
-    );
-    s.write_all(head.as_bytes())
-        .and_then(|_| s.write_all(body))
-        .and_then(|_| s.flush())
-        .map_err(|e| format!("{url}: write failed: {e}"))?;
-    let mut status = String::new();
-    BufReader::new(&mut s)
-        .read_line(&mut status)
-        .map_err(|e| format!("{url}: no response: {e}"))?;
-    let code: u16 = status
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("{url}: not an HTTP response: {:?}", status.trim()))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .user_agent(concat!("cloudcensus/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let resp = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .map_err(|e| format!("{url}: {e}"))?;
+    let code = resp.status().as_u16();
     if (200..300).contains(&code) {
         Ok(())
     } else {
@@ -282,5 +262,28 @@ pub fn deliver(a: &Alert, target: &Target, settings: &Settings) -> Outcome {
         target: target.key(),
         attempts,
         error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_webhooks_speak_tls_and_bad_urls_are_refused() {
+        // A server that is not TLS: the handshake must fail with a TLS error, recorded as such.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten() {
+                let mut s = s;
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            }
+        });
+        let e = http_post(&format!("https://127.0.0.1:{port}/hook"), b"{}", Duration::from_secs(5)).unwrap_err();
+        assert!(e.starts_with(&format!("https://127.0.0.1:{port}/hook: ")), "{e}");
+        assert!(!e.contains("HTTP 200"), "{e}");
+        let e = http_post("ftp://x/y", b"{}", Duration::from_secs(1)).unwrap_err();
+        assert!(e.contains("must start with http:// or https://"), "{e}");
     }
 }
