@@ -768,6 +768,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         activities: activities.len() as u64 - traffic_acts,
         traffic_activities: traffic_acts,
         ip_range_sets: ranges.len(),
+        builtin_ip_ranges_as_of: ranges.specs().iter().find_map(|r| r.as_of.clone()),
         alerts: outcome.alerts.len() as u64,
         new_alerts: outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
         suppressed_by_daily_limit: outcome.policies.iter().map(|p| p.suppressed_by_daily_limit).sum(),

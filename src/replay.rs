@@ -266,8 +266,9 @@ pub struct DeliveryReport {
     pub error: Option<String>,
 }
 
-/// Deliver the new alerts, and retry earlier failed deliveries of open alerts. Every outcome
-/// is recorded in the state store (when there is one) and returned.
+/// Deliver the run's open alerts to every target that has not received them (new alerts, and
+/// earlier failures of alerts this run sees again). Every outcome is recorded in the state
+/// store (when there is one) and returned.
 pub fn deliver(
     outcome: &ReplayOutcome,
     policies: &[Policy],
@@ -275,35 +276,23 @@ pub fn deliver(
     settings: &delivery::Settings,
     state: Option<&State>,
 ) -> Result<Vec<DeliveryReport>, StateError> {
-    let mut jobs: Vec<(Alert, Target)> = Vec::new();
+    // Every open alert of this run goes to each of its targets that has not received it yet:
+    // new alerts, and alerts whose delivery failed or was cut short (e.g. a killed run) before.
+    let mut jobs: Vec<(&Alert, Target)> = Vec::new();
     for a in &outcome.alerts {
+        if a.status != "open" {
+            continue;
+        }
         let Some(p) = policies.iter().find(|p| p.id == a.policy_id) else {
             continue;
         };
         for t in targets_for(p, global) {
             let done = match state {
                 Some(s) => s.delivered(&a.id, &t.key())?,
-                None => false,
+                None => !a.is_new,
             };
-            if a.is_new && !done {
-                jobs.push((a.clone(), t));
-            }
-        }
-    }
-    // Earlier failures (of alerts this run did not raise again) are tried again.
-    if let Some(s) = state {
-        for (id, key) in s.failed_deliveries()? {
-            if jobs.iter().any(|(a, t)| a.id == id && t.key() == key) {
-                continue;
-            }
-            let Some(alert) = outcome.alerts.iter().find(|a| a.id == id) else {
-                continue;
-            };
-            let Some(p) = policies.iter().find(|p| p.id == alert.policy_id) else {
-                continue;
-            };
-            if let Some(t) = targets_for(p, global).into_iter().find(|t| t.key() == key) {
-                jobs.push((alert.clone(), t));
+            if !done {
+                jobs.push((a, t));
             }
         }
     }

@@ -521,6 +521,14 @@ type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
 
 /// A one-connection-at-a-time HTTP server that records request bodies.
 fn http_server(status: u16) -> (String, Requests) {
+    let (url, got, _) = http_server_switch(status);
+    (url, got)
+}
+
+/// Like [`http_server`], with the status code changeable while it runs.
+fn http_server_switch(status: u16) -> (String, Requests, Arc<std::sync::atomic::AtomicU16>) {
+    let code = Arc::new(std::sync::atomic::AtomicU16::new(status));
+    let c = code.clone();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hooks/cloudcensus", l.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -547,13 +555,14 @@ fn http_server(status: u16) -> (String, Requests) {
                 .unwrap()
                 .push((request_line.trim().to_string(), String::from_utf8(body).unwrap()));
             let mut s = s;
+            let status = c.load(std::sync::atomic::Ordering::SeqCst);
             let _ = write!(
                 s,
                 "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
         }
     });
-    (url, got)
+    (url, got, code)
 }
 
 /// A minimal SMTP server that records (recipients, message) per mail.
@@ -673,7 +682,7 @@ fn alerts_are_delivered_by_webhook_pagerduty_and_email_and_failures_are_kept() {
     assert_eq!(smtp_got.lock().unwrap().len(), n);
 
     // A webhook that fails: retried, recorded, and the alert is kept.
-    let (bad, bad_got) = http_server(500);
+    let (bad, bad_got, bad_status) = http_server_switch(500);
     let e2 = env();
     let cfg2 = e2.root.join("cloudcensus.toml");
     std::fs::write(&cfg2, format!("[alerts]\nwebhook = \"{bad}\"\nattempts = 2\n")).unwrap();
@@ -690,6 +699,40 @@ fn alerts_are_delivered_by_webhook_pagerduty_and_email_and_failures_are_kept() {
     );
     let (_, so, _) = run(&["alerts", "list", "--state", e2.state.to_str().unwrap()]);
     assert!(so.contains("undelivered: webhook:"), "{so}");
+
+    // The next run, with the endpoint working again, delivers every alert it had failed to
+    // deliver, once; a closed alert is not delivered.
+    let closed = a2[0]["ProviderAlertId"].as_str().unwrap().to_string();
+    let (c, _, _) = run(&[
+        "alerts",
+        "close",
+        &closed,
+        "--as",
+        "benign",
+        "--state",
+        e2.state.to_str().unwrap(),
+    ]);
+    assert_eq!(c, 0);
+    bad_status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let before = bad_got.lock().unwrap().len();
+    let (c, _, se, out) = scan(&e2, "out2", &["--config", cfg2.to_str().unwrap()]);
+    assert_eq!(c, 0, "{se}");
+    let got = bad_got.lock().unwrap()[before..].to_vec();
+    assert_eq!(got.len(), n - 1, "each undelivered open alert once");
+    assert!(got.iter().all(|(_, b)| !b.contains(&closed)));
+    assert!(run_json(&out)["policies"]["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["delivered"] == true));
+    let (_, so, _) = run(&["alerts", "list", "--state", e2.state.to_str().unwrap()]);
+    assert!(!so.contains("undelivered"), "{so}");
+    let (_, _, _, _) = scan(&e2, "out3", &["--config", cfg2.to_str().unwrap()]);
+    assert_eq!(
+        bad_got.lock().unwrap().len(),
+        before + n - 1,
+        "nothing is delivered twice"
+    );
 }
 
 #[test]

@@ -146,6 +146,8 @@ pub struct PoliciesInfo {
     pub traffic_activities: u64,
     /// Configured plus built-in IP range sets.
     pub ip_range_sets: usize,
+    /// Date of the built-in IP range data (Tor, VPN providers, cloud providers), if used.
+    pub builtin_ip_ranges_as_of: Option<String>,
     /// Alerts of this run (new and already known).
     pub alerts: u64,
     /// Alerts raised for the first time.

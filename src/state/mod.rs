@@ -97,7 +97,7 @@ pub struct StoredAlert {
     pub comment: Option<String>,
     /// Description.
     pub description: String,
-    /// Delivery failures not yet resolved.
+    /// Targets an open alert could not be delivered to (yet).
     pub undelivered: Vec<String>,
 }
 
@@ -400,21 +400,6 @@ impl State {
             .map_err(self.sql())
     }
 
-    /// Failed deliveries of open alerts (alert record JSON, target key), to retry.
-    pub fn failed_deliveries(&self) -> Result<Vec<(String, String)>, StateError> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT d.alert_id, d.target FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-                 WHERE d.status = 'failed' AND a.status = 'open' ORDER BY d.alert_id, d.target",
-            )
-            .map_err(self.sql())?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
-    }
-
     /// Alerts, most recent first.
     pub fn list_alerts(&self, f: &AlertFilter) -> Result<Vec<StoredAlert>, StateError> {
         let mut st = self
@@ -451,7 +436,7 @@ impl State {
             .conn
             .prepare("SELECT target FROM deliveries WHERE alert_id = ?1 AND status = 'failed' ORDER BY target")
             .map_err(self.sql())?;
-        for a in &mut out {
+        for a in out.iter_mut().filter(|a| a.status == "open") {
             a.undelivered = st
                 .query_map([&a.id], |r| r.get(0))
                 .map_err(self.sql())?
