@@ -298,7 +298,7 @@ pub fn deliver(
     }
     let mut out = Vec::new();
     for (a, t) in jobs {
-        let o = delivery::deliver(&a, &t, settings);
+        let o = delivery::deliver(a, &t, settings);
         if let Some(s) = state {
             s.record_delivery(&a.id, &o)?;
         }
