@@ -325,9 +325,25 @@ enum Fmt {
     CiscoAsa,
     SonicWall,
     JuniperSrx,
+    Sophos,
+    Stormshield,
+    Welf,
+    Zeek,
+    JuniperSsg,
+    WatchGuard,
+    Meraki,
+    CheckPoint,
+    Netskope,
+    Menlo,
+    Iboss,
+    Barracuda,
+    Umbrella,
+    ForcepointCsv,
+    CiscoWsa,
+    McafeeWg,
 }
 
-const ALL_FMTS: [Fmt; 13] = [
+const ALL_FMTS: [Fmt; 29] = [
     Fmt::Squid,
     Fmt::SquidCommon,
     Fmt::W3c,
@@ -341,6 +357,22 @@ const ALL_FMTS: [Fmt; 13] = [
     Fmt::CiscoAsa,
     Fmt::SonicWall,
     Fmt::JuniperSrx,
+    Fmt::Sophos,
+    Fmt::Stormshield,
+    Fmt::Welf,
+    Fmt::Zeek,
+    Fmt::JuniperSsg,
+    Fmt::WatchGuard,
+    Fmt::Meraki,
+    Fmt::CheckPoint,
+    Fmt::Netskope,
+    Fmt::Menlo,
+    Fmt::Iboss,
+    Fmt::Barracuda,
+    Fmt::Umbrella,
+    Fmt::ForcepointCsv,
+    Fmt::CiscoWsa,
+    Fmt::McafeeWg,
 ];
 
 impl Fmt {
@@ -359,6 +391,22 @@ impl Fmt {
             "cisco-asa" | "asa" => Fmt::CiscoAsa,
             "sonicwall" => Fmt::SonicWall,
             "juniper-srx" | "srx" => Fmt::JuniperSrx,
+            "sophos" | "sophos-xg" => Fmt::Sophos,
+            "stormshield" => Fmt::Stormshield,
+            "welf" => Fmt::Welf,
+            "zeek" | "zeek-http" => Fmt::Zeek,
+            "juniper-ssg" | "ssg" | "netscreen" => Fmt::JuniperSsg,
+            "watchguard" => Fmt::WatchGuard,
+            "cisco-meraki" | "meraki" => Fmt::Meraki,
+            "checkpoint" | "check-point" => Fmt::CheckPoint,
+            "netskope" => Fmt::Netskope,
+            "menlo" => Fmt::Menlo,
+            "iboss" => Fmt::Iboss,
+            "barracuda" => Fmt::Barracuda,
+            "cisco-umbrella" | "umbrella" => Fmt::Umbrella,
+            "forcepoint-csv" | "websense" => Fmt::ForcepointCsv,
+            "cisco-wsa" | "wsa" | "ironport" => Fmt::CiscoWsa,
+            "mcafee-wg" | "mwg" | "skyhigh" => Fmt::McafeeWg,
             _ => return None,
         })
     }
@@ -377,6 +425,22 @@ impl Fmt {
             Fmt::CiscoAsa => "cisco-asa",
             Fmt::SonicWall => "sonicwall",
             Fmt::JuniperSrx => "juniper-srx",
+            Fmt::Sophos => "sophos",
+            Fmt::Stormshield => "stormshield",
+            Fmt::Welf => "welf",
+            Fmt::Zeek => "zeek",
+            Fmt::JuniperSsg => "juniper-ssg",
+            Fmt::WatchGuard => "watchguard",
+            Fmt::Meraki => "cisco-meraki",
+            Fmt::CheckPoint => "checkpoint",
+            Fmt::Netskope => "netskope",
+            Fmt::Menlo => "menlo",
+            Fmt::Iboss => "iboss",
+            Fmt::Barracuda => "barracuda",
+            Fmt::Umbrella => "cisco-umbrella",
+            Fmt::ForcepointCsv => "forcepoint-csv",
+            Fmt::CiscoWsa => "cisco-wsa",
+            Fmt::McafeeWg => "mcafee-wg",
         }
     }
     /// First guess of the mean line length; refined after 20k lines.
@@ -395,6 +459,22 @@ impl Fmt {
             Fmt::CiscoAsa => 200,
             Fmt::SonicWall => 330,
             Fmt::JuniperSrx => 1100,
+            Fmt::Sophos => 600,
+            Fmt::Stormshield => 520,
+            Fmt::Welf => 330,
+            Fmt::Zeek => 300,
+            Fmt::JuniperSsg => 420,
+            Fmt::WatchGuard => 420,
+            Fmt::Meraki => 260,
+            Fmt::CheckPoint => 520,
+            Fmt::Netskope => 520,
+            Fmt::Menlo => 420,
+            Fmt::Iboss => 520,
+            Fmt::Barracuda => 380,
+            Fmt::Umbrella => 420,
+            Fmt::ForcepointCsv => 330,
+            Fmt::CiscoWsa => 300,
+            Fmt::McafeeWg => 300,
         }
     }
 }
@@ -726,6 +806,13 @@ fn put_hex(b: &mut Vec<u8>, mut v: u64, digits: usize) {
 }
 
 /// JSON string body (without the surrounding quotes).
+/// A JSON string with its quotes.
+fn put_json_q(b: &mut Vec<u8>, s: &[u8]) {
+    b.push(b'"');
+    put_json_str(b, s);
+    b.push(b'"');
+}
+
 fn put_json_str(b: &mut Vec<u8>, s: &[u8]) {
     for &c in s {
         match c {
@@ -1550,6 +1637,14 @@ impl<'w> Gen<'w> {
                 put(b, "#Remark: 4711000001 \"proxysg01\" \"192.0.2.10\" \"main\"\n");
                 6
             }
+            Fmt::Zeek if self.last_header_day == u64::MAX => {
+                self.last_header_day = 0;
+                put(
+                    b,
+                    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n#open\t2026-11-01-00-00-00\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types\n#types\ttime\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\n",
+                );
+                8
+            }
             Fmt::CustomCsv if self.last_header_day == u64::MAX => {
                 self.last_header_day = 0;
                 put(b, "Timestamp,SourceIP,User,Url,DestIP,BytesSent,BytesReceived,Action\n");
@@ -1576,6 +1671,22 @@ impl<'w> Gen<'w> {
             Fmt::CiscoAsa => self.cisco_asa(b),
             Fmt::SonicWall => self.sonicwall(b),
             Fmt::JuniperSrx => self.juniper_srx(b),
+            Fmt::Sophos => self.sophos(b),
+            Fmt::Stormshield => self.stormshield(b),
+            Fmt::Welf => self.welf(b),
+            Fmt::Zeek => self.zeek(b),
+            Fmt::JuniperSsg => self.juniper_ssg(b),
+            Fmt::WatchGuard => self.watchguard(b),
+            Fmt::Meraki => self.meraki(b),
+            Fmt::CheckPoint => self.checkpoint(b),
+            Fmt::Netskope => self.netskope(b),
+            Fmt::Menlo => self.menlo(b),
+            Fmt::Iboss => self.iboss(b),
+            Fmt::Barracuda => self.barracuda(b),
+            Fmt::Umbrella => self.umbrella(b),
+            Fmt::ForcepointCsv => self.forcepoint_csv(b),
+            Fmt::CiscoWsa => self.cisco_wsa(b),
+            Fmt::McafeeWg => self.mcafee_wg(b),
         }
     }
 
@@ -2625,6 +2736,714 @@ impl<'w> Gen<'w> {
             b,
             "\" roles=\"N/A\" packet-incoming-interface=\"ge-0/0/1.0\" encrypted=\"No\"]\n",
         );
+    }
+
+    /// The host without the `:443` a CONNECT carries.
+    fn host_only(&self) -> &[u8] {
+        let e = &self.ev;
+        if e.connect {
+            &e.host[..e.host.len() - 4]
+        } else {
+            &e.host
+        }
+    }
+
+    /// The user as a device logs it, or `None` (anonymous, or not authenticated yet).
+    fn user_short(&self) -> Option<&'w str> {
+        let u = &self.w.users[self.ev.user];
+        (!u.anon && !self.ev.auth407).then_some(u.short.as_str())
+    }
+
+    /// Path and query, or `/`.
+    fn put_path(&self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        if e.path.is_empty() {
+            b.push(b'/');
+        } else {
+            put_bytes(b, &e.path);
+        }
+        put_bytes(b, &e.query);
+    }
+
+    /// Sophos XG / SFOS: web "Content Filtering" lines with the URL and both byte counts.
+    fn sophos(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        put(b, "<30>device=\"SFW\" date=");
+        c.ymd(b, b'-');
+        put(b, " time=");
+        c.hms(b);
+        put(b, " timezone=\"UTC\" device_name=\"XG230\" device_id=C01001K2PRT8H1X log_id=010101600001 log_type=\"Content Filtering\" log_component=\"HTTP\" log_subtype=\"");
+        put(b, if e.blocked { "Denied" } else { "Allowed" });
+        put(b, "\" status=\"\" priority=Information fw_rule_id=5 user_name=\"");
+        if let Some(u) = self.user_short() {
+            put(b, u);
+        }
+        put(b, "\" user_gp=\"Staff\" iap=13 category=\"");
+        put(b, self.cat().0);
+        put(b, "\" category_type=\"Acceptable\" url=\"");
+        e.put_url(b);
+        put(b, "\" contenttype=\"");
+        put(b, e.mime);
+        put(b, "\" src_ip=");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, " dst_ip=");
+        put_ip4(b, e.dst_ip);
+        put(b, " protocol=\"TCP\" src_port=");
+        put_u64(b, e.cport as u64);
+        put(b, " dst_port=");
+        put_u64(b, e.port as u64);
+        put(b, " sent_bytes=");
+        put_u64(b, e.up);
+        put(b, " recv_bytes=");
+        put_u64(b, e.down);
+        put(b, " domain=");
+        put_bytes(b, self.host_only());
+        put(b, " exceptions=\"\" activityname=\"\" reason=\"\" user_agent=\"");
+        put(b, UAS[e.ua]);
+        put(b, "\" status_code=\"");
+        put_u64(b, e.status as u64);
+        put(b, "\"\n");
+    }
+
+    /// Stormshield SNS `connection` log (syslog): both byte counts, the host name when known.
+    fn stormshield(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        put(b, "<134>");
+        c.bsd(b);
+        put(b, " SN310 asqd: id=firewall time=\"");
+        c.ymd(b, b'-');
+        b.push(b' ');
+        c.hms(b);
+        put(b, "\" fw=\"SN310\" tz=+0000 startime=\"");
+        c.ymd(b, b'-');
+        b.push(b' ');
+        c.hms(b);
+        put(b, "\" pri=5 confid=01 slotlevel=2 ruleid=9 srcif=\"Ethernet1\" srcifname=\"in\" ipproto=tcp dstif=\"Ethernet0\" dstifname=\"out\" proto=");
+        put(b, if e.https { "ssl" } else { "http" });
+        put(b, " src=");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, " srcport=");
+        put_u64(b, e.cport as u64);
+        put(b, " srcportname=ephemeral_fw_tcp dst=");
+        put_ip4(b, e.dst_ip);
+        put(b, " dstport=");
+        put_u64(b, e.port as u64);
+        put(b, " dstportname=");
+        put(b, if e.https { "https" } else { "http" });
+        if e.known || self.rng.below(100) < 70 {
+            put(b, " dstname=");
+            put_bytes(b, self.host_only());
+        }
+        if let Some(u) = self.user_short() {
+            put(b, " user=\"");
+            put(b, u);
+            b.push(b'"');
+        }
+        put(b, " sent=");
+        put_u64(b, e.up);
+        put(b, " rcvd=");
+        put_u64(b, e.down);
+        put(b, " duration=");
+        put_u64(b, e.elapsed_ms / 1000);
+        b.push(b'.');
+        put_u64_pad(b, e.elapsed_ms % 1000, 3, b'0');
+        put(b, if e.blocked { " action=block" } else { " action=pass" });
+        put(b, " logtype=\"connection\"\n");
+    }
+
+    /// WebTrends Enhanced Log Format (Juniper SRX/ScreenOS WELF, and others).
+    fn welf(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        put(b, "<14>");
+        c.bsd(b);
+        put(b, " srx02 id=firewall time=\"");
+        c.ymd(b, b'-');
+        b.push(b' ');
+        c.hms(b);
+        put(b, "\" fw=203.0.113.2 pri=6 proto=");
+        put(b, if e.https { "https" } else { "http" });
+        put(b, " src=");
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b':');
+        put_u64(b, e.cport as u64);
+        put(b, " dst=");
+        put_ip4(b, e.dst_ip);
+        b.push(b':');
+        put_u64(b, e.port as u64);
+        put(b, " dstname=");
+        put_bytes(b, self.host_only());
+        put(b, " arg=");
+        self.put_path(b);
+        put(b, " op=");
+        put(b, e.method);
+        put(b, " result=");
+        put_u64(b, e.status as u64);
+        if let Some(u) = self.user_short() {
+            put(b, " user=\"");
+            put(b, u);
+            b.push(b'"');
+        }
+        put(b, " sent=");
+        put_u64(b, e.up);
+        put(b, " rcvd=");
+        put_u64(b, e.down);
+        put(
+            b,
+            if e.blocked {
+                " msg=\"session denied\""
+            } else {
+                " msg=\"session close\""
+            },
+        );
+        if e.blocked {
+            put(b, " act=deny");
+        }
+        b.push(b'\n');
+    }
+
+    /// Zeek `http.log` (TSV under the `#fields` header written by header()).
+    fn zeek(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        put_u64(b, e.secs());
+        b.push(b'.');
+        put_u64_pad(b, e.t_us % 1_000_000, 6, b'0');
+        put(b, "\tC");
+        put_hex(b, e.t_us ^ 0x5DEE_CE66, 12);
+        b.push(b'\t');
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b'\t');
+        put_u64(b, e.cport as u64);
+        b.push(b'\t');
+        put_ip4(b, e.dst_ip);
+        b.push(b'\t');
+        put_u64(b, e.port as u64);
+        put(b, "\t1\t");
+        put(b, e.method);
+        b.push(b'\t');
+        put_bytes(b, self.host_only());
+        b.push(b'\t');
+        self.put_path(b);
+        put(b, "\t-\t1.1\t");
+        put(b, UAS[e.ua]);
+        put(b, "\t-\t");
+        put_u64(b, e.up);
+        b.push(b'\t');
+        put_u64(b, e.down);
+        b.push(b'\t');
+        put_u64(b, e.status as u64);
+        put(b, "\tOK\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t");
+        put(b, e.mime);
+        b.push(b'\n');
+    }
+
+    /// Juniper NetScreen / SSG traffic log (no host name).
+    fn juniper_ssg(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        put(b, "<134>");
+        c.bsd(b);
+        put(
+            b,
+            " 10.1.1.1 ssg550: NetScreen device_id=ssg550  [Root]system-notification-00257(traffic): start_time=\"",
+        );
+        c.ymd(b, b'-');
+        b.push(b' ');
+        c.hms(b);
+        put(b, "\" duration=");
+        put_u64(b, e.elapsed_ms / 1000);
+        put(b, " policy_id=2 service=");
+        put(b, if e.https { "https" } else { "http" });
+        put(b, " proto=6 src zone=Trust dst zone=Untrust action=");
+        put(b, if e.blocked { "Deny" } else { "Permit" });
+        put(b, " sent=");
+        put_u64(b, e.up);
+        put(b, " rcvd=");
+        put_u64(b, e.down);
+        put(b, " src=");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, " dst=");
+        put_ip4(b, e.dst_ip);
+        put(b, " src_port=");
+        put_u64(b, e.cport as u64);
+        put(b, " dst_port=");
+        put_u64(b, e.port as u64);
+        put(b, " session_id=");
+        put_u64(b, e.t_us % 65_521);
+        put(b, " reason=Close - TCP FIN\n");
+    }
+
+    /// WatchGuard Firebox HTTP proxy log.
+    fn watchguard(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        put(b, "<140>");
+        c.bsd(b);
+        put(b, " FireboxM400 801F0000000000 (");
+        c.ymd(b, b'-');
+        b.push(b'T');
+        c.hms(b);
+        put(b, ") http-proxy[2100]: msg_id=\"1AFF-0024\" ");
+        put(b, if e.blocked { "Deny" } else { "Allow" });
+        put(b, " 1-Trusted 0-External tcp ");
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b' ');
+        put_ip4(b, e.dst_ip);
+        b.push(b' ');
+        put_u64(b, e.cport as u64);
+        b.push(b' ');
+        put_u64(b, e.port as u64);
+        put(b, " msg=\"HTTP request\" proxy_act=\"HTTP-Client.Standard\" op=\"");
+        put(b, e.method);
+        put(b, "\" dstname=\"");
+        put_bytes(b, self.host_only());
+        put(b, "\" arg=\"");
+        self.put_path(b);
+        put(b, "\" sent_bytes=\"");
+        put_u64(b, e.up);
+        put(b, "\" rcvd_bytes=\"");
+        put_u64(b, e.down);
+        put(b, "\" elapsed_time=\"0.");
+        put_u64_pad(b, e.elapsed_ms % 1000, 3, b'0');
+        put(b, " sec(s)\"");
+        if let Some(u) = self.user_short() {
+            put(b, " src_user=\"");
+            put(b, u);
+            put(b, "@Firebox-DB\"");
+        }
+        put(b, " (HTTP-proxy-00)\n");
+    }
+
+    /// Cisco Meraki MX `urls` log (allowed requests) and `flows deny` (blocked ones).
+    fn meraki(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        put(b, "<134>1 ");
+        put_u64(b, e.secs());
+        b.push(b'.');
+        put_u64_pad(b, e.t_us % 1_000_000, 6, b'0');
+        put(b, "123 MX84");
+        if e.blocked {
+            put(b, " flows deny src=");
+            put(b, &self.w.ips[e.ip].text);
+            put(b, " dst=");
+            put_ip4(b, e.dst_ip);
+            put(b, " mac=00:18:0A:12:34:56 protocol=tcp sport=");
+            put_u64(b, e.cport as u64);
+            put(b, " dport=");
+            put_u64(b, e.port as u64);
+            b.push(b'\n');
+            return;
+        }
+        put(b, " urls src=");
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b':');
+        put_u64(b, e.cport as u64);
+        put(b, " dst=");
+        put_ip4(b, e.dst_ip);
+        b.push(b':');
+        put_u64(b, e.port as u64);
+        put(b, " mac=00:18:0A:12:34:56 agent='");
+        put(b, UAS[e.ua]);
+        put(b, "' request: ");
+        put(b, e.method);
+        b.push(b' ');
+        e.put_url(b);
+        b.push(b'\n');
+    }
+
+    /// Check Point Log Exporter (RFC 5424 structured data, `key:"value";`).
+    fn checkpoint(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        put(b, "<134>1 ");
+        c.ymd(b, b'-');
+        b.push(b'T');
+        c.hms(b);
+        put(b, "Z gw-cp01 CheckPoint 15190 - [action:\"");
+        put(b, if e.blocked { "Drop" } else { "Accept" });
+        put(b, "\"; flags:\"411908\"; ifdir:\"outbound\"; loguid:\"{0x");
+        put_hex(b, e.t_us, 8);
+        put(b, ",0x0,0x0,0x0}\"; origin:\"203.0.113.5\"; time:\"");
+        put_u64(b, e.secs());
+        put(b, "\"; version:\"5\"; src:\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\"; dst:\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\"; proto:\"6\"; s_port:\"");
+        put_u64(b, e.cport as u64);
+        put(b, "\"; service:\"");
+        put_u64(b, e.port as u64);
+        put(b, "\"; client_inbound_bytes:\"");
+        put_u64(b, e.up);
+        put(b, "\"; client_outbound_bytes:\"");
+        put_u64(b, e.down);
+        put(b, "\"; http_host:\"");
+        put_bytes(b, self.host_only());
+        put(b, "\"; resource:\"");
+        e.put_url(b);
+        put(b, "\"; appi_name:\"");
+        put(b, &self.domain().app);
+        b.push(b'"');
+        if let Some(u) = self.user_short() {
+            put(b, "; src_user_name:\"");
+            put(b, u);
+            b.push(b'"');
+        }
+        put(b, "; product:\"URL Filtering\"]\n");
+    }
+
+    /// Netskope web transaction event (JSON).
+    fn netskope(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        let u = &self.w.users[e.user];
+        put(b, "{\"date\":\"");
+        c.ymd(b, b'-');
+        put(b, "\",\"time\":\"");
+        c.hms(b);
+        put(b, "\",\"c-ip\":\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\",\"s-ip\":\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\",\"cs-host\":\"");
+        put_bytes(b, self.host_only());
+        put(b, "\",\"cs-uri-scheme\":\"");
+        put(b, if e.https { "https" } else { "http" });
+        put(b, "\",\"cs-uri\":");
+        self.scratch.clear();
+        let mut path = std::mem::take(&mut self.scratch);
+        self.put_path(&mut path);
+        put_json_q(b, &path);
+        self.scratch = path;
+        put(b, ",\"cs-uri-port\":\"");
+        put_u64(b, e.port as u64);
+        put(b, "\",\"cs-method\":\"");
+        put(b, e.method);
+        put(b, "\",\"cs-username\":");
+        if u.anon || e.auth407 {
+            put(b, "\"-\"");
+        } else {
+            put_json_q(b, u.email.as_bytes());
+        }
+        put(b, ",\"cs-bytes\":\"");
+        put_u64(b, e.up);
+        put(b, "\",\"sc-bytes\":\"");
+        put_u64(b, e.down);
+        put(b, "\",\"sc-status\":\"");
+        put_u64(b, e.status as u64);
+        put(b, "\",\"cs-user-agent\":");
+        put_json_q(b, UAS[e.ua].as_bytes());
+        put(b, ",\"x-cs-app\":");
+        put_json_q(b, self.domain().app.as_bytes());
+        put(b, ",\"x-policy-action\":\"");
+        put(b, if e.blocked { "block" } else { "allow" });
+        put(b, "\",\"x-transaction-id\":\"");
+        put_u64(b, e.t_us);
+        put(b, "\"}\n");
+    }
+
+    /// Menlo Security web log (JSON).
+    fn menlo(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        let u = &self.w.users[e.user];
+        put(b, "{\"event_time\":\"");
+        c.ymd(b, b'-');
+        b.push(b'T');
+        c.hms(b);
+        put(b, "Z\",\"origin_ip\":\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\",\"dst\":\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\",\"url\":");
+        self.scratch.clear();
+        let mut url = std::mem::take(&mut self.scratch);
+        e.put_url(&mut url);
+        put_json_q(b, &url);
+        self.scratch = url;
+        put(b, ",\"domain\":");
+        put_json_q(b, self.host_only());
+        if !(u.anon || e.auth407) {
+            put(b, ",\"userid\":");
+            put_json_q(b, u.email.as_bytes());
+        }
+        put(b, ",\"pe_action\":\"");
+        put(b, if e.blocked { "block" } else { "allow" });
+        put(b, "\",\"categories\":");
+        put_json_q(b, self.cat().0.as_bytes());
+        put(b, ",\"user-agent\":");
+        put_json_q(b, UAS[e.ua].as_bytes());
+        put(b, ",\"status_code\":\"");
+        put_u64(b, e.status as u64);
+        put(
+            b,
+            "\",\"event_type\":\"web\",\"product\":\"MSIP\",\"vendor\":\"Menlo Security\"}\n",
+        );
+    }
+
+    /// iboss cloud gateway web log (syslog header + JSON).
+    fn iboss(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        put(b, "<134>");
+        self.clock.bsd(b);
+        put(b, " iboss-gw01 iboss: {\"proxyTransactionStartTime\":");
+        put_u64(b, e.secs());
+        put(b, ",\"sourceIpAddress\":\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\",\"ipAddress\":\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\",\"destinationPort\":");
+        put_u64(b, e.port as u64);
+        put(b, ",\"host\":");
+        put_json_q(b, self.host_only());
+        put(b, ",\"url\":");
+        self.scratch.clear();
+        let mut url = std::mem::take(&mut self.scratch);
+        e.put_url(&mut url);
+        put_json_q(b, &url);
+        self.scratch = url;
+        if !(u.anon || e.auth407) {
+            put(b, ",\"username\":");
+            put_json_q(b, u.short.as_bytes());
+        }
+        put(b, ",\"upstreamByteUsage\":");
+        put_u64(b, e.up);
+        put(b, ",\"downstreamByteUsage\":");
+        put_u64(b, e.down);
+        put(b, ",\"totalByteCount\":");
+        put_u64(b, e.up + e.down);
+        put(b, ",\"proxyRule\":\"Default\",\"action\":\"");
+        put(b, if e.blocked { "Blocked" } else { "Allowed" });
+        put(b, "\",\"categories\":");
+        put_json_q(b, self.cat().0.as_bytes());
+        put(b, ",\"userAgent\":");
+        put_json_q(b, UAS[e.ua].as_bytes());
+        put(b, ",\"responseCode\":");
+        put_u64(b, e.status as u64);
+        put(b, "}\n");
+    }
+
+    /// Barracuda CloudGen Firewall web log (JSON).
+    fn barracuda(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        put(b, "{\"timestamp\":");
+        put_u64(b, e.t_us / 1000);
+        put(b, ",\"log_type\":\"WF\",\"traffic_type\":1,\"source_ip\":\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\",\"destination_ip\":\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\",\"destination_port\":");
+        put_u64(b, e.port as u64);
+        put(b, ",\"domain\":");
+        put_json_q(b, self.host_only());
+        put(b, ",\"name\":");
+        self.scratch.clear();
+        let mut url = std::mem::take(&mut self.scratch);
+        e.put_url(&mut url);
+        put_json_q(b, &url);
+        self.scratch = url;
+        put(b, ",\"user\":");
+        if u.anon || e.auth407 {
+            put_json_q(b, self.w.ips[e.ip].text.as_bytes());
+        } else {
+            put_json_q(b, u.short.as_bytes());
+        }
+        put(b, ",\"size\":");
+        put_u64(b, e.down);
+        put(b, ",\"action\":");
+        put(b, if e.blocked { "1" } else { "0" });
+        put(b, ",\"category\":");
+        put_json_q(b, self.cat().0.as_bytes());
+        put(b, "}\n");
+    }
+
+    /// Cisco Umbrella proxy log (S3 export CSV, positional).
+    fn umbrella(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        let c = &self.clock;
+        b.push(b'"');
+        c.ymd(b, b'-');
+        b.push(b' ');
+        c.hms(b);
+        put(b, "\",\"");
+        if !(u.anon || e.auth407) {
+            put(b, &u.short);
+            put(b, " (");
+            put(b, &u.email);
+            b.push(b')');
+        }
+        put(b, "\",\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\",\"203.0.113.9\",\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\",\"");
+        put(b, e.mime);
+        put(b, "\",\"");
+        put(b, if e.blocked { "BLOCKED" } else { "ALLOWED" });
+        put(b, "\",");
+        self.scratch.clear();
+        let mut url = std::mem::take(&mut self.scratch);
+        e.put_url(&mut url);
+        put_csv_field(b, &url);
+        self.scratch = url;
+        put(b, ",\"\",");
+        put_csv_field(b, UAS[e.ua].as_bytes());
+        put(b, ",\"");
+        put_u64(b, e.status as u64);
+        put(b, "\",\"");
+        put_u64(b, e.up);
+        put(b, "\",\"");
+        put_u64(b, e.down);
+        put(b, "\",\"");
+        put_u64(b, e.down);
+        put(b, "\",\"\",\"");
+        put(b, self.cat().0);
+        put(b, "\",\"\",\"\",\"\",\"\",\"\",\"");
+        put(b, if u.anon || e.auth407 { "Networks" } else { "AD Users" });
+        put(b, "\",\"\",\"");
+        if !(u.anon || e.auth407) {
+            put(b, &u.short);
+        }
+        put(b, "\",\"");
+        put(b, if u.anon || e.auth407 { "Networks" } else { "AD Users" });
+        put(b, "\",\"");
+        put(b, e.method);
+        put(b, "\",\"\",\"\",\"\",\"\",\"\",\"\"\n");
+    }
+
+    /// Forcepoint (Websense) investigative CSV export.
+    fn forcepoint_csv(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let c = &self.clock;
+        b.push(b'"');
+        put2(b, c.mday);
+        b.push(b'/');
+        put2(b, c.mon);
+        b.push(b'/');
+        put_u64(b, c.year as u64);
+        put(b, "\",\"");
+        c.hms(b);
+        put(b, "\",");
+        match self.user_short() {
+            Some(u) => put_csv_field(b, format!("CORP\\{u}").as_bytes()),
+            None => put(b, "\"anonymous\""),
+        }
+        put(b, ",\"Not available\",\"");
+        put(b, self.cat().0);
+        put(b, "\",\"");
+        put(b, if e.blocked { "Blocked by policy" } else { "Allowed" });
+        put(b, "\",\"Business Usage,None\",\"Default\",");
+        self.scratch.clear();
+        let mut url = std::mem::take(&mut self.scratch);
+        e.put_url_noscheme(&mut url);
+        put_csv_field(b, &url);
+        self.scratch = url;
+        put(b, ",\"");
+        put_ip4(b, e.dst_ip);
+        put(b, "\",\"");
+        put(b, &self.w.ips[e.ip].text);
+        put(b, "\",\"Not available\",\"None\",\"None\",");
+        put_csv_field(b, UAS[e.ua].as_bytes());
+        put(b, ",\"");
+        put_u64(b, e.status as u64);
+        put(b, "\",\"");
+        let m = e.method;
+        put(b, &m[..1]);
+        put(b, &m[1..].to_ascii_lowercase());
+        put(b, "\"\n");
+    }
+
+    /// Cisco Secure Web Appliance (IronPort WSA) access log: the Squid layout plus the ACL
+    /// decision tag.
+    fn cisco_wsa(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        put_u64(b, e.secs());
+        b.push(b'.');
+        put_u64_pad(b, e.millis(), 3, b'0');
+        b.push(b' ');
+        put_u64(b, e.elapsed_ms);
+        b.push(b' ');
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b' ');
+        let (code, status) = self.squid_code();
+        put(b, if e.blocked { "TCP_DENIED" } else { code });
+        b.push(b'/');
+        put_u64(b, if e.blocked { 403 } else { status as u64 });
+        b.push(b' ');
+        put_u64(b, e.down);
+        b.push(b' ');
+        put(b, e.method);
+        b.push(b' ');
+        if e.connect {
+            put(b, "tunnel://");
+            put_bytes(b, &e.host);
+            b.push(b'/');
+        } else {
+            e.put_url(b);
+        }
+        b.push(b' ');
+        put(b, if u.anon || e.auth407 { "-" } else { &u.short });
+        put(b, " DIRECT/");
+        put_bytes(b, self.host_only());
+        b.push(b' ');
+        put(b, e.mime);
+        put(
+            b,
+            if e.blocked {
+                " BLOCK_WEBCAT_12-DefaultGroup-Identity-NONE-NONE-NONE-DefaultRouting <IW_comp,6.9,-,\"-\",-,-,-,-> -\n"
+            } else {
+                " DEFAULT_CASE_12-DefaultGroup-Identity-NONE-NONE-NONE-DefaultRouting <IW_comp,6.9,-,\"-\",-,-,-,-> -\n"
+            },
+        );
+    }
+
+    /// McAfee / Skyhigh Web Gateway default access log (syslog).
+    fn mcafee_wg(&mut self, b: &mut Vec<u8>) {
+        let e = &self.ev;
+        let u = &self.w.users[e.user];
+        put(b, "<134>");
+        self.clock.bsd(b);
+        put(b, " mwg01 mwg: [");
+        put2(b, self.clock.mday);
+        b.push(b'/');
+        put(b, MONTHS[self.clock.mon as usize - 1]);
+        b.push(b'/');
+        put_u64(b, self.clock.year as u64);
+        b.push(b':');
+        self.clock.hms(b);
+        put(b, " +0000] \"");
+        if !(u.anon || e.auth407) {
+            put(b, &u.short);
+        }
+        put(b, "\" ");
+        put(b, &self.w.ips[e.ip].text);
+        b.push(b' ');
+        put_u64(b, if e.blocked { 403 } else { e.status as u64 });
+        put(b, " \"");
+        put(b, e.method);
+        b.push(b' ');
+        if e.connect {
+            put_bytes(b, &e.host);
+        } else {
+            e.put_url(b);
+        }
+        put(b, " HTTP/1.1\" \"");
+        put(b, self.cat().0);
+        put(b, "\" \"Minimal Risk\" \"");
+        put(b, e.mime);
+        put(b, "\" ");
+        put_u64(b, e.down);
+        put(b, " \"");
+        put(b, UAS[e.ua]);
+        put(b, "\" \"\" \"");
+        put(b, if e.blocked { "14" } else { "0" });
+        put(b, "\"\n");
     }
 
     /// `Timestamp,SourceIP,User,Url,DestIP,BytesSent,BytesReceived,Action`
