@@ -3343,11 +3343,12 @@ impl<'w> Gen<'w> {
         e.put_url_noscheme(&mut url);
         put_csv_field(b, &url);
         self.scratch = url;
-        put(b, ",\"");
+        // connection_ip (the site's public address), destination_ip, source_ip
+        put(b, ",\"203.0.113.9\",\"");
         put_ip4(b, e.dst_ip);
         put(b, "\",\"");
         put(b, &self.w.ips[e.ip].text);
-        put(b, "\",\"Not available\",\"None\",\"None\",");
+        put(b, "\",\"None\",\"None\",");
         put_csv_field(b, UAS[e.ua].as_bytes());
         put(b, ",\"");
         put_u64(b, e.status as u64);

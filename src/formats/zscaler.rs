@@ -237,7 +237,14 @@ fn is_start(b: &[u8]) -> bool {
         || b.starts_with(b"time,")
         || b.starts_with(b"datetime,")
         || (b.len() > 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-')
-        || (b.len() > 3 && b[..3].iter().all(u8::is_ascii_alphabetic) && b.get(3) == Some(&b' ') && b.contains(&b','))
+        // An unquoted `Sun Nov  1 00:04:52 2026,…` (weekday and month: a syslog `Nov 20 …`
+        // header in front of a quoted record is not taken for it).
+        || (b.len() > 8
+            && b[..3].iter().all(u8::is_ascii_alphabetic)
+            && b[3] == b' '
+            && b[4..7].iter().all(u8::is_ascii_alphabetic)
+            && b[7] == b' '
+            && b.contains(&b','))
 }
 
 impl LineParser for CsvParser {
