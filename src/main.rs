@@ -852,6 +852,7 @@ fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app
         "bytes_down": r.bytes_down,
         "user_agent": r.user_agent,
         "vendor_app": r.vendor_app,
+        "vendor_risk": r.vendor_risk,
         "app_id": app,
     })
 }

@@ -110,6 +110,9 @@ pub struct InputReport {
     /// Whether the input was a JSON document (array or `Records`/`value`/`items` wrapper)
     /// read as one event per line; its line numbers are then event numbers.
     pub json_document: bool,
+    /// How this input's traffic records were attributed to apps: by host name, by destination
+    /// IP only (formats without host names), to unmatched domains, not at all.
+    pub attribution: crate::discovery::AttributionCounts,
     /// Lines that could not be parsed.
     pub malformed_lines: u64,
     /// Well-formed lines that carry no traffic, by reason.
@@ -140,6 +143,7 @@ impl InputReport {
             activity_lines: 0,
             activities: 0,
             json_document: false,
+            attribution: Default::default(),
             malformed_lines: 0,
             skipped_lines: 0,
             skipped_reasons: BTreeMap::new(),
@@ -213,6 +217,7 @@ struct Counters {
     records: u64,
     activity_lines: u64,
     activities: u64,
+    attribution: crate::discovery::AttributionCounts,
     malformed: u64,
     skipped: u64,
     skipped_reasons: BTreeMap<&'static str, u64>,
@@ -226,6 +231,7 @@ impl Counters {
         self.records += o.records;
         self.activity_lines += o.activity_lines;
         self.activities += o.activities;
+        self.attribution.merge(&o.attribution);
         self.malformed += o.malformed;
         self.skipped += o.skipped;
         self.header += o.header;
@@ -624,6 +630,7 @@ fn finish_reports(
             r.records += c.records;
             r.activity_lines += c.activity_lines;
             r.activities += c.activities;
+            r.attribution.merge(&c.attribution);
             r.malformed_lines += c.malformed;
             r.skipped_lines += c.skipped;
             r.header_lines += c.header;
@@ -732,6 +739,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                             let next = rx.lock().expect("work queue").recv();
                             let Ok(work) = next else { break };
                             let c = counters_for(&mut w.counters, work.chunk.input);
+                            let before = w.acc.attribution();
                             let acc = &mut w.acc;
                             let acts = &mut w.activities;
                             let input = work.chunk.input;
@@ -753,6 +761,9 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                                     Item::Activities(v) => acts.extend(v.into_iter().map(|a| (input, n, a))),
                                 },
                             );
+                            // A chunk belongs to one input: what the accumulator counted while
+                            // parsing it is that input's attribution.
+                            c.attribution.merge(&before.since(&w.acc.attribution()));
                             let _ = pool.lock().map(|p| p.send(work.chunk.data));
                         }
                         let finished = (w.acc.finish(), w.counters, w.rejects, w.activities);

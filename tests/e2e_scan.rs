@@ -337,3 +337,65 @@ fn unmatched_domains_carry_the_vendor_app_name() {
     assert_eq!(vendor("example.com").as_deref(), Some("Mystery.Drive"), "{un}");
     assert_eq!(vendor("example.net"), None, "{un}");
 }
+
+/// run.json says, per input, how records were attributed: by host, only by destination IP
+/// (formats without host names), to unmatched domains, or not at all.
+#[test]
+fn attribution_per_input() {
+    let d = tempfile::tempdir().unwrap();
+    let asa = d.path().join("asa.log");
+    std::fs::write(
+        &asa,
+        "<166>Nov 20 2026 08:00:01 asa01 : %ASA-6-302014: Teardown TCP connection 1 for outside:52.112.0.5/443 to inside:10.0.0.5/51000 duration 0:00:10 bytes 4000 TCP FINs\n\
+         <166>Nov 20 2026 08:00:02 asa01 : %ASA-6-302014: Teardown TCP connection 2 for outside:13.107.6.171/443 to inside:10.0.0.6/51001 duration 0:00:10 bytes 5000 TCP FINs\n\
+         <166>Nov 20 2026 08:00:03 asa01 : %ASA-6-302014: Teardown TCP connection 3 for outside:192.0.2.44/443 to inside:10.0.0.7/51002 duration 0:00:10 bytes 6000 TCP FINs\n",
+    )
+    .unwrap();
+    let squid = d.path().join("access.log");
+    std::fs::write(
+        &squid,
+        "1795132800.000 100 10.0.0.5 TCP_MISS/200 500 GET https://www.dropbox.com/home jdoe HIER_DIRECT/162.125.1.1 text/html\n\
+         1795132801.000 100 10.0.0.5 TCP_MISS/200 500 GET https://nothing-known.example.org/ jdoe HIER_DIRECT/192.0.2.9 text/html\n",
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "--state",
+        "none",
+        "-o",
+        out.to_str().unwrap(),
+        asa.to_str().unwrap(),
+        squid.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rj = run_json(&out);
+    let a = &rj["inputs"][0];
+    assert_eq!(a["format"], "cisco-asa");
+    assert_eq!(
+        (
+            a["attribution"]["by_ip"].clone(),
+            a["attribution"]["unmatched_no_host"].clone(),
+            a["attribution"]["by_domain"].clone()
+        ),
+        (2.into(), 1.into(), 0.into())
+    );
+    let s = &rj["inputs"][1];
+    assert_eq!(s["format"], "squid");
+    assert_eq!(
+        (
+            s["attribution"]["by_domain"].clone(),
+            s["attribution"]["unmatched_host"].clone(),
+            s["attribution"]["by_ip"].clone()
+        ),
+        (1.into(), 1.into(), 0.into())
+    );
+    for k in ["by_domain", "by_ip", "unmatched_host", "unmatched_no_host"] {
+        assert_eq!(
+            a["attribution"][k].as_u64().unwrap() + s["attribution"][k].as_u64().unwrap(),
+            rj["totals"]["attribution"][k].as_u64().unwrap(),
+            "{k}: inputs add up to the totals"
+        );
+    }
+}

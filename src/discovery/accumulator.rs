@@ -225,6 +225,12 @@ impl<'c> Accumulator<'c> {
     }
 
     /// Convert to string-keyed, mergeable aggregates.
+    /// The attribution counts so far.
+    pub fn attribution(&self) -> AttributionCounts {
+        self.attribution
+    }
+
+    /// The aggregates.
     pub fn finish(self) -> Aggregates {
         let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
         let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();

@@ -110,7 +110,19 @@ pub struct AttributionCounts {
 }
 
 impl AttributionCounts {
-    fn merge(&mut self, o: &AttributionCounts) {
+    /// What `later` counted beyond `self` (both from the same accumulator).
+    pub fn since(&self, later: &AttributionCounts) -> AttributionCounts {
+        AttributionCounts {
+            by_domain: later.by_domain - self.by_domain,
+            by_ip: later.by_ip - self.by_ip,
+            unmatched_host: later.unmatched_host - self.unmatched_host,
+            unmatched_no_host: later.unmatched_no_host - self.unmatched_no_host,
+            without_time: later.without_time - self.without_time,
+        }
+    }
+
+    /// Add another count.
+    pub fn merge(&mut self, o: &AttributionCounts) {
         self.by_domain += o.by_domain;
         self.by_ip += o.by_ip;
         self.unmatched_host += o.unmatched_host;

@@ -111,6 +111,7 @@ impl LineParser for FpParser {
             dest_ip: ip(10, "destination_ip")?,
             user: col(2).filter(|u| !u.eq_ignore_ascii_case("anonymous")).map(Cow::Owned),
             user_agent: col(14).map(Cow::Owned),
+            vendor_risk: col(6).map(Cow::Owned),
             status: col(15).and_then(|s| s.parse().ok()),
             method: col(16).map(|m| Cow::Owned(m.to_ascii_uppercase())),
             action: if action.contains("block") || action.contains("denied") {

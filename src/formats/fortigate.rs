@@ -144,6 +144,7 @@ impl LineParser for FortiParser {
             bytes_up: num("sentbyte")?,
             bytes_down: num("rcvdbyte")?,
             vendor_app: val("app"),
+            vendor_risk: val("apprisk"),
             user_agent: val("agent"),
             method: val("reqtype")
                 .filter(|m| m.bytes().all(|c| c.is_ascii_alphabetic()) && m.bytes().any(|c| c.is_ascii_uppercase())),
@@ -189,6 +190,7 @@ mod tests {
         assert_eq!(r.time_us, Some(1_609_960_622_000_000));
         assert_eq!((r.bytes_up, r.bytes_down), (Some(88), Some(104)));
         assert_eq!(r.vendor_app.as_deref(), Some("Dropbox"));
+        assert_eq!(r.vendor_risk.as_deref(), Some("elevated"));
         assert_eq!(r.user.as_deref(), Some("j döe"));
         assert_eq!(r.dest_host, None);
         let Line::Record(r) = parse(r#"date=2020-04-23 time=12:17:48 logid="0316013056" type="utm" subtype="webfilter" eventtype="ftgd_blk" tz="-0500" srcip=192.168.2.1 dstip=67.43.156.13 dstport=443 hostname="www.Dropbox.com" url="/upload" action="blocked" sentbyte=10 rcvdbyte=0"#).unwrap() else { panic!() };

@@ -93,6 +93,7 @@ impl LineParser for MwgParser {
             status,
             bytes_down: down,
             user_agent: w(8).map(|u| Cow::Owned(u.to_string())),
+            vendor_risk: w(5).map(|u| Cow::Owned(u.to_string())),
             action: if blocked { Action::Blocked } else { Action::Allowed },
             ..Record::default()
         };

@@ -77,6 +77,7 @@ impl LineParser for NetskopeParser {
                 status: s(&m, "sc-status").and_then(|v| fields::opt_u16(v.as_bytes())),
                 user_agent: own(s(&m, "cs-user-agent")),
                 vendor_app: own(s(&m, "x-cs-app")),
+                vendor_risk: own(s(&m, "x-cs-app-ccl").or_else(|| s(&m, "x-cs-app-cci"))),
                 action: if blocked { Action::Blocked } else { Action::Allowed },
                 ..Record::default()
             };
@@ -117,6 +118,7 @@ impl LineParser for NetskopeParser {
             bytes_down: num("server_bytes")?,
             user_agent: own(s(&m, "useragent")),
             vendor_app: own(s(&m, "app")),
+            vendor_risk: own(s(&m, "ccl").or_else(|| s(&m, "cci"))),
             action: if s(&m, "action").is_some_and(|a| a.to_ascii_lowercase().contains("block")) {
                 Action::Blocked
             } else {

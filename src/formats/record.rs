@@ -57,6 +57,10 @@ pub struct Record<'a> {
     pub user_agent: Option<Cow<'a, str>>,
     /// The application name the device itself assigned (Zscaler `appname`, PAN-OS `app`...).
     pub vendor_app: Option<Cow<'a, str>>,
+    /// The risk the device itself gives the application or URL, as logged (Zscaler
+    /// `appriskscore`, FortiGate `apprisk`, Netskope CCL/CCI, Forcepoint risk class, McAfee
+    /// reputation level).
+    pub vendor_risk: Option<Cow<'a, str>>,
 }
 
 impl Record<'_> {
@@ -94,6 +98,7 @@ impl Record<'_> {
             bytes_down: self.bytes_down,
             user_agent: own(self.user_agent),
             vendor_app: own(self.vendor_app),
+            vendor_risk: own(self.vendor_risk),
         }
     }
 }

@@ -118,6 +118,8 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
         status: get("respcode").and_then(|v| fields::opt_u16(v.as_bytes())),
         user_agent: owned("ua"),
         vendor_app: owned("appname"),
+        // The app's risk (`appriskscore`, NSS feeds that have it), else the page risk index.
+        vendor_risk: owned("appriskscore").or_else(|| owned("riskscore")),
         action: match get("action") {
             Some(a) if a.eq_ignore_ascii_case("blocked") || a.eq_ignore_ascii_case("block") => Action::Blocked,
             _ => Action::Allowed,
@@ -313,6 +315,7 @@ mod tests {
         assert_eq!(r.dest_host.as_deref(), Some("drive.google.com"));
         assert_eq!(r.bytes_up, Some(1200));
         assert_eq!(r.vendor_app.as_deref(), Some("Google Drive"));
+        assert_eq!(r.vendor_risk.as_deref(), Some("0"), "riskscore");
         assert!(matches!(
             p.parse(b"time,login,eurl,action,reqsize,respsize,cip,sip,a,b,c,d")
                 .unwrap(),
