@@ -572,6 +572,25 @@ fn juniper_srx_samples() {
     assert!(closes
         .iter()
         .all(|(_, r)| r.bytes_up.is_some() && r.bytes_down.is_some()));
+
+    // Wazuh's rule-test lines (`log N pass = <line>`): the SRX structured RT_FLOW/RT_IDS lines
+    // and the ScreenOS (SSG) ones. SRX: flow denies are records, the rest skipped; ScreenOS:
+    // all four are system events (configuration, management, SYN flood), skipped, none
+    // malformed — and recognised as juniper-ssg.
+    let d = tempfile::tempdir().unwrap();
+    for (ini, want_format) in [("junos.ini", "juniper-srx"), ("netscreen.ini", "juniper-ssg")] {
+        let text = std::fs::read_to_string(s.join("juniper_srx/wazuh-ruleset").join(ini)).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("log ").and_then(|r| r.split_once(" = ")).map(|(_, v)| v))
+            .collect();
+        assert!(!lines.is_empty(), "{ini}");
+        let f = d.path().join(ini.replace(".ini", ".log"));
+        std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+        let p = parse(&f, ParseCtx::default());
+        assert_clean(&p, &f, want_format);
+        assert_eq!(p.records.len() as u64 + p.skipped, lines.len() as u64, "{ini}");
+    }
 }
 
 #[test]
