@@ -44,12 +44,60 @@ impl<T: Copy + Eq + std::hash::Hash> Lpm<T> {
     }
 }
 
+/// Longest-prefix tables for both address families (also used by `enrich::ip_ranges`).
+#[derive(Debug, Default)]
+pub(crate) struct IpTable {
+    pub(crate) v4: Lpm<u32>,
+    pub(crate) v6: Lpm<u128>,
+}
+
+impl IpTable {
+    /// Add a network; the first value inserted for a network wins.
+    pub(crate) fn insert(&mut self, net: ipnet::IpNet, value: u32) {
+        match net {
+            ipnet::IpNet::V4(n) => self
+                .v4
+                .insert(n.prefix_len(), mask4(n.network().into(), n.prefix_len()), value),
+            ipnet::IpNet::V6(n) => self
+                .v6
+                .insert(n.prefix_len(), mask6(n.network().into(), n.prefix_len()), value),
+        }
+    }
+
+    /// The value of the longest prefix containing `ip`, and that prefix's length. IPv4-mapped
+    /// IPv6 addresses are looked up as IPv4.
+    pub(crate) fn get(&self, ip: IpAddr) -> Option<(u32, u8)> {
+        match ip {
+            IpAddr::V4(a) => {
+                let a = u32::from(a);
+                self.v4
+                    .by_len
+                    .iter()
+                    .find_map(|(len, m)| m.get(&mask4(a, *len)).map(|&v| (v, *len)))
+            }
+            IpAddr::V6(a) => {
+                if let Some(v4) = a.to_ipv4_mapped() {
+                    return self.get(IpAddr::V4(v4));
+                }
+                let a = u128::from(a);
+                self.v6
+                    .by_len
+                    .iter()
+                    .find_map(|(len, m)| m.get(&mask6(a, *len)).map(|&v| (v, *len)))
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.v4.by_len.is_empty() && self.v6.by_len.is_empty()
+    }
+}
+
 /// Matches hosts and IPs against the catalog.
 #[derive(Debug)]
 pub struct Matcher {
     domains: Map<Box<[u8]>, u32>,
-    v4: Lpm<u32>,
-    v6: Lpm<u128>,
+    ips: IpTable,
 }
 
 /// `a` with only its first `len` bits.
@@ -75,22 +123,16 @@ impl Matcher {
     pub fn new(catalog: &Catalog) -> Matcher {
         let mut m = Matcher {
             domains: Map::default(),
-            v4: Lpm::default(),
-            v6: Lpm::default(),
+            ips: IpTable::default(),
         };
         for (i, app) in catalog.apps.iter().enumerate() {
             for d in &app.domains {
                 m.domains.entry(d.as_bytes().into()).or_insert(i as u32);
             }
             for r in &app.ip_ranges {
-                match r.parse::<ipnet::IpNet>() {
-                    Ok(ipnet::IpNet::V4(n)) => {
-                        m.v4.insert(n.prefix_len(), mask4(n.network().into(), n.prefix_len()), i as u32)
-                    }
-                    Ok(ipnet::IpNet::V6(n)) => {
-                        m.v6.insert(n.prefix_len(), mask6(n.network().into(), n.prefix_len()), i as u32)
-                    }
-                    Err(_) => {} // validated at load time
+                // (validated at load time)
+                if let Ok(net) = r.parse::<ipnet::IpNet>() {
+                    m.ips.insert(net, i as u32);
                 }
             }
         }
@@ -124,30 +166,12 @@ impl Matcher {
 
     /// Like [`Matcher::match_ip`], also returning the prefix length that matched.
     pub fn match_ip_rule(&self, ip: IpAddr) -> Option<(u32, u8)> {
-        match ip {
-            IpAddr::V4(a) => {
-                let a = u32::from(a);
-                self.v4
-                    .by_len
-                    .iter()
-                    .find_map(|(len, m)| m.get(&mask4(a, *len)).map(|&app| (app, *len)))
-            }
-            IpAddr::V6(a) => {
-                if let Some(v4) = a.to_ipv4_mapped() {
-                    return self.match_ip_rule(IpAddr::V4(v4));
-                }
-                let a = u128::from(a);
-                self.v6
-                    .by_len
-                    .iter()
-                    .find_map(|(len, m)| m.get(&mask6(a, *len)).map(|&app| (app, *len)))
-            }
-        }
+        self.ips.get(ip)
     }
 
     /// Whether the catalog has any IP ranges.
     pub fn has_ranges(&self) -> bool {
-        !self.v4.by_len.is_empty() || !self.v6.by_len.is_empty()
+        !self.ips.is_empty()
     }
 }
 

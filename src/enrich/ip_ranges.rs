@@ -6,7 +6,7 @@
 //! override them: an address inside any user range gets the longest-prefix user range, and only
 //! otherwise the longest-prefix built-in one, as in the product (custom beats built-in).
 
-use crate::catalog::matcher::{mask4, mask6, Lpm};
+use crate::catalog::matcher::IpTable;
 use crate::formats::activity::IpCategory;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -57,51 +57,11 @@ pub enum IpRangeError {
     Builtin(String),
 }
 
-#[derive(Default)]
-struct Table {
-    v4: Lpm<u32>,
-    v6: Lpm<u128>,
-}
-
-impl Table {
-    fn insert(&mut self, net: ipnet::IpNet, idx: u32) {
-        match net {
-            ipnet::IpNet::V4(n) => self
-                .v4
-                .insert(n.prefix_len(), mask4(n.network().into(), n.prefix_len()), idx),
-            ipnet::IpNet::V6(n) => self
-                .v6
-                .insert(n.prefix_len(), mask6(n.network().into(), n.prefix_len()), idx),
-        }
-    }
-    fn get(&self, ip: IpAddr) -> Option<u32> {
-        match ip {
-            IpAddr::V4(a) => {
-                let a = u32::from(a);
-                self.v4
-                    .by_len
-                    .iter()
-                    .find_map(|(len, m)| m.get(&mask4(a, *len)).copied())
-            }
-            IpAddr::V6(a) => {
-                if let Some(v4) = a.to_ipv4_mapped() {
-                    return self.get(IpAddr::V4(v4));
-                }
-                let a = u128::from(a);
-                self.v6
-                    .by_len
-                    .iter()
-                    .find_map(|(len, m)| m.get(&mask6(a, *len)).copied())
-            }
-        }
-    }
-}
-
 /// Compiled ranges: user ranges first, then built-in ones.
 pub struct IpRanges {
     specs: Vec<RangeSpec>,
-    user: Table,
-    builtin: Table,
+    user: IpTable,
+    builtin: IpTable,
 }
 
 impl IpRanges {
@@ -109,8 +69,8 @@ impl IpRanges {
     pub fn new(user: &[RangeSpec], builtin: bool) -> Result<IpRanges, IpRangeError> {
         let mut r = IpRanges {
             specs: Vec::new(),
-            user: Table::default(),
-            builtin: Table::default(),
+            user: IpTable::default(),
+            builtin: IpTable::default(),
         };
         let parse = |s: &RangeSpec, c: &str| {
             c.parse::<ipnet::IpNet>()
@@ -146,7 +106,7 @@ impl IpRanges {
         self.user
             .get(ip)
             .or_else(|| self.builtin.get(ip))
-            .map(|i| &self.specs[i as usize])
+            .map(|(i, _)| &self.specs[i as usize])
     }
 
     /// Number of range sets and networks, for `run.json`.

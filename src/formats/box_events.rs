@@ -9,7 +9,7 @@
 //! or that change permissions, policies or devices → admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -23,26 +23,7 @@ builtin_format! {
     }
 }
 
-impl Format for BoxEvents {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(BoxParser)
-    }
-}
-
-struct BoxParser;
-
-impl LineParser for BoxParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(vec![from_record(&m)?]))
-    }
-}
+json_activity_format!(BoxEvents, BoxParser, |m| from_record(m).map(|a| vec![a]));
 
 fn event_type(t: &str) -> (ActivityType, bool) {
     use ActivityType::*;
@@ -111,6 +92,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     #[test]
     fn maps_events() {

@@ -11,7 +11,7 @@
 //! admin / policy category → admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -25,26 +25,7 @@ builtin_format! {
     }
 }
 
-impl Format for Dropbox {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(DropboxParser)
-    }
-}
-
-struct DropboxParser;
-
-impl LineParser for DropboxParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(vec![from_record(&m)?]))
-    }
-}
+json_activity_format!(Dropbox, DropboxParser, |m| from_record(m).map(|a| vec![a]));
 
 /// The `.tag` of a tagged union (the API writes `.tag`; some pipelines `_tag`).
 fn tag(v: Option<&Value>) -> Option<String> {
@@ -121,6 +102,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     #[test]
     fn maps_events() {

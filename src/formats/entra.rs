@@ -13,7 +13,7 @@
 //! `location.countryOrRegion`.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -27,26 +27,7 @@ builtin_format! {
     }
 }
 
-impl Format for Entra {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(EntraParser)
-    }
-}
-
-struct EntraParser;
-
-impl LineParser for EntraParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(vec![from_record(&m)?]))
-    }
-}
+json_activity_format!(Entra, EntraParser, |m| from_record(m).map(|a| vec![a]));
 
 fn is_signin(category: Option<&str>, p: &Map<String, Value>) -> bool {
     match category {
@@ -155,6 +136,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     fn one(line: &str) -> Result<Activity, Reject> {
         match EntraParser.parse(line.as_bytes())? {

@@ -9,7 +9,7 @@
 //! team, hook, integration, OAuth app, secret-scanning and protected-branch changes → admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -23,26 +23,7 @@ builtin_format! {
     }
 }
 
-impl Format for GithubAudit {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(GithubParser)
-    }
-}
-
-struct GithubParser;
-
-impl LineParser for GithubParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(vec![from_record(&m)?]))
-    }
-}
+json_activity_format!(GithubAudit, GithubParser, |m| from_record(m).map(|a| vec![a]));
 
 fn action_type(action: &str) -> (ActivityType, bool) {
     use ActivityType::*;
@@ -120,6 +101,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     #[test]
     fn maps_actions() {

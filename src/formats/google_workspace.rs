@@ -11,7 +11,7 @@
 //! changes → share; password events → password_change; the `admin` application → admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -25,26 +25,7 @@ builtin_format! {
     }
 }
 
-impl Format for GoogleWorkspace {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(GwsParser)
-    }
-}
-
-struct GwsParser;
-
-impl LineParser for GwsParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(from_record(&m)?))
-    }
-}
+json_activity_format!(GoogleWorkspace, GwsParser, from_record);
 
 fn app_of(application: &str) -> (Option<&'static str>, &'static str) {
     match application {
@@ -169,6 +150,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Vec<Activity>, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     #[test]
     fn api_and_flattened_records() {

@@ -52,6 +52,37 @@ macro_rules! builtin_format {
     };
 }
 
+/// Declares the `Format` and the stateless line parser of an activity format whose lines are
+/// one JSON object each (syslog framing allowed): `$convert` turns the object into activities.
+macro_rules! json_activity_format {
+    ($name:ident, $parser:ident, $convert:expr) => {
+        impl $crate::formats::Format for $name {
+            fn info(&self) -> &$crate::formats::FormatInfo {
+                &self.info
+            }
+            fn parser(&self, _ctx: &$crate::formats::ParseCtx) -> Box<dyn $crate::formats::LineParser> {
+                Box::new($parser)
+            }
+        }
+
+        /// The (stateless) parser.
+        struct $parser;
+
+        impl $crate::formats::LineParser for $parser {
+            fn parse<'a>(&mut self, line: &'a [u8]) -> Result<$crate::formats::Line<'a>, $crate::formats::Reject> {
+                if line.trim_ascii().is_empty() {
+                    return Ok($crate::formats::Line::Meta);
+                }
+                let m = $crate::formats::activity::object(line)?;
+                let convert: fn(
+                    &serde_json::Map<String, serde_json::Value>,
+                ) -> Result<Vec<$crate::formats::Activity>, $crate::formats::Reject> = $convert;
+                Ok($crate::formats::Line::Activities(convert(&m)?))
+            }
+        }
+    };
+}
+
 pub mod activity;
 pub mod box_events;
 pub mod cef;

@@ -8,7 +8,7 @@
 //! policy, application, zone, system and privilege events → admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -22,26 +22,7 @@ builtin_format! {
     }
 }
 
-impl Format for Okta {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(OktaParser)
-    }
-}
-
-struct OktaParser;
-
-impl LineParser for OktaParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(vec![from_record(&m)?]))
-    }
-}
+json_activity_format!(Okta, OktaParser, |m| from_record(m).map(|a| vec![a]));
 
 fn event_type(t: &str) -> (ActivityType, bool) {
     use ActivityType::*;
@@ -119,6 +100,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     #[test]
     fn maps_events() {

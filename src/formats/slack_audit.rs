@@ -9,7 +9,7 @@
 //! organization, preference, IdP, DLP, legal-hold and session-reset actions → admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
-use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
+use super::Reject;
 use serde_json::{Map, Value};
 
 builtin_format! {
@@ -23,26 +23,7 @@ builtin_format! {
     }
 }
 
-impl Format for SlackAudit {
-    fn info(&self) -> &FormatInfo {
-        &self.info
-    }
-    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
-        Box::new(SlackParser)
-    }
-}
-
-struct SlackParser;
-
-impl LineParser for SlackParser {
-    fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject> {
-        if line.trim_ascii().is_empty() {
-            return Ok(Line::Meta);
-        }
-        let m = act::object(line)?;
-        Ok(Line::Activities(vec![from_record(&m)?]))
-    }
-}
+json_activity_format!(SlackAudit, SlackParser, |m| from_record(m).map(|a| vec![a]));
 
 fn action_type(a: &str) -> (ActivityType, bool) {
     use ActivityType::*;
@@ -129,6 +110,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Line, LineParser};
 
     #[test]
     fn maps_entries() {
