@@ -177,9 +177,16 @@ pub fn run(
     if let Some(s) = state.as_deref() {
         for h in &hits {
             if let std::collections::hash_map::Entry::Vacant(e) = per_day.entry((h.policy, utc_day(h.trigger_us))) {
-                let stored = s.alerts_of_day(&policies[h.policy].id, e.key().1)?;
+                let day = e.key().1;
+                let stored = s.alerts_of_day(&policies[h.policy].id, day)?;
                 e.insert(stored.len() as u64);
-                for (id, status, resolution, generated) in stored {
+                // The neighbouring days too: a burst seen again with more of its activities
+                // may now be raised on the other side of midnight, and it is still known.
+                let near = [day - 1, day + 1]
+                    .iter()
+                    .map(|d| s.alerts_of_day(&policies[h.policy].id, *d))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (id, status, resolution, generated) in stored.into_iter().chain(near.into_iter().flatten()) {
                     if let Some(v) = id_value(&id) {
                         known.insert(v, (status, resolution, generated));
                     }

@@ -439,7 +439,19 @@ impl Producer<'_> {
         };
         let bytes = ch.bytes;
         let read_error = ch.error();
-        let (lines, err) = json_doc::flatten(&doc);
+        let Some((lines, err)) = json_doc::flatten(&doc) else {
+            // Not a JSON document after all (JSON Lines with a broken first line): read the
+            // same bytes line by line.
+            if let Some(e) = read_error {
+                self.fail(i, format!("{}: read failed after {bytes} bytes: {e} (truncated or corrupt file?); the lines before that point were read", input.display), InputStatus::Partial);
+            }
+            self.reports.lock().expect("reports lock")[i].bytes_read = bytes;
+            return Some(Chunker::new(
+                Box::new(std::io::Cursor::new(doc)) as Box<dyn std::io::Read + Send>,
+                i,
+                self.opts.chunk_size,
+            ));
+        };
         drop(doc);
         {
             let mut r = self.reports.lock().expect("reports lock");
@@ -792,9 +804,19 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
         opts.rejected_cap,
     );
     reps.extend(unreadable_reports(unreadable));
-    // Time order for the replay; input and line break ties so the order never depends on
-    // which worker parsed which chunk.
-    activities.sort_by_key(|(input, line, a)| (a.time_us, *input, *line));
+    // Time order for the replay. Ties are broken by content first (event id, action, object,
+    // user), so that the same events give the same alerts whatever order the files are given
+    // in, then by input and line, so that the order never depends on which worker parsed
+    // which chunk.
+    activities.sort_by(|(ia, la, a), (ib, lb, b)| {
+        a.time_us
+            .cmp(&b.time_us)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+            .then_with(|| a.action.cmp(&b.action))
+            .then_with(|| a.object.cmp(&b.object))
+            .then_with(|| a.user.cmp(&b.user))
+            .then_with(|| (ia, la).cmp(&(ib, lb)))
+    });
     ScanResult {
         aggregates: acc_results,
         inputs: reps,

@@ -789,6 +789,20 @@ fn json_documents_gzip_and_broken_ones() {
         "{se}"
     );
 
+    // JSON Lines whose first line was cut: not taken for a JSON document; one bad line.
+    let jl = d.path().join("audit-cut.jsonl");
+    std::fs::write(
+        &jl,
+        "{\"CreationTime\":\"2026-11-20T08:00:00\",\"Operation\":\"FileDown\n\
+         {\"CreationTime\":\"2026-11-20T08:00:01\",\"Id\":\"a\",\"Operation\":\"FileDownloaded\",\"RecordType\":6,\"UserId\":\"eve@contoso.com\",\"Workload\":\"SharePoint\"}\n\
+         {\"CreationTime\":\"2026-11-20T08:00:02\",\"Id\":\"b\",\"Operation\":\"FileDownloaded\",\"RecordType\":6,\"UserId\":\"eve@contoso.com\",\"Workload\":\"SharePoint\"}\n",
+    )
+    .unwrap();
+    let (c, so, se) = run(&["parse", jl.to_str().unwrap()]);
+    assert_eq!(c, 3, "{se}");
+    assert_eq!(so.lines().count(), 2, "{so}{se}");
+    assert!(se.contains("audit-cut.jsonl:1:"), "{se}");
+
     // The same files through a scan: the Tor sign-in alerts; run.json names the document.
     let out = d.path().join("out");
     let (c, _, se) = run(&[

@@ -34,7 +34,12 @@ impl Target {
     pub fn key(&self) -> String {
         match self {
             Target::Webhook(u) => format!("webhook:{u}"),
-            Target::PagerDuty { url, .. } => format!("pagerduty:{url}"),
+            // The routing key picks the PagerDuty service; it is a secret, so only a hash of it
+            // goes into the state file.
+            Target::PagerDuty { url, routing_key } => format!(
+                "pagerduty:{url}#{:016x}",
+                crate::policy::engine::fnv1a(&[routing_key.as_bytes()])
+            ),
             Target::Email(a) => format!("email:{a}"),
         }
     }

@@ -223,18 +223,20 @@ pub fn path_text(m: &Map<String, Value>, p: &str) -> Option<String> {
 /// Service names (`s3.amazonaws.com`, `AWS Internal`) give `None`.
 pub fn ip(s: &str) -> Option<IpAddr> {
     let s = s.trim();
-    if let Ok(a) = s.parse() {
-        return Some(a);
-    }
-    if let Some(rest) = s.strip_prefix('[') {
-        return rest.split(']').next()?.parse().ok();
-    }
-    let (h, p) = s.rsplit_once(':')?;
-    if p.bytes().all(|b| b.is_ascii_digit()) {
-        h.parse().ok()
+    let parsed: Option<IpAddr> = if let Ok(a) = s.parse() {
+        Some(a)
+    } else if let Some(rest) = s.strip_prefix('[') {
+        rest.split(']').next()?.parse().ok()
     } else {
-        None
-    }
+        let (h, p) = s.rsplit_once(':')?;
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h.parse().ok()
+        } else {
+            None
+        }
+    };
+    // `::ffff:10.1.2.3` is the IPv4 address: ranges, GeoIP and policies see it as such.
+    parsed.map(|a| a.to_canonical())
 }
 
 /// A timestamp as activity logs write it: ISO 8601 / RFC 3339 with or without zone (no zone
@@ -248,7 +250,7 @@ pub fn time(v: &Value) -> Option<i64> {
             }
             super::time::parse_iso(t.as_bytes(), &super::NaiveZone::utc())
         }
-        Value::Number(n) => epoch(n.as_f64()? as i64),
+        Value::Number(n) => epoch(n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))?),
         _ => None,
     }
 }
@@ -256,14 +258,26 @@ pub fn time(v: &Value) -> Option<i64> {
 /// Epoch seconds or milliseconds (told apart by size) to microseconds.
 fn epoch(n: i64) -> Option<i64> {
     // Before 2000-01-01 is not an activity-log time (and a small number is not a timestamp).
+    // After 2200 is not one either; seconds, milliseconds, microseconds and nanoseconds are
+    // told apart by size.
+    const MAX_S: i64 = 7_258_118_400; // 2200-01-01
     if n < 946_684_800 {
         None
-    } else if n < 100_000_000_000 {
+    } else if n <= MAX_S {
         Some(n * 1_000_000)
-    } else if n < 100_000_000_000_000 {
+    } else if n < 946_684_800_000 {
+        None
+    } else if n <= MAX_S * 1_000 {
         Some(n * 1_000)
-    } else {
+    } else if n < 946_684_800_000_000 {
+        None
+    } else if n <= MAX_S * 1_000_000 {
         Some(n)
+    } else if n >= 946_684_800_000_000_000 {
+        // Nanoseconds (i64 reaches 2262).
+        Some(n / 1_000)
+    } else {
+        None
     }
 }
 
@@ -293,6 +307,10 @@ mod tests {
         let t = time(&Value::from("2022-12-12 19:31:41")).unwrap();
         assert_eq!(super::super::time::format_rfc3339(t), "2022-12-12T19:31:41.000Z");
         assert_eq!(time(&Value::from(1621305118553i64)), Some(1621305118553000));
+        assert_eq!(time(&Value::from(1621305118553000i64)), Some(1621305118553000), "µs");
+        assert_eq!(time(&Value::from(1621305118553000000i64)), Some(1621305118553000), "ns");
+        assert_eq!(time(&Value::from(9_999_999_999i64)), None, "after 2200");
+        assert_eq!(ip("::ffff:10.1.2.3"), "10.1.2.3".parse().ok(), "IPv4-mapped");
         assert_eq!(
             time(&Value::from("2020-02-10T15:13:13")),
             time(&Value::from("2020-02-10T15:13:13Z"))

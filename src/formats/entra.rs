@@ -67,12 +67,14 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         let user = act::text(p, "userPrincipalName")
             .or_else(|| act::text(p, "servicePrincipalName"))
             .or_else(|| act::text(m, "identity"));
+        // The app signed in to is the sign-in's app; Entra ID itself only when none is named.
+        let app = act::text(p, "appDisplayName");
         return Ok(Activity {
             time_us: time,
             event_id: act::text(p, "id").or_else(|| act::text(m, "correlationId")),
             user,
-            app_id: Some("entra-id"),
-            app: act::text(p, "appDisplayName"),
+            app_id: if app.is_none() { Some("entra-id") } else { None },
+            app,
             activity: ActivityType::Login,
             action: category.unwrap_or_else(|| "Sign-in activity".into()),
             result: Some(if code == "0" {

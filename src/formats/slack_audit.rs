@@ -89,11 +89,13 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         app_id: Some("slack"),
         app: Some("Slack".into()),
         activity,
-        result: Some(if action == "user_login_failed" {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        }),
+        result: Some(
+            if matches!(action.as_str(), "user_login_failed" | "file_downloaded_blocked") {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            },
+        ),
         ip: act::path_text(m, "context.ip_address").and_then(|s| act::ip(&s)),
         object: act::path_text(m, "entity.file.name")
             .or_else(|| act::path_text(m, "entity.channel.name"))

@@ -15,7 +15,7 @@ use serde_json::Value;
 pub const MAX_DOCUMENT_BYTES: usize = 2 << 30;
 
 /// Keys of the wrapper objects whose array members are the events.
-const WRAPPERS: [&str; 4] = ["Records", "value", "items", "entries"];
+const WRAPPERS: [&str; 5] = ["Records", "records", "value", "items", "entries"];
 
 /// Does `head` (a file's first bytes) start a JSON document rather than JSON Lines?
 pub fn is_document(head: &[u8]) -> bool {
@@ -138,40 +138,44 @@ fn event_array(doc: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// The events of a document as JSON Lines, and the error that ended it early, if any.
-pub fn flatten(doc: &[u8]) -> (Vec<u8>, Option<String>) {
+/// The events of a document as JSON Lines, and the error that ended it early, if any; `None`
+/// when the input is not a JSON document after all (JSON Lines whose first line is broken or
+/// cut): it is then read line by line, so one bad line costs one line.
+pub fn flatten(doc: &[u8]) -> Option<(Vec<u8>, Option<String>)> {
     let doc = doc.strip_prefix(b"\xef\xbb\xbf").unwrap_or(doc);
     let mut out = Vec::with_capacity(doc.len());
     let mut it = serde_json::Deserializer::from_slice(doc).into_iter::<Value>();
     loop {
         let start = skip_ws(doc, it.byte_offset());
         match it.next() {
-            None => return (out, None),
+            None => return Some((out, None)),
             Some(Ok(v)) => emit_value(v, &mut out),
             Some(Err(e)) => {
                 // Recover the events before the break, one by one.
                 let (at, why) = match event_array(doc, start) {
                     Some(open) => match stream_array(doc, open, &mut out) {
-                        Ok(()) => return (out, None),
+                        Ok(()) => return Some((out, None)),
                         Err(x) => x,
                     },
+                    // Not an array of events: JSON Lines with a broken first line, say.
+                    None if out.is_empty() => return None,
                     None => {
                         let (l, c) = (e.line(), e.column());
-                        return (
+                        return Some((
                             out,
                             Some(format!(
                                 "invalid JSON document at line {l} column {c}: {e}; the events before it were read"
                             )),
-                        );
+                        ));
                     }
                 };
                 let (l, c) = position(doc, at);
-                return (
+                return Some((
                     out,
                     Some(format!(
                         "invalid JSON document at line {l} column {c}: {why}; the events before it were read"
                     )),
-                );
+                ));
             }
         }
     }
@@ -197,21 +201,23 @@ mod tests {
 
     #[test]
     fn flattens_and_reports_errors() {
-        let (out, err) = flatten(b"{\n \"Records\": [ {\"a\": 1},\n {\"a\": 2} ]\n}\n");
+        let (out, err) = flatten(b"{\n \"Records\": [ {\"a\": 1},\n {\"a\": 2} ]\n}\n").unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "{\"a\":1}\n{\"a\":2}\n");
         assert!(err.is_none());
-        let (out, err) = flatten(b"[{\"_raw\":\"{\\n \\\"x\\\": 1\\n}\"}]");
+        let (out, err) = flatten(b"[{\"_raw\":\"{\\n \\\"x\\\": 1\\n}\"}]").unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "{ \"x\": 1 }\n");
         assert!(err.is_none());
-        let (out, err) = flatten(b"[{\"a\":1}]\n[{\"a\":2},\n{\"a\":");
+        let (out, err) = flatten(b"[{\"a\":1}]\n[{\"a\":2},\n{\"a\":").unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"a\":1}\n{\"a\":2}\n",
             "events before the break are kept"
         );
         assert!(err.unwrap().contains("line 3"));
-        let (out, err) = flatten(b"{\"value\": [{\"a\":1},\n {\"a\":2},\n {\"b\": tru");
+        let (out, err) = flatten(b"{\"value\": [{\"a\":1},\n {\"a\":2},\n {\"b\": tru").unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "{\"a\":1}\n{\"a\":2}\n");
         assert!(err.unwrap().contains("line 3"));
+        // JSON Lines whose first line is cut: not a document, read line by line.
+        assert!(flatten(b"{\"CreationTime\":\"2026-11-20T08:00:00\",\n{\"a\":1}\n{\"a\":2}\n").is_none());
     }
 }

@@ -4,10 +4,11 @@
 //!    tested against policies that could match it.
 //! 2. Activities are split into shards by user (a repeated-activity policy only ever counts one
 //!    user's activities), and the shards are replayed in parallel, each in time order.
-//! 3. A repeated-activity policy keeps, per user (and app, with `per_app`), only the matches
-//!    inside its window — at most `count` of them — so its state is bounded. When `count` is
-//!    reached an alert opens; later matches less than `window` after the alert's last activity
-//!    extend it, so one burst gives one alert; a match after a longer gap starts counting afresh.
+//! 3. A repeated-activity policy keeps, per user (and app, with `per_app`), only the latest
+//!    matches inside its window — at most `count` of them — so its state is bounded. When
+//!    `count` is reached an alert opens; while every new match still has `count` matches within
+//!    `window` behind it, the burst goes on and the alert grows, so one burst gives one alert;
+//!    the first match that falls below that rate closes the alert and starts counting afresh.
 //! 4. Matches of all shards are put in time order and the daily alert limit is applied per
 //!    policy and UTC day (of the activity that raised the alert); the rest are counted, not
 //!    raised.
@@ -142,7 +143,12 @@ fn alert_id(p: &Policy, user: Option<&str>, app: Option<&str>, start_us: i64, fi
     h.part(app.unwrap_or("").as_bytes());
     h.part(&start_us.to_le_bytes());
     match &first.event_id {
-        Some(e) => h.part(e.as_bytes()),
+        // The action too: one source record may hold several events under one id (a Google
+        // Workspace activity with several events).
+        Some(e) => {
+            h.part(e.as_bytes());
+            h.part(first.action.as_bytes());
+        }
         None => {
             h.part(first.action.as_bytes());
             h.part(first.object.as_deref().unwrap_or("").as_bytes());
@@ -205,7 +211,7 @@ impl Hit {
 /// Per user (and app) state of a repeated-activity policy.
 #[derive(Default)]
 struct Window {
-    /// Matches inside the window: (time, index of the activity).
+    /// The latest matches inside the window, at most `count`: (time, index of the activity).
     recent: VecDeque<(i64, usize)>,
     /// The alert being extended by a burst, with its numeric id.
     open: Option<(Box<Match>, u64, usize)>,
@@ -323,11 +329,27 @@ impl<'p> Replay<'p> {
                 let Some(user) = a.user.as_deref() else { continue };
                 let app = if r.per_app { a.app.as_deref() } else { None };
                 let w = windows.entry((pi, user, app)).or_default();
+                // The last `count` matches (distinct objects with `unique_targets`) inside the
+                // window: at most `count` entries per user (and app).
+                while w.recent.front().is_some_and(|(t, _)| a.time_us - *t > r.window_us) {
+                    w.recent.pop_front();
+                }
+                if r.unique_targets {
+                    w.recent.retain(|(_, i)| activities[*i].object != a.object);
+                }
+                w.recent.push_back((a.time_us, ai));
+                while w.recent.len() > r.count as usize {
+                    w.recent.pop_front();
+                }
+                let at_rate = w.recent.len() >= r.count as usize;
                 if let Some((open, _, _)) = &mut w.open {
-                    if a.time_us - open.end_us <= r.window_us {
+                    if at_rate {
+                        // Still `count` matches within `window`: the same burst goes on.
                         open.add(a);
                         continue;
                     }
+                    // The burst is over: the alert is final, and counting starts afresh with
+                    // this activity.
                     let (m, id, order) = w.open.take().expect("open alert");
                     out.push(Hit {
                         policy: pi,
@@ -336,14 +358,9 @@ impl<'p> Replay<'p> {
                         order,
                         kind: HitKind::Burst(m),
                     });
+                    w.recent.clear();
+                    w.recent.push_back((a.time_us, ai));
                 }
-                while w.recent.front().is_some_and(|(t, _)| a.time_us - *t > r.window_us) {
-                    w.recent.pop_front();
-                }
-                if r.unique_targets {
-                    w.recent.retain(|(_, i)| activities[*i].object != a.object);
-                }
-                w.recent.push_back((a.time_us, ai));
                 if w.recent.len() >= r.count as usize {
                     let first = &activities[w.recent[0].1];
                     let mut m = Match::new(pi, first);
@@ -353,7 +370,6 @@ impl<'p> Replay<'p> {
                     m.trigger_us = a.time_us;
                     let id = alert_id(p, Some(user), app, m.start_us, first);
                     m.id = id_text(id);
-                    w.recent.clear();
                     w.open = Some((Box::new(m), id, ai));
                 }
             }
@@ -390,8 +406,14 @@ pub fn apply_daily_limits(
 ) -> (Vec<Hit>, Vec<u64>) {
     let mut suppressed = vec![0u64; policies.len()];
     let mut counts: FastMap<(usize, i64), u64> = FastMap::default();
+    let mut seen: std::collections::HashSet<u64, foldhash::fast::FixedState> = Default::default();
     let mut kept = Vec::new();
     for h in hits {
+        // The same alert twice in one run (the same events read from two overlapping files):
+        // one alert.
+        if !seen.insert(h.id) {
+            continue;
+        }
         if known(h.id) {
             kept.push(h);
             continue;
@@ -459,6 +481,15 @@ mod tests {
         assert_eq!(m2[0].id, m[0].id);
         // Disabled: nothing.
         assert!(Replay::new(&p, &[false]).run_matches(&acts, 2).0.is_empty());
+
+        // A burst, then a trickle far below the rate for a long time, then another burst: the
+        // trickle closes the first alert (it does not keep it open all day), and the second
+        // burst raises its own alert.
+        let mut acts: Vec<Activity> = (0..5).map(|i| act(i, "eve", ActivityType::Download, "f")).collect();
+        acts.extend((0..20).map(|k| act(54 + 50 * k, "eve", ActivityType::Download, "f")));
+        acts.extend((0..10).map(|i| act(2000 + i, "eve", ActivityType::Download, "f")));
+        let (m, _) = Replay::new(&p, &[true]).run_matches(&acts, 2);
+        assert_eq!(m.iter().map(|m| m.count).collect::<Vec<_>>(), vec![6, 10], "{m:#?}");
     }
 
     #[test]

@@ -184,7 +184,10 @@ fn phrase_at_boundaries(hay: &str, phrase: &str) -> bool {
         if before && after {
             return true;
         }
-        from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+        match hay[start..].chars().next() {
+            Some(c) => from = start + c.len_utf8(),
+            None => return false,
+        }
     }
     false
 }
@@ -288,7 +291,8 @@ impl Filter {
     }
 
     fn matches_ip(&self, a: &Activity) -> bool {
-        let Some(ip) = a.ip else {
+        // An IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) is the IPv4 address.
+        let Some(ip) = a.ip.map(|i| i.to_canonical()) else {
             return matches!(self.op, Op::Ne(_) | Op::NotIn(_) | Op::NotCidr(_) | Op::IsNotSet);
         };
         let text = || ip.to_string();
@@ -391,7 +395,16 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String>
         "ne" | "neq" => Op::Ne(one("value")?.to_lowercase()),
         "in" => Op::In(lower_all(many()?)),
         "not_in" => Op::NotIn(lower_all(many()?)),
-        "contains" => Op::Contains(many()?.iter().map(|v| Needle::new(v)).collect()),
+        "contains" => {
+            let needles: Vec<Needle> = many()?.iter().map(|v| Needle::new(v)).collect();
+            if needles.iter().any(|n| match n {
+                Needle::Words(w) => w.is_empty(),
+                Needle::Phrase(p) => p.is_empty(),
+            }) {
+                return Err("contains needs words to look for, not an empty value".into());
+            }
+            Op::Contains(needles)
+        }
         "starts_with" => Op::StartsWith(lower_all(many()?)),
         "ends_with" => Op::EndsWith(lower_all(many()?)),
         "is_set" | "isset" => Op::IsSet,
@@ -408,6 +421,18 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String>
         ),
         other => return Err(format!("unknown operator {other:?}; operators are {OPERATORS}")),
     };
+    if f == Field::Ip {
+        if let Op::Eq(v) | Op::Ne(v) = &op {
+            v.parse::<std::net::IpAddr>()
+                .map_err(|_| format!("{v:?} is not an IP address (use cidr / not_cidr for ranges)"))?;
+        }
+        if let Op::In(vs) | Op::NotIn(vs) = &op {
+            for v in vs {
+                v.parse::<std::net::IpAddr>()
+                    .map_err(|_| format!("{v:?} is not an IP address (use cidr / not_cidr for ranges)"))?;
+            }
+        }
+    }
     // Values that can never match an enum-valued field are mistakes, not filters.
     let check_enum = |vals: &[String], allowed: &[&str]| -> Result<(), String> {
         for v in vals {
@@ -496,6 +521,10 @@ mod tests {
         assert!(f("object", "regex", "^virus_.*\\.exe$").matches(&a));
         assert!(f("activity", "eq", "upload").matches(&a));
         assert!(f("admin", "eq", "false").matches(&a));
+        let mut m = act();
+        m.ip = "::ffff:10.1.2.3".parse().ok();
+        assert!(f("ip", "cidr", "10.0.0.0/8").matches(&m), "IPv4-mapped IPv6 is IPv4");
+        assert!(f("ip", "eq", "10.1.2.3").matches(&m));
         let mut b = act();
         b.ip = None;
         assert!(
@@ -516,5 +545,9 @@ mod tests {
         assert!(e("activity", "eq", RawValue::One("downlaod".into())).contains("not a valid activity"));
         assert!(e("user", "regex", RawValue::One("(".into())).contains("bad regex"));
         assert!(e("user", "gt", RawValue::One("3".into())).contains("only applies"));
+        assert!(e("object", "contains", RawValue::One("\"\"".into())).contains("empty"));
+        assert!(e("object", "contains", RawValue::One(" . ".into())).contains("empty"));
+        assert!(e("ip", "eq", RawValue::One("10.0.0.0/8".into())).contains("use cidr"));
+        assert!(e("ip", "not_in", RawValue::List(vec!["10.0.0.0/8".into()])).contains("use cidr"));
     }
 }

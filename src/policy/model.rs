@@ -210,7 +210,7 @@ pub fn parse_window(s: &str) -> Option<i64> {
         "d" => 86_400_000_000,
         _ => return None,
     };
-    Some(n * mult_us)
+    n.checked_mul(mult_us)
 }
 
 fn raw_value(v: Option<&toml::Value>) -> Result<RawValue, String> {
@@ -439,9 +439,12 @@ pub fn parse_policy(file: &Path, text: &str) -> Result<Policy, Vec<Problem>> {
                 }
             }
             let count = match r.get("count") {
-                Some(toml::Value::Integer(n)) if *n >= 2 && *n <= 10_000_000 => *n as u32,
+                Some(toml::Value::Integer(n)) if *n >= 1 && *n <= 10_000_000 => *n as u32,
                 _ => {
-                    problem(lines.key(at, "count"), "count must be a whole number ≥ 2".into());
+                    problem(
+                        lines.key(at, "count"),
+                        "count must be a whole number from 1 to 10,000,000".into(),
+                    );
                     2
                 }
             };

@@ -171,6 +171,29 @@ impl State {
         };
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        // Never add tables to a database that is not ours.
+        let tables: Vec<String> = {
+            let mut st = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .map_err(sql)?;
+            let rows = st.query_map([], |r| r.get(0)).map_err(sql)?;
+            rows.collect::<Result<_, _>>().map_err(sql)?
+        };
+        if !tables.is_empty() {
+            let app: Option<String> = if tables.iter().any(|t| t == "meta") {
+                conn.query_row("SELECT value FROM meta WHERE key = 'application'", [], |r| r.get(0))
+                    .optional()
+                    .map_err(sql)?
+            } else {
+                None
+            };
+            if app.as_deref() != Some("cloudcensus") {
+                return Err(StateError::Schema {
+                    path: name,
+                    message: "this SQLite file is not a cloudcensus state file; give --state a new path".into(),
+                });
+            }
+        }
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.execute_batch(
@@ -310,6 +333,8 @@ impl State {
                      ON CONFLICT(id) DO UPDATE SET
                          end_us = MAX(alerts.end_us, excluded.end_us),
                          activity_count = MAX(alerts.activity_count, excluded.activity_count),
+                         description = excluded.description,
+                         data = excluded.data,
                          last_run = excluded.last_run",
                 )
                 .map_err(sql)?;
@@ -485,5 +510,12 @@ mod tests {
         assert_eq!(a.policy_overrides().unwrap().get("mass-download"), Some(&false));
         drop(a);
         State::open(&p, true).expect("lock released when the first scan ends");
+
+        // Another program's SQLite file is refused, not changed.
+        let other = d.path().join("other.db");
+        let c = Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE t(x);").unwrap();
+        drop(c);
+        assert!(matches!(State::open(&other, false), Err(StateError::Schema { .. })));
     }
 }
