@@ -149,20 +149,8 @@ impl LineParser for CpParser {
             ),
             None => header_time(&text[..open]),
         };
-        let ip = |k: &str| -> Result<Option<std::net::IpAddr>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_ip(v.as_bytes())
-                    .map(Some)
-                    .ok_or_else(|| Reject::from(format!("{k} is not an IP address"))),
-            }
-        };
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
+        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let action = get("action").unwrap_or_default().to_ascii_lowercase();
         let mut rec = Record {
             time_us: time,

@@ -155,12 +155,7 @@ fn ftd_connection<'a>(id: u32, body: &str, time: Option<i64>) -> Result<Line<'a>
             "FTD connection start (the connection end carries the bytes)",
         ));
     }
-    let num = |k: &str| -> Result<Option<u64>, Reject> {
-        match get(k) {
-            None => Ok(None),
-            Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-        }
-    };
+    let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
     let mut rec = Record {
         time_us: time,
         source_ip: get("SrcIP").and_then(|v| fields::opt_ip(v.as_bytes())),

@@ -112,14 +112,7 @@ impl LineParser for LeefParser {
             }
             None => None,
         };
-        let ip = |k: &str| -> Result<Option<std::net::IpAddr>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_ip(v.as_bytes())
-                    .map(Some)
-                    .ok_or_else(|| Reject::from(format!("{k} is not an IP address"))),
-            }
-        };
+        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
         let num = |keys: &[&str]| -> Result<Option<u64>, Reject> {
             for k in keys {
                 if let Some(v) = get(k) {

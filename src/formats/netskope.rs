@@ -50,12 +50,7 @@ impl LineParser for NetskopeParser {
         let line = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
         let m: Map<String, Value> =
             serde_json::from_slice(line).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match s(&m, k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
+        let num = |k: &str| fields::num_field(k, s(&m, k).as_deref()).map_err(Reject::from);
         let own = |v: Option<Cow<'_, str>>| v.map(|x| Cow::Owned(x.into_owned()));
         if m.contains_key("cs-host") || m.contains_key("x-transaction-id") {
             let d = s(&m, "date").ok_or("transaction without date")?;

@@ -110,20 +110,8 @@ impl SophosParser {
                 .civil_to_us(y, mo, dd, h, mi, s, us)
                 .ok_or("date/time out of range")?,
         };
-        let ip = |k: &str| -> Result<Option<std::net::IpAddr>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_ip(v.as_bytes())
-                    .map(Some)
-                    .ok_or_else(|| Reject::from(format!("{k} is not an IP address"))),
-            }
-        };
-        let num = |k: &str| -> Result<Option<u64>, Reject> {
-            match get(k) {
-                None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-            }
-        };
+        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let mut rec = Record {
             time_us: Some(time),
             source_ip: ip("src_ip")?,

@@ -101,12 +101,7 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     } else {
         return Err("no time field".into());
     };
-    let num = |k: &str| -> Result<Option<u64>, Reject> {
-        match get(k) {
-            None => Ok(None),
-            Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
-        }
-    };
+    let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
     let mut rec = Record {
         time_us: Some(time),
         user: owned("login"),
