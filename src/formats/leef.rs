@@ -112,7 +112,7 @@ impl LineParser for LeefParser {
             }
             None => None,
         };
-        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
+        let ip = |k: &str| fields::ip_field(k, get(k)).map_err(Reject::from);
         let num = |keys: &[&str]| -> Result<Option<u64>, Reject> {
             for k in keys {
                 if let Some(v) = get(k) {

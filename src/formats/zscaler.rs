@@ -101,7 +101,7 @@ fn build<'a>(f: &Fields<'a>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
     } else {
         return Err("no time field".into());
     };
-    let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
+    let num = |k: &str| fields::num_field(k, get(k)).map_err(Reject::from);
     let mut rec = Record {
         time_us: Some(time),
         user: owned("login"),
