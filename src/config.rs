@@ -297,8 +297,16 @@ impl Config {
             });
         }
         if let Err(e) = crate::enrich::ip_ranges::IpRanges::new(&cfg.ip_ranges, false) {
-            return Err(ConfigError::Invalid {
+            // The line of the offending value, for the error.
+            let line = match &e {
+                crate::enrich::ip_ranges::IpRangeError::BadCidr { cidr, .. } => text
+                    .find(&format!("\"{cidr}\""))
+                    .map_or(0, |at| text[..at].matches('\n').count() + 1),
+                _ => 0,
+            };
+            return Err(ConfigError::Syntax {
                 path: name.to_string(),
+                line,
                 message: format!("[[ip_ranges]]: {e}"),
             });
         }
@@ -445,6 +453,26 @@ unsanctioned = [\"slack\", \"nope\"]
             .unwrap_err()
             .to_string();
         assert!(e.contains("Nowhere/Land"), "{e}");
+        let e = Config::parse(
+            "[scan]\ntop_n = 5\n\n[[ip_ranges]]\nname = \"HQ\"\ncategory = \"corporate\"\ncidrs = [\n  \"10.0.0.0/8\",\n  \"10.0.0/8\",\n]\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("c.toml:9: [[ip_ranges]]") && e.contains("10.0.0/8"),
+            "{e}"
+        );
+        let e = Config::parse(
+            "[[ip_ranges]]\nname = \"x\"\ncategory = \"trusted\"\ncidrs = []\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("c.toml:"),
+            "an unknown category is a syntax error with its line: {e}"
+        );
         let ok = Config::parse(
             "[scan]\ntop_n = 5\n[[formats]]\nname='a'\nkind='tsv'\ntimestamp='t'\nsource_ip='s'\ndest_host='h'\n",
             "c.toml",

@@ -25,7 +25,9 @@ Exit codes (for schedulers):
   5  another scan is using the same state file: nothing was done, try again later";
 
 /// Cloud discovery (shadow IT) for firewall and proxy logs: which cloud apps are used, by whom,
-/// how much, and how risky — as Parquet and JSON that BI tools read directly.
+/// how much, and how risky — as Parquet and JSON that BI tools read directly. SaaS activity logs
+/// (Microsoft 365, Entra ID, Okta, CloudTrail...) in the same scan are replayed through activity
+/// policies, and their alerts are kept, triaged and delivered.
 #[derive(Parser)]
 #[command(name = "cloudcensus", version, after_help = EXIT_CODES)]
 struct Cli {
@@ -35,10 +37,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan traffic logs and write the discovery tables, dashboard.json and run.json.
+    /// Scan traffic and activity logs: the discovery tables, dashboard.json, the activity
+    /// table and the policies' alerts (JSON, Parquet, CEF), and run.json.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// Print the normalized records of traffic logs as JSON Lines (for investigation).
+    /// Print the normalized records of traffic logs, and the activities of activity logs, as
+    /// JSON Lines (for investigation).
     #[command(
         after_help = "Malformed lines go to stderr as `file:line: reason`.\n\nExit codes: 0 all good, 2 bad arguments, 3 malformed lines seen, 4 some inputs unreadable."
     )]
@@ -1042,8 +1046,12 @@ fn cmd_policy(c: PolicyCmd) -> Result<i32> {
             );
             Ok(if failed > 0 { 6 } else { exit::OK })
         }
-        PolicyCmd::Enable { id, st, policies } | PolicyCmd::Disable { id, st, policies } => {
-            let enable = std::env::args().any(|a| a == "enable");
+        c @ (PolicyCmd::Enable { .. } | PolicyCmd::Disable { .. }) => {
+            let (enable, id, st, policies) = match c {
+                PolicyCmd::Enable { id, st, policies } => (true, id, st, policies),
+                PolicyCmd::Disable { id, st, policies } => (false, id, st, policies),
+                _ => unreachable!("matched above"),
+            };
             let (cfg, state) = open_state(&st)?;
             let dir = policies.or_else(|| cfg.policies.dir.clone());
             let ps = usage(policy::load(dir.as_deref()).map_err(anyhow::Error::from))?;

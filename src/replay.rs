@@ -194,8 +194,7 @@ pub fn run(
             }
         }
     }
-    let index: HashMap<&str, usize> = policies.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
-    let already = |p: &str, day: i64| index.get(p).and_then(|i| per_day.get(&(*i, day))).copied().unwrap_or(0);
+    let already = |p: usize, day: i64| per_day.get(&(p, day)).copied().unwrap_or(0);
     let is_known = |id: u64| known.contains_key(&id);
     let (kept, suppressed) = apply_daily_limits(hits, policies, &already, &is_known);
     let mut alerts: Vec<Alert> = kept

@@ -394,14 +394,14 @@ pub fn utc_day(us: i64) -> i64 {
     us.div_euclid(86_400_000_000)
 }
 
-/// Apply `daily_alert_limit`: `already(policy, day)` is how many alerts the state store holds
+/// Apply `daily_alert_limit`: `already(policy index, day)` is how many alerts the state store holds
 /// for that policy and day, `known(id)` whether an id is already stored (a rerun's known alert
 /// is kept and never counted twice). Returns the kept hits and, per policy, how many were
 /// suppressed.
 pub fn apply_daily_limits(
     hits: Vec<Hit>,
     policies: &[Policy],
-    already: &dyn Fn(&str, i64) -> u64,
+    already: &dyn Fn(usize, i64) -> u64,
     known: &dyn Fn(u64) -> bool,
 ) -> (Vec<Hit>, Vec<u64>) {
     let mut suppressed = vec![0u64; policies.len()];
@@ -420,7 +420,7 @@ pub fn apply_daily_limits(
         }
         let p = &policies[h.policy];
         let day = utc_day(h.trigger_us);
-        let c = counts.entry((h.policy, day)).or_insert_with(|| already(&p.id, day));
+        let c = counts.entry((h.policy, day)).or_insert_with(|| already(h.policy, day));
         if *c >= p.daily_alert_limit as u64 {
             suppressed[h.policy] += 1;
             continue;

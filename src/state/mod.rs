@@ -261,30 +261,6 @@ impl State {
         Ok(())
     }
 
-    /// Status, resolution and first generation time of a stored alert.
-    pub fn known(&self, id: &str) -> Result<Option<(String, Option<String>, i64)>, StateError> {
-        self.conn
-            .query_row(
-                "SELECT status, resolution, generated_us FROM alerts WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(self.sql())
-    }
-
-    /// Alerts stored for a policy and UTC day.
-    pub fn alerts_on_day(&self, policy: &str, day: i64) -> Result<u64, StateError> {
-        self.conn
-            .query_row(
-                "SELECT COUNT(*) FROM alerts WHERE policy_id = ?1 AND day = ?2",
-                params![policy, day],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(self.sql())
-    }
-
     /// The alerts stored for a policy and UTC day: (id, status, resolution, first generation).
     #[allow(clippy::type_complexity)]
     pub fn alerts_of_day(
@@ -481,14 +457,6 @@ impl State {
             )
             .map_err(self.sql())?;
         Ok(n == 1)
-    }
-
-    /// The stored alert record (JSON) of an id.
-    pub fn alert_record(&self, id: &str) -> Result<Option<String>, StateError> {
-        self.conn
-            .query_row("SELECT data FROM alerts WHERE id = ?1", [id], |r| r.get(0))
-            .optional()
-            .map_err(self.sql())
     }
 }
 
