@@ -369,6 +369,15 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
     Some((host, port))
 }
 
+/// The value of `key` among `key=value` pairs from [`kv_pairs`] (the first one), `None` when
+/// absent or empty. Shared by the key=value formats.
+pub fn kv_get<'a>(kv: &[(&'a [u8], Cow<'a, str>)], key: &str) -> Option<Cow<'a, str>> {
+    kv.iter()
+        .find(|(k, _)| *k == key.as_bytes())
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
+}
+
 /// A numeric `key=value` field that may be absent: `Ok(None)` when absent, an error naming the
 /// key when present but not a number. Shared by the key=value formats.
 pub fn num_field(key: &str, value: Option<&str>) -> Result<Option<u64>, String> {

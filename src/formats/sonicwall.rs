@@ -62,12 +62,7 @@ impl LineParser for SonicParser {
         let line = super::syslog::strip(t, is_start).ok_or("not a SonicWall log line (expected id=… sn=…)")?;
         let mut kv: Vec<(&'a [u8], Cow<'a, str>)> = Vec::with_capacity(40);
         fields::kv_pairs(line, &mut kv)?;
-        let get = |k: &str| {
-            kv.iter()
-                .find(|(key, _)| *key == k.as_bytes())
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| fields::kv_get(&kv, k);
         let Some(m) = get("m") else {
             return Ok(Line::Ignored("SonicWall message without an m= id (older firmware)"));
         };

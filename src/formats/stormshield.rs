@@ -58,12 +58,7 @@ impl LineParser for SnsParser {
             super::syslog::strip(t, is_start).ok_or("not a Stormshield log line (expected id=firewall … logtype=…)")?;
         let mut kv: Vec<(&'a [u8], Cow<'a, str>)> = Vec::with_capacity(48);
         fields::kv_pairs(line, &mut kv)?;
-        let get = |k: &str| {
-            kv.iter()
-                .find(|(key, _)| *key == k.as_bytes())
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| fields::kv_get(&kv, k);
         let action = get("action").map(|a| a.to_ascii_lowercase()).unwrap_or_default();
         let blocked = matches!(action.as_str(), "block" | "deny" | "drop" | "reject");
         let logtype = get("logtype").unwrap_or_default();

@@ -95,12 +95,7 @@ impl LineParser for WgParser {
             }
             fields::kv_pairs(pairs.as_bytes(), &mut kv)?;
         }
-        let get = |k: &str| {
-            kv.iter()
-                .find(|(key, _)| *key == k.as_bytes())
-                .map(|(_, v)| v.to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| fields::kv_get(&kv, k);
         let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let time = match memchr::memrchr(b'(', head) {
             Some(open) if head.ends_with(b")") || head[open..].contains(&b')') => {
@@ -114,11 +109,11 @@ impl LineParser for WgParser {
             source_ip: Some(src),
             dest_ip: Some(dst),
             dest_port: dport,
-            user: get("src_user").map(Cow::Owned),
+            user: get("src_user"),
             bytes_up: num("sent_bytes")?,
             bytes_down: num("rcvd_bytes")?,
-            method: get("op").map(Cow::Owned),
-            vendor_app: get("app_name").map(Cow::Owned),
+            method: get("op"),
+            vendor_app: get("app_name"),
             action: if blocked { Action::Blocked } else { Action::Allowed },
             ..Record::default()
         };
@@ -127,7 +122,7 @@ impl LineParser for WgParser {
                 let scheme = if rec.dest_port == Some(443) { "https" } else { "http" };
                 rec.url = Some(Cow::Owned(format!("{scheme}://{host}{path}")));
             }
-            rec.dest_host = Some(Cow::Owned(host));
+            rec.dest_host = Some(host);
         }
         Ok(Line::Record(rec))
     }

@@ -70,12 +70,7 @@ impl LineParser for WelfParser {
         let line = super::syslog::strip(t, is_start).ok_or("not a WELF log line (expected id=… time=… fw=…)")?;
         let mut kv: Vec<(&'a [u8], Cow<'a, str>)> = Vec::with_capacity(32);
         fields::kv_pairs(line, &mut kv)?;
-        let get = |k: &str| {
-            kv.iter()
-                .find(|(key, _)| *key == k.as_bytes())
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| fields::kv_get(&kv, k);
         let addr = |k: &str| -> Result<Option<(IpAddr, Option<u16>)>, Reject> {
             match get(k) {
                 None => Ok(None),
