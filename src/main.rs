@@ -1202,7 +1202,19 @@ fn cmd_activities(a: ActivitiesArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
+/// Restore the default SIGPIPE action, so that `cloudcensus alerts list | head -1` ends quietly
+/// when the reader goes away, as Unix tools do, instead of panicking on "failed printing to
+/// stdout" (Rust ignores SIGPIPE by default).
+fn reset_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() {
+    reset_sigpipe();
     let cli = Cli::parse();
     let r = match cli.command {
         Command::Scan(a) => cmd_scan(a),

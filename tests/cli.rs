@@ -267,3 +267,38 @@ fn readme_policy_examples_are_valid() {
             .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
     }
 }
+
+/// Regression: a reader that goes away (`cloudcensus alerts list | head -1`) used to make the
+/// binary panic with "failed printing to stdout" (exit 101), or fail with "Broken pipe" (exit 1).
+/// It must end quietly, as Unix tools do.
+#[test]
+fn closed_stdout_pipe_ends_quietly() {
+    use std::io::Read;
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("big.log");
+    let line = "1700000000.123 10 10.0.0.1 TCP_MISS/200 1000 GET http://www.dropbox.com/ alice DIRECT/162.125.1.1 -\n";
+    std::fs::write(&f, line.repeat(50_000)).unwrap();
+    for args in [
+        vec!["parse", f.to_str().unwrap()],
+        vec!["catalog", "export", "--format", "jsonl"],
+        vec!["catalog", "search", "a"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert!(
+            !matches!(out.status.code(), Some(1 | 101)),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}

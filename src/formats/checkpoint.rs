@@ -67,8 +67,10 @@ fn cp_pairs(b: &str) -> Result<Vec<(String, String)>, &'static str> {
             };
             match c {
                 b'\\' if i + 1 < bytes.len() => {
-                    val.push(bytes[i + 1] as char);
-                    i += 2;
+                    // The escaped character may be multi-byte (`j\ürgen`): take it whole.
+                    let ch = b[i + 1..].chars().next().ok_or("bad UTF-8")?;
+                    val.push(ch);
+                    i += 1 + ch.len_utf8();
                 }
                 b'"' => {
                     i += 1;
@@ -91,7 +93,7 @@ fn header_time(head: &str) -> Option<i64> {
     let ts = head
         .split_whitespace()
         .find(|w| w.len() >= 20 && w.as_bytes()[4] == b'-' && w.contains('T'))?;
-    let (main, off) = match ts[19..].find(['+', '-', 'Z']) {
+    let (main, off) = match ts.get(19..)?.find(['+', '-', 'Z']) {
         Some(p) => ts.split_at(19 + p),
         None => (ts, ""),
     };
@@ -187,6 +189,22 @@ impl LineParser for CpParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzzing): a backslash before a multi-byte character, and a header time
+    /// whose 20th byte is inside a multi-byte character, were panics.
+    #[test]
+    fn multibyte_after_escape_and_in_header_time() {
+        let mut p = CheckPoint::new().parser(&ParseCtx::default());
+        let line = r#"<134>1 2026-11-01T00:02:59Z gw-cp01 CheckPoint 15190 - [action:"Accept"; src:"10.30.204.235"; dst:"204.101.151.23"; src_user_name:"j\ürgen"]"#;
+        let Line::Record(r) = p.parse(line.as_bytes()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.user.as_deref(), Some("jürgen"));
+        let line = r#"<134>1 2026-11-01T00:02:5ü9Z gw-cp01 CheckPoint 15190 - [action:"Accept"; src:"10.30.204.235"; dst:"204.101.151.23"]"#;
+        let _ = p.parse(line.as_bytes());
+        let line = r#"<134>1 2026-11-01T00:02:59ü gw-cp01 CheckPoint 15190 - [action:"Accept"; src:"10.30.204.235"; dst:"204.101.151.23"]"#;
+        let _ = p.parse(line.as_bytes());
+    }
 
     #[test]
     fn connection_and_audit() {

@@ -173,6 +173,9 @@ impl LineParser for W3cParser {
         let have_fields = self.from_header;
         let line = super::syslog::strip(t, |b| is_start(b, have_fields))
             .ok_or("not a W3C log line (expected a #directive or a record starting with a date)")?;
+        if line.is_empty() {
+            return Err("no record after the syslog header".into());
+        }
         if line[0] == b'#' {
             if let Some(rest) = line.strip_prefix(b"#Fields:") {
                 let names: Vec<&str> = std::str::from_utf8(rest)
@@ -311,6 +314,14 @@ impl W3cParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzzing): a line that is only a syslog priority after `#Fields:` panicked.
+    #[test]
+    fn bare_priority_after_fields() {
+        let got = parse_all("#Fields: date time c-ip cs-host\n<1>\n<1> \n");
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(|r| r.is_err()), "{got:?}");
+    }
 
     fn parse_all(text: &str) -> Vec<Result<Record<'static>, String>> {
         let mut p = W3c::new().parser(&ParseCtx::default());
