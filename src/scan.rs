@@ -12,7 +12,7 @@
 
 use crate::catalog::{Catalog, Matcher};
 use crate::discovery::{Accumulator, Aggregates};
-use crate::formats::{fields, Activity, Format, Line, ParseCtx, Record, Registry};
+use crate::formats::{fields, Activity, Line, ParseCtx, Record, Registry};
 use crate::ingest::{self, chunker, json_doc, ChunkEvent, Chunker, Compression, Input};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{mpsc, Arc, Mutex};
@@ -117,8 +117,12 @@ pub struct InputReport {
     pub malformed_lines: u64,
     /// Well-formed lines that carry no traffic, by reason.
     pub skipped_lines: u64,
-    /// Reasons for skipped lines, with counts.
+    /// Reasons for skipped lines (vendor and event type), with counts.
     pub skipped_reasons: BTreeMap<String, u64>,
+    /// What each format read in this input (a collector file may mix several): records,
+    /// activities, skipped and malformed lines per format id. Lines that no format
+    /// recognised are under `unrecognised`.
+    pub formats: BTreeMap<String, FormatCounts>,
     /// Header, directive, comment and blank lines.
     pub header_lines: u64,
     /// Lines that were not valid UTF-8 (parsed with replacement characters, not dropped).
@@ -127,6 +131,10 @@ pub struct InputReport {
     pub status: InputStatus,
     /// What went wrong, naming the file.
     pub error: Option<String>,
+    /// When the first lines matched no format: the first line, for the error that is given
+    /// if nothing in the whole input can be read.
+    #[serde(skip)]
+    unsniffed: Option<String>,
 }
 
 impl InputReport {
@@ -147,11 +155,35 @@ impl InputReport {
             malformed_lines: 0,
             skipped_lines: 0,
             skipped_reasons: BTreeMap::new(),
+            formats: BTreeMap::new(),
             header_lines: 0,
             invalid_utf8_lines: 0,
             status: InputStatus::Ok,
             error: None,
+            unsniffed: None,
         }
+    }
+}
+
+/// What one format read in one input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FormatCounts {
+    /// Traffic records.
+    pub records: u64,
+    /// Lines that held user activities.
+    pub activity_lines: u64,
+    /// Well-formed lines that carry no traffic.
+    pub skipped: u64,
+    /// Lines that could not be used.
+    pub malformed: u64,
+}
+
+impl FormatCounts {
+    fn merge(&mut self, o: &FormatCounts) {
+        self.records += o.records;
+        self.activity_lines += o.activity_lines;
+        self.skipped += o.skipped;
+        self.malformed += o.malformed;
     }
 }
 
@@ -205,10 +237,11 @@ impl ScanResult {
     }
 }
 
-/// A chunk with the format to parse it with.
+/// A chunk with the format to parse it with (a registry index; `None`: the input's first
+/// lines matched no format and every line is routed on its own).
 struct Work {
     chunk: ingest::Chunk,
-    format: Arc<dyn Format>,
+    format: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -220,10 +253,16 @@ struct Counters {
     attribution: crate::discovery::AttributionCounts,
     malformed: u64,
     skipped: u64,
-    skipped_reasons: BTreeMap<&'static str, u64>,
+    skipped_reasons: BTreeMap<std::borrow::Cow<'static, str>, u64>,
+    /// Per format (registry index; `usize::MAX`: no format recognised the line).
+    formats: Vec<(usize, FormatCounts)>,
     header: u64,
     invalid_utf8: u64,
 }
+
+/// Distinct skip reasons kept per input; further ones are counted under one catch-all reason
+/// (a parser that puts a variable in its reason must not grow the map without bound).
+const MAX_SKIP_REASONS: usize = 256;
 
 impl Counters {
     fn merge(&mut self, o: &Counters) {
@@ -237,7 +276,30 @@ impl Counters {
         self.header += o.header;
         self.invalid_utf8 += o.invalid_utf8;
         for (k, v) in &o.skipped_reasons {
-            *self.skipped_reasons.entry(k).or_default() += v;
+            self.skip(k.clone(), *v);
+        }
+        for (f, fc) in &o.formats {
+            self.format(*f).merge(fc);
+        }
+    }
+
+    fn skip(&mut self, why: std::borrow::Cow<'static, str>, n: u64) {
+        if let Some(v) = self.skipped_reasons.get_mut(&why) {
+            *v += n;
+        } else if self.skipped_reasons.len() < MAX_SKIP_REASONS {
+            self.skipped_reasons.insert(why, n);
+        } else {
+            *self.skipped_reasons.entry("other event types".into()).or_default() += n;
+        }
+    }
+
+    fn format(&mut self, f: usize) -> &mut FormatCounts {
+        match self.formats.iter().position(|(g, _)| *g == f) {
+            Some(p) => &mut self.formats[p].1,
+            None => {
+                self.formats.push((f, FormatCounts::default()));
+                &mut self.formats.last_mut().expect("just pushed").1
+            }
         }
     }
 }
@@ -319,22 +381,27 @@ enum Item<'r, 'd> {
     Activities(Vec<Activity>),
 }
 
-/// Parse every line of a chunk, calling `on_item` for each record or line of activities.
+/// Parse every line of a chunk, calling `on_item` for each record or line of activities with
+/// the registry index of the format that read it.
 fn parse_chunk<'d>(
     work: &'d Work,
+    registry: &Registry,
     ctx: &ParseCtx,
     max_line: usize,
     c: &mut Counters,
     rejects: &mut Rejects,
-    mut on_item: impl FnMut(u64, Item<'_, 'd>),
+    mut on_item: impl FnMut(u64, usize, Item<'_, 'd>),
 ) {
-    let mut parser = work.format.parser(ctx);
+    let mut router = registry.router(work.format, ctx);
     if let Some(h) = &work.chunk.header {
         for line in h.split(|&c| c == b'\n') {
-            let _ = parser.parse(line);
+            router.header(line);
         }
     }
     let input = work.chunk.input;
+    // Lines read by the input's own format are counted for it at the end (total minus the
+    // others), so the common case costs nothing here.
+    let primary = work.format;
     for (n, line) in chunker::lines(&work.chunk) {
         c.lines += 1;
         if line.len() > max_line {
@@ -350,23 +417,40 @@ fn parse_chunk<'d>(
         if !fields::is_utf8(line) {
             c.invalid_utf8 += 1;
         }
-        match parser.parse(line) {
+        let (by, result) = router.parse(line);
+        let other = match by {
+            Some(f) if Some(f) == primary => None,
+            by => Some(by.unwrap_or(usize::MAX)),
+        };
+        match result {
             Ok(Line::Record(r)) => {
                 c.records += 1;
-                on_item(n, Item::Record(&r));
+                if let Some(f) = other {
+                    c.format(f).records += 1;
+                }
+                on_item(n, by.unwrap_or(usize::MAX), Item::Record(&r));
             }
             Ok(Line::Activities(a)) => {
                 c.activity_lines += 1;
                 c.activities += a.len() as u64;
-                on_item(n, Item::Activities(a));
+                if let Some(f) = other {
+                    c.format(f).activity_lines += 1;
+                }
+                on_item(n, by.unwrap_or(usize::MAX), Item::Activities(a));
             }
             Ok(Line::Meta) => c.header += 1,
             Ok(Line::Ignored(why)) => {
                 c.skipped += 1;
-                *c.skipped_reasons.entry(why).or_default() += 1;
+                if let Some(f) = other {
+                    c.format(f).skipped += 1;
+                }
+                c.skip(why, 1);
             }
             Err(e) => {
                 c.malformed += 1;
+                if let Some(f) = other {
+                    c.format(f).malformed += 1;
+                }
                 rejects.push(input, n, &e.0, line);
             }
         }
@@ -527,9 +611,10 @@ impl Producer<'_> {
             }
         };
         let complete = head.len() < SNIFF_BYTES;
+        let registry = &self.opts.registry;
         let format = match &self.opts.format {
-            Some(id) => match self.opts.registry.get(id) {
-                Some(f) => f,
+            Some(id) => match registry.index_of(id) {
+                Some(f) => Some(f),
                 None => {
                     self.fail(
                         i,
@@ -539,35 +624,34 @@ impl Producer<'_> {
                     return true;
                 }
             },
-            None => match self.opts.registry.sniff(&sample_lines(head, complete), &self.opts.ctx) {
-                Some(f) => {
-                    self.reports.lock().expect("reports lock")[i].format_detected = true;
-                    f
-                }
-                None => {
-                    let first = sample_lines(head, complete)
+            None => {
+                let sample = sample_lines(head, complete);
+                let found = registry.sniff_index(&sample, &self.opts.ctx);
+                let mut r = self.reports.lock().expect("reports lock");
+                r[i].format_detected = true;
+                if found.is_none() {
+                    // No format reads the first lines (a device's system messages before its
+                    // first traffic line, several devices in one file): route every line on
+                    // its own. The input fails only if nothing in it can be read.
+                    let first = sample
                         .first()
                         .map(|l| String::from_utf8_lossy(&l[..l.len().min(120)]).into_owned())
                         .unwrap_or_default();
-                    self.fail(
-                        i,
-                        format!("{}: cannot recognise the log format (first line: {first:?}); name it with --format, one of: {}", input.display, self.opts.registry.ids()),
-                        InputStatus::Failed,
-                    );
-                    return true;
+                    r[i].unsniffed = Some(first);
                 }
-            },
+                found
+            }
         };
-        self.reports.lock().expect("reports lock")[i].format = Some(format.info().id.clone());
-        ch.set_header_kind(format.header());
+        if let Some(f) = format {
+            let f = registry.at(f);
+            self.reports.lock().expect("reports lock")[i].format = Some(f.info().id.clone());
+            ch.set_header_kind(f.header());
+        }
         loop {
             match ch.next_event(buffer()) {
                 Ok(None) => break,
                 Ok(Some(ChunkEvent::Chunk(chunk))) => {
-                    if !send(Work {
-                        chunk,
-                        format: format.clone(),
-                    }) {
+                    if !send(Work { chunk, format }) {
                         return false;
                     }
                 }
@@ -620,6 +704,7 @@ fn progress_bar(opts: &ScanOptions, inputs: &[Input]) -> indicatif::ProgressBar 
 }
 
 fn finish_reports(
+    registry: &Registry,
     inputs: &[Input],
     reports: Vec<InputReport>,
     counters: Vec<Counters>,
@@ -650,7 +735,31 @@ fn finish_reports(
             for (k, v) in &c.skipped_reasons {
                 *r.skipped_reasons.entry(k.to_string()).or_default() += v;
             }
+            format_counts(registry, r, c);
         }
+    }
+    // An input whose first lines matched no format, and of which no line at all could be
+    // read, is unrecognised: one input error, not a malformed line per line.
+    let mut dropped = vec![false; reports.len()];
+    for (i, r) in reports.iter_mut().enumerate() {
+        let Some(first) = r.unsniffed.take() else { continue };
+        if r.records + r.activity_lines + r.skipped_lines > 0 || r.status != InputStatus::Ok {
+            continue;
+        }
+        rejects.total -= r.malformed_lines;
+        r.malformed_lines = 0;
+        r.formats.clear();
+        r.status = InputStatus::Failed;
+        r.error = Some(format!(
+            "{}: cannot recognise the log format (first line: {first:?}); name it with --format, one of: {}",
+            r.path,
+            registry.ids()
+        ));
+        dropped[i] = true;
+    }
+    if dropped.iter().any(|&d| d) {
+        let kept: Vec<Rej> = rejects.heap.drain().filter(|r| !dropped[r.input]).collect();
+        rejects.heap.extend(kept);
     }
     let total = rejects.total;
     let mut rej: Vec<Rej> = rejects.heap.into_vec();
@@ -666,6 +775,39 @@ fn finish_reports(
         })
         .collect();
     (reports, rejected, total)
+}
+
+/// Fill `r.formats` from one input's counters: the formats other than the input's own are
+/// counted line by line, the input's own format gets the rest.
+fn format_counts(registry: &Registry, r: &mut InputReport, c: &Counters) {
+    let id = |f: usize| {
+        if f == usize::MAX {
+            "unrecognised".to_string()
+        } else {
+            registry.at(f).info().id.clone()
+        }
+    };
+    let mut others = FormatCounts::default();
+    for (f, fc) in &c.formats {
+        others.merge(fc);
+        r.formats.entry(id(*f)).or_default().merge(fc);
+    }
+    if let Some(own) = r.format.clone() {
+        let e = r.formats.entry(own).or_default();
+        e.records += c.records - others.records;
+        e.activity_lines += c.activity_lines - others.activity_lines;
+        e.skipped += c.skipped - others.skipped;
+        e.malformed += c.malformed - others.malformed;
+    } else if r.unsniffed.is_some() {
+        // Every line was routed: the input's format is the one that read the most.
+        r.format = r
+            .formats
+            .iter()
+            .filter(|(k, _)| k.as_str() != "unrecognised")
+            .max_by_key(|(k, v)| (v.records + v.activity_lines + v.skipped, std::cmp::Reverse(k.as_str())))
+            .map(|(k, _)| k.clone());
+    }
+    r.formats.retain(|_, v| *v != FormatCounts::default());
 }
 
 /// Run the producer on its own thread and hand chunks to `consume`. Returns the per-input
@@ -757,11 +899,12 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                             let input = work.chunk.input;
                             parse_chunk(
                                 &work,
+                                &opts.registry,
                                 &opts.ctx,
                                 opts.max_line_bytes,
                                 c,
                                 &mut w.rejects,
-                                |n, item| match item {
+                                |n, _, item| match item {
                                     Item::Record(r) => {
                                         acc.add(r);
                                         if let Some(sel) = &opts.traffic_activities {
@@ -796,6 +939,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
             (merged, activities)
         });
     let (mut reps, rejected, total) = finish_reports(
+        &opts.registry,
         &inputs,
         std::mem::take(&mut reports_out),
         counters,
@@ -843,17 +987,21 @@ pub fn for_each_record(
         for work in rx {
             let c = counters_for(&mut counters, work.chunk.input);
             let name = &names[work.chunk.input];
-            let fid = work.format.info().id.clone();
             let mut local = Rejects::new(usize::MAX);
+            let registry = &opts.registry;
             parse_chunk(
                 &work,
+                registry,
                 &opts.ctx,
                 opts.max_line_bytes,
                 c,
                 &mut local,
-                |n, item| match item {
-                    Item::Record(r) => on_record(name, &fid, n, r),
-                    Item::Activities(v) => v.iter().for_each(|a| on_activity(name, &fid, n, a)),
+                |n, f, item| {
+                    let fid = &registry.at(f).info().id;
+                    match item {
+                        Item::Record(r) => on_record(name, fid, n, r),
+                        Item::Activities(v) => v.iter().for_each(|a| on_activity(name, fid, n, a)),
+                    }
                 },
             );
             let mut lr: Vec<Rej> = local.heap.into_vec();
@@ -869,7 +1017,15 @@ pub fn for_each_record(
     for (i, line, reason) in &overlong {
         on_reject(&names[*i], *line, reason);
     }
-    let (mut reps, rejected, total) = finish_reports(&inputs, reports, counters, rejects, overlong, opts.rejected_cap);
+    let (mut reps, rejected, total) = finish_reports(
+        &opts.registry,
+        &inputs,
+        reports,
+        counters,
+        rejects,
+        overlong,
+        opts.rejected_cap,
+    );
     reps.extend(unreadable_reports(unreadable));
     ScanResult {
         aggregates: Aggregates::default(),

@@ -23,7 +23,9 @@ builtin_format! {
     }
 }
 
-json_activity_format!(BoxEvents, BoxParser, |m| from_record(m).map(|a| vec![a]));
+json_activity_format!(BoxEvents, BoxParser, &["\"event_type\"", "\"created_by\""], |m| {
+    from_record(m).map(|a| vec![a])
+});
 
 fn event_type(t: &str) -> (ActivityType, bool) {
     use ActivityType::*;

@@ -27,6 +27,9 @@ builtin_format! {
 }
 
 impl Format for Cef {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(&line[..line.len().min(1024)], &["CEF:"])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

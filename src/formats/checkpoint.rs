@@ -24,6 +24,9 @@ builtin_format! {
 }
 
 impl Format for CheckPoint {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(line, &["CheckPoint", "Check Point", "[Fields@1.3.6.1.4.1.2620"])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -140,7 +143,7 @@ impl LineParser for CpParser {
                 .filter(|v| !v.is_empty())
         };
         if get("src").is_none() || get("dst").is_none() {
-            return Ok(Line::Ignored(
+            return Ok(Line::skip(
                 "Check Point log that is not a connection (audit, system, update)",
             ));
         }

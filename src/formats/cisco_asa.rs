@@ -35,6 +35,9 @@ builtin_format! {
 }
 
 impl Format for CiscoAsa {
+    fn claims(&self, line: &[u8]) -> bool {
+        is_start(line)
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -151,7 +154,7 @@ fn ftd_connection<'a>(id: u32, body: &str, time: Option<i64>) -> Result<Line<'a>
     let action = get("AccessControlRuleAction").unwrap_or_default();
     let blocked = action.to_ascii_lowercase().contains("block");
     if id == 430002 && !blocked {
-        return Ok(Line::Ignored(
+        return Ok(Line::skip(
             "FTD connection start (the connection end carries the bytes)",
         ));
     }
@@ -259,7 +262,7 @@ impl LineParser for AsaParser {
             }
             106100 => {
                 if words.get(2) != Some(&"denied") {
-                    return Ok(Line::Ignored(
+                    return Ok(Line::skip(
                         "ASA access-list permit (the connection teardown carries the traffic)",
                     ));
                 }
@@ -293,9 +296,9 @@ impl LineParser for AsaParser {
                 rec.action = Action::Blocked;
             }
             302013 | 302015 | 302017 | 302020 => {
-                return Ok(Line::Ignored("ASA connection built (the teardown carries the bytes)"))
+                return Ok(Line::skip("ASA connection built (the teardown carries the bytes)"))
             }
-            _ => return Ok(Line::Ignored("ASA message that carries no traffic")),
+            _ => return Ok(Line::skip("ASA message that carries no traffic")),
         }
         Ok(Line::Record(rec))
     }

@@ -24,6 +24,9 @@ builtin_format! {
 }
 
 impl Format for CiscoUmbrella {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -63,7 +66,7 @@ impl LineParser for UmbrellaParser {
                     .next()
                     .is_some_and(|n| n.bytes().all(|c| c.is_ascii_digit()))
         }) {
-            return Ok(Line::Ignored("Cisco Umbrella DNS log (not a transaction)"));
+            return Ok(Line::skip("Cisco Umbrella DNS log (not a transaction)"));
         }
         let verdict = col(6).ok_or("no verdict column")?;
         if !matches!(

@@ -5,7 +5,7 @@
 //! WSA, and a tag starting with `BLOCK` is a blocked transaction. WSA writes the destination host
 //! name (not an address) in the hierarchy field.
 
-use super::fields::Words;
+use super::fields::{self, Words};
 use super::squid::SquidParser;
 use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
 use std::borrow::Cow;
@@ -22,6 +22,21 @@ builtin_format! {
 }
 
 impl Format for CiscoWsa {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(
+            line,
+            &[
+                " DEFAULT_CASE",
+                " BLOCK_",
+                " PASS_",
+                " DECRYPT_",
+                " MONITOR_",
+                " DROP_",
+                " ALLOW_",
+                " OTHER-",
+            ],
+        )
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

@@ -12,6 +12,7 @@
 //! Config and GuardDuty are admin.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
+use super::fields;
 use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
 use serde_json::{Map, Value};
 
@@ -27,6 +28,9 @@ builtin_format! {
 }
 
 impl Format for CloudTrail {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::json_with_any(line, &["\"eventSource\"", "\"eventsource\"", "\"Records\""])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

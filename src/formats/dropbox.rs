@@ -25,7 +25,8 @@ builtin_format! {
     }
 }
 
-json_activity_format!(Dropbox, DropboxParser, |m| from_record(m).map(|a| vec![a]));
+json_activity_format!(Dropbox, DropboxParser, &["\".tag\"", "\"_tag\""], |m| from_record(m)
+    .map(|a| vec![a]));
 
 /// The `.tag` of a tagged union (the API writes `.tag`; some pipelines `_tag`).
 fn tag(v: Option<&Value>) -> Option<String> {

@@ -27,7 +27,18 @@ builtin_format! {
     }
 }
 
-json_activity_format!(Entra, EntraParser, |m| from_record(m).map(|a| vec![a]));
+json_activity_format!(
+    Entra,
+    EntraParser,
+    &[
+        "\"createdDateTime\"",
+        "\"operationName\"",
+        "\"activityDateTime\"",
+        "\"createddatetime\"",
+        "\"operationname\""
+    ],
+    |m| from_record(m).map(|a| vec![a])
+);
 
 fn is_signin(category: Option<&str>, p: &Map<String, Value>) -> bool {
     match category {

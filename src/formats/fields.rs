@@ -78,6 +78,24 @@ pub fn opt_ip(b: &[u8]) -> Option<IpAddr> {
     std::str::from_utf8(b).ok()?.parse().ok()
 }
 
+/// Whether any of `markers` occurs in `line` (for the cheap [`Format::claims`] tests).
+///
+/// [`Format::claims`]: crate::formats::Format::claims
+#[inline]
+pub fn has_any(line: &[u8], markers: &[&str]) -> bool {
+    markers
+        .iter()
+        .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+}
+
+/// Whether `line`, after any syslog framing, starts a JSON object that holds one of `keys`
+/// (each given with its quotes, e.g. `"eventType"`).
+#[inline]
+pub fn json_with_any(line: &[u8], keys: &[&str]) -> bool {
+    let head = &line[..line.len().min(400)];
+    memchr::memchr(b'{', head).is_some() && has_any(line, keys)
+}
+
 /// Split on runs of ASCII spaces/tabs.
 pub struct Words<'a> {
     rest: &'a [u8],

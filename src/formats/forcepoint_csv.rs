@@ -28,6 +28,9 @@ builtin_format! {
 }
 
 impl Format for ForcepointCsv {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

@@ -25,6 +25,9 @@ builtin_format! {
 }
 
 impl Format for FortiGate {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -88,20 +91,16 @@ impl LineParser for FortiParser {
         let sub = get("subtype").map(|v| v.as_ref()).unwrap_or("");
         match (kind, sub) {
             ("traffic", _) | ("utm", "webfilter") | ("utm", "app-ctrl") => {}
-            ("event", _) => return Ok(Line::Ignored("FortiGate event log (not traffic)")),
+            ("event", _) => return Ok(Line::skip("FortiGate event log (not traffic)")),
             ("utm", _) => {
-                return Ok(Line::Ignored(
+                return Ok(Line::skip(
                     "FortiGate UTM log that is not web filtering or application control",
                 ))
             }
             // Other Fortinet products (FortiClient EMS, FortiAnalyzer notices) write key=value
             // lines without a log type: well-formed, not traffic.
-            ("", _) => {
-                return Ok(Line::Ignored(
-                    "Fortinet log without type= (not a FortiGate traffic log)",
-                ))
-            }
-            _ => return Ok(Line::Ignored("FortiGate log type that carries no traffic")),
+            ("", _) => return Ok(Line::skip("Fortinet log without type= (not a FortiGate traffic log)")),
+            _ => return Ok(Line::skip("FortiGate log type that carries no traffic")),
         }
         let time = match get("eventtime").and_then(|v| eventtime_us(v)) {
             Some(t) => t,

@@ -23,7 +23,8 @@ builtin_format! {
     }
 }
 
-json_activity_format!(GithubAudit, GithubParser, |m| from_record(m).map(|a| vec![a]));
+json_activity_format!(GithubAudit, GithubParser, &["\"action\""], |m| from_record(m)
+    .map(|a| vec![a]));
 
 fn action_type(action: &str) -> (ActivityType, bool) {
     use ActivityType::*;

@@ -25,7 +25,12 @@ builtin_format! {
     }
 }
 
-json_activity_format!(GoogleWorkspace, GwsParser, from_record);
+json_activity_format!(
+    GoogleWorkspace,
+    GwsParser,
+    &["\"applicationName\"", "\"applicationname\"", "admin#reports"],
+    from_record
+);
 
 fn app_of(application: &str) -> (Option<&'static str>, &'static str) {
     match application {

@@ -27,6 +27,9 @@ builtin_format! {
 }
 
 impl Format for JuniperSrx {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(line, &["[junos@"])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -75,11 +78,9 @@ impl LineParser for SrxParser {
             "RT_FLOW_SESSION_CLOSE" | "RT_FLOW_SESSION_CLOSE_LS" | "WEBFILTER_URL_PERMITTED" => false,
             "RT_FLOW_SESSION_DENY" | "RT_FLOW_SESSION_DENY_LS" | "WEBFILTER_URL_BLOCKED" => true,
             "RT_FLOW_SESSION_CREATE" | "RT_FLOW_SESSION_CREATE_LS" => {
-                return Ok(Line::Ignored(
-                    "Juniper SRX session create (the close carries the bytes)",
-                ))
+                return Ok(Line::skip("Juniper SRX session create (the close carries the bytes)"))
             }
-            _ => return Ok(Line::Ignored("Juniper SRX event that carries no traffic")),
+            _ => return Ok(Line::skip("Juniper SRX event that carries no traffic")),
         };
         let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
         let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);

@@ -26,6 +26,9 @@ builtin_format! {
 }
 
 impl Format for JuniperSsg {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(line, &["NetScreen device_id="])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -59,7 +62,7 @@ impl LineParser for SsgParser {
         let line =
             super::syslog::strip(t, is_start).ok_or("not a NetScreen/SSG log line (expected NetScreen device_id=…)")?;
         let Some(at) = memchr::memmem::find(line, b"(traffic):") else {
-            return Ok(Line::Ignored("ScreenOS message that carries no traffic"));
+            return Ok(Line::skip("ScreenOS message that carries no traffic"));
         };
         let body = std::str::from_utf8(&line[at + 10..]).map_err(|_| Reject::new("line is not UTF-8"))?;
         let mut body = format!(" {body}");

@@ -25,6 +25,9 @@ builtin_format! {
 }
 
 impl Format for Leef {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(&line[..line.len().min(1024)], &["LEEF:"])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

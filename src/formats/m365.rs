@@ -36,6 +36,12 @@ builtin_format! {
 }
 
 impl Format for M365 {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::json_with_any(
+            line,
+            &["\"Workload\"", "\"workload\"", "\"RecordType\"", "\"recordtype\""],
+        )
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

@@ -25,6 +25,9 @@ builtin_format! {
 }
 
 impl Format for McafeeWg {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }

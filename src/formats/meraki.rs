@@ -20,6 +20,21 @@ builtin_format! {
 }
 
 impl Format for Meraki {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(
+            line,
+            &[
+                " urls ",
+                " flows ",
+                " firewall ",
+                " ip_flow_start ",
+                " ip_flow_end ",
+                " events ",
+                " security_event ",
+                " airmarshal_events ",
+            ],
+        )
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -103,7 +118,7 @@ impl LineParser for MerakiParser {
                     ..Record::default()
                 }))
             }
-            _ => Ok(Line::Ignored("Meraki log that is not urls or flows")),
+            _ => Ok(Line::skip("Meraki log that is not urls or flows")),
         }
     }
 }

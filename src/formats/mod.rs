@@ -53,12 +53,16 @@ macro_rules! builtin_format {
 }
 
 /// Declares the `Format` and the stateless line parser of an activity format whose lines are
-/// one JSON object each (syslog framing allowed): `$convert` turns the object into activities.
+/// one JSON object each (syslog framing allowed): `$convert` turns the object into activities;
+/// the format claims JSON lines that hold one of the `$keys`.
 macro_rules! json_activity_format {
-    ($name:ident, $parser:ident, $convert:expr) => {
+    ($name:ident, $parser:ident, $keys:expr, $convert:expr) => {
         impl $crate::formats::Format for $name {
             fn info(&self) -> &$crate::formats::FormatInfo {
                 &self.info
+            }
+            fn claims(&self, line: &[u8]) -> bool {
+                $crate::formats::fields::json_with_any(line, $keys)
             }
             fn parser(&self, _ctx: &$crate::formats::ParseCtx) -> Box<dyn $crate::formats::LineParser> {
                 Box::new($parser)
@@ -109,6 +113,7 @@ pub mod netskope;
 pub mod okta;
 pub mod panos;
 pub mod record;
+pub mod registry;
 pub mod slack_audit;
 pub mod sonicwall;
 pub mod sophos;
@@ -129,6 +134,7 @@ use std::sync::Arc;
 
 pub use activity::Activity;
 pub use record::{Action, Record};
+pub use registry::{LineRouter, Registry};
 pub use time::NaiveZone;
 
 /// What one line turned out to be.
@@ -144,11 +150,17 @@ pub enum Line<'a> {
     /// A header, directive, comment or blank line: part of the file's structure, not data.
     Meta,
     /// A well-formed line that carries no traffic (e.g. a PAN-OS SYSTEM log): counted per
-    /// input as skipped, with this reason.
-    Ignored(&'static str),
+    /// input as skipped, with this reason (the vendor and event type, e.g. `FortiGate event
+    /// (system)`).
+    Ignored(Cow<'static, str>),
 }
 
 impl Line<'_> {
+    /// A well-formed line that carries no traffic, skipped for `reason`.
+    pub fn skip(reason: impl Into<Cow<'static, str>>) -> Self {
+        Line::Ignored(reason.into())
+    }
+
     /// The same line, owning its text.
     pub fn into_owned(self) -> Line<'static> {
         match self {
@@ -258,6 +270,15 @@ pub trait Format: Send + Sync {
     }
     /// A fresh parser for one file (or one chunk of it).
     fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser>;
+    /// A cheap look at one line (a prefix or marker test, no parsing): could it be one of this
+    /// format's lines? A line that the file's own format cannot read is handed to the formats
+    /// that claim it (see [`LineRouter`]), so that a collector file mixing devices or message
+    /// kinds loses nothing. Claiming too much costs a parse attempt; claiming too little loses
+    /// lines. Formats whose lines depend on a header ([`Header`] other than `None`) are never
+    /// asked.
+    fn claims(&self, _line: &[u8]) -> bool {
+        false
+    }
 }
 
 /// The built-in formats, most specific first (the order breaks sniffing ties).
@@ -302,91 +323,6 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(squid::SquidNative::new()),
         Arc::new(squid_common::SquidCommon::new()),
     ]
-}
-
-/// The set of formats a run can use: built-ins plus the custom ones from the config file.
-#[derive(Clone)]
-pub struct Registry {
-    formats: Vec<Arc<dyn Format>>,
-}
-
-impl Registry {
-    /// Built-in formats plus `custom` ones (which take part in sniffing too).
-    pub fn new(custom: Vec<Arc<dyn Format>>) -> Self {
-        let mut formats = custom;
-        formats.extend(builtin());
-        Registry { formats }
-    }
-
-    /// All formats.
-    pub fn all(&self) -> &[Arc<dyn Format>] {
-        &self.formats
-    }
-
-    /// The format with this `--format` id (case-insensitive; `custom:NAME` and `NAME` both
-    /// find a custom format).
-    pub fn get(&self, id: &str) -> Option<Arc<dyn Format>> {
-        let id = id.strip_prefix("custom:").unwrap_or(id);
-        self.formats
-            .iter()
-            .find(|f| {
-                let fid = &f.info().id;
-                fid.eq_ignore_ascii_case(id) || fid.strip_prefix("custom:").is_some_and(|n| n.eq_ignore_ascii_case(id))
-            })
-            .cloned()
-    }
-
-    /// The ids, comma-separated, for error messages.
-    pub fn ids(&self) -> String {
-        self.formats
-            .iter()
-            .map(|f| f.info().id.clone())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// Pick the format that parses `sample` (a file's first lines) best, or `None`.
-    ///
-    /// A candidate must accept at least one line and at least as many lines as it rejects
-    /// (a sample may hold a few malformed lines, which are then reported as such); among those
-    /// the highest score wins — 3 per record, 2 per record of the format it cannot use (a
-    /// [`Reject::recognised`], e.g. an audit event without a time), 1 per recognised
-    /// non-traffic line or header/comment, so a parser that merely recognises lines loses to
-    /// one that reads them — then the earliest in the registry.
-    pub fn sniff(&self, sample: &[&[u8]], ctx: &ParseCtx) -> Option<Arc<dyn Format>> {
-        let mut best: Option<(usize, Arc<dyn Format>)> = None;
-        for f in &self.formats {
-            let mut p = f.parser(ctx);
-            let (mut records, mut ignored, mut meta, mut rejects) = (0usize, 0usize, 0usize, 0usize);
-            let mut broken = 0usize;
-            for line in sample {
-                if line.trim_ascii().is_empty() {
-                    continue;
-                }
-                match p.parse(line) {
-                    Ok(Line::Record(_)) => records += 1,
-                    Ok(Line::Activities(a)) if !a.is_empty() => records += 1,
-                    Ok(Line::Activities(_)) => ignored += 1,
-                    Ok(Line::Ignored(_)) => ignored += 1,
-                    Ok(Line::Meta) => meta += 1,
-                    Err(Reject(_, true)) => broken += 1,
-                    Err(_) => rejects += 1,
-                }
-            }
-            // Headers alone (an empty W3C log) are enough only when nothing was rejected.
-            // Broken records of a format (recognised, but unusable) count for it: a sample of
-            // audit events of which some lack a time is still that format.
-            let accepted = records + ignored;
-            if (accepted + broken == 0 && (meta == 0 || rejects > 0)) || rejects > accepted + meta + broken {
-                continue;
-            }
-            let score = 3 * records + 2 * broken + ignored + meta;
-            if best.as_ref().is_none_or(|(n, _)| score > *n) {
-                best = Some((score, f.clone()));
-            }
-        }
-        best.map(|(_, f)| f)
-    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,18 @@ builtin_format! {
 }
 
 impl Format for Netskope {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::json_with_any(
+            line,
+            &[
+                "\"cs-host\"",
+                "\"x-transaction-id\"",
+                "\"client_bytes\"",
+                "\"access_method\"",
+                "\"ccl\"",
+            ],
+        )
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -92,7 +104,7 @@ impl LineParser for NetskopeParser {
                 "application" | "audit" | "admin_audit_logs" | "alert" | "network" | "infrastructure" | "incident"
                 | "endpoint" | "clientstatus",
             ) => {
-                return Ok(Line::Ignored(
+                return Ok(Line::skip(
                     "Netskope event that is not web traffic (audit, alert, application activity)",
                 ))
             }

@@ -22,7 +22,10 @@ builtin_format! {
     }
 }
 
-json_activity_format!(Okta, OktaParser, |m| from_record(m).map(|a| vec![a]));
+json_activity_format!(Okta, OktaParser, &["\"eventType\"", "\"eventtype\""], |m| from_record(
+    m
+)
+.map(|a| vec![a]));
 
 fn event_type(t: &str) -> (ActivityType, bool) {
     use ActivityType::*;

@@ -35,6 +35,9 @@ builtin_format! {
 }
 
 impl Format for PanOs {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -106,10 +109,10 @@ impl PanParser {
         let is_url = kind == b"THREAT" && sub == b"url";
         if !is_traffic && !is_url {
             if kind == b"THREAT" {
-                return Ok(Line::Ignored("PAN-OS THREAT log that is not URL filtering"));
+                return Ok(Line::skip("PAN-OS THREAT log that is not URL filtering"));
             }
             if !kind.is_empty() && kind.iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
-                return Ok(Line::Ignored(
+                return Ok(Line::skip(
                     "PAN-OS log type that carries no traffic (SYSTEM, CONFIG, ...)",
                 ));
             }

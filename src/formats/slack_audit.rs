@@ -23,7 +23,8 @@ builtin_format! {
     }
 }
 
-json_activity_format!(SlackAudit, SlackParser, |m| from_record(m).map(|a| vec![a]));
+json_activity_format!(SlackAudit, SlackParser, &["\"entity\""], |m| from_record(m)
+    .map(|a| vec![a]));
 
 fn action_type(a: &str) -> (ActivityType, bool) {
     use ActivityType::*;

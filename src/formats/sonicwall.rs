@@ -29,6 +29,9 @@ builtin_format! {
 }
 
 impl Format for SonicWall {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -64,18 +67,14 @@ impl LineParser for SonicParser {
         fields::kv_pairs(line, &mut kv)?;
         let get = |k: &str| fields::kv_get(&kv, k);
         let Some(m) = get("m") else {
-            return Ok(Line::Ignored("SonicWall message without an m= id (older firmware)"));
+            return Ok(Line::skip("SonicWall message without an m= id (older firmware)"));
         };
         let m: u32 = m.parse().map_err(|_| Reject::new("m= is not a number"))?;
         let blocked = match m {
             537 | 97 => false,
             14 | 16 | 36 | 37 | 38 => true,
-            98 => {
-                return Ok(Line::Ignored(
-                    "SonicWall connection opened (the close carries the bytes)",
-                ))
-            }
-            _ => return Ok(Line::Ignored("SonicWall message that carries no traffic")),
+            98 => return Ok(Line::skip("SonicWall connection opened (the close carries the bytes)")),
+            _ => return Ok(Line::skip("SonicWall message that carries no traffic")),
         };
         let time = match get("time") {
             Some(t) => Some(

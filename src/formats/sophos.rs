@@ -26,6 +26,9 @@ builtin_format! {
 }
 
 impl Format for Sophos {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -94,7 +97,7 @@ impl SophosParser {
         let get = getter(&kv);
         let log_type = get("log_type").ok_or("no log_type= (not a Sophos XG log)")?;
         if log_type != "Content Filtering" && log_type != "Firewall" {
-            return Ok(Line::Ignored("Sophos XG log that is not web filtering or firewall"));
+            return Ok(Line::skip("Sophos XG log that is not web filtering or firewall"));
         }
         let d = get("date").ok_or("no date=")?;
         let tm = get("time").ok_or("no time=")?;
@@ -146,12 +149,10 @@ impl SophosParser {
         let get = getter(&kv);
         let sys = get("sys").unwrap_or_default();
         if sys != "SecureWeb" && sys != "SecureNet" {
-            return Ok(Line::Ignored(
-                "Sophos UTM log that is not the web proxy or packet filter",
-            ));
+            return Ok(Line::skip("Sophos UTM log that is not the web proxy or packet filter"));
         }
         if get("srcip").is_none() && get("url").is_none() {
-            return Ok(Line::Ignored(
+            return Ok(Line::skip(
                 "Sophos UTM proxy message about no request (internal diagnostics)",
             ));
         }

@@ -28,6 +28,9 @@ builtin_format! {
 }
 
 impl Format for Stormshield {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -66,7 +69,7 @@ impl LineParser for SnsParser {
             "connection" | "web" => {}
             "filter" | "alarm" if blocked => {}
             _ => {
-                return Ok(Line::Ignored(
+                return Ok(Line::skip(
                     "Stormshield log that carries no traffic (system, monitor, vpn…)",
                 ))
             }

@@ -27,6 +27,9 @@ builtin_format! {
 }
 
 impl Format for WatchGuard {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::has_any(line, &[": msg_id=\""])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -60,7 +63,7 @@ impl LineParser for WgParser {
         let blocked = match verdict {
             "Allow" => false,
             "Deny" => true,
-            _ => return Ok(Line::Ignored("WatchGuard message that carries no traffic")),
+            _ => return Ok(Line::skip("WatchGuard message that carries no traffic")),
         };
         // Positional words run until the first `key="` pair or the trailing `(Policy)`.
         let kv_start = after_id

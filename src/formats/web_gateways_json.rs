@@ -50,10 +50,13 @@ fn host_of(url: &str) -> Option<Cow<'static, str>> {
 }
 
 macro_rules! json_format {
-    ($name:ident, $parser:ident) => {
+    ($name:ident, $parser:ident, $key:expr) => {
         impl Format for $name {
             fn info(&self) -> &FormatInfo {
                 &self.info
+            }
+            fn claims(&self, line: &[u8]) -> bool {
+                fields::json_with_any(line, &[$key])
             }
             fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser> {
                 Box::new($parser { ctx: ctx.clone() })
@@ -76,7 +79,7 @@ builtin_format! {
         attributes: [url, dest_ip, user, source_ip],
     }
 }
-json_format!(Menlo, MenloParser);
+json_format!(Menlo, MenloParser, "\"event_time\"");
 
 impl LineParser for MenloParser {
     fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
@@ -123,7 +126,7 @@ builtin_format! {
         attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
     }
 }
-json_format!(Iboss, IbossParser);
+json_format!(Iboss, IbossParser, "\"sourceIpAddress\"");
 
 impl LineParser for IbossParser {
     fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
@@ -181,7 +184,7 @@ builtin_format! {
         attributes: [url, dest_ip, user, source_ip, total_bytes],
     }
 }
-json_format!(Barracuda, BarracudaParser);
+json_format!(Barracuda, BarracudaParser, "\"traffic_type\"");
 
 impl LineParser for BarracudaParser {
     fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {

@@ -28,6 +28,9 @@ builtin_format! {
 }
 
 impl Format for Welf {
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
@@ -80,7 +83,7 @@ impl LineParser for WelfParser {
             }
         };
         let Some((dst, dport)) = addr("dst")? else {
-            return Ok(Line::Ignored("WELF event without a destination address"));
+            return Ok(Line::skip("WELF event without a destination address"));
         };
         let src = addr("src")?.map(|(ip, _)| ip);
         let time = match get("time") {

@@ -78,7 +78,7 @@ fn build<'a>(get: &dyn Fn(&str) -> Option<Cow<'a, str>>, ctx: &ParseCtx) -> Resu
     let has = |k: &str| get(k).is_some();
     let kind = kind_of(|k| has(k) || get(&format!("__has_{k}")).is_some());
     if kind == Kind::Other {
-        return Ok(Line::Ignored("Zeek log that is not http, ssl or conn"));
+        return Ok(Line::skip("Zeek log that is not http, ssl or conn"));
     }
     let ts = get("ts").ok_or("no ts")?;
     let time = zeek_time(&ts, ctx).ok_or_else(|| Reject::from(format!("bad ts {ts:?}")))?;

@@ -153,6 +153,9 @@ builtin_format! {
 }
 
 impl Format for ZscalerJson {
+    fn claims(&self, line: &[u8]) -> bool {
+        fields::json_with_any(line, &["\"eurl\"", "\"reqsize\"", "\"respsize\""])
+    }
     fn info(&self) -> &FormatInfo {
         &self.info
     }
