@@ -642,7 +642,10 @@ fn setup(common: &Common) -> Result<Setup> {
     }
     let mut opts = ScanOptions::new(common.paths.clone(), registry);
     opts.format = format;
-    opts.ctx = ParseCtx { naive };
+    opts.ctx = ParseCtx {
+        naive,
+        ..ParseCtx::default()
+    };
     if let Some(n) = cfg.scan.max_line_bytes {
         opts.max_line_bytes = n;
     }

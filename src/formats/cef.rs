@@ -1,18 +1,21 @@
-//! Generic CEF (ArcSight Common Event Format):
+//! CEF (ArcSight Common Event Format), generic and with the vendor dialects of [`super::siem`]:
 //! `CEF:Version|Device Vendor|Device Product|Device Version|Signature ID|Name|Severity|Extension`.
 //!
 //! Header fields escape `|` and `\` with a backslash; extension values escape `=`, `\`, and
 //! encode newlines as `\n`/`\r`. A value runs until the blank before the next `key=` (values may
 //! contain blanks). `csNLabel=name csN=value` pairs are kept under their label.
 //!
-//! Direction: the CEF guide's wording for `in`/`out` is ambiguous, and the web gateways that
-//! emit CEF (Zscaler's NSS CEF template, Palo Alto's CEF mapping, Menlo) put the bytes the client
-//! *received* in `in` and the bytes it *sent* in `out`. We follow the vendors: `in` →
-//! `bytes_down`, `out` → `bytes_up` (see `docs/formats.md`). Blocked: an `act` (deviceAction)
-//! whose words include block/deny/drop/reject... and not "not" (`act=not blocked` is allowed).
+//! The `CEF:` marker is optional: a syslog relay that takes it for the program name passes
+//! `0|Vendor|Product|…` on. Such a line is taken for CEF only when it has the seven header
+//! fields, a numeric or named severity, and an extension of `key=value` pairs.
+//!
+//! Direction and blocking depend on the vendor: see `siem` and `docs/formats.md`. By default
+//! `in` → `bytes_down`, `out` → `bytes_up`, and an `act` (deviceAction) whose words include
+//! block/deny/drop/reject... and not "not" is blocked.
 
 use super::fields;
-use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::siem;
+use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
 use std::borrow::Cow;
 
 builtin_format! {
@@ -28,7 +31,8 @@ builtin_format! {
 
 impl Format for Cef {
     fn claims(&self, line: &[u8]) -> bool {
-        fields::has_any(&line[..line.len().min(1024)], &["CEF:"])
+        let head = &line[..line.len().min(1024)];
+        fields::has_any(head, &["CEF:"]) || super::syslog::strip(line.trim_ascii(), headerless_start).is_some()
     }
     fn info(&self) -> &FormatInfo {
         &self.info
@@ -118,8 +122,7 @@ fn is_key_byte(c: u8) -> bool {
 
 /// Parse the CEF part of a line (anything before `CEF:` — a syslog header — is skipped).
 pub fn parse_event(line: &[u8]) -> Result<CefEvent<'_>, Reject> {
-    let start = memchr::memmem::find(&line[..line.len().min(1024)], b"CEF:").ok_or("no `CEF:` header")?;
-    let body = &line[start + 4..];
+    let body = &line[event_start(line).ok_or("no `CEF:` header")?..];
     // Seven unescaped pipes separate the header fields from the extension.
     let mut parts: Vec<&[u8]> = Vec::with_capacity(8);
     let mut i = 0;
@@ -149,6 +152,48 @@ pub fn parse_event(line: &[u8]) -> Result<CefEvent<'_>, Reject> {
         header,
         extensions: parse_extension(ext)?,
     })
+}
+
+/// Where the header's version field starts: after `CEF:` (and any blanks), or at a headerless
+/// `0|…` after the syslog framing.
+fn event_start(line: &[u8]) -> Option<usize> {
+    if let Some(p) = memchr::memmem::find(&line[..line.len().min(1024)], b"CEF:") {
+        let mut i = p + 4;
+        while line.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        return Some(i);
+    }
+    let msg = super::syslog::strip(line, headerless_start)?;
+    Some(msg.as_ptr() as usize - line.as_ptr() as usize)
+}
+
+/// A CEF event whose `CEF:` marker was eaten: `0|Vendor|Product|Version|Id|Name|Severity|k=v`.
+fn headerless_start(b: &[u8]) -> bool {
+    if b.len() < 14 || !matches!(b[0], b'0' | b'1') || b[1] != b'|' {
+        return false;
+    }
+    let head = &b[..b.len().min(1024)];
+    let mut pipes = Vec::with_capacity(7);
+    let mut i = 0;
+    while i < head.len() && pipes.len() < 7 {
+        match head[i] {
+            b'\\' => i += 1,
+            b'|' => pipes.push(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    if pipes.len() < 7 {
+        return false;
+    }
+    let sev = head[pipes[5] + 1..pipes[6]].trim_ascii();
+    let sev_ok = (!sev.is_empty() && sev.len() <= 2 && sev.iter().all(u8::is_ascii_digit))
+        || [&b"Low"[..], b"Medium", b"High", b"Very-High", b"Unknown"]
+            .iter()
+            .any(|w| sev.eq_ignore_ascii_case(w));
+    let ext = &b[pipes[6] + 1..];
+    sev_ok && (ext.trim_ascii().is_empty() || memchr::memchr(b'=', ext).is_some())
 }
 
 fn parse_extension(ext: &[u8]) -> Result<Extensions<'_>, Reject> {
@@ -199,38 +244,6 @@ struct CefParser {
     ctx: ParseCtx,
 }
 
-fn cef_time(v: &str, ctx: &ParseCtx) -> Option<i64> {
-    let b = v.as_bytes();
-    super::time::parse_epoch_millis(b)
-        .or_else(|| super::time::parse_mon_d_y_hms(b, &ctx.naive))
-        .or_else(|| super::time::parse_iso(b, &ctx.naive))
-}
-
-/// Whole-word match of a blocking verb, unless negated.
-fn is_blocking(act: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "block",
-        "blocked",
-        "deny",
-        "denied",
-        "drop",
-        "dropped",
-        "reject",
-        "rejected",
-        "prevent",
-        "prevented",
-        "quarantine",
-        "quarantined",
-        "reset",
-    ];
-    let a = act.to_ascii_lowercase();
-    let words: Vec<&str> = a
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.iter().any(|w| WORDS.contains(w)) && !words.iter().any(|w| *w == "not" || *w == "allowed" || *w == "allow")
-}
-
 impl LineParser for CefParser {
     fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
         let t = raw.trim_ascii();
@@ -238,78 +251,27 @@ impl LineParser for CefParser {
             return Ok(Line::Meta);
         }
         let ev = parse_event(t)?;
-        let mut rec = Record::default();
-        let mut labels: Vec<(&str, &str)> = Vec::new();
-        for (k, v) in &ev.extensions {
-            if let Some(n) = k.strip_suffix("Label") {
-                labels.push((n, v));
-            }
-        }
-        let mut time_key_rank = u8::MAX;
-        for (k, v) in ev.extensions.iter() {
-            let v: &Cow<'a, str> = v;
-            match k.as_ref() {
-                "rt" | "end" | "start" => {
-                    let rank = match k.as_ref() {
-                        "rt" => 0,
-                        "end" => 1,
-                        _ => 2,
-                    };
-                    if rank < time_key_rank {
-                        rec.time_us = Some(
-                            cef_time(v, &self.ctx).ok_or_else(|| Reject::from(format!("bad CEF time `{k}={v}`")))?,
-                        );
-                        time_key_rank = rank;
-                    }
-                }
-                "src" | "c6a2" => rec.source_ip = rec.source_ip.or_else(|| fields::opt_ip(v.as_bytes())),
-                "dst" | "c6a3" => rec.dest_ip = rec.dest_ip.or_else(|| fields::opt_ip(v.as_bytes())),
-                "dpt" => rec.dest_port = fields::opt_u16(v.as_bytes()),
-                "suser" => rec.user = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "dhost" => rec.dest_host = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "request" => rec.url = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "requestMethod" => rec.method = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "requestClientApplication" => rec.user_agent = fields::opt_text(v.as_bytes()).map(|_| v.clone()),
-                "in" => rec.bytes_down = fields::lenient_u64(v.as_bytes()),
-                "out" => rec.bytes_up = fields::lenient_u64(v.as_bytes()),
-                "act" if is_blocking(v) => rec.action = Action::Blocked,
-                _ => {
-                    if let Some(n) = k.strip_prefix("cs").filter(|n| n.len() == 1) {
-                        if let Some((_, label)) = labels.iter().find(|(l, _)| l.strip_prefix("cs") == Some(n)) {
-                            let l = label.to_ascii_lowercase();
-                            if matches!(
-                                l.as_str(),
-                                "appname"
-                                    | "application"
-                                    | "app"
-                                    | "application name"
-                                    | "cloudappname"
-                                    | "cloud application"
-                            ) {
-                                rec.vendor_app = Some(v.clone());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(s) = ev.get("outcome") {
-            if s.eq_ignore_ascii_case("blocked") {
-                rec.action = Action::Blocked;
-            }
-        }
-        if rec.dest_host.is_none() {
-            if let Some(u) = rec.url.as_deref() {
-                rec.dest_host = fields::url_host(u).map(|(h, _)| Cow::Owned(h.to_string()));
-            }
-        }
-        Ok(Line::Record(rec))
+        let [vendor, product, _version, event_id, name, _severity] = ev.header;
+        let event = siem::Event {
+            kind: siem::Kind::Cef,
+            vendor,
+            product,
+            event_id,
+            name,
+            pairs: ev.extensions,
+        };
+        let header_time = || {
+            let start = event_start(t)?;
+            super::syslog::header_time(t, &t[start..], &self.ctx)
+        };
+        siem::to_line(&event, &self.ctx, &header_time).map_err(|e| Reject::recognised(e.0))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Action;
 
     #[test]
     fn header_and_extension_escapes() {
@@ -321,6 +283,23 @@ mod tests {
         assert_eq!(ev.get("fname"), Some("x y"));
         assert!(parse_event(b"CEF:0|a|b|c").is_err());
         assert!(parse_event(b"no cef here").is_err());
+    }
+
+    #[test]
+    fn headerless_events() {
+        let mut p = Cef::new().parser(&ParseCtx::default());
+        let line = b"<134>May  1 10:00:00 cpmgmt 0|Check Point|VPN-1 & FireWall-1|Check Point|Log|https|Unknown|act=Accept rt=1714557600000 dpt=443 src=10.1.1.5 dst=162.125.1.1 suser=jdoe@corp.example";
+        let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
+        assert_eq!((r.dest_port, r.user.as_deref()), (Some(443), Some("jdoe@corp.example")));
+        assert!(Cef::new().claims(line));
+        // PAN-OS CSV and pipe-separated key=value lines are not headerless CEF.
+        for other in [
+            &b"1,2024/05/01 10:00:00,0123,TRAFFIC,end,1,2024/05/01 10:00:00,10.0.0.1"[..],
+            b"mwg: McAfeeWG|time_stamp=[01/May/2024:10:00:00 +0000]|auth_user=|src_ip=10.1.1.6|a=b|c=d|e=f|",
+            b"0|a|b|c|d|e|not a severity|x=1",
+        ] {
+            assert!(!Cef::new().claims(other), "{}", String::from_utf8_lossy(other));
+        }
     }
 
     #[test]
@@ -345,6 +324,7 @@ mod tests {
             panic!()
         };
         assert_eq!(r.action, Action::Blocked);
+        use siem::is_blocking;
         assert!(is_blocking("deny") && is_blocking("TCP_DENIED") && is_blocking("Drop"));
         assert!(
             !is_blocking("not blocked")
@@ -354,5 +334,8 @@ mod tests {
         );
         assert_eq!(r.dest_host.as_deref(), Some("x.example.org"));
         assert!(p.parse(b"CEF:0|v|p|1|1|n|1|rt=notatime").is_err());
+        // `rt` in seconds (Forcepoint) and milliseconds.
+        let Line::Record(r) = p.parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1").unwrap() else { panic!() };
+        assert_eq!(r.time_us, Some(1_714_557_600_000_000));
     }
 }

@@ -1,16 +1,24 @@
-//! Generic LEEF (IBM QRadar Log Event Extended Format), 1.0 and 2.0:
+//! LEEF (IBM QRadar Log Event Extended Format), 1.0 and 2.0, generic and with the vendor
+//! dialects of [`super::siem`]:
 //! `LEEF:1.0|Vendor|Product|Version|EventID|key=value<TAB>key=value…` and
 //! `LEEF:2.0|Vendor|Product|Version|EventID|<delimiter>|key=value<delimiter>…` where the delimiter
 //! is one character or its hex code (`x09`, `0x5E`, `^`).
 //!
-//! Standard keys: `devTime` (epoch ms, `MMM dd yyyy HH:mm:ss[.SSS][ zone]`, or ISO), `src`, `dst`,
+//! LEEF 1.0 is TAB-separated by the specification, but several vendors (PAN-OS's QRadar format,
+//! McAfee Web Gateway) separate the attributes with `|`: a 1.0 event with no TAB whose first
+//! attribute is followed by `|key=` is read that way. The `LEEF:` marker may be followed by a
+//! blank (`LEEF: 1.0|`), and a relay may have eaten it (`1.0|Vendor|…`, or `2.0|`): such a line
+//! is LEEF only when it has the header fields and at least two `key=value` attributes.
+//!
+//! Standard keys: `devTime` (epoch, `MMM dd yyyy HH:mm:ss[.SSS][ zone]`, or ISO), `src`, `dst`,
 //! `dstPort`, `usrName`, `srcBytes` (bytes sent by the source → `bytes_up`), `dstBytes`
-//! (→ `bytes_down`), `url`; `action`/`cat` values such as block/deny/drop mark a blocked record.
+//! (→ `bytes_down`), `url`; `action` values such as block/deny/drop mark a blocked record.
 //! Vendor keys widely used in web-gateway LEEF (Zscaler, Forcepoint) are read too: `reqsize`/
 //! `respsize`, `requestMethod`, `userAgent`, `useragent`, `appname`.
 
 use super::fields;
-use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::siem;
+use super::{Format, FormatInfo, Line, LineParser, ParseCtx, Reject};
 use std::borrow::Cow;
 
 builtin_format! {
@@ -27,6 +35,7 @@ builtin_format! {
 impl Format for Leef {
     fn claims(&self, line: &[u8]) -> bool {
         fields::has_any(&line[..line.len().min(1024)], &["LEEF:"])
+            || super::syslog::strip(line.trim_ascii(), headerless_start).is_some()
     }
     fn info(&self) -> &FormatInfo {
         &self.info
@@ -53,13 +62,29 @@ fn delimiter(spec: &str) -> Option<char> {
     }
 }
 
-fn is_blocking(v: &str) -> bool {
-    let v = v.to_ascii_lowercase();
-    [
-        "block", "blocked", "deny", "denied", "drop", "dropped", "reject", "rejected",
-    ]
-    .iter()
-    .any(|w| v == *w || v.split(|c: char| !c.is_ascii_alphanumeric()).any(|x| x == *w))
+
+/// Where the version field starts: after `LEEF:` (and blanks), or at a headerless
+/// `1.0|…`/`2.0|…` after the syslog framing.
+fn event_start(t: &[u8]) -> Option<usize> {
+    if let Some(p) = memchr::memmem::find(&t[..t.len().min(1024)], b"LEEF:") {
+        let mut i = p + 5;
+        while t.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        return Some(i);
+    }
+    let msg = super::syslog::strip(t, headerless_start)?;
+    Some(msg.as_ptr() as usize - t.as_ptr() as usize)
+}
+
+/// A LEEF event whose `LEEF:` marker was eaten: `1.0|Vendor|Product|Version|EventID|k=v…`.
+fn headerless_start(b: &[u8]) -> bool {
+    let Some(rest) = b.strip_prefix(b"1.0|").or_else(|| b.strip_prefix(b"2.0|")) else {
+        return false;
+    };
+    let pipes = memchr::memchr_iter(b'|', &rest[..rest.len().min(512)]).count();
+    let attrs = memchr::memchr_iter(b'=', rest).count();
+    pipes >= 4 && attrs >= 2
 }
 
 impl LineParser for LeefParser {
@@ -68,13 +93,13 @@ impl LineParser for LeefParser {
         if t.trim_ascii().is_empty() {
             return Ok(Line::Meta);
         }
-        let start = memchr::memmem::find(&t[..t.len().min(1024)], b"LEEF:").ok_or("no `LEEF:` header")?;
-        let text = fields::text(&t[start + 5..]);
+        let start = event_start(t).ok_or("no `LEEF:` header")?;
+        let text = fields::text(&t[start..]);
         let mut parts = text.splitn(6, '|');
         let version = parts.next().ok_or("no LEEF version")?.trim().to_string();
-        // Vendor, product, version, event id: not needed for the record.
-        for _ in 0..4 {
-            parts
+        let mut header: [&str; 4] = [""; 4];
+        for h in header.iter_mut() {
+            *h = parts
                 .next()
                 .ok_or("LEEF header has fewer than 5 `|`-separated fields")?;
         }
@@ -85,72 +110,33 @@ impl LineParser for LeefParser {
                 .ok_or("LEEF 2.0 header without the delimiter field")?;
             (delimiter(d).unwrap_or('\t'), a)
         } else if version.starts_with('1') {
-            ('\t', rest)
+            let piped = !rest.contains('\t')
+                && rest
+                    .split_once('|')
+                    .is_some_and(|(first, next)| first.contains('=') && next.split('|').next().is_some_and(|n| n.contains('=')));
+            (if piped { '|' } else { '\t' }, rest)
         } else {
             return Err(format!("unknown LEEF version {version:?}").into());
         };
-        let mut kv: Vec<(&str, &str)> = Vec::new();
+        let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
         for part in attrs.split(delim) {
             // LEEF has no escaping: a piece without `=` (a value that held the delimiter) is dropped.
             if let Some((k, v)) = part.split_once('=') {
-                kv.push((k.trim(), v.trim()));
+                pairs.push((Cow::Borrowed(k.trim()), Cow::Borrowed(v.trim())));
             }
         }
-        let get = |k: &str| {
-            kv.iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(k))
-                .map(|(_, v)| *v)
-                .filter(|v| !v.is_empty() && *v != "-" && *v != "None")
+        let event = siem::Event {
+            kind: siem::Kind::Leef,
+            vendor: Cow::Borrowed(header[0]),
+            product: Cow::Borrowed(header[1]),
+            event_id: Cow::Borrowed(header[3]),
+            name: Cow::Borrowed(""),
+            pairs,
         };
-        let time = match get("devTime") {
-            Some(v) => {
-                let b = v.as_bytes();
-                Some(
-                    super::time::parse_epoch_millis(b)
-                        .or_else(|| super::time::parse_mon_d_y_hms(b, &self.ctx.naive))
-                        .or_else(|| super::time::parse_iso(b, &self.ctx.naive))
-                        .or_else(|| super::time::parse_ctime(b, &self.ctx.naive))
-                        .ok_or_else(|| Reject::from(format!("bad devTime {v:?}")))?,
-                )
-            }
-            None => None,
-        };
-        let ip = |k: &str| fields::ip_field(k, get(k)).map_err(Reject::from);
-        let num = |keys: &[&str]| -> Result<Option<u64>, Reject> {
-            for k in keys {
-                if let Some(v) = get(k) {
-                    return fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number")));
-                }
-            }
-            Ok(None)
-        };
-        let owned = |k: &str| get(k).map(|v| Cow::Owned(v.to_string()));
-        let mut rec = Record {
-            time_us: time,
-            source_ip: ip("src")?,
-            dest_ip: ip("dst")?,
-            dest_port: get("dstPort").and_then(|v| fields::opt_u16(v.as_bytes())),
-            user: owned("usrName").or_else(|| owned("login")),
-            bytes_up: num(&["srcBytes", "reqsize", "requestSize"])?,
-            bytes_down: num(&["dstBytes", "respsize", "responseSize"])?,
-            method: owned("requestMethod").or_else(|| owned("reqmethod")),
-            user_agent: owned("userAgent").or_else(|| owned("useragent")),
-            vendor_app: owned("appname"),
-            action: if get("action").is_some_and(is_blocking) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
-            ..Record::default()
-        };
-        if let Some(u) = owned("url") {
-            rec.dest_host = fields::url_host(&u).map(|(h, _)| Cow::Owned(h.to_string()));
-            rec.url = Some(u);
-        }
-        if let Some(h) = owned("dhost").or_else(|| owned("host")) {
-            rec.dest_host = Some(h);
-        }
-        Ok(Line::Record(rec))
+        let header_time = || super::syslog::header_time(t, &t[start..], &self.ctx);
+        let line = siem::to_line(&event, &self.ctx, &header_time).map_err(|e| Reject::recognised(e.0))?;
+        // The pairs borrow from `text`, which may be a lossy copy: own the record.
+        Ok(line.into_owned())
     }
 }
 

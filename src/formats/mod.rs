@@ -116,6 +116,7 @@ pub mod record;
 pub mod registry;
 pub mod slack_audit;
 pub mod sonicwall;
+pub mod siem;
 pub mod sophos;
 pub mod squid;
 pub mod squid_common;
@@ -258,6 +259,10 @@ pub struct FormatInfo {
 pub struct ParseCtx {
     /// Zone for timestamps that carry none.
     pub naive: NaiveZone,
+    /// "Now" (µs since the epoch, UTC) for timestamps without a year (`May  1 10:00:00`):
+    /// they are placed in the year that puts them at most one day after this instant.
+    /// 0 means the current time.
+    pub now_us: i64,
 }
 
 /// A log format.

@@ -4,7 +4,13 @@
 //!
 //! The host and tag are optional and look like any other word, so the framing is not stripped
 //! blindly: each format supplies a cheap "does a record start here?" predicate, and the first
-//! candidate offset that satisfies it wins.
+//! candidate offset that satisfies it wins. Also handled: an RFC 6587 octet count before the
+//! priority (`795 <14>1 …`, syslog over TCP), and a relay's header in front of the device's own
+//! (`Oct 13 01:21:17 relay 894 <142>1 2020-10-13T01:21:16Z dev …`).
+//!
+//! [`header_time`] reads the time of the framing, for records that carry none of their own.
+
+use super::ParseCtx;
 
 /// Return the record part of `line`: `line` itself when `is_start` accepts it, else the first
 /// syslog-framing candidate that `is_start` accepts, else `None`.
@@ -17,6 +23,21 @@ pub fn strip(line: &[u8], is_start: impl Fn(&[u8]) -> bool) -> Option<&[u8]> {
 }
 
 fn strip_slow<'a>(line: &'a [u8], is_start: &dyn Fn(&[u8]) -> bool) -> Option<&'a [u8]> {
+    strip_nested(line, is_start, 0)
+}
+
+/// The length of an RFC 6587 octet count before a priority (`795 <14>…`), or 0.
+fn octet_count_len(b: &[u8]) -> usize {
+    let n = b.iter().take(7).take_while(|c| c.is_ascii_digit()).count();
+    if n > 0 && n < 7 && b.get(n) == Some(&b' ') && b.get(n + 1) == Some(&b'<') {
+        n + 1
+    } else {
+        0
+    }
+}
+
+fn strip_nested<'a>(line: &'a [u8], is_start: &dyn Fn(&[u8]) -> bool, depth: u8) -> Option<&'a [u8]> {
+    let line = &line[octet_count_len(line)..];
     let mut p = 0;
     // <PRI>
     if line.first() == Some(&b'<') {
@@ -60,10 +81,45 @@ fn strip_slow<'a>(line: &'a [u8], is_start: &dyn Fn(&[u8]) -> bool) -> Option<&'
         if is_start(cur) {
             return Some(cur);
         }
+        // A relay wrote its header in front of the device's (optionally with an octet count).
+        if depth < 2 && (cur.first() == Some(&b'<') || octet_count_len(cur) > 0) {
+            return strip_nested(cur, is_start, depth + 1);
+        }
         let end = cur.iter().position(|&c| c == b' ')?;
         cur = skip_blanks(&cur[end..]);
     }
     None
+}
+
+/// The time of the syslog framing in front of `msg` (a suffix of `line`, as returned by
+/// [`strip`]): the last timestamp of the header (a relay's header comes first, the device's
+/// last). RFC 5424 and ISO stamps carry their offset; RFC 3164 stamps are read in the
+/// configured zone, and without a year in the year that puts them before `ctx.now_us`.
+pub fn header_time(line: &[u8], msg: &[u8], ctx: &ParseCtx) -> Option<i64> {
+    let start = (msg.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let head = line.get(..start)?;
+    let mut found = None;
+    let mut i = 0;
+    while i < head.len() {
+        let b = &head[i..];
+        let at_word = i == 0 || matches!(head[i - 1], b' ' | b'>' | b':');
+        if at_word {
+            if let Some(len) = iso_timestamp_len(b) {
+                if let Some(t) = super::time::parse_iso(&b[..len], &ctx.naive) {
+                    found = Some(t);
+                    i += len;
+                    continue;
+                }
+            }
+            if let Some((t, len)) = super::time::parse_bsd(b, &ctx.naive, ctx.now_us) {
+                found = Some(t);
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    found
 }
 
 fn skip_blanks(b: &[u8]) -> &[u8] {
@@ -151,6 +207,7 @@ fn rfc5424_msg(b: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::NaiveZone;
 
     fn digit_start(b: &[u8]) -> bool {
         b.len() > 2 && b[0].is_ascii_digit() && b[1] == b','
@@ -184,5 +241,33 @@ mod tests {
         );
         assert_eq!(strip(b"a=b 1,2018/11/30 16:09:07,0128,TRAFFIC", digit_start), None);
         assert_eq!(strip(b"<x>Nov 30 16:09:08 a b", digit_start), None);
+        // RFC 6587 octet counting, and a relay's header in front of the device's.
+        assert_eq!(
+            strip(b"795 <14>1 2018-11-30T16:09:08Z fw01 - - - - 1,2018/11/30 16:09:07,0128,TRAFFIC", digit_start),
+            Some(&rec[..])
+        );
+        assert_eq!(
+            strip(b"Oct 13 01:21:17 relay-7 894 <142>1 2020-10-13T01:21:16.976Z logfwd20 logforwarder - panwlogs - 1,2018/11/30 16:09:07,0128,TRAFFIC", digit_start),
+            Some(&rec[..])
+        );
+    }
+
+    #[test]
+    fn header_times() {
+        let ctx = ParseCtx {
+            now_us: super::super::time::parse_iso(b"2026-12-01T00:00:00Z", &NaiveZone::utc()).unwrap(),
+            ..ParseCtx::default()
+        };
+        let t = |s: &str| super::super::time::parse_iso(s.as_bytes(), &NaiveZone::utc());
+        for (line, want) in [
+            ("<14>May  1 10:00:00 fw01 x=1", t("2026-05-01T10:00:00Z")),
+            ("<14>1 2024-05-01T12:00:00+02:00 fw01 - - - - x=1", t("2024-05-01T10:00:00Z")),
+            ("2024-05-01T10:00:00.512+00:00 10.0.0.1 x=1", t("2024-05-01T10:00:00.512Z")),
+            ("Oct 13 01:21:17 relay 894 <142>1 2020-10-13T01:21:16Z dev - - - - x=1", t("2020-10-13T01:21:16Z")),
+            ("x=1", None),
+        ] {
+            let msg = strip(line.as_bytes(), |b| b.starts_with(b"x=")).unwrap();
+            assert_eq!(header_time(line.as_bytes(), msg, &ctx), want, "{line}");
+        }
     }
 }

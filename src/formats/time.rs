@@ -170,6 +170,26 @@ pub fn parse_epoch_millis(b: &[u8]) -> Option<i64> {
     Some(ms * 1000)
 }
 
+/// An epoch whose unit is told by its digits, as devices write it: 10 digits seconds (also
+/// with a fraction), 13 milliseconds, 16 microseconds, 19 nanoseconds.
+pub fn parse_epoch_any(b: &[u8]) -> Option<i64> {
+    let b = b.trim_ascii();
+    if b.contains(&b'.') {
+        return parse_epoch_seconds(b);
+    }
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+    match b.len() {
+        1..=11 => v.checked_mul(1_000_000),
+        12..=14 => v.checked_mul(1000),
+        15..=17 => Some(v),
+        18..=19 => Some(v / 1000),
+        _ => None,
+    }
+}
+
 /// Three-letter English month abbreviation, any case.
 pub fn month_abbrev(b: &[u8]) -> Option<u32> {
     if b.len() < 3 {
@@ -211,8 +231,19 @@ pub fn parse_offset(b: &[u8]) -> Option<i64> {
         b"MDT" => return h(-6),
         b"PST" => return h(-8),
         b"PDT" => return h(-7),
-        b"CET" => return h(1),
-        b"CEST" => return h(2),
+        b"CET" | b"MET" | b"BST" | b"WEST" => return h(1),
+        b"CEST" | b"MEST" | b"EET" | b"SAST" => return h(2),
+        b"EEST" | b"MSK" => return h(3),
+        b"WET" => return h(0),
+        b"JST" | b"KST" => return h(9),
+        b"HKT" | b"SGT" | b"AWST" => return h(8),
+        b"AEST" => return h(10),
+        b"AEDT" => return h(11),
+        b"NZST" => return h(12),
+        b"NZDT" => return h(13),
+        b"HST" => return h(-10),
+        b"AKST" => return h(-9),
+        b"AKDT" => return h(-8),
         _ => {}
     }
     if let Some(rest) = b.strip_prefix(b"GMT").or_else(|| b.strip_prefix(b"UTC")) {
@@ -227,11 +258,14 @@ pub fn parse_offset(b: &[u8]) -> Option<i64> {
         _ => return None,
     };
     let rest = &b[1..];
-    let (h, m) = if rest.len() == 4 {
+    let (h, m) = if rest.len() == 4 && rest[1] == b':' {
+        // `UTC+2:00` (FortiAnalyzer), `+5:30`.
+        (digits(&rest[..1])?, digits(&rest[2..])?)
+    } else if rest.len() == 4 {
         (digits(&rest[..2])?, digits(&rest[2..])?)
     } else if rest.len() == 5 && rest[2] == b':' {
         (digits(&rest[..2])?, digits(&rest[3..])?)
-    } else if rest.len() == 2 {
+    } else if rest.len() == 2 || rest.len() == 1 {
         (digits(rest)?, 0)
     } else {
         return None;
@@ -335,6 +369,74 @@ pub fn parse_mon_d_y_hms(b: &[u8], naive: &NaiveZone) -> Option<i64> {
     }
 }
 
+/// The current time in µs since the epoch (for `now_us == 0` in [`ParseCtx`]).
+///
+/// [`ParseCtx`]: crate::formats::ParseCtx
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// A civil time without a year (`May  1 10:00:00`, as RFC 3164 syslog writes it), placed in
+/// the year that puts it at most one day after `now_us` (0: the current time): a log read in
+/// January that says `Dec 31` is from last year.
+#[allow(clippy::too_many_arguments)] // the civil fields
+pub fn civil_without_year(mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32, naive: &NaiveZone, now_us: i64) -> Option<i64> {
+    let now = if now_us == 0 { self::now_us() } else { now_us };
+    let (y, _, _) = civil_from_days(now.div_euclid(86_400_000_000));
+    for year in [y, y - 1] {
+        // Feb 29 exists only in leap years: try the year before if this one lacks it.
+        if let Some(t) = naive.civil_to_us(year, mo, d, h, mi, s, us) {
+            if t <= now + 86_400_000_000 {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
+/// `Mmm dd hh:mm:ss[.fff]`, `Mmm  d hh:mm:ss`, optionally with a year after the day
+/// (`Jun 01 2024 10:00:00`) → µs; without a year see [`civil_without_year`]. Returns the time
+/// and the bytes it took.
+pub fn parse_bsd(b: &[u8], naive: &NaiveZone, now_us: i64) -> Option<(i64, usize)> {
+    if b.len() < 15 || b[3] != b' ' {
+        return None;
+    }
+    let mo = month_abbrev(&b[..3])?;
+    let mut i = 4;
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let ds = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    if i == ds || i - ds > 2 || b.get(i) != Some(&b' ') {
+        return None;
+    }
+    let d = digits(&b[ds..i])?;
+    i += 1;
+    let mut year = None;
+    if b.len() >= i + 5 && b[i..i + 4].iter().all(u8::is_ascii_digit) && b[i + 4] == b' ' {
+        year = Some(digits(&b[i..i + 4])? as i32);
+        i += 5;
+    }
+    let mut end = i + 8;
+    if b.get(end) == Some(&b'.') {
+        end += 1;
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+    }
+    let (h, mi, s, us) = parse_hms(b.get(i..end)?)?;
+    let t = match year {
+        Some(y) => naive.civil_to_us(y, mo, d, h, mi, s, us)?,
+        None => civil_without_year(mo, d, h, mi, s, us, naive, now_us)?,
+    };
+    Some((t, end))
+}
+
 fn trim(b: &[u8]) -> &[u8] {
     b.trim_ascii()
 }
@@ -374,6 +476,15 @@ mod tests {
         assert_eq!(parse_mon_d_y_hms(b"Dec 01 2018 00:09:07 GMT+08:00", &utc), Some(t));
         assert_eq!(parse_mon_d_y_hms(b"Nov 30 2018 11:09:07 XYZ", &utc), None);
         assert_eq!(format_rfc3339(t), "2018-11-30T16:09:07.000Z");
+        assert_eq!(parse_offset(b"UTC+2:00"), Some(7200));
+        assert_eq!(parse_offset(b"UTC-5:00"), Some(-18000));
+        assert_eq!(parse_offset(b"+5:30"), Some(19800));
+        let now = parse_iso(b"2026-01-10T00:00:00Z", &utc).unwrap();
+        let dec31 = parse_iso(b"2025-12-31T23:00:00Z", &utc).unwrap();
+        assert_eq!(parse_bsd(b"Dec 31 23:00:00 host", &utc, now), Some((dec31, 15)));
+        assert_eq!(parse_bsd(b"Jan 10 12:00:00", &utc, now).map(|x| x.0), parse_iso(b"2026-01-10T12:00:00Z", &utc));
+        assert_eq!(parse_bsd(b"Jan  9 12:00:00.250", &utc, now).map(|x| x.0), parse_iso(b"2026-01-09T12:00:00.25Z", &utc));
+        assert_eq!(parse_bsd(b"Jun 01 2024 10:00:00: %ASA", &utc, now).map(|x| x.0), parse_iso(b"2024-06-01T10:00:00Z", &utc));
         let paris = NaiveZone::named("Europe/Paris").unwrap();
         assert_eq!(parse_iso(b"2018/11/30 17:09:07", &paris), Some(t));
         assert!(NaiveZone::named("Mars/Olympus").is_err());
