@@ -143,6 +143,7 @@ impl LineParser for LeefParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Action, Record};
 
     fn parse(line: &str) -> Result<Record<'static>, String> {
         match Leef::new().parser(&ParseCtx::default()).parse(line.as_bytes()) {
