@@ -1,7 +1,8 @@
 //! Vendor lines written from documentation (`tests/vendor_lines/*.txt`, sources in each
 //! file's header): each case is a file of its own, read with `--format auto` as a user would,
 //! and must give the expected record (time, addresses, host, user, bytes, action, port, URL,
-//! method) or be recognised and skipped. Every failure is listed before the test fails.
+//! method), be recognised and skipped (`skipped`), or be a header line (`header`). Every
+//! failure is listed before the test fails.
 
 use cloudcensus::formats::{self, Action, Record, Registry};
 use cloudcensus::scan::{self, ScanOptions};
@@ -39,7 +40,9 @@ fn cases() -> Vec<Case> {
             } else if let Some(v) = l.strip_prefix("LINE: ") {
                 pending = Some((i + 1, v.to_string()));
             } else if let Some(v) = l.strip_prefix("EXPECT: ") {
-                let (line_no, line) = pending.take().unwrap_or_else(|| panic!("{name}:{}: EXPECT without LINE", i + 1));
+                let (line_no, line) = pending
+                    .take()
+                    .unwrap_or_else(|| panic!("{name}:{}: EXPECT without LINE", i + 1));
                 out.push(Case {
                     file: name.clone(),
                     line_no,
@@ -84,17 +87,30 @@ fn expectation(e: &str) -> (String, Vec<(String, String)>) {
 
 fn check(r: &Record, format: &str, kv: &[(String, String)]) -> Vec<String> {
     let mut bad = Vec::new();
-    let ip = |v: &str| v.parse::<std::net::IpAddr>().map(|i| i.to_string()).unwrap_or(v.to_string());
+    let ip = |v: &str| {
+        v.parse::<std::net::IpAddr>()
+            .map(|i| i.to_string())
+            .unwrap_or(v.to_string())
+    };
     for (k, want) in kv {
         let got: Option<String> = match k.as_str() {
-            "time" => r.time_us.map(|t| formats::time::format_rfc3339(t - t.rem_euclid(1_000_000)).replace(".000Z", "Z")),
+            "time" => r
+                .time_us
+                .map(|t| formats::time::format_rfc3339(t - t.rem_euclid(1_000_000)).replace(".000Z", "Z")),
             "src" => r.source_ip.map(|i| i.to_string()),
             "dst_ip" => r.dest_ip.map(|i| i.to_string()),
             "host" => r.dest_host_lower().map(|h| h.into_owned()),
             "user" => r.user.as_deref().map(str::to_string),
             "up" => r.bytes_up.map(|v| v.to_string()),
             "down" => r.bytes_down.map(|v| v.to_string()),
-            "action" => Some(if r.action == Action::Blocked { "blocked" } else { "allowed" }.to_string()),
+            "action" => Some(
+                if r.action == Action::Blocked {
+                    "blocked"
+                } else {
+                    "allowed"
+                }
+                .to_string(),
+            ),
             "port" => r.dest_port.map(|v| v.to_string()),
             "url" => r.url.as_deref().map(str::to_string),
             "method" => r.method.as_deref().map(str::to_string),
@@ -103,7 +119,11 @@ fn check(r: &Record, format: &str, kv: &[(String, String)]) -> Vec<String> {
             "type" => continue,
             other => panic!("unknown key {other}"),
         };
-        let want = if matches!(k.as_str(), "src" | "dst_ip") { ip(want) } else { want.clone() };
+        let want = if matches!(k.as_str(), "src" | "dst_ip") {
+            ip(want)
+        } else {
+            want.clone()
+        };
         if got.as_deref() != Some(want.as_str()) {
             bad.push(format!("{k}: got {got:?}, want {want:?}"));
         }
@@ -142,8 +162,13 @@ fn vendor_documented_lines() {
         let what = match (records.len(), input.skipped_lines, &input.error) {
             (_, _, Some(e)) => format!("unrecognised: {}", e.chars().take(60).collect::<String>()),
             (0, 1, _) => "skipped".to_string(),
+            (0, 0, _) if rejects.is_empty() && input.header_lines == (c.pre.len() + 1) as u64 => "header".to_string(),
             (1, 0, _) => "record".to_string(),
-            _ if !rejects.is_empty() => format!("malformed ({}): {}", input.format.as_deref().unwrap_or("?"), rejects.join("; ")),
+            _ if !rejects.is_empty() => format!(
+                "malformed ({}): {}",
+                input.format.as_deref().unwrap_or("?"),
+                rejects.join("; ")
+            ),
             (r, s, _) => format!("{r} records, {s} skipped"),
         };
         let mut problems = Vec::new();
@@ -155,7 +180,12 @@ fn vendor_documented_lines() {
         }
         if !problems.is_empty() {
             let short: String = c.line.chars().take(160).collect();
-            failures.push(format!("{}:{}: {}\n      {short}", c.file, c.line_no, problems.join("; ")));
+            failures.push(format!(
+                "{}:{}: {}\n      {short}",
+                c.file,
+                c.line_no,
+                problems.join("; ")
+            ));
         }
     }
     assert!(

@@ -289,7 +289,9 @@ mod tests {
     fn headerless_events() {
         let mut p = Cef::new().parser(&ParseCtx::default());
         let line = b"<134>May  1 10:00:00 cpmgmt 0|Check Point|VPN-1 & FireWall-1|Check Point|Log|https|Unknown|act=Accept rt=1714557600000 dpt=443 src=10.1.1.5 dst=162.125.1.1 suser=jdoe@corp.example";
-        let Line::Record(r) = p.parse(line).unwrap() else { panic!() };
+        let Line::Record(r) = p.parse(line).unwrap() else {
+            panic!()
+        };
         assert_eq!((r.dest_port, r.user.as_deref()), (Some(443), Some("jdoe@corp.example")));
         assert!(Cef::new().claims(line));
         // PAN-OS CSV and pipe-separated key=value lines are not headerless CEF.
@@ -335,7 +337,9 @@ mod tests {
         assert_eq!(r.dest_host.as_deref(), Some("x.example.org"));
         assert!(p.parse(b"CEF:0|v|p|1|1|n|1|rt=notatime").is_err());
         // `rt` in seconds (Forcepoint) and milliseconds.
-        let Line::Record(r) = p.parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1").unwrap() else { panic!() };
+        let Line::Record(r) = p.parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1").unwrap() else {
+            panic!()
+        };
         assert_eq!(r.time_us, Some(1_714_557_600_000_000));
     }
 }

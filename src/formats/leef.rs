@@ -62,7 +62,6 @@ fn delimiter(spec: &str) -> Option<char> {
     }
 }
 
-
 /// Where the version field starts: after `LEEF:` (and blanks), or at a headerless
 /// `1.0|…`/`2.0|…` after the syslog framing.
 fn event_start(t: &[u8]) -> Option<usize> {
@@ -111,9 +110,9 @@ impl LineParser for LeefParser {
             (delimiter(d).unwrap_or('\t'), a)
         } else if version.starts_with('1') {
             let piped = !rest.contains('\t')
-                && rest
-                    .split_once('|')
-                    .is_some_and(|(first, next)| first.contains('=') && next.split('|').next().is_some_and(|n| n.contains('=')));
+                && rest.split_once('|').is_some_and(|(first, next)| {
+                    first.contains('=') && next.split('|').next().is_some_and(|n| n.contains('='))
+                });
             (if piped { '|' } else { '\t' }, rest)
         } else {
             return Err(format!("unknown LEEF version {version:?}").into());

@@ -112,11 +112,12 @@ pub mod meraki;
 pub mod netskope;
 pub mod okta;
 pub mod panos;
+pub mod panos_json;
 pub mod record;
 pub mod registry;
+pub mod siem;
 pub mod slack_audit;
 pub mod sonicwall;
-pub mod siem;
 pub mod sophos;
 pub mod squid;
 pub mod squid_common;
@@ -303,6 +304,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(cef::Cef::new()),
         Arc::new(leef::Leef::new()),
         Arc::new(panos::PanOs::new()),
+        Arc::new(panos_json::PanosJson::new()),
         Arc::new(sophos::Sophos::new()),
         Arc::new(sonicwall::SonicWall::new()),
         Arc::new(stormshield::Stormshield::new()),

@@ -15,9 +15,19 @@
 //! | 32 / 33 | bytes sent (client→server, up) / bytes received (down) | threat id / category |
 //!
 //! THREAT logs also carry the user agent (46) and HTTP method (63) in recent versions.
-//! Other log types (SYSTEM, CONFIG, HIP-MATCH, GLOBALPROTECT...) and other THREAT subtypes are
-//! well-formed but carry no traffic: they are counted as skipped, not malformed. Blocked:
-//! `deny`, `drop*`, `reset-*`, `block-*`, `sinkhole`.
+//! Other log types (SYSTEM, CONFIG, HIPMATCH, GLOBALPROTECT, USERID, AUTHENTICATION,
+//! DECRYPTION, the AUDIT log without its leading column...) and other THREAT subtypes are
+//! well-formed but carry no traffic: they are skipped with their type (`PAN-OS SYSTEM`,
+//! `PAN-OS THREAT/spyware`), not malformed. Blocked: `deny`, `drop*`, `reset-*`, `block-*`,
+//! `sinkhole`.
+//!
+//! Time: the generated time (6) is the firewall's wall clock without a zone. PAN-OS 10.0+
+//! appends `high_res_timestamp` with its offset (TRAFFIC column 102, THREAT 107), which is used
+//! when present; else an RFC 5424 header that carries the firewall's offset (the IETF syslog
+//! format) gives the offset when its wall clock agrees with the log's to within two minutes;
+//! else the configured zone. The Strata Logging Service (Prisma Access) forwards the same CSV
+//! with ISO 8601 UTC times; a web-UI export re-saved by a spreadsheet writes `5/1/24 10:00`
+//! (month/day/year), and its `Domain,Receive Time,Serial #,…` first line is a header.
 
 use super::fields;
 use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -49,16 +59,72 @@ impl Format for PanOs {
     }
 }
 
-/// `[digits],YYYY/MM/DD HH:MM:SS,`
+/// `FUTURE_USE,receive time,…` where the first field is digits (the AUDIT log starts with the
+/// alphanumeric serial) and the time is `YYYY/MM/DD HH:MM:SS`, ISO 8601, or `M/D/YY H:MM`;
+/// or the web-UI export's header row.
 fn is_start(b: &[u8]) -> bool {
-    let Some(c) = b.iter().take(12).position(|&c| c == b',') else {
+    if b.starts_with(EXPORT_HEADER) {
+        return true;
+    }
+    let Some(c) = b.iter().take(24).position(|&c| c == b',') else {
         return false;
     };
-    if !b[..c].iter().all(u8::is_ascii_digit) {
+    if c == 0 || !b[..c].iter().all(u8::is_ascii_alphanumeric) || (c > 2 && !b[..c].iter().any(u8::is_ascii_digit)) {
         return false;
     }
     let d = &b[c + 1..];
-    d.len() > 20 && d[4] == b'/' && d[7] == b'/' && d[10] == b' ' && d[..4].iter().all(u8::is_ascii_digit)
+    let ymd = d.len() > 20
+        && matches!(d[4], b'/' | b'-')
+        && d[7] == d[4]
+        && matches!(d[10], b' ' | b'T')
+        && d[..4].iter().all(u8::is_ascii_digit);
+    ymd || short_date(d).is_some()
+}
+
+/// The first columns of a web-UI "Export to CSV" file.
+const EXPORT_HEADER: &[u8] = b"Domain,Receive Time,Serial #,Type,";
+
+/// `M/D/YY H:MM[:SS]` (a spreadsheet's short date) → (y, m, d, h, mi, s) and its length.
+fn short_date(b: &[u8]) -> Option<((i32, u32, u32, u32, u32, u32), usize)> {
+    let end = b.iter().position(|&c| c == b',').unwrap_or(b.len());
+    let text = std::str::from_utf8(&b[..end]).ok()?;
+    let (date, time) = text.split_once(' ')?;
+    let mut d = date.split('/');
+    let (mo, day, y) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?);
+    if d.next().is_some() || !(1..=12).contains(&mo) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let y: i32 = match y.len() {
+        2 => 2000 + y.parse::<i32>().ok()?,
+        4 => y.parse().ok()?,
+        _ => return None,
+    };
+    let mut t = time.split(':');
+    let (h, mi) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
+    let s = match t.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0,
+    };
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(((y, mo, day, h, mi, s), end))
+}
+
+/// A PAN-OS time column: `YYYY/MM/DD HH:MM:SS` (naive), ISO 8601 with `Z` (Strata), or a
+/// spreadsheet's `M/D/YY H:MM` (naive).
+fn pan_time(b: &[u8], ctx: &ParseCtx) -> Option<i64> {
+    super::time::parse_iso(b, &ctx.naive).or_else(|| {
+        let ((y, mo, d, h, mi, s), _) = short_date(b)?;
+        ctx.naive.civil_to_us(y, mo, d, h, mi, s, 0)
+    })
+}
+
+/// `high_res_timestamp` (PAN-OS 10.0+): ISO 8601 with the firewall's offset; the epoch written
+/// in local time (`1969-12-31T16:00:00.000-08:00`) means "not set".
+fn high_res(b: &[u8]) -> Option<i64> {
+    let t = super::time::parse_iso(b, &super::NaiveZone::utc())?;
+    (b.len() > 19 && t > 86_400_000_000 * 365).then_some(t)
 }
 
 fn is_blocked(action: &[u8]) -> bool {
@@ -82,12 +148,18 @@ impl LineParser for PanParser {
         }
         let line = super::syslog::strip(t, is_start)
             .ok_or("not a PAN-OS log line (expected `FUTURE_USE,YYYY/MM/DD HH:MM:SS,serial,TYPE,...`)")?;
+        if line.starts_with(EXPORT_HEADER) {
+            return Ok(Line::Meta);
+        }
         let mut cols: Vec<Cow<'a, [u8]>> = std::mem::take(&mut self.cols)
             .into_iter()
             .map(|_| Cow::Borrowed(&b""[..]))
             .collect();
         fields::csv_fields(line, b',', &mut cols)?;
-        let res = self.record(&cols);
+        if memchr::memchr(b'{', line).is_some() {
+            join_braces(&mut cols);
+        }
+        let res = self.record(&cols, t, line);
         cols.clear();
         self.cols = cols.into_iter().map(|_| Cow::Borrowed(&b""[..])).collect();
         res
@@ -95,7 +167,7 @@ impl LineParser for PanParser {
 }
 
 impl PanParser {
-    fn record<'a>(&self, c: &[Cow<'a, [u8]>]) -> Result<Line<'a>, Reject> {
+    fn record<'a>(&self, c: &[Cow<'a, [u8]>], full: &[u8], msg: &[u8]) -> Result<Line<'a>, Reject> {
         let col = |i: usize| -> &[u8] { c.get(i).map_or(&b""[..], |v| v.as_ref()) };
         let owned = |i: usize| -> Option<Cow<'a, str>> {
             match c.get(i)? {
@@ -108,13 +180,14 @@ impl PanParser {
         let is_traffic = kind == b"TRAFFIC";
         let is_url = kind == b"THREAT" && sub == b"url";
         if !is_traffic && !is_url {
+            if col(2).eq_ignore_ascii_case(b"audit") {
+                return Ok(Line::skip("PAN-OS AUDIT"));
+            }
             if kind == b"THREAT" {
-                return Ok(Line::skip("PAN-OS THREAT log that is not URL filtering"));
+                return Ok(Line::skip(format!("PAN-OS THREAT/{}", String::from_utf8_lossy(sub))));
             }
             if !kind.is_empty() && kind.iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
-                return Ok(Line::skip(
-                    "PAN-OS log type that carries no traffic (SYSTEM, CONFIG, ...)",
-                ));
+                return Ok(Line::skip(format!("PAN-OS {}", String::from_utf8_lossy(kind))));
             }
             return Err("PAN-OS log type column (4th) is not a log type".into());
         }
@@ -127,9 +200,18 @@ impl PanParser {
             )
             .into());
         }
-        let time = super::time::parse_iso(col(6), &self.ctx.naive)
-            .or_else(|| super::time::parse_iso(col(1), &self.ctx.naive))
-            .ok_or("bad generated/receive time (expected YYYY/MM/DD HH:MM:SS)")?;
+        let time = match high_res(col(if is_traffic { 102 } else { 107 })) {
+            Some(t) => t,
+            None => {
+                let generated = pan_time(col(6), &self.ctx)
+                    .or_else(|| pan_time(col(1), &self.ctx))
+                    .ok_or_else(|| Reject::recognised("bad generated/receive time (expected YYYY/MM/DD HH:MM:SS)"))?;
+                match header_offset(full, msg, col(6), &self.ctx) {
+                    Some(off) => generated - off * 1_000_000,
+                    None => generated,
+                }
+            }
+        };
         let action = col(30);
         let mut rec = Record {
             time_us: Some(time),
@@ -162,10 +244,49 @@ impl PanParser {
                 rec.url = Some(url);
             }
             rec.user_agent = owned(46);
-            rec.method = owned(63).filter(|m| m.bytes().all(|b| b.is_ascii_alphabetic()));
+            rec.method = owned(63)
+                .filter(|m| m.bytes().all(|b| b.is_ascii_alphabetic()))
+                .map(|m| Cow::Owned(m.to_ascii_uppercase()));
         }
         Ok(Line::Record(rec))
     }
+}
+
+/// SD-WAN `link_switches` (TRAFFIC column 69) is written as `{a,b,…}` without quotes: its
+/// commas are not column separators.
+fn join_braces(cols: &mut Vec<Cow<'_, [u8]>>) {
+    let mut i = 0;
+    while i < cols.len() {
+        if cols[i].first() == Some(&b'{') && cols[i].last() != Some(&b'}') {
+            let Some(end) = (i + 1..cols.len()).find(|&j| cols[j].last() == Some(&b'}')) else {
+                return;
+            };
+            let joined: Vec<u8> = cols[i..=end].join(&b","[..]);
+            cols.splice(i..=end, [Cow::Owned(joined)]);
+        }
+        i += 1;
+    }
+}
+
+/// The firewall's UTC offset (seconds) from an RFC 5424 header written by PAN-OS's IETF syslog
+/// format (`<14>1 2024-05-01T12:00:02+02:00 fw - - - - 1,2024/05/01 12:00:02,…`): used only when
+/// the header's wall clock agrees with the log's naive `generated` time to within two minutes,
+/// so a relay's stamp or a late replay is never taken for the firewall's zone.
+fn header_offset(full: &[u8], msg: &[u8], generated: &[u8], ctx: &ParseCtx) -> Option<i64> {
+    let start = (msg.as_ptr() as usize).checked_sub(full.as_ptr() as usize)?;
+    let head = full.get(..start)?;
+    // `<PRI>1 TIMESTAMP`: the timestamp must carry an offset of its own.
+    let close = memchr::memchr(b'>', head)?;
+    let ts = head.get(close + 3..)?.split(|&c| c == b' ').next()?;
+    if head.get(close + 1..close + 3) != Some(b"1 ") || ts.len() < 25 || !matches!(ts[ts.len() - 6], b'+' | b'-') {
+        return None;
+    }
+    let instant = super::time::parse_iso(ts, &super::NaiveZone::utc())?;
+    let off = super::time::parse_offset(&ts[ts.len() - 6..])?;
+    let local = super::time::parse_iso(generated, &super::NaiveZone::utc())?;
+    let wall = instant + off * 1_000_000;
+    let _ = ctx;
+    ((local - wall).abs() <= 120_000_000).then_some(off)
 }
 
 #[cfg(test)]

@@ -161,7 +161,11 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
     let mut rec = Record::default();
     let mut time_rank = u8::MAX;
     let mut user_rank = u8::MAX;
-    let (cef_in, cef_out) = if dialect.in_is_up() { ("out", "in") } else { ("in", "out") };
+    let (cef_in, cef_out) = if dialect.in_is_up() {
+        ("out", "in")
+    } else {
+        ("in", "out")
+    };
     let mut labels: Vec<(&str, &str)> = Vec::new();
     for (k, v) in &ev.pairs {
         if let Some(n) = k.strip_suffix("Label") {
@@ -243,7 +247,12 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
                         let l = label.to_ascii_lowercase();
                         if matches!(
                             l.as_str(),
-                            "appname" | "application" | "app" | "application name" | "cloudappname" | "cloud application"
+                            "appname"
+                                | "application"
+                                | "app"
+                                | "application name"
+                                | "cloudappname"
+                                | "cloud application"
                         ) {
                             rec.vendor_app = keep(v);
                         }
@@ -417,9 +426,18 @@ impl Dialect {
                     rec.bytes_up = fields::lenient_u64(v.as_bytes());
                 }
                 rec.dest_host = ev.value("dest_host").and_then(own).or(rec.dest_host.take());
-                rec.dest_ip = ev.value("dest_ip").and_then(|v| fields::opt_ip(v.as_bytes())).or(rec.dest_ip);
-                rec.dest_port = ev.value("dest_port").and_then(|v| fields::opt_u16(v.as_bytes())).or(rec.dest_port);
-                rec.source_ip = ev.value("src_ip").and_then(|v| fields::opt_ip(v.as_bytes())).or(rec.source_ip);
+                rec.dest_ip = ev
+                    .value("dest_ip")
+                    .and_then(|v| fields::opt_ip(v.as_bytes()))
+                    .or(rec.dest_ip);
+                rec.dest_port = ev
+                    .value("dest_port")
+                    .and_then(|v| fields::opt_u16(v.as_bytes()))
+                    .or(rec.dest_port);
+                rec.source_ip = ev
+                    .value("src_ip")
+                    .and_then(|v| fields::opt_ip(v.as_bytes()))
+                    .or(rec.source_ip);
                 rec.vendor_app = ev.value("application").and_then(own).or(rec.vendor_app.take());
                 let reason = ev
                     .labelled("Block Reason")
@@ -431,7 +449,9 @@ impl Dialect {
             }
             Dialect::Zscaler => {
                 if rec.time_us.is_none() {
-                    rec.time_us = ev.value("epochtime").and_then(|v| super::time::parse_epoch_any(v.as_bytes()));
+                    rec.time_us = ev
+                        .value("epochtime")
+                        .and_then(|v| super::time::parse_epoch_any(v.as_bytes()));
                 }
                 if ev.kind == Kind::Leef && !ev.event_id.eq_ignore_ascii_case("allowed") && !is_empty(&ev.event_id) {
                     // Zscaler's LEEF has no action key: the event id is `Allowed` or the reason

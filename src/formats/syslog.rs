@@ -243,7 +243,10 @@ mod tests {
         assert_eq!(strip(b"<x>Nov 30 16:09:08 a b", digit_start), None);
         // RFC 6587 octet counting, and a relay's header in front of the device's.
         assert_eq!(
-            strip(b"795 <14>1 2018-11-30T16:09:08Z fw01 - - - - 1,2018/11/30 16:09:07,0128,TRAFFIC", digit_start),
+            strip(
+                b"795 <14>1 2018-11-30T16:09:08Z fw01 - - - - 1,2018/11/30 16:09:07,0128,TRAFFIC",
+                digit_start
+            ),
             Some(&rec[..])
         );
         assert_eq!(
@@ -261,9 +264,18 @@ mod tests {
         let t = |s: &str| super::super::time::parse_iso(s.as_bytes(), &NaiveZone::utc());
         for (line, want) in [
             ("<14>May  1 10:00:00 fw01 x=1", t("2026-05-01T10:00:00Z")),
-            ("<14>1 2024-05-01T12:00:00+02:00 fw01 - - - - x=1", t("2024-05-01T10:00:00Z")),
-            ("2024-05-01T10:00:00.512+00:00 10.0.0.1 x=1", t("2024-05-01T10:00:00.512Z")),
-            ("Oct 13 01:21:17 relay 894 <142>1 2020-10-13T01:21:16Z dev - - - - x=1", t("2020-10-13T01:21:16Z")),
+            (
+                "<14>1 2024-05-01T12:00:00+02:00 fw01 - - - - x=1",
+                t("2024-05-01T10:00:00Z"),
+            ),
+            (
+                "2024-05-01T10:00:00.512+00:00 10.0.0.1 x=1",
+                t("2024-05-01T10:00:00.512Z"),
+            ),
+            (
+                "Oct 13 01:21:17 relay 894 <142>1 2020-10-13T01:21:16Z dev - - - - x=1",
+                t("2020-10-13T01:21:16Z"),
+            ),
             ("x=1", None),
         ] {
             let msg = strip(line.as_bytes(), |b| b.starts_with(b"x=")).unwrap();

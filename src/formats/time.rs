@@ -382,7 +382,16 @@ pub fn now_us() -> i64 {
 /// the year that puts it at most one day after `now_us` (0: the current time): a log read in
 /// January that says `Dec 31` is from last year.
 #[allow(clippy::too_many_arguments)] // the civil fields
-pub fn civil_without_year(mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32, naive: &NaiveZone, now_us: i64) -> Option<i64> {
+pub fn civil_without_year(
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    us: u32,
+    naive: &NaiveZone,
+    now_us: i64,
+) -> Option<i64> {
     let now = if now_us == 0 { self::now_us() } else { now_us };
     let (y, _, _) = civil_from_days(now.div_euclid(86_400_000_000));
     for year in [y, y - 1] {
@@ -482,9 +491,18 @@ mod tests {
         let now = parse_iso(b"2026-01-10T00:00:00Z", &utc).unwrap();
         let dec31 = parse_iso(b"2025-12-31T23:00:00Z", &utc).unwrap();
         assert_eq!(parse_bsd(b"Dec 31 23:00:00 host", &utc, now), Some((dec31, 15)));
-        assert_eq!(parse_bsd(b"Jan 10 12:00:00", &utc, now).map(|x| x.0), parse_iso(b"2026-01-10T12:00:00Z", &utc));
-        assert_eq!(parse_bsd(b"Jan  9 12:00:00.250", &utc, now).map(|x| x.0), parse_iso(b"2026-01-09T12:00:00.25Z", &utc));
-        assert_eq!(parse_bsd(b"Jun 01 2024 10:00:00: %ASA", &utc, now).map(|x| x.0), parse_iso(b"2024-06-01T10:00:00Z", &utc));
+        assert_eq!(
+            parse_bsd(b"Jan 10 12:00:00", &utc, now).map(|x| x.0),
+            parse_iso(b"2026-01-10T12:00:00Z", &utc)
+        );
+        assert_eq!(
+            parse_bsd(b"Jan  9 12:00:00.250", &utc, now).map(|x| x.0),
+            parse_iso(b"2026-01-09T12:00:00.25Z", &utc)
+        );
+        assert_eq!(
+            parse_bsd(b"Jun 01 2024 10:00:00: %ASA", &utc, now).map(|x| x.0),
+            parse_iso(b"2024-06-01T10:00:00Z", &utc)
+        );
         let paris = NaiveZone::named("Europe/Paris").unwrap();
         assert_eq!(parse_iso(b"2018/11/30 17:09:07", &paris), Some(t));
         assert!(NaiveZone::named("Mars/Olympus").is_err());
