@@ -1,13 +1,27 @@
 //! Fortinet FortiGate / FortiOS key=value logs (syslog or disk), `type=traffic` sessions and
 //! `type=utm` web-filter and application-control entries.
 //!
+//! FortiProxy writes the same layout (its `devid` starts with `FPX`), FortiAnalyzer forwards it
+//! with `logver=`/`timestamp=` in front, or exports it starting at `itime=` in any key order.
+//!
+//! A line need not start at `date=`: collectors that take `date=…` for the syslog host leave
+//! `time=…`, and FortiOS can leave out header fields, so a line may start at `time=`,
+//! `devname=`, `devid=`, `eventtime=`, `logid=` or `type=` (with a FortiGate key such as
+//! `logid=`/`devid=`/`subtype=` further on).
+//!
 //! Direction: `sentbyte` is what the client (source) sent → `bytes_up`, `rcvdbyte` what it
-//! received → `bytes_down`. Time: `eventtime` (seconds, or ms/µs/ns since the epoch, by its
-//! number of digits), else `date` + `time` with `tz` (else the configured zone). Host: the
-//! web filter's `hostname` (with `url` as the path); traffic logs carry only the destination IP.
-//! The device's own application (`app`) is kept as `vendor_app`. Blocked: `action` deny,
-//! block(ed), drop(ped), reset, reject. Event logs (`type=event`) and other UTM kinds (IPS,
-//! antivirus, DNS...) are well-formed but not traffic: counted as skipped.
+//! received → `bytes_down`; an interim log of a long session (`sentdelta`/`rcvddelta`) counts
+//! only the increment; an HTTP transaction log counts `reqlength`/`resplength`. Time:
+//! `eventtime` (seconds, or ms/µs/ns since the epoch, by its number of digits), FortiAnalyzer's
+//! `timestamp` (epoch) or `dtime` (UTC), else `date` + `time` with `tz` (`+0200`, `UTC+2:00`,
+//! `CEST`; else the configured zone), else the syslog header. Host: the web filter's `hostname`
+//! (with `url` as the path); traffic logs carry only the destination IP. The device's own
+//! application (`app`) is kept as `vendor_app`. Blocked: a traffic log with `action=deny` or
+//! `utmaction=block` (the other actions — close, timeout, client-rst, server-rst — are how an
+//! allowed session ended); a web-filter or application-control log with blocked, block,
+//! reset, reject, deny or dropped. Event logs (`type=event`) and other UTM kinds (IPS,
+//! antivirus, DNS...) are well-formed but not traffic: skipped as `FortiGate event/system`,
+//! `FortiGate utm/ips`, … (`FortiProxy …`, `FortiAnalyzer …` for those products).
 
 use super::fields;
 use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -41,7 +55,7 @@ struct FortiParser {
 }
 
 fn is_start(b: &[u8]) -> bool {
-    [
+    const SURE: [&str; 7] = [
         "date=",
         "logver=",
         "timestamp=",
@@ -49,30 +63,40 @@ fn is_start(b: &[u8]) -> bool {
         "devname=",
         "itime=",
         "logid=",
-    ]
-    .iter()
-    .any(|k| b.starts_with(k.as_bytes()))
-}
-
-/// `eventtime` in s, ms, µs or ns since the epoch → µs.
-fn eventtime_us(v: &str) -> Option<i64> {
-    if v.is_empty() || v.len() > 19 || !v.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
+    ];
+    // Keys other products start with too: only with a FortiGate key further on.
+    const MAYBE: [&str; 4] = ["time=", "devid=", "type=", "tz="];
+    if SURE.iter().any(|k| b.starts_with(k.as_bytes())) {
+        return true;
     }
-    let n: i64 = v.parse().ok()?;
-    Some(match v.len() {
-        0..=10 => n * 1_000_000,
-        11..=13 => n * 1000,
-        14..=16 => n,
-        _ => n / 1000,
-    })
+    let head = &b[..b.len().min(400)];
+    (MAYBE.iter().any(|k| b.starts_with(k.as_bytes()))
+        && fields::has_any(head, &[" logid=", " devid=", " subtype=", " devname="]))
+        || faz_event(b)
 }
 
+/// FortiAnalyzer's and FortiManager's own event log: `2024-05-01 10:00:00 log_id=… type=event`.
+fn faz_event(b: &[u8]) -> bool {
+    b.len() > 28 && b[4] == b'-' && b[10] == b' ' && b[13] == b':' && b[19..].starts_with(b" log_id=")
+}
+
+/// A web-filter or application-control verdict that stopped the request.
 fn is_blocked(action: &str) -> bool {
     matches!(
         action.to_ascii_lowercase().as_str(),
-        "deny" | "block" | "blocked" | "drop" | "dropped" | "reset" | "reject" | "server-rst" | "client-rst"
+        "deny" | "block" | "blocked" | "drop" | "dropped" | "reset" | "reject"
     )
+}
+
+/// `Method=GET|User-Agent=…` in the extended-logging `rawdata` field.
+fn rawdata<'v>(raw: &'v str, key: &str) -> Option<&'v str> {
+    raw.split('|')
+        .find_map(|p| {
+            p.split_once('=')
+                .filter(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.trim())
+        })
+        .filter(|v| !v.is_empty())
 }
 
 impl LineParser for FortiParser {
@@ -83,44 +107,39 @@ impl LineParser for FortiParser {
         }
         let line = super::syslog::strip(t, is_start)
             .ok_or("not a FortiGate key=value log line (expected date=... or logver=...)")?;
+        if faz_event(line) {
+            let sub = memchr::memmem::find(line, b" subtype=")
+                .map(|p| &line[p + 9..])
+                .and_then(|r| r.split(|&c| c == b' ').next())
+                .map(|v| String::from_utf8_lossy(v).trim_matches('"').to_string())
+                .unwrap_or_default();
+            return Ok(Line::skip(format!("FortiAnalyzer event/{sub}")));
+        }
         let mut kv: Vec<(&'a [u8], Cow<'a, str>)> = Vec::with_capacity(48);
-        fields::kv_pairs(line, &mut kv)?;
+        fields::kv_pairs(line, &mut kv).map_err(Reject::recognised)?;
         let get = |k: &str| kv.iter().find(|(key, _)| *key == k.as_bytes()).map(|(_, v)| v);
         let val = |k: &str| get(k).filter(|v| !v.is_empty() && v.as_ref() != "N/A").cloned();
         let kind = get("type").map(|v| v.as_ref()).unwrap_or("");
         let sub = get("subtype").map(|v| v.as_ref()).unwrap_or("");
+        let product = if get("devid").is_some_and(|d| d.starts_with("FPX")) {
+            "FortiProxy"
+        } else {
+            "FortiGate"
+        };
         match (kind, sub) {
             ("traffic", _) | ("utm", "webfilter") | ("utm", "app-ctrl") => {}
-            ("event", _) => return Ok(Line::skip("FortiGate event log (not traffic)")),
-            ("utm", _) => {
-                return Ok(Line::skip(
-                    "FortiGate UTM log that is not web filtering or application control",
-                ))
-            }
             // Other Fortinet products (FortiClient EMS, FortiAnalyzer notices) write key=value
             // lines without a log type: well-formed, not traffic.
-            ("", _) => return Ok(Line::skip("Fortinet log without type= (not a FortiGate traffic log)")),
-            _ => return Ok(Line::skip("FortiGate log type that carries no traffic")),
-        }
-        let time = match get("eventtime").and_then(|v| eventtime_us(v)) {
-            Some(t) => t,
-            None => {
-                let d = get("date").ok_or("no eventtime= or date=")?;
-                let tm = get("time").ok_or("no time=")?;
-                let (y, mo, dd) = super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?;
-                let (h, mi, s, us) = super::time::parse_hms(tm.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
-                match get("tz").and_then(|z| super::time::parse_offset(z.trim_matches('"').as_bytes())) {
-                    Some(off) => {
-                        super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")?
-                            - off * 1_000_000
-                    }
-                    None => self
-                        .ctx
-                        .naive
-                        .civil_to_us(y, mo, dd, h, mi, s, us)
-                        .ok_or("date/time out of range")?,
-                }
+            ("", _) if !logid_is_traffic(get("logid").map(|v| v.as_ref())) => {
+                return Ok(Line::skip("Fortinet log without type= (not a FortiGate traffic log)"))
             }
+            ("", _) => {}
+            _ if sub.is_empty() => return Ok(Line::skip(format!("{product} {kind}"))),
+            _ => return Ok(Line::skip(format!("{product} {kind}/{sub}"))),
+        }
+        let time = match self.time(&kv, t, line)? {
+            Some(t) => t,
+            None => return Err(Reject::recognised("no eventtime=, date= or syslog header time")),
         };
         let ip = |k: &str, what: &'static str| -> Result<Option<std::net::IpAddr>, Reject> {
             match val(k) {
@@ -134,26 +153,45 @@ impl LineParser for FortiParser {
                 Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::from(format!("{k} is not a number"))),
             }
         };
+        let first = |keys: &[&str]| -> Result<Option<u64>, Reject> {
+            for k in keys {
+                if let Some(v) = num(k)? {
+                    return Ok(Some(v));
+                }
+            }
+            Ok(None)
+        };
+        let raw = val("rawdata");
+        let blocked = if kind == "utm" {
+            get("action").is_some_and(|a| is_blocked(a)) || get("eventtype").is_some_and(|e| e.as_ref() == "ftgd_blk")
+        } else {
+            get("action").is_some_and(|a| a.eq_ignore_ascii_case("deny"))
+                || get("utmaction").is_some_and(|a| matches!(a.as_ref(), "block" | "blocked"))
+        };
         let mut rec = Record {
             time_us: Some(time),
-            source_ip: ip("srcip", "srcip is not an IP address")?,
-            dest_ip: ip("dstip", "dstip is not an IP address")?,
+            source_ip: ip("srcip", "srcip is not an IP address").map_err(|e| Reject::recognised(e.0))?,
+            dest_ip: ip("dstip", "dstip is not an IP address").map_err(|e| Reject::recognised(e.0))?,
             dest_port: val("dstport").and_then(|v| fields::opt_u16(v.as_bytes())),
             user: val("user").or_else(|| val("srcuser")).or_else(|| val("unauthuser")),
-            bytes_up: num("sentbyte")?,
-            bytes_down: num("rcvdbyte")?,
+            bytes_up: first(&["sentdelta", "sentbyte", "reqlength", "lanin"]).map_err(|e| Reject::recognised(e.0))?,
+            bytes_down: first(&["rcvddelta", "rcvdbyte", "resplength", "lanout"])
+                .map_err(|e| Reject::recognised(e.0))?,
             vendor_app: val("app"),
             vendor_risk: val("apprisk"),
-            user_agent: val("agent"),
-            method: val("reqtype")
-                .filter(|m| m.bytes().all(|c| c.is_ascii_alphabetic()) && m.bytes().any(|c| c.is_ascii_uppercase())),
-            action: if get("action").is_some_and(|a| is_blocked(a))
-                || get("eventtype").is_some_and(|e| e.as_ref() == "ftgd_blk")
-            {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            user_agent: val("agent").or_else(|| {
+                raw.as_deref()
+                    .and_then(|r| rawdata(r, "User-Agent"))
+                    .map(|v| Cow::Owned(v.to_string()))
+            }),
+            method: val("httpmethod")
+                .or_else(|| {
+                    raw.as_deref()
+                        .and_then(|r| rawdata(r, "Method"))
+                        .map(|v| Cow::Owned(v.to_string()))
+                })
+                .filter(|m| m.bytes().all(|c| c.is_ascii_alphabetic())),
+            action: if blocked { Action::Blocked } else { Action::Allowed },
             ..Record::default()
         };
         if let Some(h) = val("hostname") {
@@ -169,6 +207,45 @@ impl LineParser for FortiParser {
             rec.url = url;
         }
         Ok(Line::Record(rec))
+    }
+}
+
+/// Without `type=`, the log id says it: its first two digits are the category (00 traffic,
+/// 03 web filter, 10 application control).
+fn logid_is_traffic(logid: Option<&str>) -> bool {
+    logid.is_some_and(|l| l.len() == 10 && (l.starts_with("00") || l.starts_with("03") || l.starts_with("10")))
+}
+
+impl FortiParser {
+    /// The record's time: `eventtime`, FortiAnalyzer's `timestamp`/`dtime`/`itime_t`, `date` +
+    /// `time` (+ `tz`), else the syslog header.
+    fn time(&self, kv: &[(&[u8], Cow<'_, str>)], full: &[u8], msg: &[u8]) -> Result<Option<i64>, Reject> {
+        let get = |k: &str| kv.iter().find(|(key, _)| *key == k.as_bytes()).map(|(_, v)| v);
+        let epoch = |k: &str| get(k).and_then(|v| super::time::parse_epoch_any(v.as_bytes()));
+        if let Some(t) = epoch("eventtime").or_else(|| epoch("timestamp")) {
+            return Ok(Some(t));
+        }
+        if let Some(d) = get("dtime") {
+            if let Some(t) = super::time::parse_iso(d.as_bytes(), &super::NaiveZone::utc()) {
+                return Ok(Some(t));
+            }
+        }
+        if let Some(t) = epoch("itime_t") {
+            return Ok(Some(t));
+        }
+        let Some(d) = get("date") else {
+            return Ok(super::syslog::header_time(full, msg, &self.ctx));
+        };
+        let tm = get("time").ok_or_else(|| Reject::recognised("no time="))?;
+        let (y, mo, dd) =
+            super::time::parse_ymd(d.as_bytes()).ok_or_else(|| Reject::recognised("bad date (expected YYYY-MM-DD)"))?;
+        let (h, mi, s, us) =
+            super::time::parse_hms(tm.as_bytes()).ok_or_else(|| Reject::recognised("bad time (expected HH:MM:SS)"))?;
+        let t = match get("tz").and_then(|z| super::time::parse_offset(z.trim_matches('"').as_bytes())) {
+            Some(off) => super::time::civil_us(y, mo, dd, h, mi, s, us).map(|t| t - off * 1_000_000),
+            None => self.ctx.naive.civil_to_us(y, mo, dd, h, mi, s, us),
+        };
+        t.map(Some).ok_or_else(|| Reject::recognised("date/time out of range"))
     }
 }
 
@@ -208,7 +285,13 @@ mod tests {
         assert!(parse(r#"date=2019-05-13 time=11:20:54 type="traffic" srcip=1.2.3.999"#).is_err());
         assert!(parse(r#"date=2019-05-13 time=99:20:54 type="traffic" srcip=1.2.3.4"#).is_err());
         assert!(parse("hello world").is_err());
-        assert_eq!(eventtime_us("1587230269052907555"), Some(1_587_230_269_052_907));
-        assert_eq!(eventtime_us("1587230269052"), Some(1_587_230_269_052_000));
+        assert_eq!(
+            crate::formats::time::parse_epoch_any(b"1587230269052907555"),
+            Some(1_587_230_269_052_907)
+        );
+        assert_eq!(
+            crate::formats::time::parse_epoch_any(b"1587230269052"),
+            Some(1_587_230_269_052_000)
+        );
     }
 }
