@@ -38,8 +38,62 @@ impl Format for CiscoUmbrella {
 /// Times in these logs are UTC: no zone setting applies.
 struct UmbrellaParser;
 
+/// A CSV line whose first (or, in the admin audit log, second) field is a
+/// `YYYY-MM-DD HH:MM:SS` time, quoted or not; or a header row of the v11+ exports.
 fn is_start(b: &[u8]) -> bool {
-    b.len() > 21 && b[0] == b'"' && b[1..5].iter().all(u8::is_ascii_digit) && b[5] == b'-' && b[11] == b' '
+    let date = |b: &[u8]| {
+        b.len() > 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b' ' && b[13] == b':'
+    };
+    if b.starts_with(b"timestamp,") || b.starts_with(b"\"timestamp\",") || b.starts_with(b"\"ID\",\"Time\"") {
+        return true;
+    }
+    if let Some(r) = b.strip_prefix(b"\"") {
+        if date(r) {
+            return true;
+        }
+        // Admin audit: `"<id or empty>","YYYY-MM-DD …`
+        let end = r.iter().take(24).position(|&c| c == b'"');
+        return end.is_some_and(|e| {
+            r[..e].iter().all(u8::is_ascii_digit) && r[e..].starts_with(b"\",\"") && date(&r[e + 3..])
+        });
+    }
+    // Cloud firewall files are also seen unquoted.
+    date(b) && b.get(19) == Some(&b',')
+}
+
+fn value(cols: &[Cow<'_, [u8]>], i: usize) -> Option<String> {
+    let v = String::from_utf8_lossy(cols.get(i)?.as_ref())
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    (!v.is_empty()).then_some(v)
+}
+
+/// `Jane Doe (jdoe@corp.example)` → `jdoe@corp.example`: a user label names the account in
+/// the parentheses.
+fn user_label(v: &str) -> String {
+    match v.rsplit_once('(').and_then(|(_, r)| r.strip_suffix(')')) {
+        Some(inner) if inner.contains('@') || inner.contains('\\') => inner.to_string(),
+        _ => v.trim().to_string(),
+    }
+}
+
+/// The user among the identities: the policy identity when its type is `AD Users`, else the
+/// identity whose position in the identity types is `AD Users`.
+fn user_of(policy: Option<&str>, policy_type: Option<&str>, ids: Option<&str>, types: Option<&str>) -> Option<String> {
+    if policy_type.is_some_and(|t| t.contains("AD User")) {
+        return policy.map(user_label);
+    }
+    let (ids, types) = (ids?, types?);
+    let ids: Vec<&str> = ids.split(',').map(str::trim).collect();
+    let types: Vec<&str> = types.split(',').map(str::trim).collect();
+    if let Some(p) = types.iter().position(|t| t.contains("AD User")) {
+        return ids.get(p).map(|u| user_label(u));
+    }
+    // Without matching types, a label with an account in parentheses is a user.
+    ids.iter()
+        .find(|u| u.contains('(') && u.contains('@'))
+        .map(|u| user_label(u))
 }
 
 impl LineParser for UmbrellaParser {
@@ -50,48 +104,79 @@ impl LineParser for UmbrellaParser {
         }
         let line = super::syslog::strip(t, is_start)
             .ok_or("not a Cisco Umbrella CSV line (expected \"YYYY-MM-DD HH:MM:SS\",...)")?;
-        let mut cols = Vec::with_capacity(40);
+        if !line[..line.len().min(8)].iter().any(u8::is_ascii_digit) {
+            // The optional header row of the v11+ exports.
+            return Ok(Line::Meta);
+        }
+        let mut cols = Vec::with_capacity(50);
         fields::csv_fields(line, b',', &mut cols)?;
-        // Tolerate `, "value"` (a blank before the quote).
-        let col = |i: usize| -> Option<String> {
-            let v = String::from_utf8_lossy(cols.get(i)?.as_ref())
-                .trim()
-                .trim_matches('"')
-                .to_string();
-            (!v.is_empty()).then_some(v)
+        let col = |i: usize| value(&cols, i);
+        let upper = |i: usize| col(i).unwrap_or_default();
+        let numeric = |i: usize| col(i).is_some_and(|v| v.bytes().all(|c| c.is_ascii_digit()));
+        let time_at = |i: usize| -> Result<i64, Reject> {
+            let ts = col(i).ok_or("no time")?;
+            super::time::parse_iso(ts.as_bytes(), &super::NaiveZone::utc())
+                .ok_or_else(|| Reject::recognised(format!("bad time {ts:?}")))
         };
-        if col(6).is_some_and(|v| {
-            v.ends_with(')')
-                && v.split(' ')
-                    .next()
-                    .is_some_and(|n| n.bytes().all(|c| c.is_ascii_digit()))
-        }) {
+        // Admin audit log: an id (or nothing) before the time.
+        if col(0).is_none_or(|v| v.bytes().all(|c| c.is_ascii_digit())) && col(1).is_some_and(|v| v.len() == 19) {
+            return Ok(Line::skip("Cisco Umbrella admin audit log"));
+        }
+        let verdict = upper(6);
+        // DNS log: a capitalised verdict and a query type `1 (A)`.
+        if verdict.ends_with(')')
+            && verdict
+                .split(' ')
+                .next()
+                .is_some_and(|n| n.bytes().all(|c| c.is_ascii_digit()))
+        {
             return Ok(Line::skip("Cisco Umbrella DNS log (not a transaction)"));
         }
-        let verdict = col(6).ok_or("no verdict column")?;
+        let dir = upper(4);
+        if (dir == "OUTBOUND" || dir == "INBOUND") && matches!(upper(13).as_str(), "ALLOW" | "BLOCK") {
+            return self.firewall(&cols, time_at(0)?);
+        }
+        if matches!(upper(1).as_str(), "Real Time" | "SaaS API") {
+            return Ok(Line::skip("Cisco Umbrella DLP log"));
+        }
+        if numeric(3) && numeric(4) && cols.len() >= 17 {
+            return Ok(Line::skip("Cisco Umbrella intrusion (IPS) log"));
+        }
+        if cols.len() == 7 && numeric(3) && numeric(5) {
+            // IP log: identity, source IP and port, destination IP and port, categories.
+            return Ok(Line::Record(Record {
+                time_us: Some(time_at(0)?),
+                source_ip: col(2).and_then(|v| fields::opt_ip(v.as_bytes())),
+                dest_ip: col(4).and_then(|v| fields::opt_ip(v.as_bytes())),
+                dest_port: col(5).and_then(|v| v.parse().ok()),
+                ..Record::default()
+            }));
+        }
         if !matches!(
             verdict.as_str(),
             "ALLOWED" | "BLOCKED" | "WARNED" | "ISOLATED" | "REDIRECTED"
         ) {
             return Err(format!("verdict {verdict:?} is not ALLOWED/BLOCKED (not an Umbrella proxy log?)").into());
         }
-        if cols.len() < 26 {
-            return Err(format!("{} columns, an Umbrella proxy log has at least 26", cols.len()).into());
+        if cols.len() < 13 {
+            return Err(Reject::recognised(format!(
+                "{} columns, an Umbrella proxy log has at least 13",
+                cols.len()
+            )));
         }
-        let ts = col(0).ok_or("no time")?;
-        let time = super::time::parse_iso(ts.as_bytes(), &super::NaiveZone::utc())
-            .ok_or_else(|| Reject::from(format!("bad time {ts:?}")))?;
+        let time = time_at(0)?;
         let num = |i: usize, what: &'static str| -> Result<Option<u64>, Reject> {
             match col(i) {
                 None => Ok(None),
-                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::new(what)),
+                Some(v) => fields::opt_u64(v.as_bytes()).map_err(|_| Reject::recognised(what)),
             }
         };
-        let identity_type = col(21).unwrap_or_default();
-        let user = col(1)
-            .filter(|_| identity_type.contains("User"))
-            .map(|u| u.split(',').next().unwrap_or("").trim().to_string())
-            .filter(|u| !u.is_empty());
+        let user = user_of(
+            col(1).as_deref(),
+            col(21).as_deref(),
+            col(23).as_deref(),
+            col(24).as_deref(),
+        );
         let mut rec = Record {
             time_us: Some(time),
             source_ip: col(2).or_else(|| col(3)).and_then(|v| fields::opt_ip(v.as_bytes())),
@@ -116,7 +201,46 @@ impl LineParser for UmbrellaParser {
             }
             rec.url = Some(Cow::Owned(url));
         }
+        if rec.dest_host.is_none() {
+            // Column 43: the server name (SNI) of newer exports.
+            rec.dest_host = col(43).filter(|h| h.contains('.')).map(Cow::Owned);
+        }
         Ok(Line::Record(rec))
+    }
+}
+
+impl UmbrellaParser {
+    /// Cloud firewall (CDFW) log: direction, protocol, source and destination, rule, action,
+    /// FQDNs; version 10 adds bytes sent and received (columns 20 and 21).
+    fn firewall<'a>(&self, cols: &[Cow<'_, [u8]>], time: i64) -> Result<Line<'a>, Reject> {
+        let col = |i: usize| value(cols, i);
+        let ip = |i: usize| col(i).and_then(|v| fields::opt_ip(v.as_bytes()));
+        let port = |i: usize| col(i).and_then(|v| v.parse::<u16>().ok());
+        let outbound = col(4).as_deref() == Some("OUTBOUND");
+        let (src, dst, dport) = if outbound {
+            (ip(7), ip(9), port(10))
+        } else {
+            (ip(9), ip(7), port(8))
+        };
+        let num = |i: usize| col(i).and_then(|v| v.parse::<u64>().ok());
+        Ok(Line::Record(Record {
+            time_us: Some(time),
+            source_ip: src,
+            dest_ip: dst,
+            dest_port: dport,
+            dest_host: col(14)
+                .and_then(|f| f.split(',').next().map(|h| h.trim().to_string()))
+                .filter(|h| h.contains('.'))
+                .map(Cow::Owned),
+            bytes_up: num(20),
+            bytes_down: num(21),
+            action: if col(13).as_deref() == Some("BLOCK") {
+                Action::Blocked
+            } else {
+                Action::Allowed
+            },
+            ..Record::default()
+        }))
     }
 }
 
@@ -136,7 +260,7 @@ mod tests {
         assert_eq!(r.dest_host.as_deref(), Some("www.dropbox.com"));
         assert_eq!((r.bytes_up, r.bytes_down, r.status), (Some(562), Some(1489), Some(403)));
         assert_eq!((r.action, r.method.as_deref()), (Action::Blocked, Some("POST")));
-        assert_eq!(r.user.as_deref(), Some("jdoe (jdoe@corp.example)"));
+        assert_eq!(r.user.as_deref(), Some("jdoe@corp.example"));
         let dns = br#""2020-07-23 23:49:54","elasticuser","elasticuser,Elastic Machine","192.168.1.1","81.2.69.144","Allowed","1 (A)","NOERROR","www.elastic.co.","Software/Technology","Test Policy Name","AD Users, Roaming Computers","""#;
         assert!(matches!(p.parse(dns), Ok(Line::Ignored(_))));
         let zscaler = br#""2021-12-31 07:07:07","bob@corp.example","HTTPS","drive.google.com/x","Allowed","Google Drive","Online Storage","1200","34000","0","0","Business Use","x","y","None","None","0""#;
