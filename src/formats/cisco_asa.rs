@@ -420,7 +420,7 @@ impl AsaParser {
                 }
                 return Ok(Line::skip(skip_reason(id)));
             }
-            302014 | 302016 | 302018 | 302036 => {
+            302014 | 302016 | 302018 | 302036 | 302021 if !body.contains("faddr") => {
                 if body.contains("NP Identity Ifc") {
                     return Ok(Line::skip("ASA connection to the device (NP Identity Ifc)"));
                 }
