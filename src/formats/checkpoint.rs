@@ -1,12 +1,19 @@
-//! Check Point syslog export (R80/R81 Log Exporter, syslog format): RFC 5424 with the log as
-//! structured data `[key:"value"; key:"value"; …]` (values escape `"`, `\` and `]` with `\`).
+//! Check Point Log Exporter, in its `syslog` layout — RFC 5424 with the log as structured
+//! data `[key:"value"; key:"value"; …]` (values escape `"`, `\` and `]` with `\`), or
+//! `[Fields@1.3.6.1.4.1.2620 key="value" …]` — and its `splunk` layout, `key=value|key=value|…|`
+//! (`=` escaped as `\=` inside values), bare or behind a syslog header. (Its CEF and LEEF layouts
+//! are read by `cef` and `leef`.)
 //!
 //! Connection logs (with `src` and `dst`: firewall, URL filtering, application control, threat
-//! prevention) are records; audit and system logs (SmartConsole, Web API, log updates…) are
-//! skipped. Time: `time` (epoch seconds). Direction: `client_inbound_bytes` (client → gateway)
-//! → `bytes_up`, `client_outbound_bytes` (gateway → client) → `bytes_down`; with only `bytes`, it
-//! is counted as down. Host: `http_host`, else from the `resource` URL. Blocked: `action` Drop,
-//! Reject, Block, Prevent.
+//! prevention) are records. Skipped: Identity Awareness logs (their `dst` is the directory
+//! server), audit logs (SmartConsole, Web API…: `administrator`, `operation`/`subject`), log
+//! updates (`product="Log Update"`) and control logs. Time: `time` (epoch seconds, or
+//! milliseconds with the exporter's `time_in_milli`), else the syslog header. Direction:
+//! `client_outbound_bytes` (what the client sent) → `bytes_up`, `client_inbound_bytes` (what it
+//! received) → `bytes_down`, as Elastic's, CrowdStrike's and Exabeam's parsers read them; with
+//! only `bytes`, it is counted as down. User: `src_user_name` (`John Doe (jdoe)` names the login
+//! in the parentheses), else `user`. Host: `http_host`, else from the `resource` URL. Blocked:
+//! `action` Drop, Reject, Block, Prevent.
 
 use super::fields;
 use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -26,6 +33,7 @@ builtin_format! {
 impl Format for CheckPoint {
     fn claims(&self, line: &[u8]) -> bool {
         fields::has_any(line, &["CheckPoint", "Check Point", "[Fields@1.3.6.1.4.1.2620"])
+            || splunk_start(line).is_some()
     }
     fn info(&self) -> &FormatInfo {
         &self.info
@@ -108,6 +116,59 @@ fn header_time(head: &str) -> Option<i64> {
     super::time::parse_iso(format!("{main}{off}").as_bytes(), &super::NaiveZone::utc())
 }
 
+/// Where a `splunk`-layout log starts: `time=<epoch>|` (bare or after a syslog header), with a
+/// Check Point key further on.
+fn splunk_start(line: &[u8]) -> Option<usize> {
+    let is = |b: &[u8]| {
+        b.starts_with(b"time=")
+            && b[5..].iter().take_while(|c| c.is_ascii_digit()).count() >= 10
+            && fields::has_any(
+                &b[..b.len().min(600)],
+                &["|product=", "|loguid=", "|origin=", "|hostname="],
+            )
+    };
+    let msg = super::syslog::strip(line.trim_ascii(), is)?;
+    Some(msg.as_ptr() as usize - line.as_ptr() as usize)
+}
+
+/// `key=value|key=value|…|` with `\=` and `\|` escapes.
+fn splunk_pairs(b: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = b.chars();
+    let mut push = |cur: &mut String, out: &mut Vec<(String, String)>| {
+        if let Some((k, v)) = cur.split_once('=') {
+            out.push((k.trim().replace('\u{0}', "="), v.replace('\u{0}', "=")));
+        }
+        cur.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    if !matches!(n, '|' | '=' | '\\') {
+                        cur.push('\\');
+                    }
+                    // An escaped `=` must not end the key: keep a placeholder until the split.
+                    cur.push(if n == '=' { '\u{0}' } else { n });
+                }
+            }
+            '|' => push(&mut cur, &mut out),
+            c => cur.push(c),
+        }
+    }
+    push(&mut cur, &mut out);
+    out
+}
+
+/// `John Doe (jdoe)` → `jdoe`; other forms as they are.
+fn login(v: String) -> String {
+    match v.rsplit_once('(').and_then(|(_, r)| r.strip_suffix(')')) {
+        Some(inner) if !inner.is_empty() && !inner.contains(' ') => inner.to_string(),
+        _ => v,
+    }
+}
+
 impl LineParser for CpParser {
     fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
         let t = raw.trim_ascii();
@@ -115,17 +176,35 @@ impl LineParser for CpParser {
             return Ok(Line::Meta);
         }
         let text = fields::text(t);
-        if !text.contains("CheckPoint") && !text.contains("Check Point") && !text.contains("[Fields@1.3.6.1.4.1.2620") {
+        let splunk = splunk_start(t);
+        if splunk.is_none()
+            && !text.contains("CheckPoint")
+            && !text.contains("Check Point")
+            && !text.contains("[Fields@1.3.6.1.4.1.2620")
+        {
             return Err("not a Check Point syslog line (no CheckPoint tag or Fields@…2620 data)".into());
         }
-        let open = text.find('[').ok_or("no [structured data]")?;
-        let close = text
-            .rfind(']')
-            .filter(|c| *c > open)
-            .ok_or("unterminated [structured data]")?;
-        let inner = &text[open + 1..close];
-        // Two layouts: `[key:"value"; …]`, and RFC 5424 `[Fields@1.3.6.1.4.1.2620 key="value" …]`.
-        let pairs: Vec<(String, String)> = if inner.starts_with("Fields@") {
+        let (open, close) = match splunk {
+            Some(s) => (s, text.len()),
+            None => {
+                let open = text.find('[').ok_or("no [structured data]")?;
+                let close = text
+                    .rfind(']')
+                    .filter(|c| *c > open)
+                    .ok_or_else(|| Reject::recognised("unterminated [structured data]"))?;
+                (open, close)
+            }
+        };
+        // Three layouts: `[key:"value"; …]`, RFC 5424 `[Fields@1.3.6.1.4.1.2620 key="value" …]`,
+        // and `key=value|…` (splunk).
+        let inner = if splunk.is_some() {
+            &text[open..]
+        } else {
+            &text[open + 1..close]
+        };
+        let pairs: Vec<(String, String)> = if splunk.is_some() {
+            splunk_pairs(inner)
+        } else if inner.starts_with("Fields@") {
             let sp = inner.find(' ').unwrap_or(inner.len());
             let mut kv = Vec::new();
             fields::kv_pairs(&inner.as_bytes()[sp..], &mut kv)?;
@@ -133,7 +212,7 @@ impl LineParser for CpParser {
                 .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.into_owned()))
                 .collect()
         } else {
-            cp_pairs(inner)?
+            cp_pairs(inner).map_err(Reject::recognised)?
         };
         let get = |k: &str| {
             pairs
@@ -142,32 +221,45 @@ impl LineParser for CpParser {
                 .map(|(_, v)| v.clone())
                 .filter(|v| !v.is_empty())
         };
+        let product = get("product").unwrap_or_default();
+        if product == "Identity Awareness" {
+            return Ok(Line::skip("Check Point Identity Awareness"));
+        }
+        if product == "Log Update" {
+            return Ok(Line::skip("Check Point log update"));
+        }
+        if get("control_log_type").is_some() {
+            return Ok(Line::skip("Check Point control log"));
+        }
+        if get("administrator").is_some() || (get("operation").is_some() && get("subject").is_some()) {
+            return Ok(Line::skip(format!("Check Point audit ({product})")));
+        }
         if get("src").is_none() || get("dst").is_none() {
-            return Ok(Line::skip(
-                "Check Point log that is not a connection (audit, system, update)",
-            ));
+            return Ok(Line::skip(format!(
+                "Check Point log that is not a connection ({product})"
+            )));
         }
         let time = match get("time") {
             Some(v) => Some(
-                super::time::parse_epoch_seconds(v.as_bytes())
-                    .ok_or_else(|| Reject::from(format!("bad time {v:?}")))?,
+                super::time::parse_epoch_any(v.as_bytes())
+                    .ok_or_else(|| Reject::recognised(format!("bad time {v:?}")))?,
             ),
             None => header_time(&text[..open]),
         };
-        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
-        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
+        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::recognised);
+        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::recognised);
         let action = get("action").unwrap_or_default().to_ascii_lowercase();
         let mut rec = Record {
             time_us: time,
             source_ip: ip("src")?,
             dest_ip: ip("dst")?,
             dest_port: get("service").and_then(|v| fields::opt_u16(v.as_bytes())),
-            user: get("src_user_name").or_else(|| get("user")).map(Cow::Owned),
+            user: get("src_user_name").or_else(|| get("user")).map(login).map(Cow::Owned),
             method: get("method").map(Cow::Owned),
             user_agent: get("user_agent").map(Cow::Owned),
             vendor_app: get("appi_name").map(Cow::Owned),
-            bytes_up: num("client_inbound_bytes")?,
-            bytes_down: num("client_outbound_bytes")?,
+            bytes_up: num("client_outbound_bytes")?,
+            bytes_down: num("client_inbound_bytes")?,
             action: if matches!(action.as_str(), "drop" | "reject" | "block" | "prevent") {
                 Action::Blocked
             } else {
@@ -219,13 +311,13 @@ mod tests {
         assert_eq!(r.time_us, Some(1_657_997_480_000_000));
         assert_eq!(
             (r.bytes_up, r.bytes_down, r.dest_port),
-            (Some(7475), Some(6345), Some(443))
+            (Some(6345), Some(7475), Some(443))
         );
         assert_eq!(
             (r.dest_host.as_deref(), r.vendor_app.as_deref()),
             (Some("www.dropbox.com"), Some("Dropbox"))
         );
-        assert_eq!(r.user.as_deref(), Some("John Doe (jdoe)"));
+        assert_eq!(r.user.as_deref(), Some("jdoe"));
         let Line::Record(r) = p.parse(br#"1 2019-05-15T16:25:50Z HOST CheckPoint 19710 - [action:"Drop"; time:"1557937550"; src:"10.0.0.5"; dst:"1.2.3.4"; bytes:"10"]"#).unwrap() else { panic!() };
         assert_eq!((r.action, r.bytes_down), (Action::Blocked, Some(10)));
         assert!(matches!(p.parse(br#"<134>1 2022-07-16T18:51:20Z fw1 CheckPoint 1 - [action:"Accept"; product:"SmartConsole"; administrator:"admin"]"#), Ok(Line::Ignored(_))));

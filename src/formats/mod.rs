@@ -88,6 +88,7 @@ macro_rules! json_activity_format {
 }
 
 pub mod activity;
+pub mod barracuda_syslog;
 pub mod box_events;
 pub mod cef;
 pub mod checkpoint;
@@ -321,6 +322,8 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(web_gateways_json::Menlo::new()),
         Arc::new(web_gateways_json::Iboss::new()),
         Arc::new(web_gateways_json::Barracuda::new()),
+        Arc::new(barracuda_syslog::BarracudaCloudGen::new()),
+        Arc::new(barracuda_syslog::BarracudaWsg::new()),
         Arc::new(zscaler::ZscalerJson::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
         Arc::new(forcepoint_csv::ForcepointCsv::new()),

@@ -97,34 +97,39 @@ impl SophosParser {
         let get = getter(&kv);
         let log_type = get("log_type").ok_or("no log_type= (not a Sophos XG log)")?;
         if log_type != "Content Filtering" && log_type != "Firewall" {
-            return Ok(Line::skip("Sophos XG log that is not web filtering or firewall"));
+            return Ok(Line::skip(format!("Sophos {log_type}")));
         }
-        let d = get("date").ok_or("no date=")?;
-        let tm = get("time").ok_or("no time=")?;
-        let (y, mo, dd) = super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?;
-        let (h, mi, s, us) = super::time::parse_hms(tm.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
-        let time = match get("timezone").and_then(|z| super::time::parse_offset(z.as_bytes())) {
-            Some(off) => {
-                super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")? - off * 1_000_000
+        // A connection's start and interim logs: its stop log repeats it with the bytes.
+        match get("con_event").or_else(|| get("connevent")).as_deref() {
+            Some("Start") => return Ok(Line::skip("Sophos firewall session start")),
+            Some("Interim") => return Ok(Line::skip("Sophos firewall session interim")),
+            _ => {}
+        }
+        let time = self.xg_time(&get).map_err(Reject::recognised)?;
+        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::recognised);
+        let num = |keys: &[&str]| -> Result<Option<u64>, Reject> {
+            for k in keys {
+                if let Some(v) = fields::num_field(k, get(k).as_deref()).map_err(Reject::recognised)? {
+                    return Ok(Some(v));
+                }
             }
-            None => self
-                .ctx
-                .naive
-                .civil_to_us(y, mo, dd, h, mi, s, us)
-                .ok_or("date/time out of range")?,
+            Ok(None)
         };
-        let ip = |k: &str| fields::ip_field(k, get(k).as_deref()).map_err(Reject::from);
-        let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
         let mut rec = Record {
             time_us: Some(time),
             source_ip: ip("src_ip")?,
             dest_ip: ip("dst_ip")?,
             dest_port: get("dst_port").and_then(|v| fields::opt_u16(v.as_bytes())),
             user: get("user_name"),
-            bytes_up: num("sent_bytes")?,
-            bytes_down: num("recv_bytes")?,
+            bytes_up: num(&["sent_bytes", "bytes_sent"])?,
+            bytes_down: num(&["recv_bytes", "bytes_received"])?,
             vendor_app: get("application").or_else(|| get("app_name")),
-            user_agent: get("useragent"),
+            user_agent: get("useragent")
+                .or_else(|| get("user_agent"))
+                .or_else(|| get("http_user_agent")),
+            status: get("status_code")
+                .or_else(|| get("http_status"))
+                .and_then(|v| fields::opt_u16(v.as_bytes())),
             action: if get("log_subtype").is_some_and(|s| s == "Denied") {
                 Action::Blocked
             } else {
@@ -143,13 +148,38 @@ impl SophosParser {
         Ok(Line::Record(rec))
     }
 
+    /// SFOS ≤ 19.0: `date` + `time` in `timezone` (an abbreviation, else the configured zone);
+    /// 19.5+: `timestamp` in ISO 8601 with its offset.
+    fn xg_time<'a>(&self, get: &dyn Fn(&str) -> Option<Cow<'a, str>>) -> Result<i64, &'static str> {
+        if let Some(ts) = get("timestamp") {
+            return super::time::parse_iso(ts.as_bytes(), &self.ctx.naive).ok_or("bad timestamp (expected ISO 8601)");
+        }
+        let d = get("date").ok_or("no date= or timestamp=")?;
+        let tm = get("time").ok_or("no time=")?;
+        let (y, mo, dd) = super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?;
+        let (h, mi, s, us) = super::time::parse_hms(tm.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
+        match get("timezone").and_then(|z| super::time::parse_offset(z.as_bytes())) {
+            Some(off) => {
+                Ok(super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")? - off * 1_000_000)
+            }
+            None => self
+                .ctx
+                .naive
+                .civil_to_us(y, mo, dd, h, mi, s, us)
+                .ok_or("date/time out of range"),
+        }
+    }
+
     fn utm<'a>(&self, kvtext: &'a [u8], time: i64) -> Result<Line<'a>, Reject> {
         let mut kv: Kv<'a> = Vec::with_capacity(40);
         fields::kv_pairs(kvtext, &mut kv)?;
         let get = getter(&kv);
         let sys = get("sys").unwrap_or_default();
-        if sys != "SecureWeb" && sys != "SecureNet" {
-            return Ok(Line::skip("Sophos UTM log that is not the web proxy or packet filter"));
+        let sub = get("sub").unwrap_or_default();
+        if (sys != "SecureWeb" && sys != "SecureNet")
+            || (sys == "SecureNet" && sub != "packetfilter" && !sub.is_empty())
+        {
+            return Ok(Line::skip(format!("Sophos UTM {sys}")));
         }
         if get("srcip").is_none() && get("url").is_none() {
             return Ok(Line::skip(
@@ -176,10 +206,23 @@ impl SophosParser {
             ..Record::default()
         };
         if let Some(u) = get("url") {
-            rec.dest_host = fields::url_host(&u).map(|(h, _)| Cow::Owned(h.to_string()));
+            if let Some((h, p)) = fields::url_host(&u) {
+                rec.dest_host = Some(Cow::Owned(h.to_string()));
+                // The proxy logs no destination port: the URL's, else its scheme's.
+                rec.dest_port = rec.dest_port.or(p).or_else(|| scheme_port(&u));
+            }
             rec.url = Some(u);
         }
         Ok(Line::Record(rec))
+    }
+}
+
+fn scheme_port(url: &str) -> Option<u16> {
+    match url.split_once("://")?.0.to_ascii_lowercase().as_str() {
+        "https" => Some(443),
+        "http" => Some(80),
+        "ftp" => Some(21),
+        _ => None,
     }
 }
 

@@ -60,6 +60,14 @@ impl LineParser for WgParser {
             .map(|(_, r)| r.trim_start())
             .unwrap_or("");
         let verdict = after_id.split(' ').next().unwrap_or("");
+        // Notes about a request another message logs: the proxy's rule match (`ProxyAllow:`)
+        // and application identification (3000-0149).
+        if body.contains("msg=\"ProxyAllow:") {
+            return Ok(Line::skip("WatchGuard proxy rule match"));
+        }
+        if body.starts_with("msg_id=\"3000-0149\"") || body.contains("msg=\"Application identified\"") {
+            return Ok(Line::skip("WatchGuard application identified"));
+        }
         let blocked = match verdict {
             "Allow" => false,
             "Deny" => true,

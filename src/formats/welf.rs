@@ -86,11 +86,19 @@ impl LineParser for WelfParser {
             return Ok(Line::skip("WELF event without a destination address"));
         };
         let src = addr("src")?.map(|(ip, _)| ip);
+        // `time` is local; `tz` (Stormshield's file exports, which carry no `logtype`) is its offset.
         let time = match get("time") {
-            Some(t) => Some(
-                super::time::parse_iso(t.as_bytes(), &self.ctx.naive)
-                    .ok_or_else(|| Reject::from(format!("bad time {t:?}")))?,
-            ),
+            Some(t) => {
+                let off = get("tz").and_then(|z| super::time::parse_offset(z.as_bytes()));
+                let zone = if off.is_some() {
+                    super::NaiveZone::utc()
+                } else {
+                    self.ctx.naive.clone()
+                };
+                let civil = super::time::parse_iso(t.as_bytes(), &zone)
+                    .ok_or_else(|| Reject::recognised(format!("bad time {t:?}")))?;
+                Some(civil - off.unwrap_or(0) * 1_000_000)
+            }
             None => None,
         };
         let num = |k: &str| fields::num_field(k, get(k).as_deref()).map_err(Reject::from);
