@@ -136,7 +136,7 @@ fn splunk_pairs(b: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = b.chars();
-    let mut push = |cur: &mut String, out: &mut Vec<(String, String)>| {
+    let push = |cur: &mut String, out: &mut Vec<(String, String)>| {
         if let Some((k, v)) = cur.split_once('=') {
             out.push((k.trim().replace('\u{0}', "="), v.replace('\u{0}', "=")));
         }

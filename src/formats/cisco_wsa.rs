@@ -70,6 +70,10 @@ impl LineParser for WsaParser {
             .ok_or("no WSA ACL decision tag (DEFAULT_CASE_…, BLOCK_…): not a WSA access log line")?;
         let mut line = SquidParser.parse(raw)?;
         if let Line::Record(rec) = &mut line {
+            // The squid-style WSA log may quote the user (`"CORP\jdoe"`).
+            if let Some(u) = rec.user.as_deref().and_then(|u| u.strip_prefix('"')?.strip_suffix('"')) {
+                rec.user = (!u.is_empty()).then(|| Cow::Owned(u.to_string()));
+            }
             if tag.starts_with(b"BLOCK") || tag.starts_with(b"DROP") {
                 rec.action = Action::Blocked;
             }

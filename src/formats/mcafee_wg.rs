@@ -8,6 +8,15 @@
 //! The time is the CLF form with its offset. `req_line` gives method and URL (CONNECT gives
 //! `host:port`). `bytes_to_client` → `bytes_down`; there is no upload count. `block_res` is the
 //! block-reason id: `0` (or empty) = not blocked, anything else = blocked.
+//!
+//! Also read: the syslog layout `mwg: McAfeeWG|time_stamp=[…]|auth_user=…|src_ip=…|server_ip=…|
+//! host=…|url_port=…|bytes_from_client=…|bytes_to_client=…|…|block_res=…|` (up and down both
+//! counted), and the Skyhigh SSE (Web Gateway Cloud Service) CSV export — `user_id, username,
+//! source_ip, http_action, server_to_client_bytes, client_to_server_bytes, requested_host,
+//! requested_path, result, virus, request_timestamp_epoch, request_timestamp, uri_scheme, …,
+//! client_ip, …` (25 columns; newer files add process name, destination IP and port): `result`
+//! `DENIED` is blocked, `OBSERVED` allowed; the source is `client_ip` when it is set, else
+//! `source_ip` (what the cloud saw). (The CEF and LEEF exports are read by `cef` and `leef`.)
 
 use super::fields;
 use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -38,9 +47,24 @@ impl Format for McafeeWg {
 
 struct MwgParser;
 
-/// `[dd/Mon/yyyy:hh:mm:ss ±zzzz] "`
+/// `[dd/Mon/yyyy:hh:mm:ss ±zzzz] "`, `McAfeeWG|`, or a Skyhigh SSE CSV row or header.
 fn is_start(b: &[u8]) -> bool {
+    access_log(b) || b.starts_with(b"McAfeeWG|") || sse_header(b) || sse_row(b)
+}
+
+fn access_log(b: &[u8]) -> bool {
     b.len() > 32 && b[0] == b'[' && b[3] == b'/' && b[7] == b'/' && b[12] == b':' && b.contains(&b']')
+}
+
+fn sse_header(b: &[u8]) -> bool {
+    b.starts_with(b"user_id,username,source_ip") || b.starts_with(b"\"user_id\",\"username\",\"source_ip\"")
+}
+
+/// A Skyhigh SSE row: quoted, the ninth column `OBSERVED` or `DENIED` and an epoch in the 11th.
+fn sse_row(b: &[u8]) -> bool {
+    b.first() == Some(&b'"')
+        && (memchr::memmem::find(b, b"\",\"OBSERVED\",\"").is_some()
+            || memchr::memmem::find(b, b"\",\"DENIED\",\"").is_some())
 }
 
 impl LineParser for MwgParser {
@@ -51,6 +75,15 @@ impl LineParser for MwgParser {
         }
         let line = super::syslog::strip(t, is_start)
             .ok_or("not a Web Gateway access log line (expected [dd/Mon/yyyy:hh:mm:ss ±zzzz] \"user\" …)")?;
+        if let Some(pairs) = line.strip_prefix(b"McAfeeWG|") {
+            return pipe_layout(pairs).map_err(|e| Reject::recognised(e.0));
+        }
+        if sse_header(line) {
+            return Ok(Line::Meta);
+        }
+        if sse_row(line) {
+            return sse_layout(line).map_err(|e| Reject::recognised(e.0));
+        }
         let close = memchr::memchr(b']', line).ok_or("no closing ] after the time")?;
         let time = super::time::parse_clf(&line[1..close])
             .ok_or_else(|| Reject::from(format!("bad time {:?}", String::from_utf8_lossy(&line[1..close]))))?;
@@ -112,6 +145,100 @@ impl LineParser for MwgParser {
         rec.method = method.map(Cow::Owned);
         Ok(Line::Record(rec))
     }
+}
+
+/// `time_stamp=[…]|auth_user=…|src_ip=…|…|` (syslog).
+fn pipe_layout<'a>(pairs: &[u8]) -> Result<Line<'a>, Reject> {
+    let text = fields::text(pairs);
+    let kv: Vec<(&str, &str)> = text.split('|').filter_map(|p| p.split_once('=')).collect();
+    let get = |k: &str| {
+        kv.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty() && *v != "-")
+    };
+    let own = |k: &str| get(k).map(|v| Cow::Owned(v.to_string()));
+    let ts = get("time_stamp").ok_or("no time_stamp=")?;
+    let time = super::time::parse_clf(ts.trim_matches(|c| c == '[' || c == ']').as_bytes())
+        .ok_or_else(|| Reject::from(format!("bad time_stamp {ts:?}")))?;
+    let num = |k: &str| get(k).and_then(|v| v.parse::<u64>().ok());
+    let mut rec = Record {
+        time_us: Some(time),
+        user: own("auth_user"),
+        source_ip: get("src_ip").and_then(|v| fields::opt_ip(v.as_bytes())),
+        dest_ip: get("server_ip").and_then(|v| fields::opt_ip(v.as_bytes())),
+        dest_host: own("host"),
+        dest_port: get("url_port").and_then(|v| v.parse().ok()),
+        status: get("status_code").and_then(|v| v.parse().ok()),
+        bytes_up: num("bytes_from_client"),
+        bytes_down: num("bytes_to_client"),
+        method: own("method"),
+        url: own("url"),
+        user_agent: own("user_agent"),
+        vendor_app: own("application_name"),
+        vendor_risk: own("rep_level"),
+        action: if get("block_res").is_some_and(|b| b != "0") {
+            Action::Blocked
+        } else {
+            Action::Allowed
+        },
+        ..Record::default()
+    };
+    if rec.dest_host.is_none() {
+        rec.dest_host = rec
+            .url
+            .as_deref()
+            .and_then(fields::url_host)
+            .map(|(h, _)| Cow::Owned(h.to_string()));
+    }
+    Ok(Line::Record(rec))
+}
+
+/// The Skyhigh SSE (Web Gateway Cloud Service) CSV export.
+fn sse_layout<'a>(line: &'a [u8]) -> Result<Line<'a>, Reject> {
+    let mut cols: Vec<Cow<'a, [u8]>> = Vec::with_capacity(30);
+    fields::csv_fields(line, b',', &mut cols)?;
+    if cols.len() < 25 {
+        return Err(format!("{} columns, the Skyhigh SSE export has at least 25", cols.len()).into());
+    }
+    let col = |i: usize| -> Option<String> {
+        let v = String::from_utf8_lossy(cols.get(i)?.as_ref()).trim().to_string();
+        (!v.is_empty() && v != "-").then_some(v)
+    };
+    let time = col(10)
+        .and_then(|v| super::time::parse_epoch_any(v.as_bytes()))
+        .or_else(|| col(11).and_then(|v| super::time::parse_iso(v.as_bytes(), &super::NaiveZone::utc())))
+        .ok_or("no valid request_timestamp")?;
+    let ip = |i: usize| col(i).and_then(|v| fields::opt_ip(v.as_bytes()));
+    let host = col(6);
+    let url = host.as_ref().map(|h| {
+        format!(
+            "{}://{h}{}",
+            col(12).unwrap_or_else(|| "https".into()),
+            col(7).unwrap_or_else(|| "/".into())
+        )
+    });
+    Ok(Line::Record(Record {
+        time_us: Some(time),
+        user: col(1).map(Cow::Owned),
+        source_ip: ip(19).or_else(|| ip(2)),
+        method: col(3).map(Cow::Owned),
+        bytes_down: col(4).and_then(|v| v.parse().ok()),
+        bytes_up: col(5).and_then(|v| v.parse().ok()),
+        dest_host: host.map(Cow::Owned),
+        url: url.map(Cow::Owned),
+        status: col(18).and_then(|v| v.parse().ok()),
+        vendor_app: col(15).map(Cow::Owned),
+        vendor_risk: col(16).map(Cow::Owned),
+        dest_ip: ip(26),
+        dest_port: col(27).and_then(|v| v.parse().ok()),
+        action: if col(8).as_deref() == Some("DENIED") {
+            Action::Blocked
+        } else {
+            Action::Allowed
+        },
+        ..Record::default()
+    }))
 }
 
 #[cfg(test)]

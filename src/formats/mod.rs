@@ -101,6 +101,7 @@ pub mod dropbox;
 pub mod entra;
 pub mod fields;
 pub mod forcepoint_csv;
+pub mod forcepoint_kv;
 pub mod fortigate;
 pub mod github_audit;
 pub mod google_workspace;
@@ -319,14 +320,17 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(meraki::Meraki::new()),
         Arc::new(checkpoint::CheckPoint::new()),
         Arc::new(netskope::Netskope::new()),
+        Arc::new(netskope::NetskopeCsv::new()),
         Arc::new(web_gateways_json::Menlo::new()),
         Arc::new(web_gateways_json::Iboss::new()),
         Arc::new(web_gateways_json::Barracuda::new()),
         Arc::new(barracuda_syslog::BarracudaCloudGen::new()),
         Arc::new(barracuda_syslog::BarracudaWsg::new()),
         Arc::new(zscaler::ZscalerJson::new()),
+        Arc::new(zscaler::ZscalerKv::new()),
         Arc::new(cisco_umbrella::CiscoUmbrella::new()),
         Arc::new(forcepoint_csv::ForcepointCsv::new()),
+        Arc::new(forcepoint_kv::ForcepointKv::new()),
         Arc::new(zscaler::ZscalerCsv::new()),
         Arc::new(cisco_wsa::CiscoWsa::new()),
         Arc::new(mcafee_wg::McafeeWg::new()),

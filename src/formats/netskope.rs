@@ -12,7 +12,7 @@
 //! belong to the policy engine).
 
 use super::fields;
-use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
+use super::{Action, Format, FormatInfo, Header, Line, LineParser, ParseCtx, Record, Reject};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -24,6 +24,74 @@ builtin_format! {
         variant: "JSON: web transaction events, page/connection events",
         description: "Netskope JSON logs (web transactions, page and connection events)",
         attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
+    }
+}
+
+builtin_format! {
+    /// Netskope Log Streaming web transactions as CSV.
+    NetskopeCsv {
+        id: "netskope-csv",
+        vendor: "Netskope",
+        variant: "Log Streaming web transactions, CSV with a header row",
+        description: "Netskope web transactions from Log Streaming (CSV whose first line names the W3C-style fields)",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
+    }
+}
+
+impl Format for NetskopeCsv {
+    fn info(&self) -> &FormatInfo {
+        &self.info
+    }
+    fn header(&self) -> Header {
+        Header::FirstLine
+    }
+    fn parser(&self, _ctx: &ParseCtx) -> Box<dyn LineParser> {
+        Box::new(CsvParser { cols: None })
+    }
+}
+
+/// Log Streaming writes the field names (sorted by name in some files, in Netskope's order in
+/// others) as the first line, then one transaction per line: columns are mapped by the header.
+struct CsvParser {
+    cols: Option<super::w3c::Cols>,
+}
+
+impl LineParser for CsvParser {
+    fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
+        let t = raw.trim_ascii();
+        if t.is_empty() {
+            return Ok(Line::Meta);
+        }
+        let mut cols: Vec<Cow<'a, [u8]>> = Vec::with_capacity(160);
+        fields::csv_fields(t, b',', &mut cols)?;
+        let text: Vec<Cow<'a, str>> = cols
+            .into_iter()
+            .map(|c| match c {
+                Cow::Borrowed(b) => fields::text(b),
+                Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+            })
+            .collect();
+        let is_header =
+            text.iter().any(|n| n == "cs-bytes") && text.iter().any(|n| n == "x-cs-app" || n == "x-transaction-id");
+        if is_header {
+            let names: Vec<&str> = text.iter().map(|n| n.as_ref()).collect();
+            self.cols = Some(super::w3c::Cols::from_names(&names));
+            return Ok(Line::Meta);
+        }
+        let c = self
+            .cols
+            .as_ref()
+            .ok_or("a Netskope transaction before the header row (bytes,c-ip,cs-bytes,…)")?;
+        if text.len() != c.len() {
+            return Err(Reject::recognised(format!(
+                "{} fields, but the header names {}",
+                text.len(),
+                c.len()
+            )));
+        }
+        super::w3c::record(c, &text, None)
+            .map(Line::Record)
+            .map_err(|e| Reject::recognised(e.0))
     }
 }
 
@@ -96,13 +164,19 @@ impl LineParser for NetskopeParser {
             }
             return Ok(Line::Record(rec));
         }
+        if s(&m, "alert").is_some_and(|a| a == "yes" || a == "true") {
+            let kind = s(&m, "alert_type").map(|k| k.into_owned()).unwrap_or_default();
+            return Ok(Line::skip(format!("Netskope alert ({kind})")));
+        }
         match s(&m, "type").as_deref() {
-            Some("page") | Some("connection") => {}
+            // `network` events are the flows of Netskope's cloud firewall / private access.
+            Some("page") | Some("connection") | Some("network") => {}
+            Some("nspolicy") => return Ok(Line::skip("Netskope policy event")),
             // Netskope's other event types (REST API v2 `type` values); a `type` of anything
             // else is another product's JSON (a Box event is `"type": "event"`).
             Some(
-                "application" | "audit" | "admin_audit_logs" | "alert" | "network" | "infrastructure" | "incident"
-                | "endpoint" | "clientstatus",
+                "application" | "audit" | "admin_audit_logs" | "alert" | "infrastructure" | "incident" | "endpoint"
+                | "clientstatus",
             ) => {
                 return Ok(Line::skip(
                     "Netskope event that is not web traffic (audit, alert, application activity)",

@@ -145,6 +145,15 @@ pub fn to_line<'a>(ev: &Event<'a>, ctx: &ParseCtx, header_time: &dyn Fn() -> Opt
     }
     let mut rec = standard(ev, ctx, dialect)?;
     dialect.refine(ev, &mut rec, ctx)?;
+    if dialect == Dialect::Generic && rec.dest_ip.is_none() && rec.dest_host.is_none() && rec.url.is_none() {
+        // An alert or system event (a sign-in to a management console, a scan result): nothing
+        // was reached, so there is no traffic to discover.
+        return Ok(Line::Ignored(Cow::Owned(format!(
+            "{} {} event without a destination",
+            ev.vendor.trim(),
+            ev.product.trim()
+        ))));
+    }
     if rec.dest_host.is_none() {
         if let Some(u) = rec.url.as_deref() {
             rec.dest_host = fields::url_host(u).map(|(h, _)| Cow::Owned(h.to_string()));

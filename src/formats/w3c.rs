@@ -43,7 +43,7 @@ impl Format for W3c {
 
 /// Column indexes of the fields we use.
 #[derive(Debug, Default, Clone)]
-struct Cols {
+pub(super) struct Cols {
     n: usize,
     date: Option<usize>,
     time: Option<usize>,
@@ -66,11 +66,20 @@ struct Cols {
     filter_result: Option<usize>,
     s_action: Option<usize>,
     action: Option<usize>,
+    /// Netskope: `x-policy-action`, the SSL engines' actions (`block` in any of them).
+    policy_actions: Vec<usize>,
     app: Option<usize>,
+    /// Netskope's epoch (`x-cs-timestamp`), when the line has no date.
+    epoch: Option<usize>,
 }
 
 impl Cols {
-    fn from_names(names: &[&str]) -> Cols {
+    /// How many fields the layout names.
+    pub(super) fn len(&self) -> usize {
+        self.n
+    }
+
+    pub(super) fn from_names(names: &[&str]) -> Cols {
         let find = |cands: &[&str]| {
             cands
                 .iter()
@@ -97,7 +106,7 @@ impl Cols {
             c_ip: find(&["c-ip"]),
             user: find(&["cs-username", "cs-userdn", "cs-user", "username", "c-username"]),
             host: find(&["cs-host", "cs(host)", "r-host", "r-dns", "s-dns"]),
-            uri: find(&["cs-uri", "cs-url", "url"]),
+            uri: find(&["x-cs-url", "cs-uri", "cs-url", "url"]),
             scheme: find(&["cs-uri-scheme"]),
             port: find(&["cs-uri-port", "r-port", "s-port"]),
             path: find(&["cs-uri-path", "cs-uri-stem"]),
@@ -112,10 +121,15 @@ impl Cols {
             cs_bytes: find(&["cs-bytes"]),
             sc_bytes: find(&["sc-bytes", "rs-bytes"]),
             ua: find(&["cs(user-agent)", "c-agent", "cs-user-agent"]),
+            policy_actions: ["x-policy-action", "x-cs-ssl-engine-action", "x-sr-ssl-engine-action"]
+                .iter()
+                .filter_map(|k| find(&[k]))
+                .collect(),
+            epoch: find(&["x-cs-timestamp"]),
             filter_result: find(&["sc-filter-result"]),
             s_action: find(&["s-action"]),
             action: find(&["action", "x-action"]),
-            app: find(&["x-bluecoat-application-name"]),
+            app: find(&["x-bluecoat-application-name", "x-cs-app"]),
         }
     }
 }
@@ -212,103 +226,118 @@ impl W3cParser {
         if v.len() != c.n {
             return Err(format!("{} fields, but #Fields: declares {}", v.len(), c.n).into());
         }
-        let date = match get(v, c.date) {
-            Some(d) => Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?),
-            None => self.date,
-        };
-        let time_us = if let (Some((y, mo, dd)), Some(t)) = (date, get(v, c.time)) {
-            let (h, mi, s, us) = super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
-            super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")?
-        } else if let Some(g) = get(v, c.gmttime) {
-            super::time::parse_clf(g.trim_matches(|ch| ch == '[' || ch == ']').as_bytes())
-                .ok_or("bad gmttime (expected [dd/Mon/yyyy:HH:MM:SS +zzzz])")?
-        } else if let Some(u) = get(v, c.unix) {
-            super::time::parse_epoch_seconds(u.as_bytes()).ok_or("bad x-timestamp-unix")?
-        } else {
-            return Err("no date/time in this record".into());
-        };
-        let owned = |idx: Option<usize>| -> Option<Cow<'a, str>> {
-            let i = idx?;
-            let val = v.get(i)?;
-            if val.is_empty() || val == "-" {
-                None
-            } else {
-                Some(val.clone())
-            }
-        };
-        let num = |idx: Option<usize>, what: &'static str| -> Result<Option<u64>, Reject> {
-            match get(v, idx) {
-                None => Ok(None),
-                Some(s) => fields::opt_u64(s.as_bytes()).map_err(|_| Reject::new(what)),
-            }
-        };
-        let mut rec = Record {
-            time_us: Some(time_us),
-            source_ip: match get(v, c.c_ip) {
-                Some(ip) => Some(fields::opt_ip(ip.as_bytes()).ok_or("c-ip is not an IP address")?),
-                None => None,
-            },
-            user: owned(c.user),
-            dest_ip: get(v, c.dest_ip).and_then(|s| fields::opt_ip(s.as_bytes())),
-            dest_port: get(v, c.port).and_then(|s| fields::opt_u16(s.as_bytes())),
-            method: owned(c.method),
-            status: get(v, c.status).and_then(|s| fields::opt_u16(s.as_bytes())),
-            bytes_up: num(c.cs_bytes, "cs-bytes is not a number")?,
-            bytes_down: num(c.sc_bytes, "sc-bytes is not a number")?,
-            user_agent: owned(c.ua),
-            vendor_app: owned(c.app),
-            ..Record::default()
-        };
-        let blocked = get(v, c.filter_result).is_some_and(|s| s.eq_ignore_ascii_case("DENIED"))
-            || get(v, c.s_action).is_some_and(|s| s.to_ascii_uppercase().contains("DENIED"))
-            || get(v, c.action).is_some_and(|s| {
-                let s = s.to_ascii_lowercase();
-                s.contains("denied") || s.contains("block")
-            });
-        if blocked {
-            rec.action = Action::Blocked;
-        }
-        if let Some(uri) = get(v, c.uri) {
-            if let Some((h, p)) = fields::url_host(uri) {
-                rec.dest_host = Some(Cow::Owned(h.to_string()));
-                rec.dest_port = rec.dest_port.or(p);
-            }
-            rec.url = owned(c.uri);
-        }
-        if let Some(host) = owned(c.host) {
-            // `cs-host` may carry a port.
-            let (h, p) = match fields::url_host(&host) {
-                Some((h, p)) if h.len() != host.len() => (Some(h.to_string()), p),
-                _ => (None, None),
-            };
-            rec.dest_port = rec.dest_port.or(p);
-            rec.dest_host = Some(match h {
-                Some(h) => Cow::Owned(h),
-                None => host,
-            });
-        }
-        if rec.url.is_none() {
-            if let Some(host) = rec.dest_host.as_deref() {
-                let scheme = get(v, c.scheme).unwrap_or(if rec.dest_port == Some(443) { "https" } else { "http" });
-                let path = get(v, c.path).unwrap_or("/");
-                let mut url = format!("{scheme}://{host}");
-                if let Some(p) = rec.dest_port {
-                    if !((scheme == "http" && p == 80) || (scheme == "https" && p == 443)) {
-                        url.push_str(&format!(":{p}"));
-                    }
-                }
-                url.push_str(path);
-                if let Some(q) = get(v, c.query) {
-                    if !q.starts_with('?') {
-                        url.push('?');
-                    }
-                    url.push_str(q);
-                }
-                rec.url = Some(Cow::Owned(url));
-            }
-        }
-        Ok(rec)
+        record(c, v, self.date)
     }
+}
+
+/// A record from the values of one line laid out as `c` (`#Fields:` or a CSV header row);
+/// `default_date` is the `#Date:` in force.
+pub(super) fn record<'a>(
+    c: &Cols,
+    v: &[Cow<'a, str>],
+    default_date: Option<(i32, u32, u32)>,
+) -> Result<Record<'a>, Reject> {
+    let date = match get(v, c.date) {
+        Some(d) => Some(super::time::parse_ymd(d.as_bytes()).ok_or("bad date (expected YYYY-MM-DD)")?),
+        None => default_date,
+    };
+    let time_us = if let (Some((y, mo, dd)), Some(t)) = (date, get(v, c.time)) {
+        let (h, mi, s, us) = super::time::parse_hms(t.as_bytes()).ok_or("bad time (expected HH:MM:SS)")?;
+        super::time::civil_us(y, mo, dd, h, mi, s, us).ok_or("date/time out of range")?
+    } else if let Some(g) = get(v, c.gmttime) {
+        super::time::parse_clf(g.trim_matches(|ch| ch == '[' || ch == ']').as_bytes())
+            .ok_or("bad gmttime (expected [dd/Mon/yyyy:HH:MM:SS +zzzz])")?
+    } else if let Some(u) = get(v, c.unix).or_else(|| get(v, c.epoch)) {
+        super::time::parse_epoch_seconds(u.as_bytes()).ok_or("bad epoch time")?
+    } else {
+        return Err("no date/time in this record".into());
+    };
+    let owned = |idx: Option<usize>| -> Option<Cow<'a, str>> {
+        let i = idx?;
+        let val = v.get(i)?;
+        if val.is_empty() || val == "-" {
+            None
+        } else {
+            Some(val.clone())
+        }
+    };
+    let num = |idx: Option<usize>, what: &'static str| -> Result<Option<u64>, Reject> {
+        match get(v, idx) {
+            None => Ok(None),
+            Some(s) => fields::opt_u64(s.as_bytes()).map_err(|_| Reject::new(what)),
+        }
+    };
+    let mut rec = Record {
+        time_us: Some(time_us),
+        source_ip: match get(v, c.c_ip) {
+            Some(ip) => Some(fields::opt_ip(ip.as_bytes()).ok_or("c-ip is not an IP address")?),
+            None => None,
+        },
+        user: owned(c.user),
+        dest_ip: get(v, c.dest_ip).and_then(|s| fields::opt_ip(s.as_bytes())),
+        dest_port: get(v, c.port).and_then(|s| fields::opt_u16(s.as_bytes())),
+        method: owned(c.method),
+        status: get(v, c.status).and_then(|s| fields::opt_u16(s.as_bytes())),
+        bytes_up: num(c.cs_bytes, "cs-bytes is not a number")?,
+        bytes_down: num(c.sc_bytes, "sc-bytes is not a number")?,
+        user_agent: owned(c.ua),
+        vendor_app: owned(c.app),
+        ..Record::default()
+    };
+    let blocked = get(v, c.filter_result).is_some_and(|s| s.eq_ignore_ascii_case("DENIED"))
+        || get(v, c.s_action).is_some_and(|s| s.to_ascii_uppercase().contains("DENIED"))
+        || get(v, c.action).is_some_and(|s| {
+            let s = s.to_ascii_lowercase();
+            s.contains("denied") || s.contains("block")
+        })
+        || c.policy_actions
+            .iter()
+            .any(|&i| get(v, Some(i)).is_some_and(|s| s.eq_ignore_ascii_case("block")));
+    if blocked {
+        rec.action = Action::Blocked;
+    }
+    // `cs-uri` is a URL in proxies' logs, a path (and query) in Netskope's.
+    let uri_path = get(v, c.uri).filter(|u| u.starts_with('/'));
+    if let Some(uri) = get(v, c.uri).filter(|u| !u.starts_with('/')) {
+        if let Some((h, p)) = fields::url_host(uri) {
+            rec.dest_host = Some(Cow::Owned(h.to_string()));
+            rec.dest_port = rec.dest_port.or(p);
+        }
+        rec.url = owned(c.uri);
+    }
+    if let Some(host) = owned(c.host) {
+        // `cs-host` may carry a port.
+        let (h, p) = match fields::url_host(&host) {
+            Some((h, p)) if h.len() != host.len() => (Some(h.to_string()), p),
+            _ => (None, None),
+        };
+        rec.dest_port = rec.dest_port.or(p);
+        rec.dest_host = Some(match h {
+            Some(h) => Cow::Owned(h),
+            None => host,
+        });
+    }
+    if rec.url.is_none() {
+        if let Some(host) = rec.dest_host.as_deref() {
+            let scheme = get(v, c.scheme).unwrap_or(if rec.dest_port == Some(443) { "https" } else { "http" });
+            let path = get(v, c.path).or(uri_path).unwrap_or("/");
+            let mut url = format!("{scheme}://{host}");
+            if let Some(p) = rec.dest_port {
+                if !((scheme == "http" && p == 80) || (scheme == "https" && p == 443)) {
+                    url.push_str(&format!(":{p}"));
+                }
+            }
+            url.push_str(path);
+            if let Some(q) = get(v, c.query) {
+                if !q.starts_with('?') {
+                    url.push('?');
+                }
+                url.push_str(q);
+            }
+            rec.url = Some(Cow::Owned(url));
+        }
+    }
+    Ok(rec)
 }
 
 #[cfg(test)]

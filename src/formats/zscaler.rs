@@ -7,6 +7,16 @@
 //!   order documented for SIEM feeds (see `docs/formats.md`). A header row naming the fields
 //!   may come first; it then decides the columns.
 //!
+//! * **Splunk CIM key=value** (`zscaler-kv`): `YYYY-MM-DD HH:MM:SS<TAB>reason=…<TAB>action=…
+//!   <TAB>requestsize=…<TAB>…<TAB>vendor=Zscaler…` (split on TAB only: values hold blanks).
+//!
+//! The firewall feed is read by the same formats: JSON with `"sourcetype": "zscalernss-fw"` (or
+//! the `csip`/`cdip` fields), and the default 36-column firewall CSV (told apart from the web
+//! CSV by its port and address columns 5–13): `csip` is the client, `cdip`/`cdport` the original
+//! destination, `outbytes` up, `inbytes` down, `nwapp` the vendor app; an action other than
+//! `Allow` is blocked. DNS, tunnel, audit and alert feeds, and the NSS server's own alerts
+//! (`ZscalerNSS: …`), are skipped.
+//!
 //! Direction: `reqsize` is the request (client→server, `bytes_up`), `respsize` the response
 //! (`bytes_down`). Blocked: `action` = `Blocked`. Times (`Fri Dec 31 07:07:07 2021`) are in the
 //! feed's configured zone (UTC unless `timezone` is set).
@@ -53,6 +63,86 @@ pub const CSV_COLUMNS: &[&str] = &[
     "devicehostname",
     "keyprotectiontype",
 ];
+
+/// Default column order of the firewall CSV feed.
+const FW_COLUMNS: &[&str] = &[
+    "time",
+    "login",
+    "dept",
+    "location",
+    "cdport",
+    "csport",
+    "sdport",
+    "ssport",
+    "csip",
+    "cdip",
+    "ssip",
+    "sdip",
+    "tsip",
+    "tsport",
+    "ttype",
+    "action",
+    "dnat",
+    "stateful",
+    "aggregate",
+    "nwsvc",
+    "nwapp",
+    "ipproto",
+    "ipcat",
+    "destcountry",
+    "avgduration",
+    "rulelabel",
+    "inbytes",
+    "outbytes",
+    "duration",
+    "durationms",
+    "numsessions",
+    "ipsrulelabel",
+    "threatcat",
+    "threatname",
+    "deviceowner",
+    "devicehostname",
+];
+
+/// A firewall-feed record (JSON fields or the CSV columns by name).
+fn firewall<'a>(get: &dyn Fn(&str) -> Option<String>, ctx: &ParseCtx) -> Result<Record<'a>, Reject> {
+    let t = get("datetime")
+        .or_else(|| get("time"))
+        .ok_or("firewall log without datetime")?;
+    let time = super::time::parse_ctime(t.as_bytes(), &ctx.naive)
+        .or_else(|| super::time::parse_iso(t.as_bytes(), &ctx.naive))
+        .ok_or_else(|| Reject::recognised(format!("bad time {t:?}")))?;
+    let num = |k: &str| get(k).and_then(|v| v.parse::<u64>().ok());
+    let action = get("action").unwrap_or_default();
+    Ok(Record {
+        time_us: Some(time),
+        user: get("login").or_else(|| get("user")).map(Cow::Owned),
+        source_ip: get("csip").and_then(|v| fields::opt_ip(v.as_bytes())),
+        dest_ip: get("cdip").and_then(|v| fields::opt_ip(v.as_bytes())),
+        dest_port: get("cdport").and_then(|v| v.parse().ok()),
+        bytes_up: num("outbytes"),
+        bytes_down: num("inbytes"),
+        vendor_app: get("nwapp").map(Cow::Owned),
+        action: if action.eq_ignore_ascii_case("allow") || action.is_empty() {
+            Action::Allowed
+        } else {
+            Action::Blocked
+        },
+        ..Record::default()
+    })
+}
+
+/// The NSS JSON feeds other than web and firewall, by `sourcetype`.
+fn other_feed(sourcetype: &str) -> Option<&'static str> {
+    match sourcetype {
+        s if s.contains("dns") => Some("Zscaler DNS log"),
+        s if s.contains("tunnel") => Some("Zscaler tunnel log"),
+        s if s.contains("audit") => Some("Zscaler admin audit log"),
+        s if s.contains("alert") => Some("Zscaler alert"),
+        s if s.contains("casb") || s.contains("saas") => Some("Zscaler SaaS security log"),
+        _ => None,
+    }
+}
 
 /// Field values by NSS name, borrowed where possible.
 type Fields<'a> = HashMap<&'static str, Cow<'a, str>>;
@@ -154,7 +244,10 @@ builtin_format! {
 
 impl Format for ZscalerJson {
     fn claims(&self, line: &[u8]) -> bool {
-        fields::json_with_any(line, &["\"eurl\"", "\"reqsize\"", "\"respsize\""])
+        fields::json_with_any(
+            line,
+            &["\"eurl\"", "\"reqsize\"", "\"respsize\"", "\"csip\"", "\"zscalernss"],
+        )
     }
     fn info(&self) -> &FormatInfo {
         &self.info
@@ -177,10 +270,27 @@ impl LineParser for JsonParser {
         let line = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
         let v: HashMap<Cow<'a, str>, serde_json::Value> =
             serde_json::from_slice(line).map_err(|e| Reject::from(format!("invalid JSON: {e}")))?;
-        let obj = match v.get("event") {
+        let sourcetype = v
+            .get("sourcetype")
+            .and_then(|s| s.as_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if let Some(skip) = other_feed(&sourcetype) {
+            return Ok(Line::skip(skip));
+        }
+        let obj: HashMap<Cow<'a, str>, serde_json::Value> = match v.get("event") {
             Some(serde_json::Value::Object(m)) => m.iter().map(|(k, v)| (Cow::Owned(k.clone()), v.clone())).collect(),
             _ => v,
         };
+        if sourcetype.contains("fw") || (obj.contains_key("csip") && obj.contains_key("cdip")) {
+            let get = |k: &str| match obj.get(k)? {
+                serde_json::Value::String(s) if s.is_empty() || s == "None" => None,
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            };
+            return firewall(&get, &self.ctx).map(Line::Record);
+        }
         let mut f: Fields<'a> = HashMap::new();
         let mut known = 0;
         for (k, val) in obj {
@@ -267,6 +377,20 @@ impl LineParser for CsvParser {
         if cols.len() < 12 {
             return Err(format!("{} CSV columns, a Zscaler NSS web record has at least 12", cols.len()).into());
         }
+        // The firewall feed: ports in columns 5–8, addresses in 9–12.
+        let text = |c: &Cow<'_, [u8]>| String::from_utf8_lossy(c).trim().to_string();
+        if cols.len() >= 30
+            && cols[4..8]
+                .iter()
+                .all(|c| !c.is_empty() && c.iter().all(u8::is_ascii_digit))
+            && fields::opt_ip(&cols[8]).is_some()
+        {
+            let get = |k: &str| {
+                let i = FW_COLUMNS.iter().position(|c| *c == k)?;
+                cols.get(i).map(text).filter(|v| !v.is_empty() && v != "None")
+            };
+            return firewall(&get, &self.ctx).map(Line::Record);
+        }
         let mut f: Fields<'a> = HashMap::with_capacity(20);
         for (i, c) in cols.into_iter().enumerate() {
             if let Some(Some(name)) = self.columns.get(i) {
@@ -278,6 +402,74 @@ impl LineParser for CsvParser {
             }
         }
         build(&f, &self.ctx).map(Line::Record)
+    }
+}
+
+builtin_format! {
+    /// NSS web feed in the Splunk CIM key=value preset.
+    ZscalerKv {
+        id: "zscaler-kv",
+        vendor: "Zscaler Internet Access",
+        variant: "NSS web log, Splunk CIM key=value feed (tab-separated)",
+        description: "Zscaler NSS web log in the Splunk CIM preset: `YYYY-MM-DD HH:MM:SS<TAB>reason=…<TAB>action=…`",
+        attributes: [url, dest_ip, user, source_ip, total_bytes, upload_bytes],
+    }
+}
+
+impl Format for ZscalerKv {
+    fn info(&self) -> &FormatInfo {
+        &self.info
+    }
+    fn claims(&self, line: &[u8]) -> bool {
+        super::syslog::strip(line.trim_ascii(), kv_start).is_some() || nss_alert(line)
+    }
+    fn parser(&self, ctx: &ParseCtx) -> Box<dyn LineParser> {
+        Box::new(KvParser { ctx: ctx.clone() })
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS<TAB>key=…` from Zscaler.
+fn kv_start(b: &[u8]) -> bool {
+    b.len() > 20
+        && b[4] == b'-'
+        && b[10] == b' '
+        && b[19] == b'\t'
+        && fields::has_any(&b[..b.len().min(2000)], &["\tvendor=Zscaler", "\tproduct=NSS"])
+}
+
+/// The NSS server's own messages (`ZscalerNSS: … connection … lost`).
+fn nss_alert(b: &[u8]) -> bool {
+    fields::has_any(&b[..b.len().min(200)], &[" ZscalerNSS: "])
+}
+
+struct KvParser {
+    ctx: ParseCtx,
+}
+
+impl LineParser for KvParser {
+    fn parse<'a>(&mut self, raw: &'a [u8]) -> Result<Line<'a>, Reject> {
+        let t = raw.trim_ascii();
+        if t.is_empty() {
+            return Ok(Line::Meta);
+        }
+        if nss_alert(t) {
+            return Ok(Line::skip("Zscaler NSS alert"));
+        }
+        let line = super::syslog::strip(t, kv_start).ok_or("not a Zscaler NSS key=value line")?;
+        let mut f: Fields<'a> = HashMap::with_capacity(24);
+        let mut parts = line.split(|&c| c == b'\t');
+        let time = parts.next().ok_or("no time")?;
+        f.insert("time", fields::text(time));
+        for p in parts {
+            if let Some(eq) = memchr::memchr(b'=', p) {
+                if let Some(name) = canonical(&String::from_utf8_lossy(&p[..eq])) {
+                    f.insert(name, fields::text(&p[eq + 1..]));
+                }
+            }
+        }
+        build(&f, &self.ctx)
+            .map(Line::Record)
+            .map_err(|e| Reject::recognised(e.0))
     }
 }
 

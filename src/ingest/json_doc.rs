@@ -25,7 +25,12 @@ pub fn is_document(head: &[u8]) -> bool {
     };
     let body = &head[start..];
     match body[0] {
-        b'[' => true,
+        // A JSON array holds values: `[{`, `[[`, `["`, `[]`. A log line may start with `[`
+        // too (McAfee Web Gateway's `[01/May/2024:10:00:00 +0000] …`).
+        b'[' => body[1..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|&c| matches!(c, b'{' | b'[' | b'"' | b']')),
         b'{' => {
             let first = body.split(|&b| b == b'\n').next().unwrap_or(body);
             match serde_json::from_slice::<serde_json::Map<String, Value>>(first) {
@@ -197,6 +202,10 @@ mod tests {
             "one Google activity"
         );
         assert!(!is_document(b"1.2.3.4 - - [x]"));
+        assert!(
+            !is_document(b"[01/May/2024:12:00:00 +0200] \"jdoe\" 10.1.1.5 200"),
+            "a log line in brackets"
+        );
     }
 
     #[test]
