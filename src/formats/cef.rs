@@ -337,11 +337,17 @@ mod tests {
         assert_eq!(r.dest_host.as_deref(), Some("x.example.org"));
         assert!(p.parse(b"CEF:0|v|p|1|1|n|1|rt=notatime").is_err());
         // `rt` in seconds (Forcepoint) and milliseconds.
-        let Line::Record(r) = p.parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1 dst=1.2.3.4").unwrap() else {
+        let Line::Record(r) = p
+            .parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1 dst=1.2.3.4")
+            .unwrap()
+        else {
             panic!()
         };
         assert_eq!(r.time_us, Some(1_714_557_600_000_000));
         // An event that reached nothing (an alert, a sign-in to a console) is not traffic.
-        assert!(matches!(p.parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1 suser=a"), Ok(Line::Ignored(_))));
+        assert!(matches!(
+            p.parse(b"CEF:0|v|p|1|1|n|1|rt=1714557600 src=10.0.0.1 suser=a"),
+            Ok(Line::Ignored(_))
+        ));
     }
 }

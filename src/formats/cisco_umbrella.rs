@@ -25,7 +25,7 @@ builtin_format! {
 
 impl Format for CiscoUmbrella {
     fn claims(&self, line: &[u8]) -> bool {
-        super::syslog::strip(line.trim_ascii(), is_start).is_some()
+        super::syslog::strip(line.trim_ascii(), is_start).is_some() || dns_json(line)
     }
     fn info(&self) -> &FormatInfo {
         &self.info
@@ -59,6 +59,14 @@ fn is_start(b: &[u8]) -> bool {
     }
     // Cloud firewall files are also seen unquoted.
     date(b) && b.get(19) == Some(&b',')
+}
+
+/// The DNS log as JSON (Umbrella's fields as a log pipeline names them: `internalIp`,
+/// `externalIp`, `responseCode`, `domain`).
+fn dns_json(line: &[u8]) -> bool {
+    fields::json_with_any(line, &["\"internalIp\""])
+        && fields::has_any(line, &["\"responseCode\""])
+        && fields::has_any(line, &["\"domain\""])
 }
 
 fn value(cols: &[Cow<'_, [u8]>], i: usize) -> Option<String> {
@@ -101,6 +109,9 @@ impl LineParser for UmbrellaParser {
         let t = raw.trim_ascii();
         if t.is_empty() {
             return Ok(Line::Meta);
+        }
+        if dns_json(t) {
+            return Ok(Line::skip("Cisco Umbrella DNS log (not a transaction)"));
         }
         let line = super::syslog::strip(t, is_start)
             .ok_or("not a Cisco Umbrella CSV line (expected \"YYYY-MM-DD HH:MM:SS\",...)")?;

@@ -174,12 +174,12 @@ impl LineParser for ZeekParser {
         let names = self.fields.as_ref().ok_or("record before any #fields line")?;
         let values: Vec<&[u8]> = t.split(|&c| c == b'\t').collect();
         if values.len() != names.len() {
-            return Err(format!(
+            // A line under a `#fields` header is Zeek's, even when broken.
+            return Err(Reject::recognised(format!(
                 "{} tab-separated values, but #fields declares {}",
                 values.len(),
                 names.len()
-            )
-            .into());
+            )));
         }
         let get = |k: &str| -> Option<Cow<'a, str>> {
             if let Some(key) = k.strip_prefix("__has_") {
