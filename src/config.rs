@@ -82,6 +82,26 @@ pub struct ScanSection {
     pub threads: Option<usize>,
 }
 
+/// `[identity]`: how user names are written (see `enrich::identity`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySection {
+    /// `"as-logged"` (default), `"strip-domain"` or `"upn"`.
+    pub users: Option<String>,
+    /// The UPN suffix of a bare name or an unmapped NetBIOS domain (`upn` only).
+    pub default_domain: Option<String>,
+    /// NetBIOS domain (or UPN suffix) → UPN suffix, e.g. `CORP = "corp.example"`.
+    #[serde(default)]
+    pub domains: std::collections::BTreeMap<String, String>,
+}
+
+impl IdentitySection {
+    /// The normalization these settings describe.
+    pub fn identity(&self) -> Result<crate::enrich::Identity, crate::enrich::IdentityError> {
+        crate::enrich::Identity::new(self.users.as_deref(), &self.domains, self.default_domain.as_deref())
+    }
+}
+
 /// `[apps]` settings: tags per app.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -216,6 +236,9 @@ pub struct Config {
     /// App tags.
     #[serde(default)]
     pub apps: AppsSection,
+    /// User-name normalization.
+    #[serde(default)]
+    pub identity: IdentitySection,
     /// Risk-score weights, N/A handling and overrides.
     #[serde(default)]
     pub score: crate::catalog::risk::ScoreConfig,

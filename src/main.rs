@@ -646,6 +646,12 @@ fn setup(common: &Common) -> Result<Setup> {
         naive,
         ..ParseCtx::default()
     };
+    opts.identity = cfg.identity.identity().map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}",
+            cfg.path.as_ref().map_or("config".into(), |p| p.display().to_string())
+        )
+    })?;
     if let Some(n) = cfg.scan.max_line_bytes {
         opts.max_line_bytes = n;
     }
@@ -733,7 +739,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     }
     let replay_start = report::now_us();
     let mut activities = std::mem::take(&mut result.activities);
-    replay::enrich(&mut activities, &catalog, geo.as_ref(), &ranges);
+    replay::enrich(&mut activities, &catalog, geo.as_ref(), &ranges, &opts.identity);
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
     let out_abs = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
     let run_id = match &state {
@@ -840,7 +846,18 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     Ok(manifest.exit_code)
 }
 
-fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app: Option<&str>) -> serde_json::Value {
+fn formats_user_domain(user: &str) -> Option<String> {
+    cloudcensus::enrich::identity::split(user).0.map(str::to_string)
+}
+
+fn json_record(
+    file: &str,
+    format: &str,
+    line: u64,
+    r: &formats::Record<'_>,
+    user_domain: Option<&str>,
+    app: Option<&str>,
+) -> serde_json::Value {
     serde_json::json!({
         "file": file,
         "line": line,
@@ -848,6 +865,7 @@ fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app
         "time": r.time_us.map(formats::time::format_rfc3339),
         "source_ip": r.source_ip.map(|i| i.to_string()),
         "user": r.user.as_deref().filter(|u| !u.is_empty() && *u != "-"),
+        "user_domain": user_domain,
         "dest_host": r.dest_host_lower(),
         "dest_ip": r.dest_ip.map(|i| i.to_string()),
         "dest_port": r.dest_port,
@@ -864,7 +882,13 @@ fn json_record(file: &str, format: &str, line: u64, r: &formats::Record<'_>, app
     })
 }
 
-fn json_activity(file: &str, format: &str, line: u64, a: &formats::Activity) -> serde_json::Value {
+fn json_activity(
+    file: &str,
+    format: &str,
+    line: u64,
+    a: &formats::Activity,
+    user_domain: Option<&str>,
+) -> serde_json::Value {
     serde_json::json!({
         "file": file,
         "line": line,
@@ -872,6 +896,7 @@ fn json_activity(file: &str, format: &str, line: u64, a: &formats::Activity) -> 
         "kind": "activity",
         "time": formats::time::format_rfc3339(a.time_us),
         "user": a.user,
+        "user_domain": user_domain,
         "app": a.app,
         "app_id": a.app_id,
         "activity": a.activity.as_str(),
@@ -907,11 +932,18 @@ fn cmd_parse(a: ParseArgs) -> Result<i32> {
     let stderr = std::io::stderr();
     let result = scan::for_each_record(
         &opts,
-        |file, fmt, line, r| {
+        |file, fmt, line, r, domain| {
             let app = matcher.attribute(r).map(|(i, _)| catalog.apps[i as usize].id.as_str());
-            emit(json_record(file, fmt, line, r, app));
+            emit(json_record(file, fmt, line, r, domain, app));
         },
-        |file, fmt, line, act| emit(json_activity(file, fmt, line, act)),
+        |file, fmt, line, act| {
+            let domain = act.user.as_deref().and_then(formats_user_domain);
+            let mut act = act.clone();
+            if !opts.identity.is_as_logged() {
+                act.user = act.user.as_deref().map(|u| opts.identity.apply(u).into_owned());
+            }
+            emit(json_activity(file, fmt, line, &act, domain.as_deref()))
+        },
         |file, line, reason| {
             let _ = writeln!(stderr.lock(), "{file}:{line}: {reason}");
         },

@@ -13,7 +13,7 @@ use crate::alerts::delivery::{self, Target};
 use crate::alerts::Alert;
 use crate::catalog::{Catalog, Matcher};
 use crate::enrich::ip_ranges::IpRanges;
-use crate::enrich::GeoDb;
+use crate::enrich::{GeoDb, Identity};
 use crate::formats::activity::{Activity, ActivityType};
 use crate::formats::Record;
 use crate::policy::engine::{apply_daily_limits, id_value, utc_day, Replay};
@@ -22,8 +22,8 @@ use crate::state::{State, StateError};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// Fill in app names, countries and IP categories.
-pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges) {
+/// Fill in app names, countries and IP categories, and write users in the configured form.
+pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges, identity: &Identity) {
     let by_id: HashMap<&str, &str> = catalog.apps.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
     let by_name: HashMap<String, &str> = catalog
         .apps
@@ -32,6 +32,11 @@ pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ran
         .collect();
     let mut countries: HashMap<IpAddr, Option<String>> = HashMap::new();
     for a in acts.iter_mut() {
+        if !identity.is_as_logged() {
+            if let Some(std::borrow::Cow::Owned(u)) = a.user.as_deref().map(|u| identity.apply(u)) {
+                a.user = Some(u);
+            }
+        }
         if let Some(name) = a.app_id.and_then(|id| by_id.get(id)) {
             a.app = Some(name.to_string());
         } else if let Some(name) = a.app.as_ref().and_then(|n| by_name.get(&n.to_lowercase())) {

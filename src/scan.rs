@@ -44,6 +44,8 @@ pub struct ScanOptions {
     pub skip_dirs: Vec<std::path::PathBuf>,
     /// Turns selected traffic records into activities for `source = "traffic"` policies.
     pub traffic_activities: Option<Arc<dyn TrafficActivities>>,
+    /// How user names are written (`[identity]`), applied to every record before it is counted.
+    pub identity: crate::enrich::Identity,
 }
 
 /// Picks the traffic records that traffic policies could match, as activities.
@@ -66,6 +68,7 @@ impl ScanOptions {
             progress: false,
             skip_dirs: Vec::new(),
             traffic_activities: None,
+            identity: crate::enrich::Identity::default(),
         }
     }
 }
@@ -377,7 +380,7 @@ fn counters_for(v: &mut Vec<Counters>, i: usize) -> &mut Counters {
 
 /// What a line gave, for the caller of [`parse_chunk`].
 enum Item<'r, 'd> {
-    Record(&'r Record<'d>),
+    Record(&'r mut Record<'d>),
     Activities(Vec<Activity>),
 }
 
@@ -423,12 +426,12 @@ fn parse_chunk<'d>(
             by => Some(by.unwrap_or(usize::MAX)),
         };
         match result {
-            Ok(Line::Record(r)) => {
+            Ok(Line::Record(mut r)) => {
                 c.records += 1;
                 if let Some(f) = other {
                     c.format(f).records += 1;
                 }
-                on_item(n, by.unwrap_or(usize::MAX), Item::Record(&r));
+                on_item(n, by.unwrap_or(usize::MAX), Item::Record(&mut r));
             }
             Ok(Line::Activities(a)) => {
                 c.activity_lines += 1;
@@ -453,6 +456,18 @@ fn parse_chunk<'d>(
                 }
                 rejects.push(input, n, &e.0, line);
             }
+        }
+    }
+}
+
+/// The record's user in the configured form.
+fn normalize_user(identity: &crate::enrich::Identity, r: &mut Record<'_>) {
+    if identity.is_as_logged() {
+        return;
+    }
+    if let Some(u) = &r.user {
+        if let std::borrow::Cow::Owned(n) = identity.apply(u) {
+            r.user = Some(std::borrow::Cow::Owned(n));
         }
     }
 }
@@ -906,6 +921,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                                 &mut w.rejects,
                                 |n, _, item| match item {
                                     Item::Record(r) => {
+                                        normalize_user(&opts.identity, r);
                                         acc.add(r);
                                         if let Some(sel) = &opts.traffic_activities {
                                             if let Some(a) = sel.select(r, matcher) {
@@ -971,10 +987,11 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
 }
 
 /// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
-/// `on_reject` sees each malformed line as it comes.
+/// `on_record` gets the user's domain as logged (`CORP` of `CORP\jdoe`) next to the record,
+/// whose user is in the configured form. `on_reject` sees each malformed line as it comes.
 pub fn for_each_record(
     opts: &ScanOptions,
-    mut on_record: impl FnMut(&str, &str, u64, &Record<'_>),
+    mut on_record: impl FnMut(&str, &str, u64, &Record<'_>, Option<&str>),
     mut on_activity: impl FnMut(&str, &str, u64, &Activity),
     mut on_reject: impl FnMut(&str, u64, &str),
 ) -> ScanResult {
@@ -999,7 +1016,15 @@ pub fn for_each_record(
                 |n, f, item| {
                     let fid = &registry.at(f).info().id;
                     match item {
-                        Item::Record(r) => on_record(name, fid, n, r),
+                        Item::Record(r) => {
+                            let domain = r
+                                .user
+                                .as_deref()
+                                .and_then(|u| crate::enrich::identity::split(u).0)
+                                .map(str::to_string);
+                            normalize_user(&opts.identity, r);
+                            on_record(name, fid, n, r, domain.as_deref())
+                        }
                         Item::Activities(v) => v.iter().for_each(|a| on_activity(name, fid, n, a)),
                     }
                 },

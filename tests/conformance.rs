@@ -26,7 +26,7 @@ fn parse(path: &Path, ctx: ParseCtx) -> Parsed {
     let mut activities = Vec::new();
     let res = scan::for_each_record(
         &opts,
-        |_, _, n, r| records.push((n, r.clone().into_owned())),
+        |_, _, n, r, _| records.push((n, r.clone().into_owned())),
         |_, _, n, a| activities.push((n, a.clone())),
         |f, n, why| malformed.push(format!("{f}:{n}: {why}")),
     );

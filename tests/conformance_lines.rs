@@ -174,14 +174,17 @@ enum Outcome {
     Unrecognised,
 }
 
+/// What one file gives: the outcome of each line, the malformed lines, the input's error.
+type Outcomes = (BTreeMap<u64, Outcome>, Vec<(u64, String)>, Option<String>);
+
 /// What one file gives at each line.
-fn outcomes(path: &Path) -> (BTreeMap<u64, Outcome>, Vec<(u64, String)>, Option<String>) {
+fn outcomes(path: &Path) -> Outcomes {
     let opts = ScanOptions::new(vec![path.display().to_string()], Registry::new(vec![]));
     let by_line = std::cell::RefCell::new(BTreeMap::new());
     let mut rejects = Vec::new();
     let res = scan::for_each_record(
         &opts,
-        |_, _, n, _| {
+        |_, _, n, _, _| {
             by_line.borrow_mut().insert(n, Outcome::Record);
         },
         |_, _, n, _| {

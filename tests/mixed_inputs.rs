@@ -109,3 +109,72 @@ fn a_file_nothing_can_read_is_one_input_error() {
     let rejected = std::fs::read_to_string(d.path().join("out/rejected_lines.jsonl")).unwrap_or_default();
     assert!(!rejected.contains("notes.txt"), "{rejected}");
 }
+
+/// `[identity]`: `CORP\jdoe`, `jdoe@corp.example` and `JDoe` are one user in the outputs, for
+/// traffic and activities alike; `parse` keeps the logged domain in `user_domain`.
+#[test]
+fn identity_normalizes_users_the_same_way_everywhere() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("proxy.log");
+    let lines = [
+        "1793491201.504   6120 10.62.177.40 TCP_TUNNEL/200 2400 CONNECT www.dropbox.com:443 CORP\\jdoe HIER_DIRECT/162.125.1.1 -",
+        "1793491202.504   6120 10.62.177.41 TCP_TUNNEL/200 2400 CONNECT www.dropbox.com:443 jdoe@corp.example HIER_DIRECT/162.125.1.1 -",
+        "1793491203.504   6120 10.62.177.42 TCP_TUNNEL/200 2400 CONNECT www.dropbox.com:443 JDoe HIER_DIRECT/162.125.1.1 -",
+        "1793491204.504   6120 10.62.177.43 TCP_TUNNEL/200 2400 CONNECT www.dropbox.com:443 CORP\\asmith HIER_DIRECT/162.125.1.1 -",
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let m365 = d.path().join("audit.json");
+    std::fs::write(
+        &m365,
+        r#"{"CreationTime":"2026-11-01T10:00:00","Id":"a1","Operation":"FileDownloaded","RecordType":6,"UserId":"JDOE@corp.example","Workload":"SharePoint","ClientIP":"10.62.177.40","ObjectId":"https://corp.sharepoint.com/x.docx","UserType":0,"Version":1}"#.to_string() + "\n",
+    )
+    .unwrap();
+    let cfg = d.path().join("cloudcensus.toml");
+    std::fs::write(
+        &cfg,
+        "[identity]\nusers = \"upn\"\ndefault_domain = \"corp.example\"\n\n[identity.domains]\nCORP = \"corp.example\"\n",
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    let (code, _, err) = run(&[
+        "scan",
+        "-q",
+        "--state",
+        "none",
+        "-c",
+        cfg.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        log.to_str().unwrap(),
+        m365.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let apps = parquet(&out.join("discovered_apps.parquet"));
+    let i = row(&apps, "app_id", "dropbox");
+    assert_eq!(u64_at(&apps, "users", i), 2, "jdoe (three spellings) and asmith");
+    let users = parquet(&out.join("app_users.parquet"));
+    let col = users.column("user").unwrap().str().unwrap().clone();
+    let names: Vec<String> = (0..col.len()).filter_map(|i| col.get(i).map(str::to_string)).collect();
+    assert!(
+        names.contains(&"jdoe@corp.example".to_string()) && names.contains(&"asmith@corp.example".to_string()),
+        "{names:?}"
+    );
+    let acts = parquet(&out.join("activities.parquet"));
+    let col = acts.column("user").unwrap().str().unwrap().clone();
+    let who: Vec<String> = (0..col.len()).filter_map(|i| col.get(i).map(str::to_string)).collect();
+    assert_eq!(who, ["jdoe@corp.example"]);
+
+    let (code, stdout, err) = common::run(&["parse", "-c", cfg.to_str().unwrap(), log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["user"].as_str(), first["user_domain"].as_str()),
+        (Some("jdoe@corp.example"), Some("CORP"))
+    );
+
+    // A bad form is a config error before anything is read.
+    std::fs::write(&cfg, "[identity]\nusers = \"email\"\n").unwrap();
+    let (code, _, err) = common::run(&["parse", "-c", cfg.to_str().unwrap(), log.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[identity] users"), "{err}");
+}

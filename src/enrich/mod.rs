@@ -1,10 +1,14 @@
 //! Enrichment of what the logs say with what they do not: the country of an IP address from a
-//! MaxMind-format GeoIP database.
+//! MaxMind-format GeoIP database, the category and tags of IP ranges, and one form for each
+//! user's name (`CORP\jdoe`, `jdoe@corp.example`).
 //!
-//! Owns: opening and querying `.mmdb` files. Must not touch: parsing, catalog matching,
-//! aggregation. Lookups happen once per distinct address at report time, not per record.
+//! Owns: opening and querying `.mmdb` files, IP range lookups, user-name normalization. Must
+//! not touch: parsing, catalog matching, aggregation. GeoIP lookups happen once per distinct
+//! address at report time, not per record.
 
 pub mod geo;
+pub mod identity;
 pub mod ip_ranges;
 
 pub use geo::{GeoDb, GeoError};
+pub use identity::{Identity, IdentityError};

@@ -155,10 +155,13 @@ fn junos_tag(line: &[u8]) -> Option<String> {
     DAEMONS.contains(app).then(|| app.to_string())
 }
 
+/// An address and port.
+type End = (Option<IpAddr>, Option<u16>);
+
 /// `10.1.1.6/51006->142.250.74.110/443` or `10.1.1.10(51010)->162.125.1.1(443)`.
-fn five_tuple(tok: &str) -> Option<((Option<IpAddr>, Option<u16>), (Option<IpAddr>, Option<u16>))> {
+fn five_tuple(tok: &str) -> Option<(End, End)> {
     let (a, b) = tok.split_once("->")?;
-    let side = |s: &str| -> (Option<IpAddr>, Option<u16>) {
+    let side = |s: &str| -> End {
         if let Some((addr, port)) = s.split_once('(') {
             return (fields::opt_ip(addr.as_bytes()), port.trim_end_matches(')').parse().ok());
         }

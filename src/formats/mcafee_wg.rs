@@ -182,7 +182,6 @@ fn pipe_layout<'a>(pairs: &[u8]) -> Result<Line<'a>, Reject> {
         } else {
             Action::Allowed
         },
-        ..Record::default()
     };
     if rec.dest_host.is_none() {
         rec.dest_host = rec

@@ -84,8 +84,11 @@ fn is_start(b: &[u8]) -> bool {
 /// The first columns of a web-UI "Export to CSV" file.
 const EXPORT_HEADER: &[u8] = b"Domain,Receive Time,Serial #,Type,";
 
-/// `M/D/YY H:MM[:SS]` (a spreadsheet's short date) → (y, m, d, h, mi, s) and its length.
-fn short_date(b: &[u8]) -> Option<((i32, u32, u32, u32, u32, u32), usize)> {
+/// A civil date and time: (y, m, d, h, mi, s).
+type Civil = (i32, u32, u32, u32, u32, u32);
+
+/// `M/D/YY H:MM[:SS]` (a spreadsheet's short date) → the civil time and its length.
+fn short_date(b: &[u8]) -> Option<(Civil, usize)> {
     let end = b.iter().position(|&c| c == b',').unwrap_or(b.len());
     let text = std::str::from_utf8(&b[..end]).ok()?;
     let (date, time) = text.split_once(' ')?;

@@ -97,7 +97,7 @@ impl LineParser for SlsParser {
         }
         let sub = text(&m, &["Subtype", "sub_type", "SubType"]).unwrap_or_default();
         let upper = ty.to_ascii_uppercase();
-        let is_url = (upper == "THREAT" || upper == "URL") && (sub.eq_ignore_ascii_case("url") || upper == "URL");
+        let is_url = upper == "URL" || (upper == "THREAT" && sub.eq_ignore_ascii_case("url"));
         if upper != "TRAFFIC" && !is_url {
             return Ok(Line::skip(format!("Strata Logging Service {upper}")));
         }
