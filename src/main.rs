@@ -563,6 +563,10 @@ struct ScanArgs {
 struct ParseArgs {
     #[command(flatten)]
     common: Common,
+    /// Also print the lines that carry no traffic (system, admin, VPN… messages), as
+    /// `{"file", "line", "format", "skipped": "<vendor and event type>"}`
+    #[arg(long)]
+    skipped: bool,
 }
 
 /// A failure before anything was scanned: exit code 2.
@@ -943,6 +947,11 @@ fn cmd_parse(a: ParseArgs) -> Result<i32> {
                 act.user = act.user.as_deref().map(|u| opts.identity.apply(u).into_owned());
             }
             emit(json_activity(file, fmt, line, &act, domain.as_deref()))
+        },
+        |file, fmt, line, why| {
+            if a.skipped {
+                emit(serde_json::json!({"file": file, "line": line, "format": fmt, "skipped": why}));
+            }
         },
         |file, line, reason| {
             let _ = writeln!(stderr.lock(), "{file}:{line}: {reason}");

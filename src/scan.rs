@@ -382,6 +382,8 @@ fn counters_for(v: &mut Vec<Counters>, i: usize) -> &mut Counters {
 enum Item<'r, 'd> {
     Record(&'r mut Record<'d>),
     Activities(Vec<Activity>),
+    /// A well-formed line that carries no traffic, and why.
+    Skipped(&'r str),
 }
 
 /// Parse every line of a chunk, calling `on_item` for each record or line of activities with
@@ -447,6 +449,7 @@ fn parse_chunk<'d>(
                 if let Some(f) = other {
                     c.format(f).skipped += 1;
                 }
+                on_item(n, by.unwrap_or(usize::MAX), Item::Skipped(&why));
                 c.skip(why, 1);
             }
             Err(e) => {
@@ -930,6 +933,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                                         }
                                     }
                                     Item::Activities(v) => acts.extend(v.into_iter().map(|a| (input, n, a))),
+                                    Item::Skipped(_) => {}
                                 },
                             );
                             // A chunk belongs to one input: what the accumulator counted while
@@ -988,11 +992,13 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
 
 /// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
 /// `on_record` gets the user's domain as logged (`CORP` of `CORP\jdoe`) next to the record,
-/// whose user is in the configured form. `on_reject` sees each malformed line as it comes.
+/// whose user is in the configured form. `on_skip` sees each skipped line (format, reason),
+/// `on_reject` each malformed line, as they come.
 pub fn for_each_record(
     opts: &ScanOptions,
     mut on_record: impl FnMut(&str, &str, u64, &Record<'_>, Option<&str>),
     mut on_activity: impl FnMut(&str, &str, u64, &Activity),
+    mut on_skip: impl FnMut(&str, &str, u64, &str),
     mut on_reject: impl FnMut(&str, u64, &str),
 ) -> ScanResult {
     let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
@@ -1014,7 +1020,11 @@ pub fn for_each_record(
                 c,
                 &mut local,
                 |n, f, item| {
-                    let fid = &registry.at(f).info().id;
+                    let fid = if f == usize::MAX {
+                        "unrecognised"
+                    } else {
+                        registry.at(f).info().id.as_str()
+                    };
                     match item {
                         Item::Record(r) => {
                             let domain = r
@@ -1026,6 +1036,7 @@ pub fn for_each_record(
                             on_record(name, fid, n, r, domain.as_deref())
                         }
                         Item::Activities(v) => v.iter().for_each(|a| on_activity(name, fid, n, a)),
+                        Item::Skipped(why) => on_skip(name, fid, n, why),
                     }
                 },
             );

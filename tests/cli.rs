@@ -302,3 +302,25 @@ fn closed_stdout_pipe_ends_quietly() {
         );
     }
 }
+
+/// `parse --skipped` shows the lines that carry no traffic with their event type; without the
+/// flag stdout holds records only (the contract).
+#[test]
+fn parse_shows_skipped_lines_on_request() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("pan.log");
+    std::fs::write(
+        &f,
+        "<14>May  1 10:00:10 PA-3220 1,2024/05/01 10:00:10,013201001234,SYSTEM,general,0,2024/05/01 10:00:10,,general,,0,0,general,informational,\"User admin logged in via Web\",1,0x0,0,0,0,0,,PA-3220\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["parse", f.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let (code, out, err) = run(&["parse", "--skipped", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["skipped"].as_str(), v["format"].as_str(), v["line"].as_u64()),
+        (Some("PAN-OS SYSTEM"), Some("panos"), Some(1))
+    );
+}

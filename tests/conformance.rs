@@ -28,6 +28,7 @@ fn parse(path: &Path, ctx: ParseCtx) -> Parsed {
         &opts,
         |_, _, n, r, _| records.push((n, r.clone().into_owned())),
         |_, _, n, a| activities.push((n, a.clone())),
+        |_, _, _, _| {},
         |f, n, why| malformed.push(format!("{f}:{n}: {why}")),
     );
     let input = &res.inputs[0];

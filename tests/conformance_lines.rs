@@ -190,6 +190,7 @@ fn outcomes(path: &Path) -> Outcomes {
         |_, _, n, _| {
             by_line.borrow_mut().insert(n, Outcome::Record);
         },
+        |_, _, _, _| {},
         |_, n, why| rejects.push((n, why.to_string())),
     );
     let mut by_line = by_line.into_inner();

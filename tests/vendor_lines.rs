@@ -155,6 +155,7 @@ fn vendor_documented_lines() {
             &opts,
             |_, fid, _, r, _| records.push((fid.to_string(), r.clone().into_owned())),
             |_, _, _, _| {},
+            |_, _, _, _| {},
             |_, _, why| rejects.push(why.to_string()),
         );
         let input = &res.inputs[0];

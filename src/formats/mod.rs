@@ -125,6 +125,7 @@ pub mod squid;
 pub mod squid_common;
 pub mod stormshield;
 pub mod syslog;
+pub mod syslog_system;
 pub mod time;
 pub mod w3c;
 pub mod watchguard;
@@ -336,6 +337,7 @@ pub fn builtin() -> Vec<Arc<dyn Format>> {
         Arc::new(mcafee_wg::McafeeWg::new()),
         Arc::new(squid::SquidNative::new()),
         Arc::new(squid_common::SquidCommon::new()),
+        Arc::new(syslog_system::SyslogSystem::new()),
     ]
 }
 

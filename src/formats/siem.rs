@@ -289,25 +289,27 @@ enum Dialect {
 
 impl Dialect {
     fn of(ev: &Event) -> Dialect {
-        let v = ev.vendor.to_ascii_lowercase();
-        let p = ev.product.to_ascii_lowercase();
-        if v.starts_with("palo alto") {
-            if p == "lf" || p == "next generation firewall" {
+        // Case-insensitive prefix tests, without allocating on every line.
+        let starts =
+            |s: &str, p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let (v, p) = (ev.vendor.trim(), ev.product.trim());
+        if starts(v, "palo alto") {
+            if p.eq_ignore_ascii_case("lf") || p.eq_ignore_ascii_case("next generation firewall") {
                 Dialect::Strata
             } else {
                 Dialect::PanOs
             }
-        } else if v.starts_with("fortinet") && p.starts_with("forti") {
+        } else if starts(v, "fortinet") && starts(p, "forti") {
             Dialect::Fortinet
-        } else if v.starts_with("mcafee") || v.starts_with("skyhigh") {
+        } else if starts(v, "mcafee") || starts(v, "skyhigh") {
             Dialect::McAfee
-        } else if v.starts_with("zscaler") {
+        } else if starts(v, "zscaler") {
             Dialect::Zscaler
-        } else if v.starts_with("check point") || v == "checkpoint" {
+        } else if starts(v, "check point") || v.eq_ignore_ascii_case("checkpoint") {
             Dialect::CheckPoint
-        } else if v.starts_with("forcepoint") || v.starts_with("websense") {
+        } else if starts(v, "forcepoint") || starts(v, "websense") {
             Dialect::Forcepoint
-        } else if v.starts_with("watchguard") {
+        } else if starts(v, "watchguard") {
             Dialect::WatchGuard
         } else {
             Dialect::Generic
