@@ -646,9 +646,11 @@ fn setup(common: &Common) -> Result<Setup> {
     }
     let mut opts = ScanOptions::new(common.paths.clone(), registry);
     opts.format = format;
+    // One "now" for the whole run: year-less syslog stamps are placed by it, the same way on
+    // every line (and the clock is read once, not per line).
     opts.ctx = ParseCtx {
         naive,
-        ..ParseCtx::default()
+        now_us: formats::time::now_us(),
     };
     opts.identity = cfg.identity.identity().map_err(|e| {
         anyhow::anyhow!(

@@ -645,17 +645,35 @@ impl Producer<'_> {
             None => {
                 let sample = sample_lines(head, complete);
                 let found = registry.sniff_index(&sample, &self.opts.ctx);
-                let mut r = self.reports.lock().expect("reports lock");
-                r[i].format_detected = true;
-                if found.is_none() {
-                    // No format reads the first lines (a device's system messages before its
-                    // first traffic line, several devices in one file): route every line on
-                    // its own. The input fails only if nothing in it can be read.
-                    let first = sample
+                let first = || {
+                    sample
                         .first()
                         .map(|l| String::from_utf8_lossy(&l[..l.len().min(120)]).into_owned())
-                        .unwrap_or_default();
-                    r[i].unsniffed = Some(first);
+                        .unwrap_or_default()
+                };
+                if found.is_none() && !head.split(|&c| c == b'\n').any(|l| registry.any_claims(l)) {
+                    // Nothing in the first 64 KiB is any format's: the file is not a log we know
+                    // (read no further: routing every line of a large file would be wasted).
+                    self.fail(
+                        i,
+                        format!(
+                            "{}: cannot recognise the log format (first line: {:?}); name it with --format, one of: {}",
+                            input.display,
+                            first(),
+                            registry.ids()
+                        ),
+                        InputStatus::Failed,
+                    );
+                    return true;
+                }
+                let mut r = self.reports.lock().expect("reports lock");
+                r[i].format_detected = found.is_some();
+                if found.is_none() {
+                    // No format reads the first lines, but some claim them (a device's system
+                    // messages before its first traffic line, several devices in one file):
+                    // route every line on its own. The input fails only if nothing in it can
+                    // be read.
+                    r[i].unsniffed = Some(first());
                 }
                 found
             }
@@ -764,7 +782,7 @@ fn finish_reports(
         if r.records + r.activity_lines + r.skipped_lines > 0 || r.status != InputStatus::Ok {
             continue;
         }
-        rejects.total -= r.malformed_lines;
+        rejects.total = rejects.total.saturating_sub(r.malformed_lines);
         r.malformed_lines = 0;
         r.formats.clear();
         r.status = InputStatus::Failed;
@@ -812,16 +830,18 @@ fn format_counts(registry: &Registry, r: &mut InputReport, c: &Counters) {
     }
     if let Some(own) = r.format.clone() {
         let e = r.formats.entry(own).or_default();
-        e.records += c.records - others.records;
-        e.activity_lines += c.activity_lines - others.activity_lines;
-        e.skipped += c.skipped - others.skipped;
-        e.malformed += c.malformed - others.malformed;
+        // The other formats' lines are a part of the totals.
+        debug_assert!(others.records <= c.records && others.malformed <= c.malformed);
+        e.records += c.records.saturating_sub(others.records);
+        e.activity_lines += c.activity_lines.saturating_sub(others.activity_lines);
+        e.skipped += c.skipped.saturating_sub(others.skipped);
+        e.malformed += c.malformed.saturating_sub(others.malformed);
     } else if r.unsniffed.is_some() {
         // Every line was routed: the input's format is the one that read the most.
         r.format = r
             .formats
             .iter()
-            .filter(|(k, _)| k.as_str() != "unrecognised")
+            .filter(|(k, v)| k.as_str() != "unrecognised" && v.records + v.activity_lines + v.skipped > 0)
             .max_by_key(|(k, v)| (v.records + v.activity_lines + v.skipped, std::cmp::Reverse(k.as_str())))
             .map(|(k, _)| k.clone());
     }

@@ -9,8 +9,8 @@
 //! | `"strip-domain"` | `jdoe` | `jdoe` | `jdoe` |
 //! | `"upn"` | `jdoe@corp.example` (from `[identity.domains] CORP = "corp.example"`) | `jdoe@corp.example` | `jdoe@` + `default_domain`, when set |
 //!
-//! `strip-domain` and `upn` also lower-case the name (directories compare names without
-//! case). In `upn`, a NetBIOS domain that is not in `[identity.domains]` becomes
+//! `strip-domain` and `upn` also lower-case the name's ASCII letters (directories compare names
+//! without case). In `upn`, a NetBIOS domain that is not in `[identity.domains]` becomes
 //! `default_domain` when it is set, else its own lower-cased name; `[identity.domains]` may map
 //! a UPN suffix too (`"corp.local" = "corp.example"`).
 //!

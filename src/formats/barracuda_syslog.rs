@@ -192,15 +192,7 @@ impl LineParser for WsgParser {
             source_ip: fields::opt_ip(w[2].as_bytes()),
             dest_ip: fields::opt_ip(server.as_bytes()),
             dest_host: host.map(|(h, _)| Cow::Owned(h.to_string())),
-            dest_port: host.and_then(|(_, p)| p).or_else(|| {
-                if url.starts_with("https://") {
-                    Some(443)
-                } else if url.starts_with("http://") {
-                    Some(80)
-                } else {
-                    None
-                }
-            }),
+            dest_port: host.and_then(|(_, p)| p).or_else(|| fields::scheme_port(url)),
             url: Some(Cow::Owned(url.to_string())),
             bytes_down: fields::lenient_u64(w[7].as_bytes()),
             action: if w[9] == "BLOCKED" {

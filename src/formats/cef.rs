@@ -124,22 +124,24 @@ fn is_key_byte(c: u8) -> bool {
 pub fn parse_event(line: &[u8]) -> Result<CefEvent<'_>, Reject> {
     let body = &line[event_start(line).ok_or("no `CEF:` header")?..];
     // Seven unescaped pipes separate the header fields from the extension.
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(8);
+    let mut parts: [&[u8]; 7] = [b""; 7];
+    let mut n = 0;
     let mut i = 0;
     let mut field_start = 0;
-    while i < body.len() && parts.len() < 7 {
+    while i < body.len() && n < 7 {
         match body[i] {
             b'\\' => i += 2,
             b'|' => {
-                parts.push(&body[field_start..i]);
+                parts[n] = &body[field_start..i];
+                n += 1;
                 i += 1;
                 field_start = i;
             }
             _ => i += 1,
         }
     }
-    if parts.len() < 7 {
-        return Err(format!("CEF header has {} of 7 `|`-separated fields", parts.len()).into());
+    if n < 7 {
+        return Err(format!("CEF header has {n} of 7 `|`-separated fields").into());
     }
     let ext = &body[field_start.min(body.len())..];
     let version = fields::text(parts[0].trim_ascii());
@@ -174,17 +176,21 @@ fn headerless_start(b: &[u8]) -> bool {
         return false;
     }
     let head = &b[..b.len().min(1024)];
-    let mut pipes = Vec::with_capacity(7);
+    let mut pipes = [0usize; 7];
+    let mut n = 0;
     let mut i = 0;
-    while i < head.len() && pipes.len() < 7 {
+    while i < head.len() && n < 7 {
         match head[i] {
             b'\\' => i += 1,
-            b'|' => pipes.push(i),
+            b'|' => {
+                pipes[n] = i;
+                n += 1;
+            }
             _ => {}
         }
         i += 1;
     }
-    if pipes.len() < 7 {
+    if n < 7 {
         return false;
     }
     let sev = head[pipes[5] + 1..pipes[6]].trim_ascii();

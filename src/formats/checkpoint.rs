@@ -32,8 +32,7 @@ builtin_format! {
 
 impl Format for CheckPoint {
     fn claims(&self, line: &[u8]) -> bool {
-        fields::has_any(line, &["CheckPoint", "Check Point", "[Fields@1.3.6.1.4.1.2620"])
-            || splunk_start(line).is_some()
+        structured(line) || splunk_start(line).is_some()
     }
     fn info(&self) -> &FormatInfo {
         &self.info
@@ -131,6 +130,14 @@ fn splunk_start(line: &[u8]) -> Option<usize> {
     Some(msg.as_ptr() as usize - line.as_ptr() as usize)
 }
 
+/// The syslog layout: Check Point's structured data (`[Fields@1.3.6.1.4.1.2620 …]`, or
+/// `CheckPoint <pid> - [key:"value"; …]`).
+fn structured(line: &[u8]) -> bool {
+    let head = &line[..line.len().min(300)];
+    fields::has_any(line, &["[Fields@1.3.6.1.4.1.2620"])
+        || (fields::has_any(head, &["CheckPoint", "Check Point"]) && fields::has_any(head, &[" - [", "[action:\""]))
+}
+
 /// `key=value|key=value|…|` with `\=` and `\|` escapes.
 fn splunk_pairs(b: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -176,12 +183,10 @@ impl LineParser for CpParser {
             return Ok(Line::Meta);
         }
         let text = fields::text(t);
-        let splunk = splunk_start(t);
-        if splunk.is_none()
-            && !text.contains("CheckPoint")
-            && !text.contains("Check Point")
-            && !text.contains("[Fields@1.3.6.1.4.1.2620")
-        {
+        // Offsets are taken in `text` (a lossy copy: invalid bytes there are 3-byte
+        // replacement characters), never in `t`.
+        let splunk = splunk_start(text.as_bytes());
+        if splunk.is_none() && !structured(t) {
             return Err("not a Check Point syslog line (no CheckPoint tag or Fields@…2620 data)".into());
         }
         let (open, close) = match splunk {

@@ -26,7 +26,7 @@
 //! 'x'` in 106102/106103; in 106023 the parenthesis after the destination may hold its FQDN.
 //! The time is the ASA's own stamp, the last one in front of `%ASA-` (`Jun 01 2024 10:00:00`,
 //! with a zone like `CEST`; RFC 5424 `2024-06-01T10:00:00Z`; EMBLEM `<166>:…:`); a relay's
-//! stamp in front of it is not taken. Without a year, the year is the one before `now`.
+//! stamp in front of it is not taken. Without a year, the year that puts it at most a day after the scan.
 
 use super::fields;
 use super::{Action, Format, FormatInfo, Line, LineParser, ParseCtx, Record, Reject};
@@ -347,8 +347,9 @@ impl LineParser for AsaParser {
         let text = fields::text(t);
         let Some(at) = TAGS.iter().filter_map(|tag| text.find(tag)).min() else {
             // Pre-6.3 FTD connection events.
-            let p = sfims(t).ok_or("no %ASA- tag")?;
-            let time = header_time(&t[..p], &self.ctx);
+            // The offset is taken in `text` (a lossy copy of `t`).
+            let p = sfims(text.as_bytes()).ok_or("no %ASA- tag")?;
+            let time = header_time(&text.as_bytes()[..p], &self.ctx);
             let body = &text[p..];
             let end = key_values(body)
                 .iter()
@@ -462,7 +463,9 @@ impl AsaParser {
                 let (b, _) = endpoint(&words, after("to").ok_or("teardown without `to`")?, false);
                 set(&mut rec, a, b);
                 if let Some(i) = after("bytes") {
-                    rec.bytes_down = words.get(i).and_then(|n| fields::opt_u64(n.as_bytes()).ok().flatten());
+                    rec.bytes_down = words
+                        .get(i)
+                        .and_then(|n| fields::opt_u64(n.trim_end_matches(',').as_bytes()).ok().flatten());
                 }
             }
             302021 => {

@@ -88,12 +88,21 @@ pub fn has_any(line: &[u8], markers: &[&str]) -> bool {
         .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
 }
 
-/// Whether `line`, after any syslog framing, starts a JSON object that holds one of `keys`
-/// (each given with its quotes, e.g. `"eventType"`).
+/// Whether `line` has a `{` in its first 400 bytes (a JSON object after any syslog framing)
+/// and one of `keys` (each given with its quotes, e.g. `"eventType"`) anywhere.
 #[inline]
 pub fn json_with_any(line: &[u8], keys: &[&str]) -> bool {
     let head = &line[..line.len().min(400)];
     memchr::memchr(b'{', head).is_some() && has_any(line, keys)
+}
+
+/// The default port of a URL's scheme (`https` 443, `http` 80, `ftp` 21).
+pub fn scheme_port(url: &str) -> Option<u16> {
+    let scheme = url.split_once("://")?.0;
+    [("https", 443), ("http", 80), ("ftp", 21)]
+        .iter()
+        .find(|(s, _)| scheme.eq_ignore_ascii_case(s))
+        .map(|(_, p)| *p)
 }
 
 /// Split on runs of ASCII spaces/tabs.

@@ -75,14 +75,14 @@ const KEYS: [&str; 25] = [
 fn pairs(text: &str) -> Vec<(&str, &str)> {
     let mut starts: Vec<(usize, &str)> = Vec::new();
     for k in KEYS {
-        let pat = format!("{k}=");
         let mut from = 0;
-        while let Some(p) = text[from..].find(&pat) {
+        while let Some(p) = text[from..].find(k) {
             let at = from + p;
-            if at == 0 || text.as_bytes()[at - 1] == b' ' {
+            let eq = at + k.len();
+            if (at == 0 || text.as_bytes()[at - 1] == b' ') && text.as_bytes().get(eq) == Some(&b'=') {
                 starts.push((at, k));
             }
-            from = at + pat.len();
+            from = eq;
         }
     }
     starts.sort_unstable();
@@ -119,13 +119,7 @@ impl LineParser for KvParser {
                 .filter(|v| !v.is_empty() && *v != "-")
         };
         let own = |k: &str| get(k).map(|v| Cow::Owned(v.to_string()));
-        let user = get("user").map(|u| {
-            if u.starts_with("LDAP://") || u.starts_with("WinNT://") {
-                u.rsplit('/').next().unwrap_or(u).to_string()
-            } else {
-                u.to_string()
-            }
-        });
+        let user = get("user").map(|u| super::siem::directory_user(u).to_string());
         let host = get("dst_host").filter(|h| h.parse::<std::net::IpAddr>().is_err());
         let mut rec = Record {
             time_us: time,

@@ -116,7 +116,22 @@ impl LineParser for FortiParser {
             return Ok(Line::skip(format!("FortiAnalyzer event/{sub}")));
         }
         let mut kv: Vec<(&'a [u8], Cow<'a, str>)> = Vec::with_capacity(48);
-        fields::kv_pairs(line, &mut kv).map_err(Reject::recognised)?;
+        // A line with FortiGate's own keys is FortiGate's, even when broken; a key=value line
+        // without them (another vendor's) is left to the other formats.
+        let fortinet = ["date=", "logver=", "itime="]
+            .iter()
+            .any(|k| line.starts_with(k.as_bytes()))
+            || fields::has_any(
+                &line[..line.len().min(600)],
+                &["logid=", "devid=", "devname=", "eventtime="],
+            );
+        fields::kv_pairs(line, &mut kv).map_err(|e| {
+            if fortinet {
+                Reject::recognised(e)
+            } else {
+                Reject::new(e)
+            }
+        })?;
         let get = |k: &str| kv.iter().find(|(key, _)| *key == k.as_bytes()).map(|(_, v)| v);
         let val = |k: &str| get(k).filter(|v| !v.is_empty() && v.as_ref() != "N/A").cloned();
         let kind = get("type").map(|v| v.as_ref()).unwrap_or("");
@@ -130,12 +145,14 @@ impl LineParser for FortiParser {
             ("traffic", _) | ("utm", "webfilter") | ("utm", "app-ctrl") => {}
             // Other Fortinet products (FortiClient EMS, FortiAnalyzer notices) write key=value
             // lines without a log type: well-formed, not traffic.
+            ("", _) if !fortinet => {
+                return Err("key=value line without FortiGate's keys (logid, devid, devname)".into())
+            }
             ("", _) if !logid_is_traffic(get("logid").map(|v| v.as_ref())) => {
                 return Ok(Line::skip("Fortinet log without type= (not a FortiGate traffic log)"))
             }
             ("", _) => {}
-            _ if sub.is_empty() => return Ok(Line::skip(format!("{product} {kind}"))),
-            _ => return Ok(Line::skip(format!("{product} {kind}/{sub}"))),
+            _ => return Ok(Line::skip(skip_reason(product, kind, sub))),
         }
         let time = match self.time(&kv, t, line)? {
             Some(t) => t,
@@ -196,17 +213,119 @@ impl LineParser for FortiParser {
         };
         if let Some(h) = val("hostname") {
             let url = match val("url") {
-                Some(u) if u.starts_with('/') => Some(Cow::Owned(format!(
-                    "{}://{h}{u}",
-                    if rec.dest_port == Some(80) { "http" } else { "https" }
-                ))),
-                Some(u) => Some(u),
-                None => None,
+                Some(u) if u.starts_with('/') => Some(Cow::Owned(super::siem::url_from_path(&h, &u, rec.dest_port))),
+                other => other,
             };
             rec.dest_host = Some(h);
             rec.url = url;
         }
         Ok(Line::Record(rec))
+    }
+}
+
+/// The skip reasons of the common log types, without an allocation per line.
+const REASONS: [(&str, &str, &str, &str); 66] = [
+    ("FortiGate", "event", "system", "FortiGate event/system"),
+    ("FortiGate", "event", "vpn", "FortiGate event/vpn"),
+    ("FortiGate", "event", "user", "FortiGate event/user"),
+    ("FortiGate", "event", "router", "FortiGate event/router"),
+    ("FortiGate", "event", "wireless", "FortiGate event/wireless"),
+    ("FortiGate", "event", "wad", "FortiGate event/wad"),
+    ("FortiGate", "event", "endpoint", "FortiGate event/endpoint"),
+    ("FortiGate", "event", "ha", "FortiGate event/ha"),
+    ("FortiGate", "event", "sdwan", "FortiGate event/sdwan"),
+    (
+        "FortiGate",
+        "event",
+        "security-rating",
+        "FortiGate event/security-rating",
+    ),
+    ("FortiGate", "event", "connector", "FortiGate event/connector"),
+    ("FortiGate", "event", "fortiextender", "FortiGate event/fortiextender"),
+    ("FortiGate", "event", "cifs-auth-fail", "FortiGate event/cifs-auth-fail"),
+    (
+        "FortiGate",
+        "event",
+        "switch-controller",
+        "FortiGate event/switch-controller",
+    ),
+    ("FortiGate", "event", "rest-api", "FortiGate event/rest-api"),
+    ("FortiGate", "event", "webproxy", "FortiGate event/webproxy"),
+    ("FortiGate", "event", "wanopt", "FortiGate event/wanopt"),
+    ("FortiGate", "utm", "virus", "FortiGate utm/virus"),
+    ("FortiGate", "utm", "ips", "FortiGate utm/ips"),
+    ("FortiGate", "utm", "dns", "FortiGate utm/dns"),
+    ("FortiGate", "utm", "ssl", "FortiGate utm/ssl"),
+    ("FortiGate", "utm", "anomaly", "FortiGate utm/anomaly"),
+    ("FortiGate", "utm", "emailfilter", "FortiGate utm/emailfilter"),
+    ("FortiGate", "utm", "dlp", "FortiGate utm/dlp"),
+    ("FortiGate", "utm", "voip", "FortiGate utm/voip"),
+    ("FortiGate", "utm", "waf", "FortiGate utm/waf"),
+    ("FortiGate", "utm", "gtp", "FortiGate utm/gtp"),
+    ("FortiGate", "utm", "ssh", "FortiGate utm/ssh"),
+    ("FortiGate", "utm", "cifs", "FortiGate utm/cifs"),
+    ("FortiGate", "utm", "file-filter", "FortiGate utm/file-filter"),
+    ("FortiGate", "utm", "icap", "FortiGate utm/icap"),
+    ("FortiGate", "utm", "casb", "FortiGate utm/casb"),
+    ("FortiGate", "utm", "virtual-patch", "FortiGate utm/virtual-patch"),
+    ("FortiProxy", "event", "system", "FortiProxy event/system"),
+    ("FortiProxy", "event", "vpn", "FortiProxy event/vpn"),
+    ("FortiProxy", "event", "user", "FortiProxy event/user"),
+    ("FortiProxy", "event", "router", "FortiProxy event/router"),
+    ("FortiProxy", "event", "wireless", "FortiProxy event/wireless"),
+    ("FortiProxy", "event", "wad", "FortiProxy event/wad"),
+    ("FortiProxy", "event", "endpoint", "FortiProxy event/endpoint"),
+    ("FortiProxy", "event", "ha", "FortiProxy event/ha"),
+    ("FortiProxy", "event", "sdwan", "FortiProxy event/sdwan"),
+    (
+        "FortiProxy",
+        "event",
+        "security-rating",
+        "FortiProxy event/security-rating",
+    ),
+    ("FortiProxy", "event", "connector", "FortiProxy event/connector"),
+    ("FortiProxy", "event", "fortiextender", "FortiProxy event/fortiextender"),
+    (
+        "FortiProxy",
+        "event",
+        "cifs-auth-fail",
+        "FortiProxy event/cifs-auth-fail",
+    ),
+    (
+        "FortiProxy",
+        "event",
+        "switch-controller",
+        "FortiProxy event/switch-controller",
+    ),
+    ("FortiProxy", "event", "rest-api", "FortiProxy event/rest-api"),
+    ("FortiProxy", "event", "webproxy", "FortiProxy event/webproxy"),
+    ("FortiProxy", "event", "wanopt", "FortiProxy event/wanopt"),
+    ("FortiProxy", "utm", "virus", "FortiProxy utm/virus"),
+    ("FortiProxy", "utm", "ips", "FortiProxy utm/ips"),
+    ("FortiProxy", "utm", "dns", "FortiProxy utm/dns"),
+    ("FortiProxy", "utm", "ssl", "FortiProxy utm/ssl"),
+    ("FortiProxy", "utm", "anomaly", "FortiProxy utm/anomaly"),
+    ("FortiProxy", "utm", "emailfilter", "FortiProxy utm/emailfilter"),
+    ("FortiProxy", "utm", "dlp", "FortiProxy utm/dlp"),
+    ("FortiProxy", "utm", "voip", "FortiProxy utm/voip"),
+    ("FortiProxy", "utm", "waf", "FortiProxy utm/waf"),
+    ("FortiProxy", "utm", "gtp", "FortiProxy utm/gtp"),
+    ("FortiProxy", "utm", "ssh", "FortiProxy utm/ssh"),
+    ("FortiProxy", "utm", "cifs", "FortiProxy utm/cifs"),
+    ("FortiProxy", "utm", "file-filter", "FortiProxy utm/file-filter"),
+    ("FortiProxy", "utm", "icap", "FortiProxy utm/icap"),
+    ("FortiProxy", "utm", "casb", "FortiProxy utm/casb"),
+    ("FortiProxy", "utm", "virtual-patch", "FortiProxy utm/virtual-patch"),
+];
+
+fn skip_reason(product: &str, kind: &str, sub: &str) -> Cow<'static, str> {
+    match REASONS
+        .iter()
+        .find(|(p, k, s, _)| *p == product && *k == kind && *s == sub)
+    {
+        Some((_, _, _, r)) => Cow::Borrowed(r),
+        None if sub.is_empty() => Cow::Owned(format!("{product} {kind}")),
+        None => Cow::Owned(format!("{product} {kind}/{sub}")),
     }
 }
 

@@ -91,30 +91,26 @@ const TAG_PREFIXES: [&str; 36] = [
     "APPTRACK_",
 ];
 
-/// Junos daemons, as RFC 5424 APP-NAME.
-const DAEMONS: [&str; 28] = [
+/// Junos's own daemons, as RFC 5424 APP-NAME (generic Unix ones — sshd, cron, kernel — are
+/// `syslog-system`'s).
+const DAEMONS: [&str; 23] = [
     "mgd",
-    "sshd",
     "rpd",
     "kmd",
     "chassisd",
     "mib2d",
-    "snmpd",
     "eventd",
     "dcd",
     "cosd",
     "dot1xd",
     "jsrpd",
-    "kernel",
     "/kernel",
     "alarmd",
     "craftd",
     "pfed",
     "ppmd",
     "bfdd",
-    "lacpd",
     "l2ald",
-    "dhcpd",
     "jdhcpd",
     "utmd",
     "idpd",
@@ -289,7 +285,8 @@ impl SrxParser {
                 return Ok(Line::skip(skip_reason(&tag)));
             }
         };
-        let time = super::syslog::header_time(t, &t[text.find(event.as_str()).unwrap_or(0)..], &self.ctx);
+        let at = memchr::memmem::find(t, event.as_bytes()).unwrap_or(0);
+        let time = super::syslog::header_time(t, &t[at..], &self.ctx);
         let words: Vec<&str> = rest.split_whitespace().collect();
         let mut rec = Record {
             time_us: time,
@@ -312,10 +309,13 @@ impl SrxParser {
                 if event.contains("DENY") {
                     rec.action = Action::Blocked;
                     // `… <service> <proto>(<icmp>) <policy> <from> <to> <app> <nested> <user>(<roles>)`
-                    if let Some(u) = words[at..]
-                        .iter()
-                        .find(|w| w.contains('(') && !w.starts_with(|c: char| c.is_ascii_digit()))
-                    {
+                    // `user(roles)`: not the 5-tuple, an address or `proto(icmp-type)`.
+                    if let Some(u) = words[at + 1..].iter().find(|w| {
+                        w.contains('(')
+                            && !w.contains("->")
+                            && !w.contains(':')
+                            && !w.starts_with(|c: char| c.is_ascii_digit())
+                    }) {
                         rec.user = u.split('(').next().and_then(none_if_na);
                     }
                 } else {

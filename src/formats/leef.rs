@@ -104,10 +104,11 @@ impl LineParser for LeefParser {
         }
         let rest = parts.next().unwrap_or("");
         let (delim, attrs) = if version.starts_with('2') {
-            let (d, a) = rest
-                .split_once('|')
-                .ok_or("LEEF 2.0 header without the delimiter field")?;
-            (delimiter(d).unwrap_or('\t'), a)
+            // The delimiter field may be missing (`LEEF:2.0|V|P|1|E|src=…`): TAB then.
+            match rest.split_once('|') {
+                Some((d, a)) if !d.contains('=') => (delimiter(d).unwrap_or('\t'), a),
+                _ => ('\t', rest),
+            }
         } else if version.starts_with('1') {
             let piped = !rest.contains('\t')
                 && rest.split_once('|').is_some_and(|(first, next)| {

@@ -36,6 +36,10 @@ impl Format for Meraki {
                 " urls ",
                 " flows ",
                 " firewall ",
+                " vpn_firewall ",
+                " cellular_firewall ",
+                " bridge_anyconnect_client_vpn_firewall ",
+                " ids-alerts ",
                 " ip_flow_start ",
                 " ip_flow_end ",
                 " events ",
@@ -92,9 +96,17 @@ impl LineParser for MerakiParser {
         let text = fields::text(t);
         let words: Vec<&str> = text.split_whitespace().collect();
         // Find the epoch time and the log type after the device name.
+        // The epoch starts the message (`<PRI>1 <epoch>`, `… <relay header> 1 <epoch>`, or
+        // bare): it is the first word, or follows the version `1`.
         let ti = words
             .iter()
-            .position(|w| w.contains('.') && w.len() >= 12 && super::time::parse_epoch_seconds(w.as_bytes()).is_some())
+            .enumerate()
+            .position(|(i, w)| {
+                (i == 0 || words[i - 1] == "1" || words[i - 1].ends_with(">1"))
+                    && w.contains('.')
+                    && w.len() >= 12
+                    && super::time::parse_epoch_seconds(w.as_bytes()).is_some()
+            })
             .ok_or("no Meraki epoch timestamp")?;
         let time = super::time::parse_epoch_seconds(words[ti].as_bytes());
         let kind = *words.get(ti + 2).ok_or("no Meraki log type")?;
@@ -183,7 +195,7 @@ impl LineParser for MerakiParser {
             "events" | "security_event" | "ids-alerts" | "airmarshal_events" => {
                 Ok(Line::skip(format!("Meraki {kind}")))
             }
-            _ => Ok(Line::skip("Meraki log of another type")),
+            _ => Err("not a Meraki log type (urls, flows, firewall, events…)".into()),
         }
     }
 }

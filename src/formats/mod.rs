@@ -1,13 +1,15 @@
 //! Log formats: one file per format, all behind the small [`Format`]/[`LineParser`] pair, all
 //! producing the one normalized [`Record`].
 //!
-//! Owns: turning one line of bytes into a record (or a reason it is not one), and recognising a
-//! format from a file's first lines. Must not touch: files, decompression or chunking
-//! (`ingest`), the catalog or aggregation (`enrich`, `discovery`).
+//! Owns: turning one line of bytes into a record (or a reason it is not one), recognising a
+//! format from a file's first lines, and routing a line the file's format cannot read to a format
+//! that can ([`registry`]). Must not touch: files, decompression or chunking (`ingest`), the
+//! catalog or aggregation (`enrich`, `discovery`).
 //!
 //! Auto-detection is done with the parsers themselves: each candidate parses the first lines of
-//! a file and the one that accepts the most records without rejecting lines wins. A format can
-//! therefore never be "detected" and then fail on the very lines it was detected from.
+//! a file, and the one that reads the most of them wins (a few broken lines may be among them;
+//! they are then reported as malformed). Lines of the file that the winner does not recognise are
+//! offered to the formats that [claim](Format::claims) them.
 
 /// Declares a built-in format: the struct holding its [`FormatInfo`], `new()` and `Default`.
 /// Attributes listed are `true`, the others `false`.

@@ -130,7 +130,7 @@ fn high_res(b: &[u8]) -> Option<i64> {
     (b.len() > 19 && t > 86_400_000_000 * 365).then_some(t)
 }
 
-fn is_blocked(action: &[u8]) -> bool {
+pub(super) fn is_blocked(action: &[u8]) -> bool {
     action == b"deny"
         || action.starts_with(b"drop")
         || action.starts_with(b"reset")
@@ -187,10 +187,10 @@ impl PanParser {
                 return Ok(Line::skip("PAN-OS AUDIT"));
             }
             if kind == b"THREAT" {
-                return Ok(Line::skip(format!("PAN-OS THREAT/{}", String::from_utf8_lossy(sub))));
+                return Ok(Line::skip(reason(&THREATS, sub, "PAN-OS THREAT/")));
             }
             if !kind.is_empty() && kind.iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
-                return Ok(Line::skip(format!("PAN-OS {}", String::from_utf8_lossy(kind))));
+                return Ok(Line::skip(reason(&TYPES, kind, "PAN-OS ")));
             }
             return Err("PAN-OS log type column (4th) is not a log type".into());
         }
@@ -206,13 +206,14 @@ impl PanParser {
         let time = match high_res(col(if is_traffic { 102 } else { 107 })) {
             Some(t) => t,
             None => {
-                let generated = pan_time(col(6), &self.ctx)
-                    .or_else(|| pan_time(col(1), &self.ctx))
+                // The header's offset replaces the configured zone; it is not applied on top.
+                let offset = header_offset(full, msg, col(6));
+                let utc = ParseCtx::default();
+                let ctx = if offset.is_some() { &utc } else { &self.ctx };
+                let generated = pan_time(col(6), ctx)
+                    .or_else(|| pan_time(col(1), ctx))
                     .ok_or_else(|| Reject::recognised("bad generated/receive time (expected YYYY/MM/DD HH:MM:SS)"))?;
-                match header_offset(full, msg, col(6), &self.ctx) {
-                    Some(off) => generated - off * 1_000_000,
-                    None => generated,
-                }
+                generated - offset.unwrap_or(0) * 1_000_000
             }
         };
         let action = col(30);
@@ -249,9 +250,55 @@ impl PanParser {
             rec.user_agent = owned(46);
             rec.method = owned(63)
                 .filter(|m| m.bytes().all(|b| b.is_ascii_alphabetic()))
-                .map(|m| Cow::Owned(m.to_ascii_uppercase()));
+                .map(|m| {
+                    if m.bytes().any(|b| b.is_ascii_lowercase()) {
+                        Cow::Owned(m.to_ascii_uppercase())
+                    } else {
+                        m
+                    }
+                });
         }
         Ok(Line::Record(rec))
+    }
+}
+
+/// Skip reasons of the log types that carry no traffic, without an allocation per line.
+const TYPES: [(&str, &str); 17] = [
+    ("SYSTEM", "PAN-OS SYSTEM"),
+    ("CONFIG", "PAN-OS CONFIG"),
+    ("HIPMATCH", "PAN-OS HIPMATCH"),
+    ("HIP-MATCH", "PAN-OS HIP-MATCH"),
+    ("GLOBALPROTECT", "PAN-OS GLOBALPROTECT"),
+    ("USERID", "PAN-OS USERID"),
+    ("AUTHENTICATION", "PAN-OS AUTHENTICATION"),
+    ("AUTH", "PAN-OS AUTH"),
+    ("DECRYPTION", "PAN-OS DECRYPTION"),
+    ("IPTAG", "PAN-OS IPTAG"),
+    ("CORRELATION", "PAN-OS CORRELATION"),
+    ("SCTP", "PAN-OS SCTP"),
+    ("GTP", "PAN-OS GTP"),
+    ("TUNNEL", "PAN-OS TUNNEL"),
+    ("START", "PAN-OS START"),
+    ("END", "PAN-OS END"),
+    ("DATA", "PAN-OS DATA"),
+];
+const THREATS: [(&str, &str); 10] = [
+    ("file", "PAN-OS THREAT/file"),
+    ("virus", "PAN-OS THREAT/virus"),
+    ("spyware", "PAN-OS THREAT/spyware"),
+    ("vulnerability", "PAN-OS THREAT/vulnerability"),
+    ("wildfire", "PAN-OS THREAT/wildfire"),
+    ("wildfire-virus", "PAN-OS THREAT/wildfire-virus"),
+    ("data", "PAN-OS THREAT/data"),
+    ("flood", "PAN-OS THREAT/flood"),
+    ("scan", "PAN-OS THREAT/scan"),
+    ("packet", "PAN-OS THREAT/packet"),
+];
+
+fn reason(table: &[(&str, &'static str)], value: &[u8], prefix: &str) -> Cow<'static, str> {
+    match table.iter().find(|(k, _)| k.as_bytes() == value) {
+        Some((_, r)) => Cow::Borrowed(r),
+        None => Cow::Owned(format!("{prefix}{}", String::from_utf8_lossy(value))),
     }
 }
 
@@ -275,7 +322,7 @@ fn join_braces(cols: &mut Vec<Cow<'_, [u8]>>) {
 /// format (`<14>1 2024-05-01T12:00:02+02:00 fw - - - - 1,2024/05/01 12:00:02,…`): used only when
 /// the header's wall clock agrees with the log's naive `generated` time to within two minutes,
 /// so a relay's stamp or a late replay is never taken for the firewall's zone.
-fn header_offset(full: &[u8], msg: &[u8], generated: &[u8], ctx: &ParseCtx) -> Option<i64> {
+fn header_offset(full: &[u8], msg: &[u8], generated: &[u8]) -> Option<i64> {
     let start = (msg.as_ptr() as usize).checked_sub(full.as_ptr() as usize)?;
     let head = full.get(..start)?;
     // `<PRI>1 TIMESTAMP`: the timestamp must carry an offset of its own.
@@ -288,7 +335,6 @@ fn header_offset(full: &[u8], msg: &[u8], generated: &[u8], ctx: &ParseCtx) -> O
     let off = super::time::parse_offset(&ts[ts.len() - 6..])?;
     let local = super::time::parse_iso(generated, &super::NaiveZone::utc())?;
     let wall = instant + off * 1_000_000;
-    let _ = ctx;
     ((local - wall).abs() <= 120_000_000).then_some(off)
 }
 

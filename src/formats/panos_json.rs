@@ -15,8 +15,8 @@
 //! | action | `Action` | `action.value` |
 //!
 //! Traffic: `TRAFFIC`, and `THREAT`/`URL` logs of subtype `url`; the other log types are
-//! skipped as `Strata Logging Service <LogType>`. Blocked as in the CSV: a TRAFFIC action
-//! other than `allow`, a URL action other than alert/allow/continue/override.
+//! skipped as `Strata Logging Service <LogType>`. Blocked as in the CSV: `deny`, `drop*`,
+//! `reset-*`, `block-*`, `sinkhole`.
 
 use super::activity as act;
 use super::fields;
@@ -116,11 +116,7 @@ impl LineParser for SlsParser {
         let ip = |keys: &[&str]| text(&m, keys).and_then(|v| fields::opt_ip(v.as_bytes()));
         let owned = |keys: &[&str]| text(&m, keys).map(Cow::Owned);
         let action = text(&m, &["Action", "action"]).unwrap_or_default().to_ascii_lowercase();
-        let blocked = if is_url {
-            !matches!(action.as_str(), "alert" | "allow" | "continue" | "override" | "")
-        } else {
-            action != "allow" && !action.is_empty()
-        };
+        let blocked = super::panos::is_blocked(action.as_bytes());
         let mut rec = Record {
             time_us: Some(time),
             source_ip: ip(&["SourceIP", "SourceAddress", "source_ip"]),

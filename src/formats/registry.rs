@@ -108,6 +108,11 @@ impl Registry {
         best.map(|(_, i)| i)
     }
 
+    /// Whether any format that can take single lines claims `line`.
+    pub fn any_claims(&self, line: &[u8]) -> bool {
+        self.routable.iter().any(|&i| self.formats[i].claims(line))
+    }
+
     /// A router for one file (or one chunk of it) whose own format is `primary` (`None`: the
     /// file's first lines matched no format, every line is routed on its own).
     pub fn router<'r>(&'r self, primary: Option<usize>, ctx: &'r ParseCtx) -> LineRouter<'r> {

@@ -108,20 +108,24 @@ pub fn is_blocking(act: &str) -> bool {
         "quarantined",
         "reset",
     ];
-    let a = act.to_ascii_lowercase();
-    let mut hit = false;
-    for w in a.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
-        if w == "not" || w == "allowed" || w == "allow" {
-            return false;
+    // A blocking word counts unless "not" comes right before it (`act=not blocked`); an
+    // action that says only allow/allowed has no blocking word.
+    let mut prev_not = false;
+    for w in act
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !prev_not && WORDS.iter().any(|b| b.eq_ignore_ascii_case(w)) {
+            return true;
         }
-        hit |= WORDS.contains(&w);
+        prev_not = w.eq_ignore_ascii_case("not");
     }
-    hit
+    false
 }
 
 /// A user as directories write it in web-gateway logs: `LDAP://host OU=…,DC=…/jdoe` and
 /// `WinNT://CORP/jdoe` name the account after the last `/`.
-fn directory_user(v: &str) -> &str {
+pub(super) fn directory_user(v: &str) -> &str {
     if v.starts_with("LDAP://") || v.starts_with("WinNT://") {
         v.rsplit('/').next().unwrap_or(v)
     } else {
@@ -175,12 +179,6 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
     } else {
         ("in", "out")
     };
-    let mut labels: Vec<(&str, &str)> = Vec::new();
-    for (k, v) in &ev.pairs {
-        if let Some(n) = k.strip_suffix("Label") {
-            labels.push((n, v));
-        }
-    }
     let keep = |v: &Cow<'a, str>| -> Option<Cow<'a, str>> {
         if is_empty(v) {
             None
@@ -251,20 +249,23 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
             _ if ev.kind == Kind::Cef && key == cef_in => rec.bytes_down = fields::lenient_u64(v.as_bytes()),
             _ if ev.kind == Kind::Cef && key == cef_out => rec.bytes_up = fields::lenient_u64(v.as_bytes()),
             _ => {
-                if let Some(n) = key.strip_prefix("cs").filter(|n| n.len() == 1) {
-                    if let Some((_, label)) = labels.iter().find(|(l, _)| l.strip_prefix("cs") == Some(n)) {
-                        let l = label.to_ascii_lowercase();
-                        if matches!(
-                            l.as_str(),
-                            "appname"
-                                | "application"
-                                | "app"
-                                | "application name"
-                                | "cloudappname"
-                                | "cloud application"
-                        ) {
-                            rec.vendor_app = keep(v);
-                        }
+                // `csN` under an application label (`cs2Label=AppName`).
+                if key.len() == 3 && key.starts_with("cs") {
+                    let label = ev
+                        .pairs
+                        .iter()
+                        .find(|(l, _)| l.len() == 8 && l.starts_with(key) && l.ends_with("Label"))
+                        .map(|(_, l)| l.as_ref());
+                    const APP_LABELS: [&str; 6] = [
+                        "appname",
+                        "application",
+                        "app",
+                        "application name",
+                        "cloudappname",
+                        "cloud application",
+                    ];
+                    if label.is_some_and(|l| APP_LABELS.iter().any(|a| a.eq_ignore_ascii_case(l))) {
+                        rec.vendor_app = keep(v);
                     }
                 }
             }
@@ -339,15 +340,29 @@ impl Dialect {
             Dialect::PanOs | Dialect::Strata => palo_alto_type(ev, self),
             Dialect::Fortinet => fortinet_type(ev),
             Dialect::Zscaler => {
-                let p = ev.product.to_ascii_lowercase();
-                match p.as_str() {
-                    "nssweblog" | "nssfwlog" | "nss" | "nssweb" | "nssfw" => None,
-                    _ if p.contains("dns") => Some("Zscaler DNS log".into()),
-                    _ if p.contains("audit") => Some("Zscaler admin audit log".into()),
-                    _ if p.contains("tunnel") => Some("Zscaler tunnel log".into()),
-                    _ if p.contains("alert") => Some("Zscaler alert".into()),
-                    _ if p.starts_with("nss") => Some(Cow::Owned(format!("Zscaler {} log", ev.product))),
-                    _ => None,
+                let p = ev.product.trim();
+                let has = |w: &str| {
+                    p.as_bytes()
+                        .windows(w.len())
+                        .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+                };
+                if ["nssweblog", "nssfwlog", "nss", "nssweb", "nssfw"]
+                    .iter()
+                    .any(|n| p.eq_ignore_ascii_case(n))
+                {
+                    None
+                } else if has("dns") {
+                    Some("Zscaler DNS log".into())
+                } else if has("audit") {
+                    Some("Zscaler admin audit log".into())
+                } else if has("tunnel") {
+                    Some("Zscaler tunnel log".into())
+                } else if has("alert") {
+                    Some("Zscaler alert".into())
+                } else if p.len() >= 3 && p[..3].eq_ignore_ascii_case("nss") {
+                    Some(Cow::Owned(format!("Zscaler {p} log")))
+                } else {
+                    None
                 }
             }
             _ => None,
@@ -375,8 +390,10 @@ impl Dialect {
                     // `start`/`rt` are written without a zone; `dtz` names it.
                     if let (Some(z), Some(s)) = (ev.value("dtz"), ev.value("start").or_else(|| ev.value("rt"))) {
                         if !z.eq_ignore_ascii_case("utc") {
-                            let zone = super::NaiveZone::named(z).map_err(Reject::from)?;
-                            rec.time_us = super::time::parse_mon_d_y_hms(s.as_bytes(), &zone).or(rec.time_us);
+                            // An unknown zone name keeps the time as read (UTC).
+                            if let Ok(zone) = super::NaiveZone::named(z) {
+                                rec.time_us = super::time::parse_mon_d_y_hms(s.as_bytes(), &zone).or(rec.time_us);
+                            }
                         }
                     }
                 }
@@ -384,17 +401,17 @@ impl Dialect {
                     .value("act")
                     .or_else(|| ev.value("action"))
                     .or_else(|| ev.value("Action"))
-                    .unwrap_or("allow")
-                    .to_ascii_lowercase();
+                    .unwrap_or("allow");
+                let is = |w: &[&str]| w.iter().any(|x| act.eq_ignore_ascii_case(x));
                 let (ty, _) = palo_alto_header(ev, self);
                 rec.action = if ty.eq_ignore_ascii_case("threat") {
                     // URL filtering: alert/allow/continue/override let the request through.
-                    if matches!(act.as_str(), "alert" | "allow" | "allowed" | "continue" | "override") {
+                    if is(&["alert", "allow", "allowed", "continue", "override"]) {
                         Action::Allowed
                     } else {
                         Action::Blocked
                     }
-                } else if act == "allow" || act == "allowed" {
+                } else if is(&["allow", "allowed"]) {
                     Action::Allowed
                 } else {
                     Action::Blocked
@@ -482,13 +499,17 @@ impl Dialect {
                 }
                 rec.vendor_app = ev.value("appi_name").and_then(own).or(rec.vendor_app.take());
                 if let Some(a) = ev.value("act") {
-                    if matches!(a.to_ascii_lowercase().as_str(), "drop" | "reject" | "block" | "prevent") {
+                    if ["drop", "reject", "block", "prevent"]
+                        .iter()
+                        .any(|w| a.eq_ignore_ascii_case(w))
+                    {
                         rec.action = Action::Blocked;
                     }
                 }
             }
             Dialect::Forcepoint => {
-                if ev.event_id.to_ascii_lowercase().ends_with(":blocked") {
+                let id = ev.event_id.as_bytes();
+                if id.len() >= 8 && id[id.len() - 8..].eq_ignore_ascii_case(b":blocked") {
                     rec.action = Action::Blocked;
                 }
             }
@@ -518,9 +539,15 @@ impl Dialect {
 
 /// A FortiGate key, with any of the vendor prefixes the CEF encoders add.
 fn fortinet_prefixed<'e>(ev: &'e Event, key: &str) -> Option<&'e str> {
-    ["FTNTFGT", "FortinetFortiGate", "ad."]
+    ev.pairs
         .iter()
-        .find_map(|p| ev.value(&format!("{p}{key}")))
+        .find(|(k, _)| {
+            ["FTNTFGT", "FortinetFortiGate", "ad."]
+                .iter()
+                .any(|p| k.strip_prefix(p) == Some(key))
+        })
+        .map(|(_, v)| unquote(v))
+        .filter(|v| !is_empty(v))
 }
 
 /// A FortiGate key, prefixed or not.
@@ -533,14 +560,18 @@ fn fortinet_value<'e>(ev: &'e Event, key: &str) -> Option<&'e str> {
 fn fortinet_type(ev: &Event) -> Option<Cow<'static, str>> {
     let cat = ev.value("cat").unwrap_or("");
     let (ty, sub) = match cat.split_once(':') {
-        Some((t, s)) => (t.to_string(), s.to_string()),
-        None => (cat.to_string(), fortinet_value(ev, "subtype").unwrap_or("").to_string()),
+        Some((t, s)) => (t, s),
+        None => (cat, fortinet_value(ev, "subtype").unwrap_or("")),
     };
-    let ty = ty.to_ascii_lowercase();
-    match (ty.as_str(), sub.as_str()) {
-        ("traffic", _) | ("utm", "webfilter") | ("utm", "app-ctrl") => None,
-        ("", _) => Some("FortiGate CEF event without a category".into()),
-        _ => Some(Cow::Owned(format!("FortiGate {ty}/{sub}"))),
+    if ty.eq_ignore_ascii_case("traffic")
+        || (ty.eq_ignore_ascii_case("utm")
+            && (sub.eq_ignore_ascii_case("webfilter") || sub.eq_ignore_ascii_case("app-ctrl")))
+    {
+        None
+    } else if ty.is_empty() {
+        Some("FortiGate CEF event without a category".into())
+    } else {
+        Some(Cow::Owned(format!("FortiGate {}/{sub}", ty.to_ascii_lowercase())))
     }
 }
 
@@ -567,13 +598,14 @@ fn palo_alto_type(ev: &Event, dialect: Dialect) -> Option<Cow<'static, str>> {
     } else {
         "PAN-OS"
     };
-    let upper = ty.to_ascii_uppercase();
-    match upper.as_str() {
-        "TRAFFIC" => None,
-        "THREAT" if sub.eq_ignore_ascii_case("url") => None,
-        "THREAT" => Some(Cow::Owned(format!("{who} THREAT/{sub}"))),
-        "" => Some(Cow::Owned(format!("{who} event without a log type"))),
-        _ => Some(Cow::Owned(format!("{who} {upper}"))),
+    if ty.eq_ignore_ascii_case("traffic") || (ty.eq_ignore_ascii_case("threat") && sub.eq_ignore_ascii_case("url")) {
+        None
+    } else if ty.eq_ignore_ascii_case("threat") {
+        Some(Cow::Owned(format!("{who} THREAT/{sub}")))
+    } else if ty.is_empty() {
+        Some(Cow::Owned(format!("{who} event without a log type")))
+    } else {
+        Some(Cow::Owned(format!("{who} {}", ty.to_ascii_uppercase())))
     }
 }
 

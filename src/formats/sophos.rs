@@ -209,20 +209,11 @@ impl SophosParser {
             if let Some((h, p)) = fields::url_host(&u) {
                 rec.dest_host = Some(Cow::Owned(h.to_string()));
                 // The proxy logs no destination port: the URL's, else its scheme's.
-                rec.dest_port = rec.dest_port.or(p).or_else(|| scheme_port(&u));
+                rec.dest_port = rec.dest_port.or(p).or_else(|| fields::scheme_port(&u));
             }
             rec.url = Some(u);
         }
         Ok(Line::Record(rec))
-    }
-}
-
-fn scheme_port(url: &str) -> Option<u16> {
-    match url.split_once("://")?.0.to_ascii_lowercase().as_str() {
-        "https" => Some(443),
-        "http" => Some(80),
-        "ftp" => Some(21),
-        _ => None,
     }
 }
 

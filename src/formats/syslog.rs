@@ -94,7 +94,8 @@ fn strip_nested<'a>(line: &'a [u8], is_start: &dyn Fn(&[u8]) -> bool, depth: u8)
 /// The time of the syslog framing in front of `msg` (a suffix of `line`, as returned by
 /// [`strip`]): the last timestamp of the header (a relay's header comes first, the device's
 /// last). RFC 5424 and ISO stamps carry their offset; RFC 3164 stamps are read in the
-/// configured zone, and without a year in the year that puts them before `ctx.now_us`.
+/// configured zone, and without a year in the year that puts them at most one day after
+/// `ctx.now_us`.
 pub fn header_time(line: &[u8], msg: &[u8], ctx: &ParseCtx) -> Option<i64> {
     let start = (msg.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
     let head = line.get(..start)?;

@@ -4,7 +4,7 @@
 //! (cron)`), never malformed. A nightly job must not exit 3 because a firewall's BSD base
 //! logs its cron runs.
 //!
-//! A line is one only when it has a complete syslog header (RFC 3164 or RFC 5424, a time and a
+//! A line is one only when it has a syslog header (RFC 5424, or an RFC 3164 time, optionally a
 //! host) and its program tag is one of the Unix daemons listed here; any other unknown line is
 //! still reported as malformed.
 

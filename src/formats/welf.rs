@@ -89,7 +89,10 @@ impl LineParser for WelfParser {
         // `time` is local; `tz` (Stormshield's file exports, which carry no `logtype`) is its offset.
         let time = match get("time") {
             Some(t) => {
-                let off = get("tz").and_then(|z| super::time::parse_offset(z.as_bytes()));
+                // A time with a zone of its own keeps it.
+                let off = get("tz")
+                    .filter(|_| t.trim().len() <= 19)
+                    .and_then(|z| super::time::parse_offset(z.as_bytes()));
                 let zone = if off.is_some() {
                     super::NaiveZone::utc()
                 } else {
