@@ -425,6 +425,17 @@ pub fn ip_field(key: &str, value: Option<&str>) -> Result<Option<IpAddr>, String
     }
 }
 
+/// Fills the destination host from the URL's when the line named none.
+pub fn host_from_url(rec: &mut super::Record<'_>) {
+    if rec.dest_host.is_none() {
+        rec.dest_host = rec
+            .url
+            .as_deref()
+            .and_then(url_host)
+            .map(|(h, _)| Cow::Owned(h.to_string()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

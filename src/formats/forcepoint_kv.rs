@@ -142,13 +142,7 @@ impl LineParser for KvParser {
             },
             ..Record::default()
         };
-        if rec.dest_host.is_none() {
-            rec.dest_host = rec
-                .url
-                .as_deref()
-                .and_then(fields::url_host)
-                .map(|(h, _)| Cow::Owned(h.to_string()));
-        }
+        fields::host_from_url(&mut rec);
         Ok(Line::Record(rec))
     }
 }

@@ -153,16 +153,12 @@ pub fn to_line<'a>(ev: &Event<'a>, ctx: &ParseCtx, header_time: &dyn Fn() -> Opt
         // An alert or system event (a sign-in to a management console, a scan result): nothing
         // was reached, so there is no traffic to discover.
         return Ok(Line::Ignored(Cow::Owned(format!(
-            "{} {} event without a destination",
+            "{} {} event without a destination (no dst, dhost, request or c6a3)",
             ev.vendor.trim(),
             ev.product.trim()
         ))));
     }
-    if rec.dest_host.is_none() {
-        if let Some(u) = rec.url.as_deref() {
-            rec.dest_host = fields::url_host(u).map(|(h, _)| Cow::Owned(h.to_string()));
-        }
-    }
+    fields::host_from_url(&mut rec);
     if rec.time_us.is_none() {
         rec.time_us = header_time();
     }
