@@ -185,8 +185,14 @@ impl LineParser for CpParser {
         let text = fields::text(t);
         // Offsets are taken in `text` (a lossy copy: invalid bytes there are 3-byte
         // replacement characters), never in `t`.
-        let splunk = splunk_start(text.as_bytes());
-        if splunk.is_none() && !structured(t) {
+        // The structured test is cheap; the splunk one strips a syslog header first.
+        let is_structured = structured(t);
+        let splunk = if is_structured {
+            None
+        } else {
+            splunk_start(text.as_bytes())
+        };
+        if splunk.is_none() && !is_structured {
             return Err("not a Check Point syslog line (no CheckPoint tag or Fields@…2620 data)".into());
         }
         let (open, close) = match splunk {

@@ -140,10 +140,12 @@ fn endpoint(words: &[&str], at: usize, arrow_style: bool) -> (Ep, usize) {
         // `outside:2001:db8::5/443`: the interface ends at the first `:`, the port follows the
         // last `/`.
         let after_ifc = match main.split_once(':') {
+            // A name with a letter past `f` is an interface; only an all-hex one (`dead`)
+            // could be the start of an IPv6 address and is checked as one.
             Some((ifc, a))
                 if !ifc.contains('.')
-                    && ifc.parse::<IpAddr>().is_err()
-                    && fields::opt_ip(main.as_bytes()).is_none() =>
+                    && (ifc.bytes().any(|c| !c.is_ascii_hexdigit())
+                        || (ifc.parse::<IpAddr>().is_err() && fields::opt_ip(main.as_bytes()).is_none())) =>
             {
                 a
             }
@@ -203,6 +205,7 @@ fn header_time(prefix: &[u8], ctx: &ParseCtx) -> Option<i64> {
             let zone = zone.split(|&c| c == b' ' || c == b':').next().unwrap_or(b"");
             found = match super::time::parse_offset(zone) {
                 Some(off) if !zone.is_empty() => Some(t - off * 1_000_000),
+                _ if ctx.naive.is_utc() => Some(t),
                 _ => super::time::parse_bsd(b, &ctx.naive, ctx.now_us).map(|x| x.0),
             };
             i += len;
@@ -215,9 +218,14 @@ fn header_time(prefix: &[u8], ctx: &ParseCtx) -> Option<i64> {
 
 const TAGS: [&str; 3] = ["%ASA-", "%FTD-", "%NGIPS-"];
 
+/// Where the first message tag (`%ASA-…`) starts.
+fn tag_at(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'%', b).find(|&p| TAGS.iter().any(|t| b[p..].starts_with(t.as_bytes())))
+}
+
 fn is_start(b: &[u8]) -> bool {
     let head = &b[..b.len().min(200)];
-    TAGS.iter().any(|t| memchr::memmem::find(head, t.as_bytes()).is_some()) || sfims(head).is_some()
+    tag_at(head).is_some() || sfims(head).is_some()
 }
 
 /// FTD before 6.3 sent its connection events without a message id: `… SFIMS: Protocol: TCP,
@@ -345,7 +353,7 @@ impl LineParser for AsaParser {
             return Err("not a Cisco ASA/FTD syslog message (no %ASA- or %FTD- tag)".into());
         }
         let text = fields::text(t);
-        let Some(at) = TAGS.iter().filter_map(|tag| text.find(tag)).min() else {
+        let Some(at) = tag_at(text.as_bytes()) else {
             // Pre-6.3 FTD connection events.
             // The offset is taken in `text` (a lossy copy of `t`).
             let p = sfims(text.as_bytes()).ok_or("no %ASA- tag")?;

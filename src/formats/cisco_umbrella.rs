@@ -69,12 +69,23 @@ fn dns_json(line: &[u8]) -> bool {
         && fields::has_any(line, &["\"domain\""])
 }
 
-fn value(cols: &[Cow<'_, [u8]>], i: usize) -> Option<String> {
-    let v = String::from_utf8_lossy(cols.get(i)?.as_ref())
-        .trim()
-        .trim_matches('"')
-        .to_string();
-    (!v.is_empty()).then_some(v)
+/// Column `i`, trimmed and unquoted; borrowed unless it holds invalid UTF-8.
+fn value<'c>(cols: &'c [Cow<'_, [u8]>], i: usize) -> Option<Cow<'c, str>> {
+    let trim = |s: &str| -> (usize, usize) {
+        let t = s.trim().trim_matches('"');
+        let start = t.as_ptr() as usize - s.as_ptr() as usize;
+        (start, start + t.len())
+    };
+    match String::from_utf8_lossy(cols.get(i)?.as_ref()) {
+        Cow::Borrowed(s) => {
+            let (a, b) = trim(s);
+            (a < b).then_some(Cow::Borrowed(&s[a..b]))
+        }
+        Cow::Owned(s) => {
+            let (a, b) = trim(&s);
+            (a < b).then(|| Cow::Owned(s[a..b].to_string()))
+        }
+    }
 }
 
 /// `Jane Doe (jdoe@corp.example)` → `jdoe@corp.example`: a user label names the account in
@@ -144,10 +155,10 @@ impl LineParser for UmbrellaParser {
             return Ok(Line::skip("Cisco Umbrella DNS log (not a transaction)"));
         }
         let dir = upper(4);
-        if (dir == "OUTBOUND" || dir == "INBOUND") && matches!(upper(13).as_str(), "ALLOW" | "BLOCK") {
+        if (dir == "OUTBOUND" || dir == "INBOUND") && matches!(&*upper(13), "ALLOW" | "BLOCK") {
             return self.firewall(&cols, time_at(0)?);
         }
-        if matches!(upper(1).as_str(), "Real Time" | "SaaS API") {
+        if matches!(&*upper(1), "Real Time" | "SaaS API") {
             return Ok(Line::skip("Cisco Umbrella DLP log"));
         }
         if numeric(3) && numeric(4) && cols.len() >= 17 {
@@ -163,10 +174,7 @@ impl LineParser for UmbrellaParser {
                 ..Record::default()
             }));
         }
-        if !matches!(
-            verdict.as_str(),
-            "ALLOWED" | "BLOCKED" | "WARNED" | "ISOLATED" | "REDIRECTED"
-        ) {
+        if !matches!(&*verdict, "ALLOWED" | "BLOCKED" | "WARNED" | "ISOLATED" | "REDIRECTED") {
             return Err(format!("verdict {verdict:?} is not ALLOWED/BLOCKED (not an Umbrella proxy log?)").into());
         }
         if cols.len() < 13 {
@@ -193,11 +201,11 @@ impl LineParser for UmbrellaParser {
             source_ip: col(2).or_else(|| col(3)).and_then(|v| fields::opt_ip(v.as_bytes())),
             dest_ip: col(4).and_then(|v| fields::opt_ip(v.as_bytes())),
             user: user.map(Cow::Owned),
-            user_agent: col(9).map(Cow::Owned),
+            user_agent: col(9).map(|v| Cow::Owned(v.into_owned())),
             status: col(10).and_then(|v| fields::opt_u16(v.as_bytes())),
             bytes_up: num(11, "request size is not a number")?,
             bytes_down: num(12, "response size is not a number")?,
-            method: col(25).map(Cow::Owned),
+            method: col(25).map(|v| Cow::Owned(v.into_owned())),
             action: if verdict == "BLOCKED" {
                 Action::Blocked
             } else {
@@ -210,11 +218,11 @@ impl LineParser for UmbrellaParser {
                 rec.dest_host = Some(Cow::Owned(h.to_string()));
                 rec.dest_port = p;
             }
-            rec.url = Some(Cow::Owned(url));
+            rec.url = Some(Cow::Owned(url.into_owned()));
         }
         if rec.dest_host.is_none() {
             // Column 43: the server name (SNI) of newer exports.
-            rec.dest_host = col(43).filter(|h| h.contains('.')).map(Cow::Owned);
+            rec.dest_host = col(43).filter(|h| h.contains('.')).map(|h| Cow::Owned(h.into_owned()));
         }
         Ok(Line::Record(rec))
     }

@@ -212,17 +212,23 @@ impl SrxParser {
         let mut close = None;
         let mut quoted = false;
         let mut i = 0;
-        while i < body.len() {
-            match body[i] {
-                b'\\' => i += 1,
-                b'"' => quoted = !quoted,
-                b']' if !quoted => {
-                    close = Some(i);
+        while let Some(p) = memchr::memchr3(b'\\', b'"', b']', &body[i..]) {
+            let at = i + p;
+            match body[at] {
+                b'\\' => i = at + 2,
+                b'"' => {
+                    quoted = !quoted;
+                    i = at + 1;
+                }
+                _ if !quoted => {
+                    close = Some(at);
                     break;
                 }
-                _ => {}
+                _ => i = at + 1,
             }
-            i += 1;
+            if i >= body.len() {
+                break;
+            }
         }
         let body = &body[..close.ok_or_else(|| Reject::recognised("unterminated structured data"))?];
         let blocked = match event {

@@ -191,11 +191,11 @@ fn rfc5424_msg(b: &[u8]) -> Option<&[u8]> {
         while cur.first() == Some(&b'[') {
             let mut i = 1;
             loop {
-                match cur.get(i)? {
-                    b'\\' => i += 2,
-                    b']' => break,
-                    _ => i += 1,
+                i += memchr::memchr2(b'\\', b']', cur.get(i..)?)?;
+                if cur[i] == b']' {
+                    break;
                 }
+                i += 2;
             }
             cur = &cur[i + 1..];
         }

@@ -14,6 +14,11 @@ impl NaiveZone {
         NaiveZone(None)
     }
 
+    /// Whether naive timestamps are taken as UTC.
+    pub fn is_utc(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// An IANA zone name such as `Europe/Paris`, or `UTC`.
     pub fn named(name: &str) -> Result<Self, String> {
         if name.eq_ignore_ascii_case("utc") || name == "Z" {

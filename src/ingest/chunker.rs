@@ -234,9 +234,16 @@ pub fn lines(chunk: &Chunk) -> impl Iterator<Item = (u64, &[u8])> {
     let data = &chunk.data[..];
     let data = data.strip_suffix(b"\n").unwrap_or(data);
     let first = chunk.first_line;
-    data.split(|&c| c == b'\n')
+    // memchr finds the terminators a word at a time; `split` tests every byte.
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', data)
+        .chain(std::iter::once(data.len()))
         .enumerate()
-        .map(move |(i, l)| (first + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
+        .map(move |(i, end)| {
+            let l = &data[start..end];
+            start = end + 1;
+            (first + i as u64, l.strip_suffix(b"\r").unwrap_or(l))
+        })
 }
 
 #[cfg(test)]
@@ -251,6 +258,29 @@ mod tests {
             out.push(e);
         }
         out
+    }
+
+    #[test]
+    fn lines_split_at_every_terminator() {
+        let cases: [(&[u8], &[&[u8]]); 6] = [
+            (b"", &[b""]),
+            (b"\n", &[b""]),
+            (b"a", &[b"a"]),
+            (b"a\n\nb\n", &[b"a", b"", b"b"]),
+            (b"a\r\nb\r", &[b"a", b"b"]),
+            (b"\n\nx", &[b"", b"", b"x"]),
+        ];
+        for (data, want) in cases {
+            let c = Chunk {
+                input: 0,
+                data: data.to_vec(),
+                first_line: 7,
+                header: None,
+            };
+            let got: Vec<(u64, &[u8])> = lines(&c).collect();
+            let want: Vec<(u64, &[u8])> = want.iter().enumerate().map(|(i, l)| (7 + i as u64, *l)).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(data));
+        }
     }
 
     #[test]
