@@ -73,6 +73,17 @@ fn is_empty(v: &str) -> bool {
     matches!(v.trim(), "" | "-" | "None" | "none" | "N/A" | "n/a")
 }
 
+/// An address field: empty or a placeholder is none; anything else must be an address (a
+/// line cut inside one, `dst=64.2`, is malformed rather than a record without it).
+fn address(key: &str, v: &str) -> Result<Option<std::net::IpAddr>, Reject> {
+    if is_empty(v) {
+        return Ok(None);
+    }
+    fields::opt_ip(unquote(v).as_bytes())
+        .map(Some)
+        .ok_or_else(|| Reject::recognised(format!("{key}={v:?} is not an IP address")))
+}
+
 fn unquote(v: &str) -> &str {
     v.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(v)
 }
@@ -198,12 +209,12 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
             }
             "src" | "c6a2" | "srcip" => {
                 if rec.source_ip.is_none() {
-                    rec.source_ip = fields::opt_ip(unquote(v).as_bytes());
+                    rec.source_ip = address(key, v)?;
                 }
             }
             "dst" | "c6a3" | "dstip" => {
                 if rec.dest_ip.is_none() {
-                    rec.dest_ip = fields::opt_ip(unquote(v).as_bytes());
+                    rec.dest_ip = address(key, v)?;
                 }
             }
             "dpt" | "dstPort" => rec.dest_port = rec.dest_port.or_else(|| fields::opt_u16(unquote(v).as_bytes())),
