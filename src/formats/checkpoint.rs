@@ -115,16 +115,16 @@ fn header_time(head: &str) -> Option<i64> {
     super::time::parse_iso(format!("{main}{off}").as_bytes(), &super::NaiveZone::utc())
 }
 
+/// Keys of the `splunk` layout, one of which is in every such line.
+const SPLUNK_KEYS: [&str; 4] = ["|product=", "|loguid=", "|origin=", "|hostname="];
+
 /// Where a `splunk`-layout log starts: `time=<epoch>|` (bare or after a syslog header), with a
 /// Check Point key further on.
 fn splunk_start(line: &[u8]) -> Option<usize> {
     let is = |b: &[u8]| {
         b.starts_with(b"time=")
             && b[5..].iter().take_while(|c| c.is_ascii_digit()).count() >= 10
-            && fields::has_any(
-                &b[..b.len().min(600)],
-                &["|product=", "|loguid=", "|origin=", "|hostname="],
-            )
+            && fields::has_any(&b[..b.len().min(600)], &SPLUNK_KEYS)
     };
     let msg = super::syslog::strip(line.trim_ascii(), is)?;
     Some(msg.as_ptr() as usize - line.as_ptr() as usize)
@@ -185,9 +185,10 @@ impl LineParser for CpParser {
         let text = fields::text(t);
         // Offsets are taken in `text` (a lossy copy: invalid bytes there are 3-byte
         // replacement characters), never in `t`.
-        // The structured test is cheap; the splunk one strips a syslog header first.
+        // The structured test is cheap; the splunk one strips a syslog header first, so it runs
+        // only when a splunk key is in the line (a splunk value may hold ` - [`).
         let is_structured = structured(t);
-        let splunk = if is_structured {
+        let splunk = if is_structured && !fields::has_any(t, &SPLUNK_KEYS) {
             None
         } else {
             splunk_start(text.as_bytes())

@@ -140,10 +140,11 @@ fn endpoint(words: &[&str], at: usize, arrow_style: bool) -> (Ep, usize) {
         // `outside:2001:db8::5/443`: the interface ends at the first `:`, the port follows the
         // last `/`.
         let after_ifc = match main.split_once(':') {
-            // A name with a letter past `f` is an interface; only an all-hex one (`dead`)
-            // could be the start of an IPv6 address and is checked as one.
+            // A name with a letter past `f` is an interface (an IPv6 address's first group is
+            // hex); an all-hex one (`dead`) is checked the slow way; `[` starts an address.
             Some((ifc, a))
                 if !ifc.contains('.')
+                    && !ifc.starts_with('[')
                     && (ifc.bytes().any(|c| !c.is_ascii_hexdigit())
                         || (ifc.parse::<IpAddr>().is_err() && fields::opt_ip(main.as_bytes()).is_none())) =>
             {
@@ -608,6 +609,21 @@ mod tests {
             Ok(Line::Record(r)) => r.into_owned(),
             other => panic!("{line}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn endpoint_forms() {
+        let ep = |w: &str| {
+            let (e, _) = endpoint(&[w], 0, false);
+            (e.ip.map(|i| i.to_string()), e.port)
+        };
+        let want = |ip: &str, port: u16| (Some(ip.to_string()), Some(port));
+        assert_eq!(ep("outside:198.51.100.7/443"), want("198.51.100.7", 443));
+        assert_eq!(ep("dmz:2001:db8::5/443"), want("2001:db8::5", 443));
+        assert_eq!(ep("inside:10.1.1.5/51000(CORP\\jdoe)"), want("10.1.1.5", 51000));
+        // Interface names of hex letters only, and a bracketed address without an interface.
+        assert_eq!(ep("dead:10.1.1.5/80"), want("10.1.1.5", 80));
+        assert_eq!(ep("[2001:db8::5]/443"), want("2001:db8::5", 443));
     }
 
     #[test]

@@ -141,10 +141,14 @@ impl LineParser for FortiParser {
         } else {
             "FortiGate"
         };
-        // FortiGate never writes a space in an unquoted type or subtype: one there is a cut
-        // line's last bare word (`type=utm sub`) run into the value.
+        // FortiGate's types and subtypes are single words: a space there is a cut line's last
+        // bare word (`type=utm sub`) run into the value.
         if kind.contains(' ') || sub.contains(' ') {
-            return Err(Reject::recognised("cut line: type= or subtype= runs into a bare word"));
+            return Err(if fortinet {
+                Reject::recognised("cut line: type= or subtype= runs into a bare word")
+            } else {
+                Reject::new("key=value line without FortiGate's keys (logid, devid, devname)")
+            });
         }
         match (kind, sub) {
             ("traffic", _) | ("utm", "webfilter") | ("utm", "app-ctrl") => {}

@@ -73,15 +73,39 @@ fn is_empty(v: &str) -> bool {
     matches!(v.trim(), "" | "-" | "None" | "none" | "N/A" | "n/a")
 }
 
-/// An address field: empty or a placeholder is none; anything else must be an address (a
-/// line cut inside one, `dst=64.2`, is malformed rather than a record without it).
-fn address(key: &str, v: &str) -> Result<Option<std::net::IpAddr>, Reject> {
+/// An address field (`last`: the line's last pair). An address, also zero-padded
+/// (`010.001.001.005`), is read; a placeholder or a name a vendor writes there (`NA`,
+/// `unknown`, a host name) is none; a cut address (`dst=64.2`, or a last pair starting with a
+/// digit, `src=10.4.1.2 sp`) makes the line malformed rather than a record without it.
+fn address(key: &str, v: &str, last: bool) -> Result<Option<std::net::IpAddr>, Reject> {
     if is_empty(v) {
         return Ok(None);
     }
-    fields::opt_ip(unquote(v).as_bytes())
-        .map(Some)
-        .ok_or_else(|| Reject::recognised(format!("{key}={v:?} is not an IP address")))
+    let u = unquote(v).trim();
+    if let Some(ip) = fields::opt_ip(u.as_bytes()).or_else(|| padded_v4(u)) {
+        return Ok(Some(ip));
+    }
+    let b = u.as_bytes();
+    let shaped =
+        b.iter().all(|&c| c.is_ascii_hexdigit() || c == b'.' || c == b':') && b.iter().any(|&c| c == b'.' || c == b':');
+    if shaped || (last && b.first().is_some_and(u8::is_ascii_digit)) {
+        return Err(Reject::recognised(format!("{key}={v:?} is not an IP address")));
+    }
+    Ok(None)
+}
+
+/// `010.001.001.005`: an IPv4 address with zero-padded octets, which `IpAddr` refuses.
+fn padded_v4(v: &str) -> Option<std::net::IpAddr> {
+    let mut octets = [0u8; 4];
+    let mut parts = v.split('.');
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        *o = p.parse().ok()?;
+    }
+    parts.next().is_none().then(|| std::net::IpAddr::from(octets))
 }
 
 fn unquote(v: &str) -> &str {
@@ -195,8 +219,9 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
             Some(v.clone())
         }
     };
-    for (k, v) in &ev.pairs {
+    for (n, (k, v)) in ev.pairs.iter().enumerate() {
         let key = k.as_ref();
+        let last = n + 1 == ev.pairs.len();
         match key {
             // CEF: `rt` (receipt) before `end` before `start`; a dialect may prefer another.
             "rt" | "end" | "start" | "devTime" => {
@@ -209,12 +234,12 @@ fn standard<'a>(ev: &Event<'a>, ctx: &ParseCtx, dialect: Dialect) -> Result<Reco
             }
             "src" | "c6a2" | "srcip" => {
                 if rec.source_ip.is_none() {
-                    rec.source_ip = address(key, v)?;
+                    rec.source_ip = address(key, v, last)?;
                 }
             }
             "dst" | "c6a3" | "dstip" => {
                 if rec.dest_ip.is_none() {
-                    rec.dest_ip = address(key, v)?;
+                    rec.dest_ip = address(key, v, last)?;
                 }
             }
             "dpt" | "dstPort" => rec.dest_port = rec.dest_port.or_else(|| fields::opt_u16(unquote(v).as_bytes())),
@@ -619,6 +644,31 @@ fn palo_alto_type(ev: &Event, dialect: Dialect) -> Option<Cow<'static, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn address_fields() {
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        assert_eq!(address("dst", "162.125.1.1", false).unwrap(), ip("162.125.1.1"));
+        assert_eq!(address("dst", "\"2001:db8::5\"", false).unwrap(), ip("2001:db8::5"));
+        assert_eq!(address("src", "010.001.001.005", false).unwrap(), ip("10.1.1.5"));
+        // What vendors write for "none", and names: no address, the line stays readable.
+        for v in ["", "-", "N/A", "NA", "unknown", "host1.corp.example"] {
+            assert_eq!(address("src", v, true).unwrap(), None, "{v}");
+        }
+        // Cut inside the address, anywhere in the line or as its last pair.
+        for (v, last) in [
+            ("64.2", false),
+            ("2001:db8:", false),
+            ("10", true),
+            ("10.4.1.2 sp", true),
+        ] {
+            assert!(address("dst", v, last).is_err(), "{v}");
+        }
+        assert_eq!(address("dst", "10", false).unwrap(), None);
+        assert_eq!(padded_v4("1.2.3.256"), None);
+        assert_eq!(padded_v4("1.2.3"), None);
+        assert_eq!(padded_v4("1.2.3.4.5"), None);
+    }
 
     #[test]
     fn blocking_words() {
