@@ -188,7 +188,7 @@ impl LineParser for CpParser {
         // The structured test is cheap; the splunk one strips a syslog header first, so it runs
         // only when a splunk key is in the line (a splunk value may hold ` - [`).
         let is_structured = structured(t);
-        let splunk = if is_structured && !fields::has_any(t, &SPLUNK_KEYS) {
+        let splunk = if is_structured && (memchr::memchr(b'|', t).is_none() || !fields::has_any(t, &SPLUNK_KEYS)) {
             None
         } else {
             splunk_start(text.as_bytes())
