@@ -20,12 +20,6 @@ use crate::formats::custom::CustomSpec;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// The 1-based line of a TOML error in `text` (0 when the error has no position).
-pub fn toml_error_line(text: &str, e: &toml::de::Error) -> usize {
-    e.span()
-        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-        .unwrap_or(0)
-}
 
 /// A config problem.
 #[derive(Debug, thiserror::Error)]
@@ -298,7 +292,7 @@ impl Config {
     /// Parse config text (`name` is used in messages).
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let line = toml_error_line(text, &e);
+            let line = crate::base::toml_line::toml_error_line(text, &e);
             ConfigError::Syntax {
                 path: name.to_string(),
                 line,
@@ -341,7 +335,7 @@ impl Config {
             });
         }
         if let Some(tz) = &cfg.scan.timezone {
-            crate::formats::NaiveZone::named(tz).map_err(|m| ConfigError::Invalid {
+            crate::base::NaiveZone::named(tz).map_err(|m| ConfigError::Invalid {
                 path: name.to_string(),
                 message: m,
             })?;

@@ -18,6 +18,7 @@
 //! file.
 
 pub mod alerts;
+pub mod base;
 pub mod catalog;
 pub mod config;
 pub mod discovery;

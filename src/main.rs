@@ -338,7 +338,7 @@ impl CatalogArg {
 
 /// Today, in days since 1970-01-01 (the reference date for ages in the risk score).
 fn today_days() -> i64 {
-    report::now_us().div_euclid(86_400_000_000)
+    cloudcensus::base::time::now_us().div_euclid(86_400_000_000)
 }
 
 fn cmd_catalog(c: CatalogCmd) -> Result<i32> {
@@ -650,7 +650,7 @@ fn setup(common: &Common) -> Result<Setup> {
     // every line (and the clock is read once, not per line).
     opts.ctx = ParseCtx {
         naive,
-        now_us: formats::time::now_us(),
+        now_us: cloudcensus::base::time::now_us(),
     };
     opts.identity = cfg.identity.identity().map_err(|e| {
         anyhow::anyhow!(
@@ -673,7 +673,7 @@ fn setup(common: &Common) -> Result<Setup> {
 }
 
 fn cmd_scan(a: ScanArgs) -> Result<i32> {
-    let started = report::now_us();
+    let started = cloudcensus::base::time::now_us();
     let Setup {
         cfg,
         catalog,
@@ -721,9 +721,9 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
     opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
         .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
     let matcher = Matcher::new(&catalog);
-    let scan_start = report::now_us();
+    let scan_start = cloudcensus::base::time::now_us();
     let mut result = scan::scan(&opts, &catalog, &matcher);
-    let scan_seconds = (report::now_us() - scan_start) as f64 / 1e6;
+    let scan_seconds = (cloudcensus::base::time::now_us() - scan_start) as f64 / 1e6;
     for i in &result.inputs {
         if let Some(e) = &i.error {
             eprintln!("cloudcensus: error: {e}");
@@ -743,7 +743,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
             );
         }
     }
-    let replay_start = report::now_us();
+    let replay_start = cloudcensus::base::time::now_us();
     let mut activities = std::mem::take(&mut result.activities);
     replay::enrich(&mut activities, &catalog, geo.as_ref(), &ranges, &opts.identity);
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
@@ -793,7 +793,7 @@ fn cmd_scan(a: ScanArgs) -> Result<i32> {
         suppressed_by_daily_limit: outcome.policies.iter().map(|p| p.suppressed_by_daily_limit).sum(),
         per_policy: outcome.policies.clone(),
         deliveries,
-        replay_seconds: (report::now_us() - replay_start) as f64 / 1e6,
+        replay_seconds: (cloudcensus::base::time::now_us() - replay_start) as f64 / 1e6,
     };
     let (n_alerts, n_new, n_supp) = (info.alerts, info.new_alerts, info.suppressed_by_daily_limit);
     let ctx = report::RunContext {

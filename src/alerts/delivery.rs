@@ -38,7 +38,7 @@ impl Target {
             // goes into the state file.
             Target::PagerDuty { url, routing_key } => format!(
                 "pagerduty:{url}#{:016x}",
-                crate::policy::engine::fnv1a(&[routing_key.as_bytes()])
+                crate::base::hash::fnv1a(&[routing_key.as_bytes()])
             ),
             Target::Email(a) => format!("email:{a}"),
         }
@@ -150,7 +150,7 @@ pub fn pagerduty_event(a: &Alert, routing_key: &str) -> serde_json::Value {
             "summary": summary,
             "source": "cloudcensus",
             "severity": severity,
-            "timestamp": crate::formats::time::format_rfc3339(a.start_us),
+            "timestamp": crate::base::time::format_rfc3339(a.start_us),
             "component": a.apps.join(", "),
             "group": a.policy_id,
             "class": a.category,
@@ -192,7 +192,7 @@ pub fn send_mail(smtp: &Smtp, to: &str, subject: &str, body: &str, timeout: Dura
     cmd(&mut w, &mut r, &format!("MAIL FROM:<{}>", smtp.from), b"2")?;
     cmd(&mut w, &mut r, &format!("RCPT TO:<{to}>"), b"2")?;
     cmd(&mut w, &mut r, "DATA", b"3")?;
-    let date = crate::formats::time::format_rfc3339(crate::report::now_us());
+    let date = crate::base::time::format_rfc3339(crate::base::time::now_us());
     let mut msg = format!(
         "From: {}\r\nTo: {to}\r\nSubject: {}\r\nDate: {date}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nX-Mailer: cloudcensus\r\n\r\n",
         smtp.from,

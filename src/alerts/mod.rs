@@ -8,7 +8,7 @@
 pub mod delivery;
 pub mod sinks;
 
-use crate::formats::time::format_rfc3339;
+use crate::base::time::format_rfc3339;
 use crate::policy::engine::Match;
 use crate::policy::model::{Policy, Severity};
 

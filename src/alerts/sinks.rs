@@ -2,7 +2,7 @@
 //! `docs/outputs.md`), and the activity table `activities.parquet`.
 
 use super::Alert;
-use crate::formats::activity::Activity;
+use crate::base::activity::Activity;
 use crate::report::tables::{opt_str_col, str_col, ts_col, u64_col, write};
 use crate::report::ReportError;
 use polars::prelude::*;
@@ -152,7 +152,7 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
         .into_iter()
         .map(|(t, i)| {
             let mut m = serde_json::Map::new();
-            m.insert("time".into(), crate::formats::time::format_rfc3339(t).into());
+            m.insert("time".into(), crate::base::time::format_rfc3339(t).into());
             for (c, ca) in &cols {
                 m.insert((*c).into(), ca.get(i).map_or(serde_json::Value::Null, |v| v.into()));
             }

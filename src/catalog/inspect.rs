@@ -138,7 +138,7 @@ pub enum MatchResult {
 /// Which app and rule a host name, URL or IP address matches, exactly as a scan attributes it.
 pub fn match_target(cat: &Catalog, m: &Matcher, target: &str) -> MatchResult {
     let t = target.trim();
-    let host = crate::formats::fields::url_host(t).map(|(h, _)| h).unwrap_or(t);
+    let host = crate::base::url::url_host(t).map(|(h, _)| h).unwrap_or(t);
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if let Ok(ip) = host.parse::<IpAddr>() {
         return match m.match_ip_rule(ip) {

@@ -178,7 +178,7 @@ impl Matcher {
 impl Matcher {
     /// Attribute a record the way a scan does: by host name when it has one (an IP-literal host
     /// is matched against the ranges), else by destination IP.
-    pub fn attribute(&self, rec: &crate::formats::Record<'_>) -> Option<(u32, Attribution)> {
+    pub fn attribute(&self, rec: &crate::base::Record<'_>) -> Option<(u32, Attribution)> {
         match rec.dest_host_lower() {
             Some(h) => {
                 if let Ok(ip) = h.parse::<IpAddr>() {

@@ -160,7 +160,7 @@ fn line_of(text: &str, key: &str, id: &str) -> usize {
 }
 
 fn syntax(path: &str, text: &str, e: toml::de::Error) -> CatalogError {
-    let line = crate::config::toml_error_line(text, &e);
+    let line = crate::base::toml_line::toml_error_line(text, &e);
     CatalogError::Syntax {
         path: path.to_string(),
         line,

@@ -95,7 +95,7 @@ pub fn bundled_factors() -> Result<Vec<FactorDef>, String> {
     let f: FactorsFile = toml::from_str(text).map_err(|e| {
         format!(
             "catalog/factors.toml:{}: {}",
-            crate::config::toml_error_line(text, &e),
+            crate::base::toml_line::toml_error_line(text, &e),
             e.message()
         )
     })?;
@@ -234,7 +234,7 @@ fn years_since(date: &str, today_days: i64) -> Option<f64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let days = crate::formats::time::days_from_civil(y, m, d);
+    let days = crate::base::time::days_from_civil(y, m, d);
     Some((today_days - days) as f64 / 365.25)
 }
 
@@ -295,7 +295,7 @@ pub fn factor_score(def: &FactorDef, v: &toml::Value, today_days: i64) -> Option
     let r = def.range.as_ref()?;
     let x = match def.kind {
         FactorType::Year => {
-            let (y, _, _) = crate::formats::time::civil_from_days(today_days);
+            let (y, _, _) = crate::base::time::civil_from_days(today_days);
             (y as i64 - v.as_integer()?) as f64
         }
         FactorType::Date => years_since(v.as_str()?, today_days)?,

@@ -8,7 +8,7 @@
 
 use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Set, Totals, Unmatched};
 use crate::catalog::Matcher;
-use crate::formats::{Action, Record};
+use crate::base::{Action, Record};
 use std::hash::Hash;
 use std::net::IpAddr;
 

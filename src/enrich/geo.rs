@@ -79,7 +79,7 @@ impl GeoDb {
     pub fn info(&self) -> GeoInfo {
         let m = self.reader.metadata();
         let days = (m.build_epoch / 86_400) as i64;
-        let (y, mo, d) = crate::formats::time::civil_from_days(days);
+        let (y, mo, d) = crate::base::time::civil_from_days(days);
         GeoInfo {
             path: self.path.clone(),
             database_type: m.database_type.clone(),

@@ -7,7 +7,7 @@
 //! otherwise the longest-prefix built-in one, as in the product (custom beats built-in).
 
 use crate::catalog::matcher::IpTable;
-use crate::formats::activity::IpCategory;
+use crate::base::activity::IpCategory;
 use serde::Deserialize;
 use std::net::IpAddr;
 

@@ -349,52 +349,7 @@ pub fn json_text<'m>(m: &'m serde_json::Map<String, serde_json::Value>, k: &str)
     }
 }
 
-/// Host and port of a URL as proxies log it: `http://user@Host:8080/path`, `host:443`
-/// (CONNECT), `host/path` (no scheme), `[2001:db8::1]:443`. Returns `None` when there is no
-/// plausible host (e.g. `error:invalid-request`, `/relative/path`).
-pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
-    let rest = match url.find("://") {
-        Some(p) => &url[p + 3..],
-        None => {
-            if url.starts_with('/') || url.contains(' ') {
-                return None;
-            }
-            url
-        }
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let authority = match authority.rfind('@') {
-        Some(p) => &authority[p + 1..],
-        None => authority,
-    };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let close = v6.find(']')?;
-        let port = v6[close + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
-        (&v6[..close], port)
-    } else {
-        match authority.rfind(':') {
-            Some(p) if authority[p + 1..].bytes().all(|c| c.is_ascii_digit()) => {
-                (&authority[..p], authority[p + 1..].parse().ok())
-            }
-            Some(_) if authority.matches(':').count() > 1 => (authority, None), // bare IPv6
-            Some(_) => return None,                                             // `error:xyz`
-            None => (authority, None),
-        }
-    };
-    if host.is_empty()
-        || !host
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'))
-    {
-        return None;
-    }
-    // A bare word with no dot and no scheme is not a host we can attribute ("ahmet").
-    if !url.contains("://") && !host.contains('.') && !host.contains(':') && port.is_none() {
-        return None;
-    }
-    Some((host, port))
-}
+pub use crate::base::url::url_host;
 
 /// The value of `key` among `key=value` pairs from [`kv_pairs`] (the first one), `None` when
 /// absent or empty. Shared by the key=value formats.
@@ -440,21 +395,6 @@ pub fn host_from_url(rec: &mut super::Record<'_>) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn url_hosts() {
-        assert_eq!(url_host("http://www.Example.com/a?b"), Some(("www.Example.com", None)));
-        assert_eq!(
-            url_host("https://u:p@h.example.org:8443/x"),
-            Some(("h.example.org", Some(8443)))
-        );
-        assert_eq!(url_host("login.yahoo.com:443"), Some(("login.yahoo.com", Some(443))));
-        assert_eq!(url_host("www.example.com/join/"), Some(("www.example.com", None)));
-        assert_eq!(url_host("[2001:db8::1]:443"), Some(("2001:db8::1", Some(443))));
-        assert_eq!(url_host("http://[2001:db8::1]/x"), Some(("2001:db8::1", None)));
-        assert_eq!(url_host("ahmet"), None);
-        assert_eq!(url_host("error:invalid-request"), None);
-        assert_eq!(url_host("/index.html"), None);
-    }
 
     #[test]
     fn csv_split() {

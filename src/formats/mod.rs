@@ -117,7 +117,6 @@ pub mod netskope;
 pub mod okta;
 pub mod panos;
 pub mod panos_json;
-pub mod record;
 pub mod registry;
 pub mod siem;
 pub mod slack_audit;
@@ -128,7 +127,6 @@ pub mod squid_common;
 pub mod stormshield;
 pub mod syslog;
 pub mod syslog_system;
-pub mod time;
 pub mod w3c;
 pub mod watchguard;
 pub mod web_gateways_json;
@@ -139,6 +137,8 @@ pub mod zscaler;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+// The base vocabulary, under the names the format files use.
+pub use crate::base::{record, time};
 pub use activity::Activity;
 pub use record::{Action, Record};
 pub use registry::{LineRouter, Registry};

@@ -14,7 +14,7 @@
 //!    raised.
 
 use super::model::{Policy, Source};
-use crate::formats::activity::{Activity, ActivityType};
+use crate::base::activity::{Activity, ActivityType};
 use rayon::prelude::*;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -107,17 +107,6 @@ impl Match {
     }
 }
 
-/// 64-bit FNV-1a: a stable hash (the same on every platform and release) for alert ids.
-pub fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.iter().chain(std::iter::once(&0u8)) {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
 
 /// Incremental 64-bit FNV-1a, each part followed by a 0 separator.
 struct Fnv(u64);
@@ -267,7 +256,7 @@ impl<'p> Replay<'p> {
         let shards = shards.max(1);
         let mut parts: Vec<Vec<usize>> = vec![Vec::new(); shards];
         for (i, a) in activities.iter().enumerate() {
-            let h = fnv1a(&[a.user.as_deref().unwrap_or("").as_bytes()]);
+            let h = crate::base::hash::fnv1a(&[a.user.as_deref().unwrap_or("").as_bytes()]);
             parts[(h % shards as u64) as usize].push(i);
         }
         let results: Vec<(Vec<Hit>, ReplayStats)> =
@@ -389,10 +378,6 @@ impl<'p> Replay<'p> {
     }
 }
 
-/// UTC day number of a time.
-pub fn utc_day(us: i64) -> i64 {
-    us.div_euclid(86_400_000_000)
-}
 
 /// Apply `daily_alert_limit`: `already(policy index, day)` is how many alerts the state store holds
 /// for that policy and day, `known(id)` whether an id is already stored (a rerun's known alert
@@ -419,7 +404,7 @@ pub fn apply_daily_limits(
             continue;
         }
         let p = &policies[h.policy];
-        let day = utc_day(h.trigger_us);
+        let day = crate::base::time::utc_day(h.trigger_us);
         let c = counts.entry((h.policy, day)).or_insert_with(|| already(h.policy, day));
         if *c >= p.daily_alert_limit as u64 {
             suppressed[h.policy] += 1;
@@ -434,7 +419,7 @@ pub fn apply_daily_limits(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::activity::Outcome;
+    use crate::base::activity::Outcome;
     use crate::policy::model::parse_policy;
     use std::path::Path;
 
@@ -447,7 +432,7 @@ mod tests {
 
     fn act(sec: i64, user: &str, t: ActivityType, obj: &str) -> Activity {
         Activity {
-            time_us: crate::formats::time::civil_us(2026, 11, 20, 8, 0, 0, 0).unwrap() + sec * 1_000_000,
+            time_us: crate::base::time::civil_us(2026, 11, 20, 8, 0, 0, 0).unwrap() + sec * 1_000_000,
             user: Some(user.into()),
             app: Some("Box".into()),
             activity: t,
@@ -514,7 +499,7 @@ mod tests {
         let mut acts: Vec<Activity> = (0..5).map(|i| act(i, "eve", ActivityType::Download, "x")).collect();
         acts.insert(0, {
             let mut a = act(0, "eve", ActivityType::Download, "old");
-            a.time_us = crate::formats::time::civil_us(2025, 12, 31, 23, 0, 0, 0).unwrap();
+            a.time_us = crate::base::time::civil_us(2025, 12, 31, 23, 0, 0, 0).unwrap();
             a
         });
         let (m, stats) = Replay::new(&single, &[true]).run(&acts, 2);

@@ -6,7 +6,7 @@
 //! separated by space, comma, dot and underscore), and a value in double quotes matches that
 //! exact text between word boundaries instead of any of its words.
 
-use crate::formats::activity::{Activity, ActivityType, IpCategory, Outcome};
+use crate::base::activity::{Activity, ActivityType, IpCategory, Outcome};
 use ipnet::IpNet;
 
 /// A field filters can test.
@@ -368,7 +368,7 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String>
     let lower_all = |v: Vec<String>| v.into_iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
     let number = |s: String| -> Result<f64, String> {
         if f == Field::Time {
-            crate::formats::time::parse_iso(s.as_bytes(), &crate::formats::NaiveZone::utc())
+            crate::base::time::parse_iso(s.as_bytes(), &crate::base::NaiveZone::utc())
                 .map(|t| t as f64)
                 .ok_or_else(|| format!("{s:?} is not an RFC 3339 time"))
         } else {

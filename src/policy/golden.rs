@@ -23,7 +23,7 @@
 
 use super::engine::{apply_daily_limits, Replay};
 use super::model::{parse_window, Policy};
-use crate::formats::activity::{Activity, ActivityType, IpCategory, Outcome};
+use crate::base::activity::{Activity, ActivityType, IpCategory, Outcome};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -100,7 +100,7 @@ fn activities(case: &Case) -> Result<Vec<Activity>, String> {
     let mut out = Vec::new();
     for (i, g) in case.activity.iter().enumerate() {
         let at = |m: String| format!("activity {}: {m}", i + 1);
-        let t0 = crate::formats::time::parse_iso(g.time.to_string().as_bytes(), &crate::formats::NaiveZone::utc())
+        let t0 = crate::base::time::parse_iso(g.time.to_string().as_bytes(), &crate::base::NaiveZone::utc())
             .ok_or_else(|| at(format!("bad time {}", g.time)))?;
         let step = match &g.every {
             None => 0,
@@ -175,7 +175,7 @@ pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult 
     let case: Case = match toml::from_str(text) {
         Ok(c) => c,
         Err(e) => {
-            let line = crate::config::toml_error_line(text, &e);
+            let line = crate::base::toml_line::toml_error_line(text, &e);
             return fail(String::new(), format!("line {line}: {}", e.message()));
         }
     };

@@ -264,7 +264,7 @@ pub fn parse_policy(file: &Path, text: &str) -> Result<Policy, Vec<Problem>> {
         Ok(t) => t,
         Err(e) => {
             let e: toml::de::Error = e;
-            problem(crate::config::toml_error_line(text, &e), e.message().to_string());
+            problem(crate::base::toml_line::toml_error_line(text, &e), e.message().to_string());
             return Err(problems);
         }
     };
@@ -312,10 +312,10 @@ pub fn parse_policy(file: &Path, text: &str) -> Result<Policy, Vec<Problem>> {
                 _ => None,
             };
             match t.and_then(|t| {
-                crate::formats::time::parse_iso(t.as_bytes(), &crate::formats::NaiveZone::utc()).or_else(|| {
-                    crate::formats::time::parse_iso(
+                crate::base::time::parse_iso(t.as_bytes(), &crate::base::NaiveZone::utc()).or_else(|| {
+                    crate::base::time::parse_iso(
                         format!("{t}T00:00:00Z").as_bytes(),
-                        &crate::formats::NaiveZone::utc(),
+                        &crate::base::NaiveZone::utc(),
                     )
                 })
             }) {
@@ -637,7 +637,7 @@ unique_targets = false
         assert_eq!(p.severity, Severity::Medium);
         assert_eq!(
             p.created_us,
-            Some(crate::formats::time::civil_us(2026, 11, 1, 0, 0, 0, 0).unwrap())
+            Some(crate::base::time::civil_us(2026, 11, 1, 0, 0, 0, 0).unwrap())
         );
         assert!(p.enabled);
         assert_eq!(

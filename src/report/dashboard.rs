@@ -241,7 +241,7 @@ fn by_country(m: Map<String, Usage>) -> Vec<CountryUsage> {
 
 /// Build the dashboard from the aggregates and the app rows.
 pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: usize) -> Dashboard {
-    let fmt = |t: Option<i64>| t.map(crate::formats::time::format_rfc3339);
+    let fmt = |t: Option<i64>| t.map(crate::base::time::format_rfc3339);
     let mut all = Totals::default();
     for r in apps {
         all.merge(&r.totals);

@@ -77,19 +77,11 @@ pub struct RunContext<'a> {
 /// What the policy stage adds to the outputs.
 pub struct PolicyOutputs<'a> {
     /// Enriched activities, in time order.
-    pub activities: &'a [crate::formats::activity::Activity],
+    pub activities: &'a [crate::base::activity::Activity],
     /// Alerts of the run.
     pub alerts: &'a [crate::alerts::Alert],
     /// `run.json` figures.
     pub info: run::PoliciesInfo,
-}
-
-/// Current time in µs since the epoch.
-pub fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
 }
 
 /// Write every output of a scan into `out_dir` atomically. Returns the manifest written.
@@ -98,7 +90,7 @@ pub fn write_all(
     result: &ScanResult,
     ctx: &RunContext,
 ) -> Result<run::RunManifest, ReportError> {
-    let report_start = now_us();
+    let report_start = crate::base::time::now_us();
     let mut out = OutputDir::create(out_dir)?;
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
@@ -155,13 +147,13 @@ pub fn write_all(
     }
     let mut outputs: Vec<String> = out.files().to_vec();
     outputs.push("run.json".into());
-    let finished = now_us();
+    let finished = crate::base::time::now_us();
     let manifest = run::RunManifest {
         version: run::OUTPUT_VERSION,
         cloudcensus_version: env!("CARGO_PKG_VERSION"),
         command: ctx.command.clone(),
-        started: crate::formats::time::format_rfc3339(ctx.started_us),
-        finished: crate::formats::time::format_rfc3339(finished),
+        started: crate::base::time::format_rfc3339(ctx.started_us),
+        finished: crate::base::time::format_rfc3339(finished),
         duration_seconds: (finished - ctx.started_us) as f64 / 1e6,
         timings: run::Timings {
             scan_seconds: ctx.scan_seconds,

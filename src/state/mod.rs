@@ -255,7 +255,7 @@ impl State {
             .execute(
                 "INSERT INTO policies(id, enabled, changed_us) VALUES(?1, ?2, ?3)
                  ON CONFLICT(id) DO UPDATE SET enabled = excluded.enabled, changed_us = excluded.changed_us",
-                params![id, enabled as i64, crate::report::now_us()],
+                params![id, enabled as i64, crate::base::time::now_us()],
             )
             .map_err(self.sql())?;
         Ok(())
@@ -322,7 +322,7 @@ impl State {
                     a.policy_name,
                     a.severity.as_str(),
                     a.user,
-                    crate::policy::engine::utc_day(a.trigger_us),
+                    crate::base::time::utc_day(a.trigger_us),
                     a.start_us,
                     a.end_us,
                     a.generated_us,
@@ -344,7 +344,7 @@ impl State {
                 "UPDATE runs SET finished_us = ?2, activities = ?3, alerts = ?4, new_alerts = ?5 WHERE id = ?1",
                 params![
                     run,
-                    crate::report::now_us(),
+                    crate::base::time::now_us(),
                     activities as i64,
                     alerts as i64,
                     new_alerts as i64
@@ -381,7 +381,7 @@ impl State {
                     if o.error.is_none() { "delivered" } else { "failed" },
                     o.attempts as i64,
                     o.error,
-                    crate::report::now_us()
+                    crate::base::time::now_us()
                 ],
             )
             .map_err(self.sql())?;
@@ -421,8 +421,8 @@ impl State {
                     policy_name: r.get(2)?,
                     severity: r.get(3)?,
                     user: r.get(4)?,
-                    start: crate::formats::time::format_rfc3339(r.get(5)?),
-                    end: crate::formats::time::format_rfc3339(r.get(6)?),
+                    start: crate::base::time::format_rfc3339(r.get(5)?),
+                    end: crate::base::time::format_rfc3339(r.get(6)?),
                     activity_count: r.get::<_, i64>(7)? as u64,
                     status: r.get(8)?,
                     resolution: r.get(9)?,
@@ -453,7 +453,7 @@ impl State {
             .conn
             .execute(
                 "UPDATE alerts SET status = 'closed', resolution = ?2, comment = ?3, closed_us = ?4 WHERE id = ?1",
-                params![id, resolution, comment, crate::report::now_us()],
+                params![id, resolution, comment, crate::base::time::now_us()],
             )
             .map_err(self.sql())?;
         Ok(n == 1)

@@ -1,4 +1,5 @@
-//! Timestamp parsing shared by the formats: fast hand-written paths for the layouts vendors
+//! Time: civil days, the current time, RFC 3339 output, and the timestamp parsing every stage
+//! shares (the formats, policy windows, state): fast hand-written paths for the layouts vendors
 //! write millions of times a day, `jiff` for time zones and user-configured layouts.
 //!
 //! Every function returns microseconds since the Unix epoch (UTC) or `None` when the text is not
@@ -374,13 +375,16 @@ pub fn parse_mon_d_y_hms(b: &[u8], naive: &NaiveZone) -> Option<i64> {
     }
 }
 
-/// The current time in µs since the epoch (for `now_us == 0` in [`ParseCtx`]).
-///
-/// [`ParseCtx`]: crate::formats::ParseCtx
+/// The current time in µs since the epoch.
 pub fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// The UTC day (days since the epoch) of a time in µs.
+pub fn utc_day(us: i64) -> i64 {
+    us.div_euclid(86_400_000_000)
 }
 
 /// A civil time without a year (`May  1 10:00:00`, as RFC 3164 syslog writes it), placed in

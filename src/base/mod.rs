@@ -1,0 +1,17 @@
+//! The vocabulary every stage speaks: the normalized traffic [`Record`] and user
+//! [`Activity`], time (civil days, UTC days, now, timestamp parsing), stable hashing, URL hosts
+//! and TOML error positions.
+//!
+//! Owns: these types and helpers. Must not touch: anything else in the crate — `base` imports
+//! nothing from it, so that every floor above can use it without a loop.
+
+pub mod activity;
+pub mod hash;
+pub mod record;
+pub mod time;
+pub mod toml_line;
+pub mod url;
+
+pub use activity::{Activity, ActivityType, IpCategory, Outcome};
+pub use record::{Action, Record};
+pub use time::NaiveZone;
