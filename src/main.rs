@@ -1215,7 +1215,7 @@ fn cmd_activities(a: ActivitiesArgs) -> Result<i32> {
     };
     let file = dir.join("activities.parquet");
     let rows = usage(
-        cloudcensus::alerts::sinks::read_user_activities(&file, &a.user, a.limit)
+        cloudcensus::report::alert_files::read_user_activities(&file, &a.user, a.limit)
             .with_context(|| format!("cannot read {}", file.display())),
     )?;
     if a.format == "json" {

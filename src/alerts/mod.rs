@@ -1,12 +1,11 @@
-//! Alerts: the alert model built from a policy match, and its sinks — `alerts.jsonl` (the
-//! seed's alert schema), `alerts.parquet` (for BI), `alerts.cef` (the SIEM agent's CEF layout)
-//! — and delivery (webhook, PagerDuty Events API v2, e-mail over SMTP).
+//! Alerts: the alert model built from a policy match — what it says as the seed's alert JSON and
+//! as the SIEM agent's CEF line — and delivery (webhook, PagerDuty Events API v2, e-mail over
+//! SMTP).
 //!
-//! Owns: what an alert says and how it is written or sent. Must not touch: matching (`policy`),
-//! alert status and dedup (`state`).
+//! Owns: what an alert says and how it is sent. Must not touch: matching (`policy`), the alert
+//! files (`report::alert_files`), alert status and dedup (`state`).
 
 pub mod delivery;
-pub mod sinks;
 
 use crate::base::time::format_rfc3339;
 use crate::policy::engine::Match;

@@ -1,11 +1,13 @@
-//! Reports: the discovery tables as Parquet (written with polars), `dashboard.json`, `run.json`
-//! and `rejected_lines.jsonl`.
+//! Reports: every output file — the discovery tables as Parquet (written with polars),
+//! `dashboard.json`, `run.json`, `rejected_lines.jsonl`, and the alert and activity files
+//! ([`alert_files`]).
 //!
 //! Owns: output schemas and files. Every file is written into a hidden staging folder inside the
 //! output directory and renamed into place when all are complete, `run.json` last, so a killed
 //! run never leaves a half-written file and `run.json` always describes the tables beside it.
 //! Must not touch: parsing or aggregation logic.
 
+pub mod alert_files;
 pub mod dashboard;
 pub mod output;
 pub mod run;
@@ -140,10 +142,10 @@ pub fn write_all(
     out.write("dashboard.json", &dash_json)?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
     if let Some(p) = &ctx.policy {
-        crate::alerts::sinks::activities(&out.staged("activities.parquet"), p.activities)?;
-        crate::alerts::sinks::parquet(&out.staged("alerts.parquet"), p.alerts)?;
-        out.write("alerts.jsonl", &crate::alerts::sinks::jsonl(p.alerts))?;
-        out.write("alerts.cef", &crate::alerts::sinks::cef(p.alerts))?;
+        alert_files::activities(&out.staged("activities.parquet"), p.activities)?;
+        alert_files::parquet(&out.staged("alerts.parquet"), p.alerts)?;
+        out.write("alerts.jsonl", &alert_files::jsonl(p.alerts))?;
+        out.write("alerts.cef", &alert_files::cef(p.alerts))?;
     }
     let mut outputs: Vec<String> = out.files().to_vec();
     outputs.push("run.json".into());

@@ -1,10 +1,13 @@
 //! Alert files: `alerts.jsonl`, `alerts.parquet` and `alerts.cef` (schemas in
-//! `docs/outputs.md`), and the activity table `activities.parquet`.
+//! `docs/outputs.md`), and the activity table `activities.parquet` (written, and read back by
+//! `cloudcensus activities`).
+//!
+//! Owns: these files' layouts. Must not touch: what an alert says (`alerts`), delivery.
 
-use super::Alert;
+use super::tables::{opt_str_col, str_col, ts_col, u64_col, write};
+use super::ReportError;
+use crate::alerts::Alert;
 use crate::base::activity::Activity;
-use crate::report::tables::{opt_str_col, str_col, ts_col, u64_col, write};
-use crate::report::ReportError;
 use polars::prelude::*;
 use std::path::Path;
 
