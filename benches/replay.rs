@@ -188,7 +188,7 @@ fn main() {
     let geo = GeoDb::bundled();
     let ranges = IpRanges::new(&[], true).expect("ranges");
     let t = Instant::now();
-    cloudcensus::replay::enrich(&mut acts, &catalog, Some(&geo), &ranges, &Default::default());
+    cloudcensus::pipeline::replay::enrich(&mut acts, &catalog, Some(&geo), &ranges, &Default::default());
     let enrich_s = t.elapsed().as_secs_f64();
     println!(
         "  enrich (GeoIP, IP ranges, app names): {:.2}s  {:.0} activities/s",

@@ -13,7 +13,7 @@
 use cloudcensus::catalog::{Catalog, Matcher};
 use cloudcensus::formats::{Line, ParseCtx, Registry};
 use cloudcensus::ingest::{chunker, ChunkEvent, Chunker};
-use cloudcensus::scan::{self, ScanOptions};
+use cloudcensus::pipeline::scan::{self, ScanOptions};
 use rayon::prelude::*;
 use std::time::Instant;
 

@@ -6,7 +6,7 @@
 
 mod common;
 use cloudcensus::formats::{self, cef, Activity, NaiveZone, ParseCtx, Record, Registry};
-use cloudcensus::scan::{self, ScanOptions};
+use cloudcensus::pipeline::scan::{self, ScanOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

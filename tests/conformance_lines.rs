@@ -12,7 +12,7 @@
 
 mod common;
 use cloudcensus::formats::Registry;
-use cloudcensus::scan::{self, ScanOptions};
+use cloudcensus::pipeline::scan::{self, ScanOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -170,7 +170,7 @@ fn split_compressed_and_directory_inputs_give_the_same_tables() {
 
 #[test]
 fn small_chunks_and_many_threads_change_nothing() {
-    use cloudcensus::{catalog, formats, scan};
+    use cloudcensus::{catalog, formats, pipeline::scan};
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("big.log");
     let mut text = String::new();
@@ -195,7 +195,7 @@ fn small_chunks_and_many_threads_change_nothing() {
 
 #[test]
 fn merge_is_associative_across_shards() {
-    use cloudcensus::{catalog, formats, scan};
+    use cloudcensus::{catalog, formats, pipeline::scan};
     let d = tempfile::tempdir().unwrap();
     let text = log();
     let lines: Vec<&str> = text.lines().collect();
@@ -238,7 +238,7 @@ fn merge_is_associative_across_shards() {
 #[test]
 fn header_formats_survive_chunking() {
     use cloudcensus::formats::{custom, Format, Registry};
-    use cloudcensus::{catalog, scan};
+    use cloudcensus::{catalog, pipeline::scan};
     use std::sync::Arc;
     let d = tempfile::tempdir().unwrap();
     // A custom CSV whose header is only on the first line, and a W3C log whose #Fields changes

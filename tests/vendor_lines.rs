@@ -6,7 +6,7 @@
 //! failure is listed before the test fails.
 
 use cloudcensus::formats::{self, Action, Record, Registry};
-use cloudcensus::scan::{self, ScanOptions};
+use cloudcensus::pipeline::scan::{self, ScanOptions};
 use std::path::{Path, PathBuf};
 
 /// The date the cases were written against: year-less syslog stamps fall in the year before it.

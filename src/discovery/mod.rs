@@ -8,6 +8,7 @@
 //! Must not touch: parsing, files, output formats.
 
 mod accumulator;
+pub mod result;
 
 pub use accumulator::Accumulator;
 

@@ -111,7 +111,7 @@ pub fn traffic_activity(r: &Record<'_>, app: Option<&str>) -> Option<Activity> {
     })
 }
 
-impl crate::scan::TrafficActivities for TrafficSelector {
+impl crate::pipeline::scan::TrafficActivities for TrafficSelector {
     fn select(&self, r: &Record<'_>, matcher: &Matcher) -> Option<Activity> {
         let app = matcher.attribute(r).map(|(i, _)| self.names[i as usize].as_str());
         let a = traffic_activity(r, app)?;

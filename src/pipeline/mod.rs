@@ -1,0 +1,14 @@
+//! The pipeline: one nightly run as library functions, stage by stage.
+//!
+//! - [`scan`] — inputs → chunks → parsed records and activities → discovery aggregates, in
+//!   parallel (ingest, formats, enrich, discovery).
+//! - [`replay`] — the activities through the activity policies, against the state store, into
+//!   alerts and their delivery (enrich, policy, alerts, state).
+//! - [`run`] — the whole `cloudcensus scan`: set-up, lock, scan, replay, outputs written, then
+//!   state committed, and the exit code a scheduler acts on.
+//!
+//! Owns: the order of the stages and what passes between them. Must not touch: how a line is
+//! parsed, counted, matched or written — each stage's own module does that.
+
+pub mod replay;
+pub mod scan;

@@ -1,0 +1,329 @@
+//! The scan pipeline: inputs → chunks → parsed records → aggregates, in parallel.
+//!
+//! 1. One producer thread opens the inputs in order, sniffs each one's format from its first
+//!    lines (unless `--format` names it), and cuts it into line-aligned chunks.
+//! 2. Rayon workers parse chunks in any order, each into its own [`Accumulator`], counting
+//!    every line: record, header/comment, skipped (well-formed but not traffic), or malformed
+//!    (kept, up to a cap, with file, line number and reason).
+//! 3. Worker results are merged (associatively) into one [`ScanResult`].
+//!
+//! Memory is bounded by the number of chunks in flight (a small pool of recycled buffers) plus
+//! the aggregates, which grow with distinct apps/users/IPs/domains, not with input size.
+
+mod producer;
+mod worker;
+
+pub use crate::discovery::result::{FormatCounts, InputReport, InputStatus, RejectedLine, ScanResult, EXCERPT_BYTES};
+
+use crate::catalog::{Catalog, Matcher};
+use crate::discovery::{Accumulator, Aggregates};
+use crate::formats::{Activity, ParseCtx, Record, Registry};
+use crate::ingest::{self, chunker, Input};
+use producer::{progress_bar, Producer};
+use std::sync::{mpsc, Arc, Mutex};
+use worker::{counters_for, finish_reports, normalize_user, parse_chunk, Counters, Item, Rej, Rejects, Worker};
+
+/// What a scan needs besides the catalog.
+#[derive(Clone)]
+pub struct ScanOptions {
+    /// Files, directories or `-`.
+    pub paths: Vec<String>,
+    /// A format id, or `None` for auto-detection per input.
+    pub format: Option<String>,
+    /// Available formats.
+    pub registry: Registry,
+    /// Parser settings.
+    pub ctx: ParseCtx,
+    /// Chunk size in bytes.
+    pub chunk_size: usize,
+    /// Lines longer than this are malformed.
+    pub max_line_bytes: usize,
+    /// At most this many rejected lines are kept (all are counted).
+    pub rejected_cap: usize,
+    /// Show a progress bar on stderr (it is hidden anyway when stderr is not a terminal).
+    pub progress: bool,
+    /// Folders not to read when walking directories (the output folder: a scan of `.` must not
+    /// read its own previous outputs).
+    pub skip_dirs: Vec<std::path::PathBuf>,
+    /// Turns selected traffic records into activities for `source = "traffic"` policies.
+    pub traffic_activities: Option<Arc<dyn TrafficActivities>>,
+    /// How user names are written (`[identity]`), applied to every record before it is counted.
+    pub identity: crate::enrich::Identity,
+}
+
+/// Picks the traffic records that traffic policies could match, as activities.
+pub trait TrafficActivities: Send + Sync {
+    /// The record as an activity, if any traffic policy could match it.
+    fn select(&self, r: &Record<'_>, matcher: &Matcher) -> Option<Activity>;
+}
+
+impl ScanOptions {
+    /// Defaults for `paths`.
+    pub fn new(paths: Vec<String>, registry: Registry) -> Self {
+        ScanOptions {
+            paths,
+            format: None,
+            registry,
+            ctx: ParseCtx::default(),
+            chunk_size: chunker::DEFAULT_CHUNK,
+            max_line_bytes: 1 << 20,
+            rejected_cap: 10_000,
+            progress: false,
+            skip_dirs: Vec::new(),
+            traffic_activities: None,
+            identity: crate::enrich::Identity::default(),
+        }
+    }
+}
+
+/// A chunk with the format to parse it with (a registry index; `None`: the input's first
+/// lines matched no format and every line is routed on its own).
+struct Work {
+    chunk: ingest::Chunk,
+    format: Option<usize>,
+}
+
+/// Run the producer on its own thread and hand chunks to `consume`. Returns the per-input
+/// reports skeleton and overlong lines.
+fn with_producer<T: Send>(
+    opts: &ScanOptions,
+    inputs: &[Input],
+    reports: Vec<InputReport>,
+    in_flight: usize,
+    consume: impl FnOnce(mpsc::Receiver<Work>, mpsc::Sender<Vec<u8>>) -> T,
+) -> (T, Vec<InputReport>, Vec<(usize, u64, String)>) {
+    let reports = Mutex::new(reports);
+    let overlong = Mutex::new(Vec::new());
+    let progress = progress_bar(opts, inputs);
+    let (tx, rx) = mpsc::sync_channel::<Work>(in_flight);
+    let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
+    let out = std::thread::scope(|s| {
+        let producer = Producer {
+            opts,
+            reports: &reports,
+            overlong: &overlong,
+            progress: progress.clone(),
+        };
+        s.spawn(move || {
+            producer.run(
+                inputs,
+                |w| tx.send(w).is_ok(),
+                || {
+                    pool_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size + 4096))
+                },
+            );
+        });
+        consume(rx, pool_tx)
+    });
+    progress.finish_and_clear();
+    (
+        out,
+        reports.into_inner().expect("reports lock"),
+        overlong.into_inner().expect("overlong lock"),
+    )
+}
+
+/// Reports for command-line paths that could not be read at all.
+fn unreadable_reports(unreadable: Vec<(String, String)>) -> impl Iterator<Item = InputReport> {
+    unreadable.into_iter().map(|(path, why)| {
+        let mut r = InputReport::new(&Input {
+            display: path.clone(),
+            source: ingest::Source::Stdin,
+            size: None,
+        });
+        r.status = InputStatus::Failed;
+        r.error = Some(format!("{path}: {why}"));
+        r
+    })
+}
+
+/// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
+pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanResult {
+    let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
+    let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
+    let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
+    let in_flight = rayon::current_num_threads() * 2 + 1;
+    // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
+    // accumulators keep the final string-keyed merge small.
+    let workers = rayon::current_num_threads().max(1);
+    let (((acc_results, counters, rejects), mut activities), mut reports_out, overlong) =
+        with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
+            let rx = Mutex::new(rx);
+            let pool = Mutex::new(pool);
+            let done = Mutex::new(Vec::with_capacity(workers));
+            rayon::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|_| {
+                        let mut w = Worker {
+                            acc: Accumulator::new(matcher, &app_ids),
+                            activities: Vec::new(),
+                            counters: Vec::new(),
+                            rejects: Rejects::new(opts.rejected_cap),
+                        };
+                        loop {
+                            let next = rx.lock().expect("work queue").recv();
+                            let Ok(work) = next else { break };
+                            let c = counters_for(&mut w.counters, work.chunk.input);
+                            let before = w.acc.attribution();
+                            let acc = &mut w.acc;
+                            let acts = &mut w.activities;
+                            let input = work.chunk.input;
+                            parse_chunk(
+                                &work,
+                                &opts.registry,
+                                &opts.ctx,
+                                opts.max_line_bytes,
+                                c,
+                                &mut w.rejects,
+                                |n, _, item| match item {
+                                    Item::Record(r) => {
+                                        normalize_user(&opts.identity, r);
+                                        acc.add(r);
+                                        if let Some(sel) = &opts.traffic_activities {
+                                            if let Some(a) = sel.select(r, matcher) {
+                                                acts.push((input, n, a));
+                                            }
+                                        }
+                                    }
+                                    Item::Activities(v) => acts.extend(v.into_iter().map(|a| (input, n, a))),
+                                    Item::Skipped(_) => {}
+                                },
+                            );
+                            // A chunk belongs to one input: what the accumulator counted while
+                            // parsing it is that input's attribution.
+                            c.attribution.merge(&before.since(&w.acc.attribution()));
+                            let _ = pool.lock().map(|p| p.send(work.chunk.data));
+                        }
+                        let finished = (w.acc.finish(), w.counters, w.rejects, w.activities);
+                        done.lock().expect("results").push(finished);
+                    });
+                }
+            });
+            let mut merged = (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap));
+            let mut activities = Vec::new();
+            for (b, cb, rb, ab) in done.into_inner().expect("results") {
+                merged.0.merge(b);
+                for (i, c) in cb.iter().enumerate() {
+                    counters_for(&mut merged.1, i).merge(c);
+                }
+                merged.2.merge(rb);
+                activities.extend(ab);
+            }
+            (merged, activities)
+        });
+    let (mut reps, rejected, total) = finish_reports(
+        &opts.registry,
+        &inputs,
+        std::mem::take(&mut reports_out),
+        counters,
+        rejects,
+        overlong,
+        opts.rejected_cap,
+    );
+    reps.extend(unreadable_reports(unreadable));
+    // Time order for the replay. Ties are broken by content first (event id, action, object,
+    // user), so that the same events give the same alerts whatever order the files are given
+    // in, then by input and line, so that the order never depends on which worker parsed
+    // which chunk.
+    activities.sort_by(|(ia, la, a), (ib, lb, b)| {
+        a.time_us
+            .cmp(&b.time_us)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+            .then_with(|| a.action.cmp(&b.action))
+            .then_with(|| a.object.cmp(&b.object))
+            .then_with(|| a.user.cmp(&b.user))
+            .then_with(|| (ia, la).cmp(&(ib, lb)))
+    });
+    ScanResult {
+        aggregates: acc_results,
+        inputs: reps,
+        rejected,
+        rejected_total: total,
+        activities: activities.into_iter().map(|(_, _, a)| a).collect(),
+    }
+}
+
+/// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
+/// `on_record` gets the user's domain as logged (`CORP` of `CORP\jdoe`) next to the record,
+/// whose user is in the configured form. `on_skip` sees each skipped line (format, reason),
+/// `on_reject` each malformed line, as they come.
+pub fn for_each_record(
+    opts: &ScanOptions,
+    mut on_record: impl FnMut(&str, &str, u64, &Record<'_>, Option<&str>),
+    mut on_activity: impl FnMut(&str, &str, u64, &Activity),
+    mut on_skip: impl FnMut(&str, &str, u64, &str),
+    mut on_reject: impl FnMut(&str, u64, &str),
+) -> ScanResult {
+    let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
+    let reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
+    let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
+    let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, |rx, pool| {
+        let mut counters: Vec<Counters> = Vec::new();
+        let mut rejects = Rejects::new(opts.rejected_cap);
+        for work in rx {
+            let c = counters_for(&mut counters, work.chunk.input);
+            let name = &names[work.chunk.input];
+            let mut local = Rejects::new(usize::MAX);
+            let registry = &opts.registry;
+            parse_chunk(
+                &work,
+                registry,
+                &opts.ctx,
+                opts.max_line_bytes,
+                c,
+                &mut local,
+                |n, f, item| {
+                    let fid = if f == usize::MAX {
+                        "unrecognised"
+                    } else {
+                        registry.at(f).info().id.as_str()
+                    };
+                    match item {
+                        Item::Record(r) => {
+                            let domain = r
+                                .user
+                                .as_deref()
+                                .and_then(|u| crate::enrich::identity::split(u).0)
+                                .map(str::to_string);
+                            normalize_user(&opts.identity, r);
+                            on_record(name, fid, n, r, domain.as_deref())
+                        }
+                        Item::Activities(v) => v.iter().for_each(|a| on_activity(name, fid, n, a)),
+                        Item::Skipped(why) => on_skip(name, fid, n, why),
+                    }
+                },
+            );
+            let mut lr: Vec<Rej> = local.heap.into_vec();
+            lr.sort();
+            for r in lr {
+                on_reject(name, r.line, &r.reason);
+                rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
+            }
+            let _ = pool.send(work.chunk.data);
+        }
+        (counters, rejects)
+    });
+    for (i, line, reason) in &overlong {
+        on_reject(&names[*i], *line, reason);
+    }
+    let (mut reps, rejected, total) = finish_reports(
+        &opts.registry,
+        &inputs,
+        reports,
+        counters,
+        rejects,
+        overlong,
+        opts.rejected_cap,
+    );
+    reps.extend(unreadable_reports(unreadable));
+    ScanResult {
+        aggregates: Aggregates::default(),
+        inputs: reps,
+        rejected,
+        rejected_total: total,
+        activities: Vec::new(),
+    }
+}
+
