@@ -270,6 +270,21 @@ pub fn deliver(a: &Alert, target: &Target, settings: &Settings) -> Outcome {
     }
 }
 
+/// One delivery's result, for `run.json`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct DeliveryReport {
+    /// Alert id.
+    pub alert_id: String,
+    /// Target.
+    pub target: String,
+    /// Tries.
+    pub attempts: u32,
+    /// Whether it arrived.
+    pub delivered: bool,
+    /// Last error.
+    pub error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

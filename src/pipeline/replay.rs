@@ -9,7 +9,7 @@
 //! 3. [`deliver`] — each new alert to its policy's and the global targets; failures are
 //!    recorded in the state store and retried by the next run.
 
-use crate::alerts::delivery::{self, Target};
+use crate::alerts::delivery::{self, DeliveryReport, Target};
 use crate::alerts::Alert;
 use crate::catalog::{Catalog, Matcher};
 use crate::enrich::ip_ranges::IpRanges;
@@ -19,6 +19,7 @@ use crate::base::Record;
 use crate::base::time::utc_day;
 use crate::policy::engine::{apply_daily_limits, id_value, Replay};
 use crate::policy::model::{Policy, Source};
+use crate::policy::PolicyReport;
 use crate::state::{State, StateError};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -120,25 +121,6 @@ impl crate::pipeline::scan::TrafficActivities for TrafficSelector {
             .any(|p| p.filters.iter().all(|f| f.matches(&a)))
             .then_some(a)
     }
-}
-
-/// Figures per policy for `run.json`.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
-pub struct PolicyReport {
-    /// Policy id.
-    pub id: String,
-    /// Whether it ran (file setting, overridden by `policy enable/disable`).
-    pub enabled: bool,
-    /// Activities that passed its filters.
-    pub matched_activities: u64,
-    /// Matching activities before its `created` instant (never alert).
-    pub before_created: u64,
-    /// Alerts of this run (new and already known).
-    pub alerts: u64,
-    /// Alerts raised for the first time.
-    pub new_alerts: u64,
-    /// Alerts not raised because the policy's daily alert limit was reached.
-    pub suppressed_by_daily_limit: u64,
 }
 
 /// Outcome of the replay.
@@ -261,21 +243,6 @@ pub fn targets_for(policy: &Policy, global: &[Target]) -> Vec<Target> {
         }
     }
     t
-}
-
-/// One delivery's result, for `run.json`.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
-pub struct DeliveryReport {
-    /// Alert id.
-    pub alert_id: String,
-    /// Target.
-    pub target: String,
-    /// Tries.
-    pub attempts: u32,
-    /// Whether it arrived.
-    pub delivered: bool,
-    /// Last error.
-    pub error: Option<String>,
 }
 
 /// Deliver the run's open alerts to every target that has not received them (new alerts, and

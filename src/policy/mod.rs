@@ -72,6 +72,25 @@ pub fn load(dir: Option<&std::path::Path>) -> Result<Vec<Policy>, PolicyError> {
     }
 }
 
+/// Figures per policy for `run.json`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct PolicyReport {
+    /// Policy id.
+    pub id: String,
+    /// Whether it ran (file setting, overridden by `policy enable/disable`).
+    pub enabled: bool,
+    /// Activities that passed its filters.
+    pub matched_activities: u64,
+    /// Matching activities before its `created` instant (never alert).
+    pub before_created: u64,
+    /// Alerts of this run (new and already known).
+    pub alerts: u64,
+    /// Alerts raised for the first time.
+    pub new_alerts: u64,
+    /// Alerts not raised because the policy's daily alert limit was reached.
+    pub suppressed_by_daily_limit: u64,
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -46,7 +46,7 @@ pub enum ReportError {
 
 use crate::catalog::Catalog;
 use crate::enrich::GeoDb;
-use crate::pipeline::scan::ScanResult;
+use crate::discovery::result::ScanResult;
 
 /// What `write_all` needs to know about the run besides the scan result.
 pub struct RunContext<'a> {

@@ -1,7 +1,7 @@
 //! `run.json` (the run manifest) and `rejected_lines.jsonl`.
 
 use crate::discovery::AttributionCounts;
-use crate::pipeline::scan::{InputReport, InputStatus, RejectedLine, ScanResult};
+use crate::discovery::result::{InputReport, InputStatus, RejectedLine, ScanResult};
 use serde::Serialize;
 
 /// Version of the output contract (tables, dashboard, manifest). Bumped on any rename or
@@ -155,9 +155,9 @@ pub struct PoliciesInfo {
     /// Alerts not raised because of daily alert limits.
     pub suppressed_by_daily_limit: u64,
     /// Per policy.
-    pub per_policy: Vec<crate::pipeline::replay::PolicyReport>,
+    pub per_policy: Vec<crate::policy::PolicyReport>,
     /// Deliveries attempted by this run.
-    pub deliveries: Vec<crate::pipeline::replay::DeliveryReport>,
+    pub deliveries: Vec<crate::alerts::delivery::DeliveryReport>,
     /// Seconds spent enriching and replaying activities.
     pub replay_seconds: f64,
 }
