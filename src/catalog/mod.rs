@@ -2,9 +2,12 @@
 //!
 //! Owns: reading and validating `catalog/` data (bundled into the binary by `build.rs`, and a
 //! user's `--catalog DIR` merged over it), and answering "which app is this host / IP?".
-//! Owns the risk-score model too (`risk`): factor definitions, weights, scores and explanations.
+//! Owns the risk-score model too: factor definitions and values (`factors`), weights, scores and
+//! explanations (`risk`).
 //! Must not touch: log parsing, aggregation, output.
 
+mod bundled;
+pub mod factors;
 pub mod inspect;
 pub mod matcher;
 pub mod model;

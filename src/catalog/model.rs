@@ -4,10 +4,6 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-mod bundled {
-    include!(concat!(env!("OUT_DIR"), "/bundled_catalog.rs"));
-}
-
 /// A catalog problem, always with the file (and line when known) it comes from.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -79,7 +75,7 @@ pub struct App {
     pub notes: Option<String>,
     /// Known risk-factor values, by factor id (see `catalog/factors.toml`), each with its source.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub factors: std::collections::BTreeMap<String, super::risk::FactorValue>,
+    pub factors: std::collections::BTreeMap<String, super::factors::FactorValue>,
     /// A score set by hand (custom and line-of-business apps), 0–10; `notes` says why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -124,7 +120,7 @@ struct FactorsOverlayFile {
 struct FactorsOverlay {
     app: String,
     #[serde(flatten)]
-    values: std::collections::BTreeMap<String, super::risk::FactorValue>,
+    values: std::collections::BTreeMap<String, super::factors::FactorValue>,
 }
 
 #[derive(Deserialize)]
@@ -143,12 +139,7 @@ pub struct Catalog {
     /// Where the catalog came from (`built-in`, plus the user's directory).
     pub sources: Vec<String>,
     /// Risk-factor definitions (`catalog/factors.toml`).
-    pub factors: Vec<super::risk::FactorDef>,
-}
-
-/// A bundled catalog file by its path under `catalog/`.
-pub(crate) fn bundled_file(rel: &str) -> Option<&'static str> {
-    bundled::BUNDLED.iter().find(|(p, _)| *p == rel).map(|(_, t)| *t)
+    pub factors: Vec<super::factors::FactorDef>,
 }
 
 /// The line of `id = "<id>"` (or of `app = "<id>"` in a ranges file) in `text`.
@@ -203,7 +194,7 @@ fn split_generated(name: &str, files: Vec<(String, String)>, user: bool) -> Vec<
 
 impl Layer {
     fn bundled() -> Vec<Layer> {
-        let files = bundled::BUNDLED
+        let files = super::bundled::BUNDLED
             .iter()
             .map(|(p, t)| (format!("catalog/{p}"), t.to_string()))
             .collect();
@@ -277,13 +268,13 @@ impl Catalog {
     /// Load as much as possible and return every problem found (for `catalog validate`).
     fn from_layers_all(layers: Vec<Layer>) -> (Catalog, Vec<CatalogError>) {
         let mut errors = Vec::new();
-        let factor_defs = match super::risk::bundled_factors() {
+        let factor_defs = match super::factors::bundled_factors() {
             Ok(d) => d,
             Err(message) => {
                 errors.push(CatalogError::Syntax {
                     path: "catalog/factors.toml".into(),
                     line: 0,
-                    message,
+                    message: message.to_string(),
                 });
                 Vec::new()
             }
@@ -390,8 +381,8 @@ impl Catalog {
                     match factor_defs.iter().find(|f| &f.id == id) {
                         None => problems.push(format!("unknown risk factor {id:?} (see catalog/factors.toml)")),
                         Some(def) => {
-                            if let Err(m) = super::risk::check_value(def, &v.value) {
-                                problems.push(m);
+                            if let Err(m) = super::factors::check_value(def, &v.value) {
+                                problems.push(m.to_string());
                             }
                             if v.source.trim().is_empty() {
                                 problems.push(format!("factor {id:?}: say where the value comes from in `source`"));
@@ -480,8 +471,8 @@ impl Catalog {
                         None => errors.push(invalid(format!(
                             "unknown risk factor {id:?} (see catalog/factors.toml)"
                         ))),
-                        Some(def) => match super::risk::check_value(def, &v.value) {
-                            Err(m) => errors.push(invalid(m)),
+                        Some(def) => match super::factors::check_value(def, &v.value) {
+                            Err(m) => errors.push(invalid(m.to_string())),
                             Ok(()) if v.source.trim().is_empty() => errors.push(invalid(format!(
                                 "factor {id:?}: say where the value comes from in `source`"
                             ))),
