@@ -20,7 +20,6 @@ use crate::formats::custom::CustomSpec;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-
 /// A config problem.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -257,6 +256,22 @@ pub struct Config {
 }
 
 impl Config {
+    /// The config a command uses: `path` when given, else `./cloudcensus.toml` when it exists,
+    /// else the defaults.
+    pub fn find(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            Some(p) => Config::load(p),
+            None => {
+                let default = Path::new("cloudcensus.toml");
+                if default.is_file() {
+                    Config::load(default)
+                } else {
+                    Ok(Config::default())
+                }
+            }
+        }
+    }
+
     /// Parse a config file. Relative paths inside it are taken relative to the file's folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {

@@ -7,8 +7,8 @@
 //! miss and grew without bound.
 
 use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Set, Totals, Unmatched};
-use crate::catalog::Matcher;
 use crate::base::{Action, Record};
+use crate::catalog::Matcher;
 use std::hash::Hash;
 use std::net::IpAddr;
 

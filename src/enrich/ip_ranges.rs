@@ -6,8 +6,8 @@
 //! override them: an address inside any user range gets the longest-prefix user range, and only
 //! otherwise the longest-prefix built-in one, as in the product (custom beats built-in).
 
-use crate::catalog::matcher::IpTable;
 use crate::base::activity::IpCategory;
+use crate::catalog::matcher::IpTable;
 use serde::Deserialize;
 use std::net::IpAddr;
 

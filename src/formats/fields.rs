@@ -395,7 +395,6 @@ pub fn host_from_url(rec: &mut super::Record<'_>) {
 mod tests {
     use super::*;
 
-
     #[test]
     fn csv_split() {
         let mut v = Vec::new();

@@ -6,9 +6,13 @@
 //!   alerts and their delivery (enrich, policy, alerts, state).
 //! - [`run`] — the whole `cloudcensus scan`: set-up, lock, scan, replay, outputs written, then
 //!   state committed, and the exit code a scheduler acts on.
+//! - [`setup`] — what `scan` and `parse` share before reading: formats, catalog, time zone,
+//!   scan options.
 //!
 //! Owns: the order of the stages and what passes between them. Must not touch: how a line is
 //! parsed, counted, matched or written — each stage's own module does that.
 
 pub mod replay;
+pub mod run;
 pub mod scan;
+pub mod setup;

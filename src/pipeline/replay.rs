@@ -1,22 +1,22 @@
 //! The activity side of a scan, after parsing: enrich the activities, replay them through the
-//! policies, apply daily limits against the state store, build alerts, record them, deliver
-//! the new ones.
+//! policies, apply daily limits against the state store, build alerts, deliver the new ones.
 //!
 //! 1. [`enrich`] — catalog app names, GeoIP country (when the log has none), IP category and
 //!    tags from the configured and built-in ranges.
 //! 2. [`run`] — replay ([`crate::policy::engine`]), dedup against the state store (an alert
 //!    id already stored is not new; a closed alert stays closed), daily limits, alert records.
+//!    It only reads the state: the alerts are committed by [`super::run`] after the outputs.
 //! 3. [`deliver`] — each new alert to its policy's and the global targets; failures are
 //!    recorded in the state store and retried by the next run.
 
 use crate::alerts::delivery::{self, DeliveryReport, Target};
 use crate::alerts::Alert;
+use crate::base::activity::{Activity, ActivityType};
+use crate::base::time::utc_day;
+use crate::base::Record;
 use crate::catalog::{Catalog, Matcher};
 use crate::enrich::ip_ranges::IpRanges;
 use crate::enrich::{GeoDb, Identity};
-use crate::base::activity::{Activity, ActivityType};
-use crate::base::Record;
-use crate::base::time::utc_day;
 use crate::policy::engine::{apply_daily_limits, id_value, Replay};
 use crate::policy::model::{Policy, Source};
 use crate::policy::PolicyReport;
@@ -146,14 +146,14 @@ pub fn enabled_flags(policies: &[Policy], state: Option<&State>) -> Result<Vec<b
         .collect())
 }
 
-/// Replay, dedup, limit, record. `state` may be absent (`--state none`): then only this run
-/// counts for daily limits and every alert is new.
+/// Replay, dedup against the state store, limit. `state` may be absent (`--state none`): then
+/// only this run counts for daily limits and every alert is new. Nothing is written to the
+/// state: the run commits its alerts once its outputs are written ([`super::run`]).
 pub fn run(
     acts: &[Activity],
     policies: &[Policy],
     enabled: &[bool],
-    state: Option<&mut State>,
-    run_id: i64,
+    state: Option<&State>,
     now_us: i64,
     shards: usize,
 ) -> Result<ReplayOutcome, StateError> {
@@ -162,7 +162,7 @@ pub fn run(
     // limit per pair, so this stays small however many activities matched.
     let mut known: HashMap<u64, (String, Option<String>, i64)> = HashMap::new();
     let mut per_day: HashMap<(usize, i64), u64> = HashMap::new();
-    if let Some(s) = state.as_deref() {
+    if let Some(s) = state {
         for h in &hits {
             if let std::collections::hash_map::Entry::Vacant(e) = per_day.entry((h.policy, utc_day(h.trigger_us))) {
                 let day = e.key().1;
@@ -201,9 +201,6 @@ pub fn run(
         })
         .collect();
     alerts.sort_by(|a, b| (a.trigger_us, &a.policy_id, &a.id).cmp(&(b.trigger_us, &b.policy_id, &b.id)));
-    if let Some(s) = state {
-        s.record_alerts(run_id, &alerts)?;
-    }
     let reports = policies
         .iter()
         .enumerate()

@@ -107,7 +107,6 @@ impl Match {
     }
 }
 
-
 /// Incremental 64-bit FNV-1a, each part followed by a 0 separator.
 struct Fnv(u64);
 
@@ -377,7 +376,6 @@ impl<'p> Replay<'p> {
         (out, stats)
     }
 }
-
 
 /// Apply `daily_alert_limit`: `already(policy index, day)` is how many alerts the state store holds
 /// for that policy and day, `known(id)` whether an id is already stored (a rerun's known alert

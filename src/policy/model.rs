@@ -264,7 +264,10 @@ pub fn parse_policy(file: &Path, text: &str) -> Result<Policy, Vec<Problem>> {
         Ok(t) => t,
         Err(e) => {
             let e: toml::de::Error = e;
-            problem(crate::base::toml_line::toml_error_line(text, &e), e.message().to_string());
+            problem(
+                crate::base::toml_line::toml_error_line(text, &e),
+                e.message().to_string(),
+            );
             return Err(problems);
         }
     };
@@ -313,10 +316,7 @@ pub fn parse_policy(file: &Path, text: &str) -> Result<Policy, Vec<Problem>> {
             };
             match t.and_then(|t| {
                 crate::base::time::parse_iso(t.as_bytes(), &crate::base::NaiveZone::utc()).or_else(|| {
-                    crate::base::time::parse_iso(
-                        format!("{t}T00:00:00Z").as_bytes(),
-                        &crate::base::NaiveZone::utc(),
-                    )
+                    crate::base::time::parse_iso(format!("{t}T00:00:00Z").as_bytes(), &crate::base::NaiveZone::utc())
                 })
             }) {
                 Some(us) => Some(us),

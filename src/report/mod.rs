@@ -9,6 +9,7 @@
 
 pub mod alert_files;
 pub mod dashboard;
+pub mod lines;
 pub mod output;
 pub mod run;
 pub mod tables;
@@ -45,8 +46,8 @@ pub enum ReportError {
 }
 
 use crate::catalog::Catalog;
-use crate::enrich::GeoDb;
 use crate::discovery::result::ScanResult;
+use crate::enrich::GeoDb;
 
 /// What `write_all` needs to know about the run besides the scan result.
 pub struct RunContext<'a> {

@@ -1,7 +1,7 @@
 //! `run.json` (the run manifest) and `rejected_lines.jsonl`.
 
-use crate::discovery::AttributionCounts;
 use crate::discovery::result::{InputReport, InputStatus, RejectedLine, ScanResult};
+use crate::discovery::AttributionCounts;
 use serde::Serialize;
 
 /// Version of the output contract (tables, dashboard, manifest). Bumped on any rename or

@@ -291,9 +291,11 @@ impl State {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Store this run's alerts in one transaction: new ones are inserted; known ones keep
-    /// their status and first generation time, and their end time and count are updated.
-    pub fn record_alerts(&mut self, run: i64, alerts: &[Alert]) -> Result<(), StateError> {
+    /// Commit a run, in one transaction, once its outputs are written: store its alerts (new
+    /// ones are inserted; known ones keep their status and first generation time, and their
+    /// end time and count are updated) and mark the run finished. A run killed before this
+    /// leaves the state as it was: its alerts are raised again, as new, by the next run.
+    pub fn commit_run(&mut self, run: i64, alerts: &[Alert], activities: u64) -> Result<(), StateError> {
         let path = self.path.clone();
         let sql = |e| StateError::Sql {
             path: path.clone(),
@@ -334,24 +336,19 @@ impl State {
                 .map_err(sql)?;
             }
         }
+        let new_alerts = alerts.iter().filter(|a| a.is_new).count();
+        tx.execute(
+            "UPDATE runs SET finished_us = ?2, activities = ?3, alerts = ?4, new_alerts = ?5 WHERE id = ?1",
+            params![
+                run,
+                crate::base::time::now_us(),
+                activities as i64,
+                alerts.len() as i64,
+                new_alerts as i64
+            ],
+        )
+        .map_err(sql)?;
         tx.commit().map_err(sql)
-    }
-
-    /// Finish a run.
-    pub fn finish_run(&self, run: i64, activities: u64, alerts: u64, new_alerts: u64) -> Result<(), StateError> {
-        self.conn
-            .execute(
-                "UPDATE runs SET finished_us = ?2, activities = ?3, alerts = ?4, new_alerts = ?5 WHERE id = ?1",
-                params![
-                    run,
-                    crate::base::time::now_us(),
-                    activities as i64,
-                    alerts as i64,
-                    new_alerts as i64
-                ],
-            )
-            .map_err(self.sql())?;
-        Ok(())
     }
 
     /// The output folder of the last finished run that read activities.

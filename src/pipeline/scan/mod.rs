@@ -326,4 +326,3 @@ pub fn for_each_record(
         activities: Vec::new(),
     }
 }
-

@@ -40,7 +40,12 @@ impl Producer<'_> {
         r[i].error = Some(msg);
     }
 
-    pub(super) fn run(&self, inputs: &[Input], mut send: impl FnMut(Work) -> bool, mut buffer: impl FnMut() -> Vec<u8>) {
+    pub(super) fn run(
+        &self,
+        inputs: &[Input],
+        mut send: impl FnMut(Work) -> bool,
+        mut buffer: impl FnMut() -> Vec<u8>,
+    ) {
         for (i, input) in inputs.iter().enumerate() {
             if !self.one(i, input, &mut send, &mut buffer) {
                 return;

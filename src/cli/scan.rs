@@ -1,0 +1,132 @@
+//! `cloudcensus scan`: one whole run ([`cloudcensus::pipeline::run`]), with the progress bar,
+//! the per-input warnings and the summary people read.
+
+use super::{load_config, usage, Common};
+use anyhow::Result;
+use clap::Args;
+use cloudcensus::pipeline::run::{self, Event, RunOptions};
+use cloudcensus::pipeline::scan::InputStatus;
+use cloudcensus::report::run::exit;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub(crate) struct ScanArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Output folder (default: ./cloudcensus-out, or `scan.out` in the config file). Files
+    /// appear only when complete; run.json is written last.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// GeoIP database (.mmdb: GeoIP2/GeoLite2 Country or City, or ip-location-db); `none` to
+    /// skip. Default: the bundled DB-IP country database.
+    #[arg(long, value_name = "FILE|none")]
+    geoip: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bar and no summary.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Folder of activity policies (one TOML file each). Default: `policies.dir` in the config
+    /// file, else the bundled templates.
+    #[arg(long, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    /// State file (alerts, their status, policy switches, dedup across runs), or `none`.
+    /// Default: `state.path` in the config, else $XDG_STATE_HOME/cloudcensus/state.db.
+    #[arg(long, value_name = "FILE|none")]
+    state: Option<String>,
+}
+
+pub(crate) fn run(a: ScanArgs) -> Result<i32> {
+    let cfg = load_config(a.common.config.as_ref())?;
+    // Worker threads are the process's: set here, once, not by the library.
+    if let Some(n) = a.threads.or(cfg.scan.threads).filter(|n| *n > 0) {
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    let opts = RunOptions {
+        setup: a.common.setup_options(),
+        out: a.out.clone(),
+        geoip: a.geoip.clone(),
+        policies: a.policies.clone(),
+        state: a.state.clone(),
+        progress: !a.quiet,
+        command: std::env::args().collect(),
+    };
+    let quiet = a.quiet;
+    let mut on = |e: Event| match e {
+        Event::Scanned(inputs) => {
+            for i in inputs {
+                if let Some(e) = &i.error {
+                    eprintln!("cloudcensus: error: {e}");
+                } else if i.status == InputStatus::Empty && !quiet {
+                    eprintln!("cloudcensus: note: {}: empty input", i.path);
+                }
+                if !quiet && i.malformed_lines > 0 {
+                    eprintln!(
+                        "cloudcensus: warning: {}: {} malformed line(s), listed in rejected_lines.jsonl",
+                        i.path, i.malformed_lines
+                    );
+                }
+                if !quiet && i.invalid_utf8_lines > 0 {
+                    eprintln!(
+                        "cloudcensus: warning: {}: {} line(s) are not valid UTF-8; they were parsed with replacement characters (U+FFFD)",
+                        i.path, i.invalid_utf8_lines
+                    );
+                }
+            }
+        }
+        Event::Undelivered(d) => eprintln!(
+            "cloudcensus: warning: alert {} could not be delivered to {} after {} attempt(s): {}",
+            d.alert_id,
+            d.target,
+            d.attempts,
+            d.error.as_deref().unwrap_or("")
+        ),
+    };
+    let s = match run::run(cfg, &opts, &mut on) {
+        Ok(s) => s,
+        Err(e) if e.exit_code() == exit::STATE_BUSY => {
+            eprintln!("cloudcensus: error: {e}");
+            return Ok(exit::STATE_BUSY);
+        }
+        Err(e) if e.exit_code() == exit::USAGE => return usage(Err(e.into())),
+        Err(e) => return Err(e.into()),
+    };
+    if !quiet {
+        print_summary(&s);
+    }
+    Ok(s.exit_code)
+}
+
+fn print_summary(s: &run::Summary) {
+    let t = &s.manifest.totals;
+    println!(
+        "cloudcensus: {} input(s), {} records, {} malformed line(s), {} skipped; {} apps discovered ({} records attributed, {} to unmatched domains)",
+        t.inputs, t.records, t.malformed_lines, t.skipped_lines, s.apps, t.attributed_records, t.attribution.unmatched_host
+    );
+    if s.activities > 0 || s.alerts > 0 {
+        println!(
+            "cloudcensus: {} activities replayed through {} policies: {} alert(s), {} new{}",
+            s.activities,
+            s.enabled_policies,
+            s.alerts,
+            s.new_alerts,
+            if s.suppressed > 0 {
+                format!(
+                    ", {} more suppressed by daily alert limits (see run.json)",
+                    s.suppressed
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    if t.malformed_lines > 0 {
+        println!(
+            "cloudcensus: malformed lines are listed in {}",
+            s.out.join("rejected_lines.jsonl").display()
+        );
+    }
+    let shown = std::fs::canonicalize(&s.out).unwrap_or_else(|_| s.out.clone());
+    println!("cloudcensus: outputs in {}", shown.display());
+}

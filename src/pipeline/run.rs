@@ -1,0 +1,308 @@
+//! One nightly run, the whole `cloudcensus scan`, as a library function that tests call.
+//!
+//! The order is the contract for schedulers and for whoever reads the outputs:
+//!
+//! 1. set-up: config, catalog, GeoIP database, policies, IP ranges — any problem stops the run
+//!    before anything is read (exit code 2);
+//! 2. the state file's lock (another scan on the same state: exit code 5, nothing done);
+//! 3. the scan, then the replay of the activities through the policies (reading the state);
+//! 4. delivery of the new alerts (each outcome recorded, so a failure is retried next run);
+//! 5. every output written — all files staged and renamed into place, `run.json` last;
+//! 6. only then the state committed: the run's alerts and the run itself, in one transaction.
+//!
+//! A run killed or failing before step 6 leaves the last good outputs (or the new ones,
+//! complete) and the state as it was: the next run raises the same alerts again, as new.
+//!
+//! Owns: that order and the exit code. Must not touch: printing (the CLI is told what happened
+//! through [`Event`] and the [`Summary`]), the process (threads, signals, exit).
+
+use super::replay;
+use super::scan::{self, InputReport};
+use super::setup::{self, Setup, SetupError, SetupOptions};
+use crate::alerts::delivery::DeliveryReport;
+use crate::catalog::Matcher;
+use crate::config::Config;
+use crate::enrich::ip_ranges::{IpRangeError, IpRanges};
+use crate::enrich::{GeoDb, GeoError};
+use crate::policy::PolicyError;
+use crate::report::{self, run::exit, ReportError};
+use crate::state::{State, StateError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What the command line chooses for a run, over the config.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Inputs, format, catalog folder, time zone.
+    pub setup: SetupOptions,
+    /// Output folder (else the config's `scan.out`, else `./cloudcensus-out`).
+    pub out: Option<PathBuf>,
+    /// GeoIP database file, or `none` (else the config's `scan.geoip`, else the bundled one).
+    pub geoip: Option<String>,
+    /// Policy folder (else the config's `policies.dir`, else the bundled templates).
+    pub policies: Option<PathBuf>,
+    /// State file, or `none` (else the config's `state.path`, else the default path).
+    pub state: Option<String>,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// The command line, for `run.json`.
+    pub command: Vec<String>,
+}
+
+impl RunOptions {
+    /// A run of `paths` with everything else from the config.
+    pub fn new(paths: Vec<String>) -> Self {
+        RunOptions {
+            setup: SetupOptions::new(paths),
+            out: None,
+            geoip: None,
+            policies: None,
+            state: None,
+            progress: false,
+            command: Vec::new(),
+        }
+    }
+}
+
+/// Why a run stopped. [`RunError::exit_code`] says what a scheduler gets.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Config, catalog, time zone or format: nothing was read.
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    /// The GeoIP database cannot be opened: nothing was read.
+    #[error(transparent)]
+    GeoIp(#[from] GeoError),
+    /// The policies are invalid: nothing was read.
+    #[error(transparent)]
+    Policies(#[from] PolicyError),
+    /// The configured IP ranges are invalid: nothing was read.
+    #[error(transparent)]
+    IpRanges(#[from] IpRangeError),
+    /// Another scan holds the state file's lock: nothing was done.
+    #[error(transparent)]
+    StateBusy(StateError),
+    /// The state file cannot be opened: nothing was read.
+    #[error(transparent)]
+    StateOpen(StateError),
+    /// The state file failed during the run: the outputs may be written, the state is as it was.
+    #[error(transparent)]
+    State(StateError),
+    /// The output folder cannot be created.
+    #[error("cannot create the output folder {}", dir.display())]
+    OutputDir {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The outputs cannot be written: the folder keeps its last good outputs, the state is as
+    /// it was.
+    #[error("cannot write the outputs to {}", dir.display())]
+    Write {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: ReportError,
+    },
+}
+
+impl RunError {
+    /// The process exit code: 2 before anything was read, 5 when the state is busy, else 1.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Setup(_)
+            | RunError::GeoIp(_)
+            | RunError::Policies(_)
+            | RunError::IpRanges(_)
+            | RunError::StateOpen(_) => exit::USAGE,
+            RunError::StateBusy(_) => exit::STATE_BUSY,
+            RunError::State(_) | RunError::OutputDir { .. } | RunError::Write { .. } => exit::FATAL,
+        }
+    }
+}
+
+/// What happened during a run, as it happens, for the caller to show.
+pub enum Event<'a> {
+    /// The scan is done: every input's report (errors, empty inputs, malformed lines).
+    Scanned(&'a [InputReport]),
+    /// An alert could not be delivered to a target (it is retried by the next run).
+    Undelivered(&'a DeliveryReport),
+}
+
+/// What a finished run wrote.
+#[derive(Debug)]
+pub struct Summary {
+    /// The exit code: 0, 3 (malformed lines) or 4 (inputs failed).
+    pub exit_code: i32,
+    /// The output folder, as given.
+    pub out: PathBuf,
+    /// `run.json` as written.
+    pub manifest: report::run::RunManifest,
+    /// Apps discovered.
+    pub apps: usize,
+    /// Activities replayed (read from activity logs, plus those from traffic).
+    pub activities: usize,
+    /// Policies that ran.
+    pub enabled_policies: usize,
+    /// Alerts of the run.
+    pub alerts: u64,
+    /// Alerts raised for the first time.
+    pub new_alerts: u64,
+    /// Alerts not raised because of daily limits.
+    pub suppressed: u64,
+}
+
+/// The state file to use: `flag`, else the config's `state.path`, else the default; `none`
+/// turns the state store off.
+pub fn state_path(flag: Option<&str>, cfg: &Config) -> Option<PathBuf> {
+    match flag.map(str::to_string).or_else(|| cfg.state.path.clone()) {
+        Some(p) if p == "none" => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => Some(crate::state::default_path()),
+    }
+}
+
+/// Today, in days since 1970-01-01 (the reference date for ages in the risk score).
+pub fn today_days() -> i64 {
+    crate::base::time::utc_day(crate::base::time::now_us())
+}
+
+/// Run a whole scan under `cfg`; `on` hears what happens as it happens.
+pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
+    let started = crate::base::time::now_us();
+    let Setup {
+        cfg,
+        catalog,
+        mut opts,
+        timezone,
+    } = setup::prepare(cfg, &o.setup)?;
+    let geo = match o.geoip.clone().or_else(|| cfg.scan.geoip.clone()) {
+        Some(g) if g == "none" => None,
+        Some(g) => Some(GeoDb::open(Path::new(&g))?),
+        None => Some(GeoDb::bundled()),
+    };
+    let out = o
+        .out
+        .clone()
+        .or_else(|| cfg.scan.out.clone())
+        .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
+    opts.progress = o.progress;
+    if let Ok(c) = std::fs::canonicalize(&out) {
+        opts.skip_dirs.push(c);
+    }
+    let policy_dir = o.policies.clone().or_else(|| cfg.policies.dir.clone());
+    let policies = crate::policy::load(policy_dir.as_deref())?;
+    let ranges = IpRanges::new(&cfg.ip_ranges, cfg.policies.builtin_ip_ranges.unwrap_or(true))?;
+    let state_path = state_path(o.state.as_deref(), &cfg);
+    let mut state = match &state_path {
+        None => None,
+        Some(p) => match State::open(p, true) {
+            Ok(s) => Some(s),
+            Err(e @ StateError::Busy { .. }) => return Err(RunError::StateBusy(e)),
+            Err(e) => return Err(RunError::StateOpen(e)),
+        },
+    };
+    let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
+    opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
+        .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
+    let matcher = Matcher::new(&catalog);
+
+    let scan_start = crate::base::time::now_us();
+    let mut result = scan::scan(&opts, &catalog, &matcher);
+    let scan_seconds = (crate::base::time::now_us() - scan_start) as f64 / 1e6;
+    on(Event::Scanned(&result.inputs));
+
+    let replay_start = crate::base::time::now_us();
+    let mut activities = std::mem::take(&mut result.activities);
+    replay::enrich(&mut activities, &catalog, geo.as_ref(), &ranges, &opts.identity);
+    std::fs::create_dir_all(&out).map_err(|source| RunError::OutputDir {
+        dir: out.clone(),
+        source,
+    })?;
+    let out_abs = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+    let run_id = match &state {
+        Some(s) => s
+            .begin_run(started, &out_abs.display().to_string())
+            .map_err(RunError::State)?,
+        None => 0,
+    };
+    let mut outcome = replay::run(
+        &activities,
+        &policies,
+        &enabled,
+        state.as_ref(),
+        started,
+        rayon::current_num_threads(),
+    )
+    .map_err(RunError::State)?;
+    outcome.policy_source = policy_dir
+        .as_ref()
+        .map_or("built-in".to_string(), |d| d.display().to_string());
+    let deliveries = replay::deliver(
+        &outcome,
+        &policies,
+        &cfg.alerts.targets(),
+        &cfg.alerts.settings(),
+        state.as_ref(),
+    )
+    .map_err(RunError::State)?;
+    for d in deliveries.iter().filter(|d| !d.delivered) {
+        on(Event::Undelivered(d));
+    }
+
+    let traffic_acts = activities.iter().filter(|x| x.traffic).count() as u64;
+    let info = report::run::PoliciesInfo {
+        source: outcome.policy_source.clone(),
+        state: state_path.as_ref().map(|p| p.display().to_string()),
+        activities: activities.len() as u64 - traffic_acts,
+        traffic_activities: traffic_acts,
+        ip_range_sets: ranges.len(),
+        builtin_ip_ranges_as_of: ranges.specs().iter().find_map(|r| r.as_of.clone()),
+        alerts: outcome.alerts.len() as u64,
+        new_alerts: outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
+        suppressed_by_daily_limit: outcome.policies.iter().map(|p| p.suppressed_by_daily_limit).sum(),
+        per_policy: outcome.policies.clone(),
+        deliveries,
+        replay_seconds: (crate::base::time::now_us() - replay_start) as f64 / 1e6,
+    };
+    let (alerts, new_alerts, suppressed) = (info.alerts, info.new_alerts, info.suppressed_by_daily_limit);
+    let ctx = report::RunContext {
+        command: o.command.clone(),
+        started_us: started,
+        config: cfg.path.as_ref().map(|p| p.display().to_string()),
+        catalog: &catalog,
+        geo: geo.as_ref(),
+        timezone,
+        top_n: cfg.scan.top_n.unwrap_or(25),
+        rejected_cap: opts.rejected_cap,
+        scan_seconds,
+        tags: cfg.apps.tags_by_app(),
+        scores: crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days()),
+        policy: Some(report::PolicyOutputs {
+            activities: &activities,
+            alerts: &outcome.alerts,
+            info,
+        }),
+    };
+    let manifest = report::write_all(&out, &result, &ctx).map_err(|source| RunError::Write {
+        dir: out.clone(),
+        source,
+    })?;
+    // The outputs are in place: now the state may say this run happened.
+    if let Some(s) = state.as_mut() {
+        s.commit_run(run_id, &outcome.alerts, activities.len() as u64)
+            .map_err(RunError::State)?;
+    }
+    Ok(Summary {
+        exit_code: manifest.exit_code,
+        out,
+        apps: result.aggregates.apps.len(),
+        activities: activities.len(),
+        enabled_policies: enabled.iter().filter(|e| **e).count(),
+        alerts,
+        new_alerts,
+        suppressed,
+        manifest,
+    })
+}
