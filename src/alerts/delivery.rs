@@ -4,9 +4,14 @@
 //! Webhooks go over `http://` or `https://` (ureq with rustls and the Mozilla root
 //! certificates), so PagerDuty's Events API, Slack or Teams incoming webhooks are reached
 //! directly. E-mail speaks plain SMTP without TLS or authentication, i.e. to a relay on the
-//! local network (Postfix, an SMTP relay host). Each delivery is tried up to `attempts` times with a growing pause; the
-//! outcome of every target is returned so that the state store records it, and undelivered
-//! alerts are tried again by the next run.
+//! local network (Postfix, an SMTP relay host).
+//!
+//! A failure is a [`DeliveryError`], which says whether trying again can help: a connection
+//! that could not be made or timed out, HTTP 429 or 5xx, an SMTP 4xx reply are transient and
+//! are tried up to `attempts` times with a doubling pause; a bad URL, TLS failure, HTTP 4xx,
+//! SMTP 5xx reply or missing SMTP server are permanent and are recorded at once, with their
+//! reason. The outcome of every target is returned so that the state store records it, and
+//! undelivered alerts are tried again by the next run (after the config is fixed, say).
 
 use super::Alert;
 use std::io::{BufRead, BufReader, Write};
@@ -79,6 +84,60 @@ impl Default for Settings {
     }
 }
 
+/// Why a delivery failed, and whether trying again can help ([`DeliveryError::is_transient`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The target could not be reached: name resolution, connection, timeout, a connection cut
+    /// during the exchange. Transient.
+    #[error("{0}")]
+    Network(String),
+    /// The webhook URL is not `http://` or `https://`. Permanent.
+    #[error("{url}: a webhook URL must start with http:// or https://")]
+    BadUrl {
+        /// The URL.
+        url: String,
+    },
+    /// The HTTP exchange failed for a reason that retrying does not change (TLS, a bad URI, a
+    /// redirect loop, a protocol error). Permanent.
+    #[error("{url}: {reason}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The server answered with a status other than 2xx: 429 and 5xx are transient, the
+    /// others permanent.
+    #[error("{url}: HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+    },
+    /// The SMTP server refused: a 4xx reply is transient, a 5xx reply permanent.
+    #[error("SMTP: server said {reply:?}")]
+    SmtpReply {
+        /// The reply line.
+        reply: String,
+    },
+    /// An e-mail target without an `[alerts.smtp]` server. Permanent.
+    #[error("no [alerts.smtp] server configured for e-mail delivery")]
+    NoSmtp,
+}
+
+impl DeliveryError {
+    /// Whether the same delivery may succeed if tried again later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DeliveryError::Network(_) => true,
+            DeliveryError::Status { status, .. } => *status == 429 || *status >= 500,
+            DeliveryError::SmtpReply { reply } => reply.starts_with('4'),
+            DeliveryError::BadUrl { .. } | DeliveryError::Http { .. } | DeliveryError::NoSmtp => false,
+        }
+    }
+}
+
 /// Outcome of one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -88,31 +147,54 @@ pub struct Outcome {
     pub attempts: u32,
     /// `None` when delivered, else the last error.
     pub error: Option<String>,
+    /// The last error cannot go away by trying again (it was tried once).
+    pub permanent: bool,
 }
 
-fn connect(host_port: &str, timeout: Duration) -> Result<TcpStream, String> {
+fn connect(host_port: &str, timeout: Duration) -> Result<TcpStream, DeliveryError> {
     let addrs = host_port
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host_port}: {e}"))?;
+        .map_err(|e| DeliveryError::Network(format!("cannot resolve {host_port}: {e}")))?;
     let mut last = format!("{host_port}: no address");
     for a in addrs {
         match TcpStream::connect_timeout(&a, timeout) {
             Ok(s) => {
-                s.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-                s.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+                let set = |r: std::io::Result<()>| r.map_err(|e| DeliveryError::Network(e.to_string()));
+                set(s.set_read_timeout(Some(timeout)))?;
+                set(s.set_write_timeout(Some(timeout)))?;
                 return Ok(s);
             }
             Err(e) => last = format!("cannot connect to {a}: {e}"),
         }
     }
-    Err(last)
+    Err(DeliveryError::Network(last))
+}
+
+/// A ureq failure as a delivery error: what can pass (connection, timeout, I/O) is transient.
+fn http_error(url: &str, e: ureq::Error) -> DeliveryError {
+    match e {
+        ureq::Error::Io(_)
+        | ureq::Error::Timeout(_)
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::BodyStalled
+        | ureq::Error::ConnectProxyFailed(_) => DeliveryError::Network(format!("{url}: {e}")),
+        ureq::Error::StatusCode(status) => DeliveryError::Status {
+            url: url.to_string(),
+            status,
+        },
+        e => DeliveryError::Http {
+            url: url.to_string(),
+            reason: e.to_string(),
+        },
+    }
 }
 
 /// POST `body` as JSON to an `http://` or `https://` URL (TLS by rustls with the Mozilla root
 /// certificates); Ok on a 2xx status.
-pub fn http_post(url: &str, body: &[u8], timeout: Duration) -> Result<(), String> {
+pub fn http_post(url: &str, body: &[u8], timeout: Duration) -> Result<(), DeliveryError> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!("{url}: a webhook URL must start with http:// or https://"));
+        return Err(DeliveryError::BadUrl { url: url.to_string() });
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
@@ -124,12 +206,15 @@ pub fn http_post(url: &str, body: &[u8], timeout: Duration) -> Result<(), String
         .post(url)
         .header("Content-Type", "application/json")
         .send(body)
-        .map_err(|e| format!("{url}: {e}"))?;
-    let code = resp.status().as_u16();
-    if (200..300).contains(&code) {
+        .map_err(|e| http_error(url, e))?;
+    let status = resp.status().as_u16();
+    if (200..300).contains(&status) {
         Ok(())
     } else {
-        Err(format!("{url}: HTTP {code}"))
+        Err(DeliveryError::Status {
+            url: url.to_string(),
+            status,
+        })
     }
 }
 
@@ -159,12 +244,14 @@ pub fn pagerduty_event(a: &Alert, routing_key: &str) -> serde_json::Value {
     })
 }
 
-fn smtp_reply(r: &mut BufReader<&TcpStream>, want: &[u8]) -> Result<(), String> {
+fn smtp_reply(r: &mut BufReader<&TcpStream>, want: &[u8]) -> Result<(), DeliveryError> {
     loop {
         let mut line = String::new();
-        r.read_line(&mut line).map_err(|e| format!("SMTP read failed: {e}"))?;
+        r.read_line(&mut line)
+            .map_err(|e| DeliveryError::Network(format!("SMTP read failed: {e}")))?;
         if line.len() < 4 {
-            return Err(format!("SMTP: unexpected reply {:?}", line.trim()));
+            // A cut connection or a server that is not speaking SMTP yet.
+            return Err(DeliveryError::Network(format!("SMTP: unexpected reply {:?}", line.trim())));
         }
         if line.as_bytes()[3] == b'-' {
             continue; // multi-line reply
@@ -172,19 +259,21 @@ fn smtp_reply(r: &mut BufReader<&TcpStream>, want: &[u8]) -> Result<(), String> 
         if want.iter().any(|c| line.as_bytes()[0] == *c) {
             return Ok(());
         }
-        return Err(format!("SMTP: server said {:?}", line.trim()));
+        return Err(DeliveryError::SmtpReply {
+            reply: line.trim().to_string(),
+        });
     }
 }
 
 /// Send one e-mail through an SMTP relay (no TLS, no authentication).
-pub fn send_mail(smtp: &Smtp, to: &str, subject: &str, body: &str, timeout: Duration) -> Result<(), String> {
+pub fn send_mail(smtp: &Smtp, to: &str, subject: &str, body: &str, timeout: Duration) -> Result<(), DeliveryError> {
     let s = connect(&smtp.server, timeout)?;
     let mut r = BufReader::new(&s);
     let mut w = &s;
     let cmd = |w: &mut &TcpStream, r: &mut BufReader<&TcpStream>, line: &str, want: &[u8]| {
         w.write_all(line.as_bytes())
             .and_then(|_| w.write_all(b"\r\n"))
-            .map_err(|e| format!("SMTP write failed: {e}"))?;
+            .map_err(|e| DeliveryError::Network(format!("SMTP write failed: {e}")))?;
         smtp_reply(r, want)
     };
     smtp_reply(&mut r, b"2")?;
@@ -211,20 +300,24 @@ pub fn send_mail(smtp: &Smtp, to: &str, subject: &str, body: &str, timeout: Dura
     Ok(())
 }
 
-fn with_retries(settings: &Settings, mut f: impl FnMut() -> Result<(), String>) -> (u32, Option<String>) {
+/// Try `f` until it succeeds, fails permanently, or `attempts` tries are used up, pausing
+/// (doubling from `backoff`) between tries. Returns the tries made and the last error.
+fn with_retries(settings: &Settings, mut f: impl FnMut() -> Result<(), DeliveryError>) -> (u32, Option<DeliveryError>) {
     let mut pause = settings.backoff;
+    let attempts = settings.attempts.max(1);
     let mut last = None;
-    for attempt in 1..=settings.attempts.max(1) {
+    for attempt in 1..=attempts {
         match f() {
             Ok(()) => return (attempt, None),
+            Err(e) if !e.is_transient() => return (attempt, Some(e)),
             Err(e) => last = Some(e),
         }
-        if attempt < settings.attempts {
+        if attempt < attempts {
             std::thread::sleep(pause);
             pause *= 2;
         }
     }
-    (settings.attempts.max(1), last)
+    (attempts, last)
 }
 
 /// Deliver one alert to one target, with retries.
@@ -239,10 +332,7 @@ pub fn deliver(a: &Alert, target: &Target, settings: &Settings) -> Outcome {
             with_retries(settings, || http_post(url, &body, settings.timeout))
         }
         Target::Email(to) => match &settings.smtp {
-            None => (
-                0,
-                Some("no [alerts.smtp] server configured for e-mail delivery".to_string()),
-            ),
+            None => (0, Some(DeliveryError::NoSmtp)),
             Some(smtp) => {
                 let subject = format!(
                     "[cloudcensus] {} alert: {} — {}",
@@ -266,7 +356,8 @@ pub fn deliver(a: &Alert, target: &Target, settings: &Settings) -> Outcome {
     Outcome {
         target: target.key(),
         attempts,
-        error,
+        permanent: error.as_ref().is_some_and(|e| !e.is_transient()),
+        error: error.map(|e| e.to_string()),
     }
 }
 
@@ -283,11 +374,173 @@ pub struct DeliveryReport {
     pub delivered: bool,
     /// Last error.
     pub error: Option<String>,
+    /// The failure cannot go away by trying again (a bad URL, HTTP 4xx other than 429, SMTP
+    /// 5xx, no SMTP server): it was tried once. The next run tries again all the same.
+    pub permanent: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    fn fast(attempts: u32) -> Settings {
+        Settings {
+            smtp: None,
+            attempts,
+            timeout: Duration::from_secs(5),
+            backoff: Duration::from_millis(1),
+        }
+    }
+
+    /// An HTTP server answering each request with the next status of `statuses` (the last one
+    /// repeats); returns its URL and the number of requests it has seen.
+    fn http_server(statuses: Vec<u16>) -> (String, Arc<AtomicUsize>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", l.local_addr().unwrap());
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let status = statuses[n.min(statuses.len() - 1)];
+                // Read the request head and its body.
+                let mut buf = Vec::new();
+                let mut b = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match c.read(&mut b) {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => buf.extend_from_slice(&b[..k]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                let body_start = buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(buf.len(), |p| p + 4);
+                let mut have = buf.len() - body_start;
+                while have < len {
+                    match c.read(&mut b) {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => have += k,
+                    }
+                }
+                let _ = c.write_all(
+                    format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    fn alert() -> Alert {
+        Alert {
+            id: "cc-0000000000000001".into(),
+            policy_id: "p".into(),
+            policy_name: "P".into(),
+            severity: crate::policy::model::Severity::High,
+            category: "threat-detection".into(),
+            user: Some("jdoe@corp.example".into()),
+            start_us: 0,
+            end_us: 0,
+            trigger_us: 0,
+            generated_us: 0,
+            count: 1,
+            ips: Vec::new(),
+            apps: Vec::new(),
+            countries: Vec::new(),
+            objects: Vec::new(),
+            event_ids: Vec::new(),
+            activities: Vec::new(),
+            actions: Vec::new(),
+            description: "d".into(),
+            remediation: Vec::new(),
+            status: "open".into(),
+            resolution: None,
+            is_new: true,
+        }
+    }
+
+    #[test]
+    fn transient_http_failures_are_retried_permanent_ones_are_not() {
+        for (statuses, delivered, tries, permanent) in [
+            (vec![400], false, 1, true),
+            (vec![404], false, 1, true),
+            (vec![503], false, 3, false),
+            (vec![429], false, 3, false),
+            (vec![500, 200], true, 2, false),
+            (vec![204], true, 1, false),
+        ] {
+            let (url, seen) = http_server(statuses.clone());
+            let o = deliver(&alert(), &Target::Webhook(url), &fast(3));
+            assert_eq!(o.error.is_none(), delivered, "{statuses:?}: {o:?}");
+            assert_eq!(o.attempts, tries, "{statuses:?}: {o:?}");
+            assert_eq!(seen.load(Ordering::SeqCst), tries as usize, "{statuses:?}: requests made");
+            assert_eq!(o.permanent, permanent, "{statuses:?}: {o:?}");
+        }
+    }
+
+    #[test]
+    fn unreachable_targets_are_retried_bad_urls_are_not() {
+        // A port nobody listens on: connection refused, a transient failure.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let o = deliver(&alert(), &Target::Webhook(format!("http://127.0.0.1:{port}/x")), &fast(3));
+        assert_eq!((o.attempts, o.permanent), (3, false), "{o:?}");
+        let o = deliver(&alert(), &Target::Webhook("ftp://example.com/x".into()), &fast(3));
+        assert_eq!((o.attempts, o.permanent), (1, true), "{o:?}");
+        assert!(o.error.unwrap().contains("must start with http:// or https://"));
+        let o = deliver(&alert(), &Target::Email("soc@corp.example".into()), &fast(3));
+        assert_eq!((o.attempts, o.permanent), (0, true), "{o:?}");
+    }
+
+    /// An SMTP server that accepts up to RCPT TO, then answers it with `rcpt`.
+    fn smtp_server(rcpt: &'static str) -> (String, Arc<AtomicUsize>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        std::thread::spawn(move || {
+            for c in l.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut w = c.try_clone().unwrap();
+                let mut r = BufReader::new(c);
+                let _ = w.write_all(b"220 test\r\n");
+                let mut line = String::new();
+                while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    let reply = if line.starts_with("RCPT") { rcpt } else { "250 ok" };
+                    let _ = w.write_all(format!("{reply}\r\n").as_bytes());
+                    if line.starts_with("RCPT") {
+                        break;
+                    }
+                    line.clear();
+                }
+            }
+        });
+        (addr, seen)
+    }
+
+    #[test]
+    fn smtp_4xx_is_retried_5xx_is_not() {
+        for (reply, tries, permanent) in [("550 no such user", 1, true), ("451 try later", 3, false)] {
+            let (server, seen) = smtp_server(reply);
+            let mut st = fast(3);
+            st.smtp = Some(Smtp {
+                server,
+                from: "cloudcensus@corp.example".into(),
+            });
+            let o = deliver(&alert(), &Target::Email("soc@corp.example".into()), &st);
+            assert_eq!((o.attempts, o.permanent), (tries, permanent), "{reply}: {o:?}");
+            assert_eq!(seen.load(Ordering::SeqCst), tries as usize, "{reply}");
+            assert!(o.error.unwrap().contains(reply), "{reply}");
+        }
+    }
 
     #[test]
     fn https_webhooks_speak_tls_and_bad_urls_are_refused() {
@@ -300,10 +553,13 @@ mod tests {
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
             }
         });
-        let e = http_post(&format!("https://127.0.0.1:{port}/hook"), b"{}", Duration::from_secs(5)).unwrap_err();
+        let e = http_post(&format!("https://127.0.0.1:{port}/hook"), b"{}", Duration::from_secs(5))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with(&format!("https://127.0.0.1:{port}/hook: ")), "{e}");
         assert!(!e.contains("HTTP 200"), "{e}");
         let e = http_post("ftp://x/y", b"{}", Duration::from_secs(1)).unwrap_err();
-        assert!(e.contains("must start with http:// or https://"), "{e}");
+        assert!(!e.is_transient());
+        assert!(e.to_string().contains("must start with http:// or https://"), "{e}");
     }
 }

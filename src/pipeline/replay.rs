@@ -283,6 +283,7 @@ pub fn deliver(
             target: o.target.clone(),
             attempts: o.attempts,
             delivered: o.error.is_none(),
+            permanent: o.permanent,
             error: o.error,
         });
     }
