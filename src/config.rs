@@ -352,7 +352,7 @@ impl Config {
         if let Some(tz) = &cfg.scan.timezone {
             crate::base::NaiveZone::named(tz).map_err(|m| ConfigError::Invalid {
                 path: name.to_string(),
-                message: m,
+                message: m.to_string(),
             })?;
         }
         Ok(cfg)

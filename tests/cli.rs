@@ -222,6 +222,7 @@ fn readme_config_example_is_valid() {
         cfg.score
             .check(&cat.factors, &cat)
             .into_iter()
+            .map(|p| p.to_string())
             .filter(|p| !p.contains("corp-crm")),
     );
     assert!(problems.is_empty(), "{problems:?}");

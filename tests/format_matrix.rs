@@ -237,9 +237,9 @@ fn read(case: &Case, line: &str) -> Result<(String, cloudcensus::formats::Record
     let f = reg.sniff(&all, &ctx).ok_or("not recognised")?;
     let mut p = f.parser(&ctx);
     for h in case.header {
-        p.parse(h.as_bytes()).map_err(|e| format!("header: {}", e.0))?;
+        p.parse(h.as_bytes()).map_err(|e| format!("header: {}", e.reason))?;
     }
-    match p.parse(line.as_bytes()).map_err(|e| e.0.to_string())? {
+    match p.parse(line.as_bytes()).map_err(|e| e.reason.to_string())? {
         Line::Record(r) => Ok((f.info().id.clone(), r.into_owned())),
         other => Err(format!("not a record: {other:?}")),
     }

@@ -251,7 +251,10 @@ fn smtp_reply(r: &mut BufReader<&TcpStream>, want: &[u8]) -> Result<(), Delivery
             .map_err(|e| DeliveryError::Network(format!("SMTP read failed: {e}")))?;
         if line.len() < 4 {
             // A cut connection or a server that is not speaking SMTP yet.
-            return Err(DeliveryError::Network(format!("SMTP: unexpected reply {:?}", line.trim())));
+            return Err(DeliveryError::Network(format!(
+                "SMTP: unexpected reply {:?}",
+                line.trim()
+            )));
         }
         if line.as_bytes()[3] == b'-' {
             continue; // multi-line reply
@@ -421,7 +424,10 @@ mod tests {
                     .find_map(|l| l.strip_prefix("content-length:"))
                     .and_then(|v| v.trim().parse().ok())
                     .unwrap_or(0);
-                let body_start = buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(buf.len(), |p| p + 4);
+                let body_start = buf
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(buf.len(), |p| p + 4);
                 let mut have = buf.len() - body_start;
                 while have < len {
                     match c.read(&mut b) {
@@ -479,7 +485,11 @@ mod tests {
             let o = deliver(&alert(), &Target::Webhook(url), &fast(3));
             assert_eq!(o.error.is_none(), delivered, "{statuses:?}: {o:?}");
             assert_eq!(o.attempts, tries, "{statuses:?}: {o:?}");
-            assert_eq!(seen.load(Ordering::SeqCst), tries as usize, "{statuses:?}: requests made");
+            assert_eq!(
+                seen.load(Ordering::SeqCst),
+                tries as usize,
+                "{statuses:?}: requests made"
+            );
             assert_eq!(o.permanent, permanent, "{statuses:?}: {o:?}");
         }
     }
@@ -491,7 +501,11 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let o = deliver(&alert(), &Target::Webhook(format!("http://127.0.0.1:{port}/x")), &fast(3));
+        let o = deliver(
+            &alert(),
+            &Target::Webhook(format!("http://127.0.0.1:{port}/x")),
+            &fast(3),
+        );
         assert_eq!((o.attempts, o.permanent), (3, false), "{o:?}");
         let o = deliver(&alert(), &Target::Webhook("ftp://example.com/x".into()), &fast(3));
         assert_eq!((o.attempts, o.permanent), (1, true), "{o:?}");

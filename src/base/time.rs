@@ -9,6 +9,16 @@
 #[derive(Debug, Clone, Default)]
 pub struct NaiveZone(Option<jiff::tz::TimeZone>);
 
+/// A time zone name that is not in the IANA database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown time zone {name:?}: {reason}")]
+pub struct UnknownZone {
+    /// As given.
+    pub name: String,
+    /// What the zone database said.
+    pub reason: String,
+}
+
 impl NaiveZone {
     /// UTC: naive timestamps are taken as UTC.
     pub fn utc() -> Self {
@@ -21,13 +31,16 @@ impl NaiveZone {
     }
 
     /// An IANA zone name such as `Europe/Paris`, or `UTC`.
-    pub fn named(name: &str) -> Result<Self, String> {
+    pub fn named(name: &str) -> Result<Self, UnknownZone> {
         if name.eq_ignore_ascii_case("utc") || name == "Z" {
             return Ok(NaiveZone(None));
         }
         jiff::tz::TimeZone::get(name)
             .map(|tz| NaiveZone(Some(tz)))
-            .map_err(|e| format!("unknown time zone {name:?}: {e}"))
+            .map_err(|e| UnknownZone {
+                name: name.to_string(),
+                reason: e.to_string(),
+            })
     }
 
     /// Convert a civil (wall-clock) time in this zone to µs since the epoch.

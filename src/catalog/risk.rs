@@ -82,37 +82,58 @@ pub struct ScoreConfig {
     pub overrides: BTreeMap<String, Override>,
 }
 
+/// A problem in the config's `[score]` section.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScoreError {
+    /// A weight or `na_as_zero` for a factor that is not scored (or does not exist).
+    #[error("[score]: {0:?} is not a scored factor (see catalog/factors.toml)")]
+    NotScored(String),
+    /// A category weight for an unknown category.
+    #[error("[score.category_weights]: unknown category {0:?} (general, security, compliance, legal)")]
+    UnknownCategory(String),
+    /// An override for an app the catalog does not have.
+    #[error("[score.overrides]: unknown app id {0:?}")]
+    UnknownApp(String),
+    /// An override outside 0–10.
+    #[error("[score.overrides] {app:?}: score {score} is not between 0 and 10")]
+    OutOfRange {
+        /// The app id.
+        app: String,
+        /// The score given.
+        score: f64,
+    },
+    /// An override without a note.
+    #[error("[score.overrides] {0:?}: say why in `note`")]
+    NoNote(String),
+}
+
 impl ScoreConfig {
     /// Problems against the factor definitions and the catalog.
-    pub fn check(&self, factors: &[FactorDef], catalog: &Catalog) -> Vec<String> {
+    pub fn check(&self, factors: &[FactorDef], catalog: &Catalog) -> Vec<ScoreError> {
         let mut out = Vec::new();
         let known = |id: &str| factors.iter().any(|f| f.id == id && f.scored);
         for id in self.factor_weights.keys().chain(self.na_as_zero.iter()) {
             if !known(id) {
-                out.push(format!(
-                    "[score]: {id:?} is not a scored factor (see catalog/factors.toml)"
-                ));
+                out.push(ScoreError::NotScored(id.clone()));
             }
         }
         for c in self.category_weights.keys() {
             if !CATEGORIES.contains(&c.as_str()) {
-                out.push(format!(
-                    "[score.category_weights]: unknown category {c:?} (general, security, compliance, legal)"
-                ));
+                out.push(ScoreError::UnknownCategory(c.clone()));
             }
         }
         for (app, o) in &self.overrides {
             if !catalog.apps.iter().any(|a| &a.id == app) {
-                out.push(format!("[score.overrides]: unknown app id {app:?}"));
+                out.push(ScoreError::UnknownApp(app.clone()));
             }
             if !(0.0..=10.0).contains(&o.score) {
-                out.push(format!(
-                    "[score.overrides] {app:?}: score {} is not between 0 and 10",
-                    o.score
-                ));
+                out.push(ScoreError::OutOfRange {
+                    app: app.clone(),
+                    score: o.score,
+                });
             }
             if o.note.trim().is_empty() {
-                out.push(format!("[score.overrides] {app:?}: say why in `note`"));
+                out.push(ScoreError::NoNote(app.clone()));
             }
         }
         out

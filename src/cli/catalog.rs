@@ -144,7 +144,11 @@ pub(crate) fn run(c: CatalogCmd) -> Result<i32> {
             let cfg = load_config(config.as_ref())?;
             let problems = cfg.score.check(&catalog.factors, &catalog);
             if !problems.is_empty() {
-                return usage(Err(anyhow::anyhow!(problems.join("\n"))));
+                return usage(Err(anyhow::anyhow!(problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"))));
             }
             let Some(a) = inspect::find(&catalog, &app) else {
                 eprintln!("cloudcensus: no app {app:?}; try `cloudcensus catalog search {app}`");

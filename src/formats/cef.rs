@@ -270,7 +270,7 @@ impl LineParser for CefParser {
             let start = event_start(t)?;
             super::syslog::header_time(t, &t[start..], &self.ctx)
         };
-        siem::to_line(&event, &self.ctx, &header_time).map_err(|e| Reject::recognised(e.0))
+        siem::to_line(&event, &self.ctx, &header_time).map_err(|e| Reject::recognised(e.reason))
     }
 }
 

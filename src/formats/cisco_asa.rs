@@ -382,7 +382,7 @@ impl LineParser for AsaParser {
             .ok_or_else(|| Reject::recognised("message id is not a number"))?;
         let body = msg[end + 1..].trim_start_matches(':').trim();
         let time = header_time(prefix.as_bytes(), &self.ctx);
-        self.message(id, body, time).map_err(|e| Reject(e.0, true))
+        self.message(id, body, time).map_err(|e| Reject::recognised(e.reason))
     }
 }
 

@@ -53,7 +53,7 @@ impl LineParser for CloudTrailParser {
                 let r = r
                     .as_object()
                     .ok_or_else(|| Reject::from(format!("Records[{i}] is not an object")))?;
-                out.push(from_record(r).map_err(|e| Reject::from(format!("Records[{i}]: {}", e.0)))?);
+                out.push(from_record(r).map_err(|e| Reject::from(format!("Records[{i}]: {}", e.reason)))?);
             }
             return Ok(Line::Activities(out));
         }

@@ -631,7 +631,7 @@ deny_values = ["Blocked"]"#,
         assert!(p.parse(b"2018-11-30,10.0.0.1,u,https://a.b/,1,2,Allowed").is_err());
         let mut p = f.parser(&ParseCtx::default());
         let e = p.parse(b"Time,src").unwrap_err();
-        assert!(e.0.contains("Timestamp"), "{}", e.0);
+        assert!(e.reason.contains("Timestamp"), "{}", e.reason);
     }
 
     #[test]

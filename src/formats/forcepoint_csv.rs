@@ -152,7 +152,7 @@ mod tests {
         match ForcepointCsv::new().parser(&ParseCtx::default()).parse(line.as_bytes()) {
             Ok(Line::Record(r)) => Ok(r.into_owned()),
             Ok(o) => Err(format!("{o:?}")),
-            Err(e) => Err(e.0.into_owned()),
+            Err(e) => Err(e.reason.into_owned()),
         }
     }
 

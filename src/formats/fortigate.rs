@@ -196,13 +196,14 @@ impl LineParser for FortiParser {
         };
         let mut rec = Record {
             time_us: Some(time),
-            source_ip: ip("srcip", "srcip is not an IP address").map_err(|e| Reject::recognised(e.0))?,
-            dest_ip: ip("dstip", "dstip is not an IP address").map_err(|e| Reject::recognised(e.0))?,
+            source_ip: ip("srcip", "srcip is not an IP address").map_err(|e| Reject::recognised(e.reason))?,
+            dest_ip: ip("dstip", "dstip is not an IP address").map_err(|e| Reject::recognised(e.reason))?,
             dest_port: val("dstport").and_then(|v| fields::opt_u16(v.as_bytes())),
             user: val("user").or_else(|| val("srcuser")).or_else(|| val("unauthuser")),
-            bytes_up: first(&["sentdelta", "sentbyte", "reqlength", "lanin"]).map_err(|e| Reject::recognised(e.0))?,
+            bytes_up: first(&["sentdelta", "sentbyte", "reqlength", "lanin"])
+                .map_err(|e| Reject::recognised(e.reason))?,
             bytes_down: first(&["rcvddelta", "rcvdbyte", "resplength", "lanout"])
-                .map_err(|e| Reject::recognised(e.0))?,
+                .map_err(|e| Reject::recognised(e.reason))?,
             vendor_app: val("app"),
             vendor_risk: val("apprisk"),
             user_agent: val("agent").or_else(|| {
@@ -331,7 +332,7 @@ mod tests {
         let mut p = FortiGate::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
             .map(Line::into_owned)
-            .map_err(|e| e.0.into_owned())
+            .map_err(|e| e.reason.into_owned())
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl LineParser for LeefParser {
             pairs,
         };
         let header_time = || super::syslog::header_time(t, &t[start..], &self.ctx);
-        let line = siem::to_line(&event, &self.ctx, &header_time).map_err(|e| Reject::recognised(e.0))?;
+        let line = siem::to_line(&event, &self.ctx, &header_time).map_err(|e| Reject::recognised(e.reason))?;
         // The pairs borrow from `text`, which may be a lossy copy: own the record.
         Ok(line.into_owned())
     }
@@ -149,7 +149,7 @@ mod tests {
         match Leef::new().parser(&ParseCtx::default()).parse(line.as_bytes()) {
             Ok(Line::Record(r)) => Ok(r.into_owned()),
             Ok(o) => Err(format!("{o:?}")),
-            Err(e) => Err(e.0.into_owned()),
+            Err(e) => Err(e.reason.into_owned()),
         }
     }
 

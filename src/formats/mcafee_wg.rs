@@ -76,13 +76,13 @@ impl LineParser for MwgParser {
         let line = super::syslog::strip(t, is_start)
             .ok_or("not a Web Gateway access log line (expected [dd/Mon/yyyy:hh:mm:ss ±zzzz] \"user\" …)")?;
         if let Some(pairs) = line.strip_prefix(b"McAfeeWG|") {
-            return pipe_layout(pairs).map_err(|e| Reject::recognised(e.0));
+            return pipe_layout(pairs).map_err(|e| Reject::recognised(e.reason));
         }
         if sse_header(line) {
             return Ok(Line::Meta);
         }
         if sse_row(line) {
-            return sse_layout(line).map_err(|e| Reject::recognised(e.0));
+            return sse_layout(line).map_err(|e| Reject::recognised(e.reason));
         }
         let close = memchr::memchr(b']', line).ok_or("no closing ] after the time")?;
         let time = super::time::parse_clf(&line[1..close])
@@ -242,7 +242,7 @@ mod tests {
         match McafeeWg::new().parser(&ParseCtx::default()).parse(line.as_bytes()) {
             Ok(Line::Record(r)) => Ok(r.into_owned()),
             Ok(o) => Err(format!("{o:?}")),
-            Err(e) => Err(e.0.into_owned()),
+            Err(e) => Err(e.reason.into_owned()),
         }
     }
 

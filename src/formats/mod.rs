@@ -179,33 +179,50 @@ impl Line<'_> {
     }
 }
 
-/// Why a line could not be parsed. The flag says whether the parser recognised the line as its
-/// own format (a broken record of this format, e.g. an audit event without a time) rather than
-/// a line of another format; auto-detection counts such lines for the format.
+/// Why a line could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reject(pub Cow<'static, str>, pub bool);
+pub struct Reject {
+    /// Why, for `rejected_lines.jsonl` and `parse`'s stderr.
+    pub reason: Cow<'static, str>,
+    /// The parser recognised the line as its own format (a broken record of this format, e.g.
+    /// an audit event without a time) rather than a line of another format: auto-detection
+    /// counts such lines for the format, and the line is not offered to other formats.
+    pub recognised: bool,
+}
 
 impl Reject {
     /// A fixed reason.
     pub const fn new(reason: &'static str) -> Self {
-        Reject(Cow::Borrowed(reason), false)
+        Reject {
+            reason: Cow::Borrowed(reason),
+            recognised: false,
+        }
     }
 
     /// A record of this format that cannot be used (e.g. it has no time).
     pub fn recognised(reason: impl Into<Cow<'static, str>>) -> Self {
-        Reject(reason.into(), true)
+        Reject {
+            reason: reason.into(),
+            recognised: true,
+        }
     }
 }
 
 impl From<&'static str> for Reject {
     fn from(s: &'static str) -> Self {
-        Reject(Cow::Borrowed(s), false)
+        Reject {
+            reason: Cow::Borrowed(s),
+            recognised: false,
+        }
     }
 }
 
 impl From<String> for Reject {
     fn from(s: String) -> Self {
-        Reject(Cow::Owned(s), false)
+        Reject {
+            reason: Cow::Owned(s),
+            recognised: false,
+        }
     }
 }
 

@@ -91,7 +91,7 @@ impl LineParser for CsvParser {
         }
         super::w3c::record(c, &text, None)
             .map(Line::Record)
-            .map_err(|e| Reject::recognised(e.0))
+            .map_err(|e| Reject::recognised(e.reason))
     }
 }
 
@@ -226,7 +226,7 @@ mod tests {
         let mut p = Netskope::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
             .map(Line::into_owned)
-            .map_err(|e| e.0.into_owned())
+            .map_err(|e| e.reason.into_owned())
     }
 
     #[test]

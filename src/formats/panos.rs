@@ -349,7 +349,7 @@ mod tests {
                 Line::Record(r) => Line::Record(r.into_owned()),
                 o => o,
             })
-            .map_err(|e| e.0.into_owned())
+            .map_err(|e| e.reason.into_owned())
     }
 
     #[test]

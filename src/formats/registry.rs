@@ -89,7 +89,7 @@ impl Registry {
                     Ok(Line::Activities(_)) => ignored += 1,
                     Ok(Line::Ignored(_)) => ignored += 1,
                     Ok(Line::Meta) => meta += 1,
-                    Err(Reject(_, true)) => broken += 1,
+                    Err(Reject { recognised: true, .. }) => broken += 1,
                     Err(_) => rejects += 1,
                 }
             }
@@ -155,7 +155,10 @@ impl LineRouter<'_> {
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Routed<'a> {
         let first = match &mut self.primary_parser {
             Some(p) => match p.parse(line) {
-                Err(Reject(why, false)) => Some(why),
+                Err(Reject {
+                    reason,
+                    recognised: false,
+                }) => Some(reason),
                 other => return (self.primary, other),
             },
             None => None,
@@ -176,14 +179,20 @@ impl LineRouter<'_> {
                 }
             };
             match self.others[slot].1.parse(line) {
-                Err(e @ Reject(_, false)) => {
+                Err(e @ Reject { recognised: false, .. }) => {
                     claimed.get_or_insert((i, e));
                 }
                 other => return (Some(i), other),
             }
         }
         match (first, claimed) {
-            (Some(why), _) => (self.primary, Err(Reject(why, false))),
+            (Some(reason), _) => (
+                self.primary,
+                Err(Reject {
+                    reason,
+                    recognised: false,
+                }),
+            ),
             (None, Some((i, e))) => (Some(i), Err(e)),
             (None, None) => (None, Err(Reject::new("no known log format recognises this line"))),
         }

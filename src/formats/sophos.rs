@@ -225,7 +225,7 @@ mod tests {
         let mut p = Sophos::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
             .map(Line::into_owned)
-            .map_err(|e| e.0.into_owned())
+            .map_err(|e| e.reason.into_owned())
     }
 
     #[test]

@@ -120,7 +120,7 @@ mod tests {
         match p.parse(line.as_bytes()) {
             Ok(Line::Record(r)) => Ok(r.into_owned()),
             Ok(other) => Err(format!("{other:?}")),
-            Err(e) => Err(e.0.into_owned()),
+            Err(e) => Err(e.reason.into_owned()),
         }
     }
 

@@ -358,7 +358,7 @@ mod tests {
             .filter_map(|l| match p.parse(l.as_bytes()) {
                 Ok(Line::Record(r)) => Some(Ok(r.into_owned())),
                 Ok(_) => None,
-                Err(e) => Some(Err(e.0.into_owned())),
+                Err(e) => Some(Err(e.reason.into_owned())),
             })
             .collect()
     }

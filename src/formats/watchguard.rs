@@ -147,7 +147,7 @@ mod tests {
         let mut p = WatchGuard::new().parser(&ParseCtx::default());
         p.parse(line.as_bytes())
             .map(Line::into_owned)
-            .map_err(|e| e.0.into_owned())
+            .map_err(|e| e.reason.into_owned())
     }
 
     #[test]

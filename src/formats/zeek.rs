@@ -225,7 +225,7 @@ mod tests {
             .map(|l| {
                 p.parse(l.as_bytes())
                     .map(Line::into_owned)
-                    .map_err(|e| e.0.into_owned())
+                    .map_err(|e| e.reason.into_owned())
             })
             .collect()
     }

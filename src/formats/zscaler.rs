@@ -469,7 +469,7 @@ impl LineParser for KvParser {
         }
         build(&f, &self.ctx)
             .map(Line::Record)
-            .map_err(|e| Reject::recognised(e.0))
+            .map_err(|e| Reject::recognised(e.reason))
     }
 }
 

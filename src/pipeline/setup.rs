@@ -66,8 +66,8 @@ pub enum SetupError {
         problems: Vec<String>,
     },
     /// The time zone is not a known zone name.
-    #[error("{0}")]
-    TimeZone(String),
+    #[error(transparent)]
+    TimeZone(#[from] crate::base::time::UnknownZone),
     /// No format has this id.
     #[error("unknown format {format:?}; run `cloudcensus formats` to list them (known: auto, {known})")]
     UnknownFormat {

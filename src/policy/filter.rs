@@ -342,53 +342,147 @@ pub enum RawValue {
     List(Vec<String>),
 }
 
+/// What is wrong with a filter. [`FilterError::key`] says which key of the filter table the
+/// problem is on, for the line number in the message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FilterError {
+    /// No such field.
+    #[error("unknown field {field:?}; fields are {}", Field::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))]
+    UnknownField {
+        /// As written.
+        field: String,
+    },
+    /// No such operator.
+    #[error("unknown operator {op:?}; operators are {OPERATORS}")]
+    UnknownOperator {
+        /// As written.
+        op: String,
+    },
+    /// The operator does not apply to the field.
+    #[error("operator {op:?} only applies to {fields}")]
+    WrongField {
+        /// The operator.
+        op: String,
+        /// The fields it applies to.
+        fields: &'static str,
+    },
+    /// A list where one value is needed.
+    #[error("operator {op:?} takes one {what}, not a list")]
+    NotOne {
+        /// The operator.
+        op: String,
+        /// What it takes.
+        what: &'static str,
+    },
+    /// No value.
+    #[error("operator {op:?} needs a value ({what})")]
+    NoValue {
+        /// The operator.
+        op: String,
+        /// What it takes.
+        what: &'static str,
+    },
+    /// No value where a list (or one value) is needed.
+    #[error("operator {op:?} needs a value")]
+    NoValues {
+        /// The operator.
+        op: String,
+    },
+    /// An empty list.
+    #[error("operator {op:?} needs a non-empty list")]
+    EmptyList {
+        /// The operator.
+        op: String,
+    },
+    /// `contains` with nothing to look for.
+    #[error("contains needs words to look for, not an empty value")]
+    EmptyNeedle,
+    /// A value of the wrong kind.
+    #[error("{value:?} is not {expected}")]
+    BadValue {
+        /// As written.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// A value the field can never have.
+    #[error("{value:?} is not a valid {field}; one of {allowed}")]
+    NotAllowed {
+        /// As written.
+        value: String,
+        /// The field.
+        field: String,
+        /// Its values.
+        allowed: String,
+    },
+    /// A regular expression that does not compile.
+    #[error("bad regex: {0}")]
+    BadRegex(String),
+}
+
+impl FilterError {
+    /// The filter table's key the problem is on: `field`, `op` or `value`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            FilterError::UnknownField { .. } => "field",
+            FilterError::UnknownOperator { .. } | FilterError::WrongField { .. } => "op",
+            _ => "value",
+        }
+    }
+}
+
 /// Compile a filter, or say what is wrong with it.
-pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String> {
-    let f = Field::parse(field).ok_or_else(|| {
-        format!(
-            "unknown field {field:?}; fields are {}",
-            Field::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-        )
-    })?;
-    let one = |what: &str| -> Result<String, String> {
+pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, FilterError> {
+    let f = Field::parse(field).ok_or_else(|| FilterError::UnknownField { field: field.into() })?;
+    let one = |what: &'static str| -> Result<String, FilterError> {
         match &value {
             RawValue::One(v) => Ok(v.clone()),
-            RawValue::List(_) => Err(format!("operator {op:?} takes one {what}, not a list")),
-            RawValue::None => Err(format!("operator {op:?} needs a value ({what})")),
+            RawValue::List(_) => Err(FilterError::NotOne { op: op.into(), what }),
+            RawValue::None => Err(FilterError::NoValue { op: op.into(), what }),
         }
     };
-    let many = || -> Result<Vec<String>, String> {
+    let many = || -> Result<Vec<String>, FilterError> {
         match &value {
             RawValue::One(v) => Ok(vec![v.clone()]),
             RawValue::List(v) if !v.is_empty() => Ok(v.clone()),
-            RawValue::List(_) => Err(format!("operator {op:?} needs a non-empty list")),
-            RawValue::None => Err(format!("operator {op:?} needs a value")),
+            RawValue::List(_) => Err(FilterError::EmptyList { op: op.into() }),
+            RawValue::None => Err(FilterError::NoValues { op: op.into() }),
         }
     };
+    let bad = |value: &str, expected: &'static str| FilterError::BadValue {
+        value: value.into(),
+        expected,
+    };
     let lower_all = |v: Vec<String>| v.into_iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
-    let number = |s: String| -> Result<f64, String> {
+    let number = |s: String| -> Result<f64, FilterError> {
         if f == Field::Time {
             crate::base::time::parse_iso(s.as_bytes(), &crate::base::NaiveZone::utc())
                 .map(|t| t as f64)
-                .ok_or_else(|| format!("{s:?} is not an RFC 3339 time"))
+                .ok_or_else(|| bad(&s, "an RFC 3339 time"))
         } else {
-            s.parse::<f64>().map_err(|_| format!("{s:?} is not a number"))
+            s.parse::<f64>().map_err(|_| bad(&s, "a number"))
         }
     };
-    let nets = |v: Vec<String>| -> Result<Vec<IpNet>, String> {
+    let nets = |v: Vec<String>| -> Result<Vec<IpNet>, FilterError> {
         v.into_iter()
             .map(|s| {
                 s.parse::<IpNet>()
                     .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("{s:?} is not a CIDR range or IP address"))
+                    .map_err(|_| bad(&s, "a CIDR range or IP address"))
             })
             .collect()
     };
     if matches!(op, "cidr" | "not_cidr") && f != Field::Ip {
-        return Err(format!("operator {op:?} only applies to the ip field"));
+        return Err(FilterError::WrongField {
+            op: op.into(),
+            fields: "the ip field",
+        });
     }
     if matches!(op, "gt" | "lt") && !f.numeric() {
-        return Err(format!("operator {op:?} only applies to time, bytes_up and bytes_down"));
+        return Err(FilterError::WrongField {
+            op: op.into(),
+            fields: "time, bytes_up and bytes_down",
+        });
     }
     let op = match op {
         "eq" => Op::Eq(one("value")?.to_lowercase()),
@@ -401,7 +495,7 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String>
                 Needle::Words(w) => w.is_empty(),
                 Needle::Phrase(p) => p.is_empty(),
             }) {
-                return Err("contains needs words to look for, not an empty value".into());
+                return Err(FilterError::EmptyNeedle);
             }
             Op::Contains(needles)
         }
@@ -417,27 +511,31 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, String>
             regex::RegexBuilder::new(&one("pattern")?)
                 .case_insensitive(true)
                 .build()
-                .map_err(|e| format!("bad regex: {e}"))?,
+                .map_err(|e| FilterError::BadRegex(e.to_string()))?,
         ),
-        other => return Err(format!("unknown operator {other:?}; operators are {OPERATORS}")),
+        other => return Err(FilterError::UnknownOperator { op: other.into() }),
     };
     if f == Field::Ip {
         if let Op::Eq(v) | Op::Ne(v) = &op {
             v.parse::<std::net::IpAddr>()
-                .map_err(|_| format!("{v:?} is not an IP address (use cidr / not_cidr for ranges)"))?;
+                .map_err(|_| bad(v, "an IP address (use cidr / not_cidr for ranges)"))?;
         }
         if let Op::In(vs) | Op::NotIn(vs) = &op {
             for v in vs {
                 v.parse::<std::net::IpAddr>()
-                    .map_err(|_| format!("{v:?} is not an IP address (use cidr / not_cidr for ranges)"))?;
+                    .map_err(|_| bad(v, "an IP address (use cidr / not_cidr for ranges)"))?;
             }
         }
     }
     // Values that can never match an enum-valued field are mistakes, not filters.
-    let check_enum = |vals: &[String], allowed: &[&str]| -> Result<(), String> {
+    let check_enum = |vals: &[String], allowed: &[&str]| -> Result<(), FilterError> {
         for v in vals {
             if !allowed.contains(&v.as_str()) {
-                return Err(format!("{v:?} is not a valid {field}; one of {}", allowed.join(", ")));
+                return Err(FilterError::NotAllowed {
+                    value: v.clone(),
+                    field: field.into(),
+                    allowed: allowed.join(", "),
+                });
             }
         }
         Ok(())
@@ -536,7 +634,7 @@ mod tests {
 
     #[test]
     fn compile_errors() {
-        let e = |field: &str, op: &str, v: RawValue| compile(field, op, v).unwrap_err();
+        let e = |field: &str, op: &str, v: RawValue| compile(field, op, v).unwrap_err().to_string();
         assert!(e("usr", "eq", RawValue::One("x".into())).contains("unknown field"));
         assert!(e("user", "equals", RawValue::One("x".into())).contains("unknown operator"));
         assert!(e("user", "eq", RawValue::None).contains("needs a value"));
@@ -549,5 +647,12 @@ mod tests {
         assert!(e("object", "contains", RawValue::One(" . ".into())).contains("empty"));
         assert!(e("ip", "eq", RawValue::One("10.0.0.0/8".into())).contains("use cidr"));
         assert!(e("ip", "not_in", RawValue::List(vec!["10.0.0.0/8".into()])).contains("use cidr"));
+        // The key each problem points at, for its line number.
+        let k = |field: &str, op: &str, v: RawValue| compile(field, op, v).unwrap_err().key();
+        assert_eq!(k("usr", "eq", RawValue::One("x".into())), "field");
+        assert_eq!(k("user", "equals", RawValue::One("x".into())), "op");
+        assert_eq!(k("user", "gt", RawValue::One("3".into())), "op");
+        assert_eq!(k("user", "eq", RawValue::None), "value");
+        assert_eq!(k("ip", "cidr", RawValue::One("10.0.0/8".into())), "value");
     }
 }

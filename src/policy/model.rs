@@ -393,16 +393,7 @@ pub fn parse_policy(file: &Path, text: &str) -> Result<Policy, Vec<Problem>> {
                 };
                 match filter::compile(field, op, value) {
                     Ok(c) => filters.push(c),
-                    Err(e) => {
-                        let key = if e.starts_with("unknown field") {
-                            "field"
-                        } else if e.starts_with("unknown operator") || e.contains("only applies") {
-                            "op"
-                        } else {
-                            "value"
-                        };
-                        problem(lines.key(at, key), e)
-                    }
+                    Err(e) => problem(lines.key(at, e.key()), e.to_string()),
                 }
             }
         }

@@ -219,7 +219,7 @@ pub(super) fn parse_chunk<'d>(
                 if let Some(f) = other {
                     c.format(f).malformed += 1;
                 }
-                rejects.push(input, n, &e.0, line);
+                rejects.push(input, n, &e.reason, line);
             }
         }
     }
