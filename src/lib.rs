@@ -1,21 +1,26 @@
 //! cloudcensus — batch cloud discovery (shadow IT) and activity policies over firewall, proxy
 //! and SaaS logs.
 //!
-//! The pipeline reads top to bottom, and so do the modules:
+//! The modules are floors; each imports only from the floors below it (`docs/architecture.md`):
 //!
-//! 1. [`ingest`] — find inputs, decompress, cut into line-aligned chunks.
-//! 2. [`formats`] — one parser per log format, all producing one normalized [`formats::Record`].
-//! 3. [`catalog`] — which app a host or IP belongs to.
-//! 4. [`enrich`] — GeoIP country of addresses.
-//! 5. [`discovery`] — mergeable aggregates per app, user, IP, day, unmatched domain.
-//! 6. [`policy`] — SaaS and traffic activities replayed through activity policies.
-//! 7. [`report`] and [`alerts`] — Parquet and JSON outputs, alert files and delivery, written
-//!    atomically.
-//! 8. [`state`] — what survives between nightly runs (alerts and their triage, policy
-//!    switches), in SQLite.
+//! 1. [`base`] — the vocabulary every stage speaks: [`base::Record`], [`base::Activity`], time,
+//!    stable hashing, URL hosts, TOML error lines. [`ingest`] — find inputs, decompress, cut
+//!    them into line-aligned chunks.
+//! 2. [`formats`] — one parser per log format: each line to a record, activities, a skip with
+//!    its event type, or a reject with its reason. [`catalog`] — which app a host or IP
+//!    belongs to, and its risk score. [`policy`] — activity policies and their replay.
+//! 3. [`enrich`] — GeoIP country, IP range categories, one form for user names.
+//!    [`discovery`] — mergeable aggregates per app, user, IP, day, unmatched domain, and the
+//!    scan's per-input accounting. [`alerts`] — the alert model and its delivery.
+//! 4. [`report`] — every output file, written atomically. [`state`] — what survives between
+//!    nightly runs (alerts and their triage, policy switches, deliveries), in SQLite.
+//!    [`config`] — the config file.
+//! 5. [`pipeline`] — the stages put together: [`pipeline::scan`] (ingest → formats → enrich →
+//!    discovery, in parallel), [`pipeline::replay`] (enrich → policy → alerts), and
+//!    [`pipeline::run`], one whole nightly run as a function.
 //!
-//! [`scan`] runs stages 1–5 in parallel, [`replay`] stages 6–8; [`config`] reads the config
-//! file.
+//! The binary (`src/main.rs`, `src/cli/`) parses the command line, calls one of these, and
+//! renders the answer.
 
 pub mod alerts;
 pub mod base;

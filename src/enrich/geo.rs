@@ -18,7 +18,7 @@ static BUNDLED: &[u8] = include_bytes!("../../data/dbip-country.mmdb");
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
     /// The file could not be opened or is not a MaxMind DB.
-    #[error("{path}: cannot open GeoIP database: {message} (pass a GeoIP2/GeoLite2 or ip-location-db .mmdb with --geoip, or --no-geoip)")]
+    #[error("{path}: cannot open GeoIP database: {message} (pass a GeoIP2/GeoLite2 or ip-location-db .mmdb with --geoip, or --geoip none to scan without one)")]
     Open {
         /// The file.
         path: String,

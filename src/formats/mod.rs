@@ -3,8 +3,9 @@
 //!
 //! Owns: turning one line of bytes into a record (or a reason it is not one), recognising a
 //! format from a file's first lines, and routing a line the file's format cannot read to a format
-//! that can ([`registry`]). Must not touch: files, decompression or chunking (`ingest`), the
-//! catalog or aggregation (`enrich`, `discovery`).
+//! that can ([`registry`]). Must not touch: files, decompression or chunking (`ingest`: a
+//! format only names the [`Header`] kind the chunker must carry to its chunks), the catalog or
+//! aggregation (`enrich`, `discovery`).
 //!
 //! Auto-detection is done with the parsers themselves: each candidate parses the first lines of
 //! a file, and the one that reads the most of them wins (a few broken lines may be among them;
@@ -141,6 +142,7 @@ use std::sync::Arc;
 pub use crate::base::{record, time};
 pub use activity::Activity;
 pub use record::{Action, Record};
+pub use crate::ingest::chunker::Header;
 pub use registry::{LineRouter, Registry};
 pub use time::NaiveZone;
 
@@ -230,19 +232,6 @@ impl From<String> for Reject {
 pub trait LineParser: Send {
     /// Parse one line (without its line terminator).
     fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Line<'a>, Reject>;
-}
-
-/// How a format's parser state depends on earlier lines of the same file. The chunker uses this
-/// to hand each chunk the header that is in force where the chunk starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Header {
-    /// Every line stands alone.
-    None,
-    /// Lines starting with one of these prefixes (e.g. `#Fields:`, `#Date:`) set state for the
-    /// lines after them; the last line of each kind before a chunk is handed to its parser.
-    Directives(&'static [&'static [u8]]),
-    /// The file's first line is a column header.
-    FirstLine,
 }
 
 /// Which data attributes a format carries (the product's "data attributes" table).

@@ -5,9 +5,21 @@
 //! so that chunks of one file can be parsed on different cores in any order. A line longer than
 //! a chunk cannot be held; it is skipped (never split) and reported with its line number.
 
-use crate::formats::Header;
 use std::io::Read;
 use std::sync::Arc;
+
+/// How a format's parser state depends on earlier lines of the same file (each format names
+/// its kind). The chunker uses this to hand each chunk the header in force where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// Every line stands alone.
+    None,
+    /// Lines starting with one of these prefixes (e.g. `#Fields:`, `#Date:`) set state for the
+    /// lines after them; the last line of each kind before a chunk is handed to its parser.
+    Directives(&'static [&'static [u8]]),
+    /// The file's first line is a column header.
+    FirstLine,
+}
 
 /// Default chunk size: large enough to amortise hand-offs, small enough for both cores to get
 /// work from one ~100 MB file.
