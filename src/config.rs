@@ -1,6 +1,10 @@
 //! The config file (TOML): scan settings and custom formats, so a nightly job needs one file
 //! instead of twenty flags. Command-line flags override the file.
 //!
+//! Owns: the file's schema, its checks (each problem with its line), and `apps tag`'s edits
+//! that keep comments and layout. Must not touch: what the settings do — each stage reads its
+//! own section.
+//!
 //! ```toml
 //! [scan]
 //! out = "/var/lib/cloudcensus/out"

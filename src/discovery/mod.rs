@@ -1,11 +1,13 @@
 //! Discovery aggregates: per app, per app×user, per app×source IP, per app×day, per app×
-//! destination IP (for destination countries), and per unmatched registrable domain.
+//! destination IP (for destination countries), and per unmatched registrable domain — and
+//! ([`result`]) what a scan found in each input: its format, records, skipped and malformed
+//! lines, status.
 //!
 //! Owns: counting. [`Accumulator`] is the per-worker hot path (integer ids, no per-record
 //! allocation once a user or host has been seen); [`Aggregates`] is the mergeable, string-keyed
 //! result. `Aggregates::merge` is associative and commutative (sums, min/max, set unions), so
 //! shards of one scan — or scans of different log sets — can be merged in any grouping.
-//! Must not touch: parsing, files, output formats.
+//! Must not touch: parsing, files, output formats (`report` writes the result).
 
 mod accumulator;
 pub mod result;

@@ -9,6 +9,8 @@
 //! * A scan holds an exclusive lock on `<state>.lock` for its whole run (an OS file lock,
 //!   released when the process ends, even if killed): a second scan on the same state refuses
 //!   at once with [`StateError::Busy`] instead of interleaving.
+//! * A run's alerts are stored with the run itself, in one transaction, once its outputs are
+//!   written ([`State::commit_run`]): a run that died before leaves the state as it was.
 //! * Dedup: an alert id already stored is not raised again; its status (a closed alert stays
 //!   closed) and its first generation time are kept; its end time and activity count grow if a
 //!   rerun sees more of the same burst.

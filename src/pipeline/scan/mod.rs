@@ -7,6 +7,10 @@
 //!    (kept, up to a cap, with file, line number and reason).
 //! 3. Worker results are merged (associatively) into one [`ScanResult`].
 //!
+//! Owns: the threads and the flow of chunks between them, and folding what the workers counted
+//! into per-input reports. Must not touch: what a line means (`formats`), what is counted per
+//! record (`discovery`), outputs (`report`).
+//!
 //! Memory is bounded by the number of chunks in flight (a small pool of recycled buffers) plus
 //! the aggregates, which grow with distinct apps/users/IPs/domains, not with input size.
 
