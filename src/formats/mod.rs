@@ -140,9 +140,9 @@ use std::sync::Arc;
 
 // The base vocabulary, under the names the format files use.
 pub use crate::base::{record, time};
+pub use crate::ingest::chunker::Header;
 pub use activity::Activity;
 pub use record::{Action, Record};
-pub use crate::ingest::chunker::Header;
 pub use registry::{LineRouter, Registry};
 pub use time::NaiveZone;
 
