@@ -7,7 +7,7 @@
 # Run from anywhere (it moves to the repository root):
 #   benches/compare_duckdb.sh
 # Environment knobs:
-#   SIZE=700MB                 size of the generated log (generate.rs syntax: 700MB, 1GiB, ...)
+#   SIZE=700MB                 size of the generated log (benches/generate syntax: 700MB, 1GiB, ...)
 #   WORKDIR=/tmp/cloudcensus-bench   where the log, venv, outputs and timings go
 #   SEED=42                    generator seed
 #   MALFORMED=1                malformed lines per mille
@@ -71,9 +71,9 @@ fi
 # ---------------------------------------------------------------- 2. generate the log
 
 GEN="$WORKDIR/generate"
-if [ ! -x "$GEN" ] || [ benches/generate.rs -nt "$GEN" ]; then
-    step "compiling the generator: rustc -O benches/generate.rs -o $GEN"
-    rustc -O --edition 2021 benches/generate.rs -o "$GEN"
+if [ ! -x "$GEN" ] || [ -n "$(find benches/generate -newer "$GEN" -name '*.rs')" ]; then
+    step "compiling the generator: rustc -O benches/generate/main.rs -o $GEN"
+    rustc -O --edition 2021 benches/generate/main.rs -o "$GEN"
 fi
 if [ ! -s "$LOG" ]; then
     step "generating $SIZE Squid native log -> $LOG"

@@ -8,7 +8,7 @@
 #   benches/compare_revisions.sh 31b0c03 squid fortigate panos cef
 #
 # Environment knobs:
-#   SIZE=200MB        size of each generated log (generate.rs syntax)
+#   SIZE=200MB        size of each generated log (benches/generate syntax)
 #   RUNS=5            timed runs of each binary per format (after one warm-up run each)
 #   WORKDIR=/tmp/cloudcensus-revs   the base worktree, its target dir, the logs and outputs
 # Needs: git, cargo, python3, GNU time (/usr/bin/time; Debian package `time`).

@@ -1,4 +1,4 @@
-//! In-process throughput of the scan pipeline, per stage, on files made by `generate.rs`.
+//! In-process throughput of the scan pipeline, per stage, on files made by `benches/generate/`.
 //!
 //! ```text
 //! cargo bench --bench generate -- --format squid --size 200MB --out /tmp/squid.log
@@ -31,7 +31,7 @@ fn best_of<F: FnMut() -> u64>(n: usize, mut f: F) -> (f64, u64) {
 fn main() {
     let files: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     if files.is_empty() {
-        eprintln!("usage: cargo bench --bench throughput -- FILE...   (make files with benches/generate.rs)");
+        eprintln!("usage: cargo bench --bench throughput -- FILE...   (make files with benches/generate/)");
         return;
     }
     let catalog = Catalog::load(None).expect("bundled catalog");

@@ -1,4 +1,4 @@
-//! Every traffic format, one real-looking line each (written by `benches/generate.rs` in the
+//! Every traffic format, one real-looking line each (written by `benches/generate/` in the
 //! vendor's layout), through the same variations: as is, with an IPv6 client, with a non-ASCII
 //! user name, and behind RFC 3164 and RFC 5424 syslog headers. Each variant must be recognised
 //! by `--format auto` as its format and read back with the changed value.
