@@ -166,7 +166,7 @@ const CASES: [Case; 28] = [
     Case {
         format: "checkpoint",
         header: &[],
-        line: r##"<134>1 2026-11-01T00:02:59Z gw-cp01 CheckPoint 15190 - [action:"Accept"; flags:"411908"; ifdir:"outbound"; loguid:"{0xc08fca19,0x0,0x0,0x0}"; origin:"203.0.113.5"; time:"1793491379"; version:"5"; src:"10.30.204.235"; dst:"204.101.151.23"; proto:"6"; s_port:"9612"; service:"80"; client_inbound_bytes:"336"; client_outbound_bytes:"38535"; http_host:"api.login.windows.net"; resource:"http://api.login.windows.net/public/download/70e9adff?id=251530"; appi_name:"Windows"; src_user_name:"user0816"; product:"URL Filtering"]"##,
+        line: r##"<134>1 2026-11-01T00:02:59Z gw-cp01 CheckPoint 15190 - [action:"Accept"; flags:"411908"; ifdir:"outbound"; loguid:"{0xc08fca19,0x0,0x0,0x0}"; origin:"203.0.113.5"; time:"1793491379"; version:"5"; src:"10.30.204.235"; dst:"204.101.151.23"; proto:"6"; s_port:"9612"; service:"80"; client_inbound_bytes:"38535"; client_outbound_bytes:"336"; http_host:"api.login.windows.net"; resource:"http://api.login.windows.net/public/download/70e9adff?id=251530"; appi_name:"Windows"; src_user_name:"user0816"; product:"URL Filtering"]"##,
         ip: "10.30.204.235",
         user: Some("user0816"),
     },

@@ -184,10 +184,11 @@ impl Gen<'_> {
         put_u64(b, e.cport as u64);
         put(b, "\"; service:\"");
         put_u64(b, e.port as u64);
+        // Check Point counts from the client: outbound is what it sent, inbound what it received.
         put(b, "\"; client_inbound_bytes:\"");
-        put_u64(b, e.up);
-        put(b, "\"; client_outbound_bytes:\"");
         put_u64(b, e.down);
+        put(b, "\"; client_outbound_bytes:\"");
+        put_u64(b, e.up);
         put(b, "\"; http_host:\"");
         put_bytes(b, self.host_only());
         put(b, "\"; resource:\"");
