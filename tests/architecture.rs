@@ -42,7 +42,13 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The module a file belongs to: the first path component under `src/`.
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy().to_string();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy()
+        .to_string();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -56,7 +62,10 @@ fn uses(text: &str) -> Vec<(usize, String)> {
             let mut rest = code;
             while let Some(p) = rest.find(prefix) {
                 let after = &rest[p + prefix.len()..];
-                let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
                 // `crate::{a, b}`: each name in the braces.
                 if name.is_empty() && after.starts_with('{') {
                     let inner = &after[1..after.find('}').unwrap_or(after.len())];
@@ -93,7 +102,8 @@ fn imports_run_down_the_floors() {
         if m == "lib" {
             continue; // the module list itself
         }
-        let own = floor(&m).unwrap_or_else(|| panic!("{}: module {m:?} has no floor in docs/architecture.md", f.display()));
+        let own =
+            floor(&m).unwrap_or_else(|| panic!("{}: module {m:?} has no floor in docs/architecture.md", f.display()));
         seen.insert(m.clone(), own);
         for (line, target) in uses(&std::fs::read_to_string(f).unwrap()) {
             if target == m || target == "self" || target == "super" {
@@ -111,7 +121,11 @@ fn imports_run_down_the_floors() {
         }
     }
     assert!(seen.len() >= 12, "{seen:?}");
-    assert!(wrong.is_empty(), "imports that do not run down the floors:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports that do not run down the floors:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
