@@ -147,7 +147,7 @@ pub struct Outcome {
     pub attempts: u32,
     /// `None` when delivered, else the last error.
     pub error: Option<String>,
-    /// The last error cannot go away by trying again (it was tried once).
+    /// The last error cannot go away by trying again (it was not tried again).
     pub permanent: bool,
 }
 
@@ -173,11 +173,16 @@ fn connect(host_port: &str, timeout: Duration) -> Result<TcpStream, DeliveryErro
 /// A ureq failure as a delivery error: what can pass (connection, timeout, I/O) is transient.
 fn http_error(url: &str, e: ureq::Error) -> DeliveryError {
     match e {
+        // rustls reports a failed handshake (a bad certificate, a server that does not speak
+        // TLS) as invalid data on the socket: trying again does not change it.
+        ureq::Error::Io(ref io) if io.kind() == std::io::ErrorKind::InvalidData => DeliveryError::Http {
+            url: url.to_string(),
+            reason: e.to_string(),
+        },
         ureq::Error::Io(_)
         | ureq::Error::Timeout(_)
         | ureq::Error::HostNotFound
         | ureq::Error::ConnectionFailed
-        | ureq::Error::BodyStalled
         | ureq::Error::ConnectProxyFailed(_) => DeliveryError::Network(format!("{url}: {e}")),
         ureq::Error::StatusCode(status) => DeliveryError::Status {
             url: url.to_string(),
@@ -377,8 +382,9 @@ pub struct DeliveryReport {
     pub delivered: bool,
     /// Last error.
     pub error: Option<String>,
-    /// The failure cannot go away by trying again (a bad URL, HTTP 4xx other than 429, SMTP
-    /// 5xx, no SMTP server): it was tried once. The next run tries again all the same.
+    /// The failure cannot go away by trying again (a bad URL, a TLS failure, HTTP 4xx other
+    /// than 429, SMTP 5xx, no SMTP server): it was not tried again. The next run tries again
+    /// all the same (the config may have been fixed).
     pub permanent: bool,
 }
 
@@ -558,20 +564,30 @@ mod tests {
 
     #[test]
     fn https_webhooks_speak_tls_and_bad_urls_are_refused() {
-        // A server that is not TLS: the handshake must fail with a TLS error, recorded as such.
+        // A server that is not TLS: the handshake must fail with a TLS error, recorded as such
+        // and not retried. The server reads the ClientHello before it answers in plain HTTP.
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
         std::thread::spawn(move || {
             for s in l.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
                 let mut s = s;
+                let mut hello = [0u8; 512];
+                let _ = s.read(&mut hello);
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                std::thread::sleep(Duration::from_millis(50));
             }
         });
-        let e = http_post(&format!("https://127.0.0.1:{port}/hook"), b"{}", Duration::from_secs(5))
-            .unwrap_err()
-            .to_string();
+        let err = http_post(&format!("https://127.0.0.1:{port}/hook"), b"{}", Duration::from_secs(5)).unwrap_err();
+        let e = err.to_string();
         assert!(e.starts_with(&format!("https://127.0.0.1:{port}/hook: ")), "{e}");
         assert!(!e.contains("HTTP 200"), "{e}");
+        assert!(!err.is_transient(), "a TLS failure is permanent: {err:?}");
+        let o = deliver(&alert(), &Target::Webhook(format!("https://127.0.0.1:{port}/hook")), &fast(3));
+        assert_eq!((o.attempts, o.permanent), (1, true), "{o:?}");
+        assert_eq!(seen.load(Ordering::SeqCst), 2, "one connection each, no retry");
         let e = http_post("ftp://x/y", b"{}", Duration::from_secs(1)).unwrap_err();
         assert!(!e.is_transient());
         assert!(e.to_string().contains("must start with http:// or https://"), "{e}");

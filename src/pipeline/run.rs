@@ -10,8 +10,11 @@
 //! 5. every output written — all files staged and renamed into place, `run.json` last;
 //! 6. only then the state committed: the run's alerts and the run itself, in one transaction.
 //!
-//! A run killed or failing before step 6 leaves the last good outputs (or the new ones,
-//! complete) and the state as it was: the next run raises the same alerts again, as new.
+//! A run killed or failing before step 6 leaves no run and no alert in the state (only the
+//! outcomes of the deliveries it made, so that an alert that reached its target is not sent
+//! twice): the next run raises the same alerts again, as new. The outputs are staged and
+//! renamed into place one by one, `run.json` last, so a run that fails while renaming leaves
+//! the previous `run.json`.
 //!
 //! Owns: that order and the exit code. Must not touch: printing (the CLI is told what happened
 //! through [`Event`] and the [`Summary`]), the process (threads, signals, exit).
@@ -85,7 +88,8 @@ pub enum RunError {
     /// The state file cannot be opened: nothing was read.
     #[error(transparent)]
     StateOpen(StateError),
-    /// The state file failed during the run: the outputs may be written, the state is as it was.
+    /// The state file failed during the run: the outputs may be written; the run and its
+    /// alerts are not stored.
     #[error(transparent)]
     State(StateError),
     /// The output folder cannot be created.
@@ -96,8 +100,8 @@ pub enum RunError {
         /// Why.
         source: std::io::Error,
     },
-    /// The outputs cannot be written: the folder keeps its last good outputs, the state is as
-    /// it was.
+    /// The outputs cannot be written: `run.json` is not updated (tables renamed before the
+    /// failure may be new), and the run and its alerts are not stored.
     #[error("cannot write the outputs to {}", dir.display())]
     Write {
         /// The folder.
@@ -221,12 +225,6 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         source,
     })?;
     let out_abs = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
-    let run_id = match &state {
-        Some(s) => s
-            .begin_run(started, &out_abs.display().to_string())
-            .map_err(RunError::State)?,
-        None => 0,
-    };
     let mut outcome = replay::run(
         &activities,
         &policies,
@@ -291,8 +289,13 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     })?;
     // The outputs are in place: now the state may say this run happened.
     if let Some(s) = state.as_mut() {
-        s.commit_run(run_id, &outcome.alerts, activities.len() as u64)
-            .map_err(RunError::State)?;
+        s.commit_run(
+            started,
+            &out_abs.display().to_string(),
+            &outcome.alerts,
+            activities.len() as u64,
+        )
+        .map_err(RunError::State)?;
     }
     Ok(Summary {
         exit_code: manifest.exit_code,

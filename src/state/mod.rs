@@ -9,8 +9,9 @@
 //! * A scan holds an exclusive lock on `<state>.lock` for its whole run (an OS file lock,
 //!   released when the process ends, even if killed): a second scan on the same state refuses
 //!   at once with [`StateError::Busy`] instead of interleaving.
-//! * A run's alerts are stored with the run itself, in one transaction, once its outputs are
-//!   written ([`State::commit_run`]): a run that died before leaves the state as it was.
+//! * A run and its alerts are stored together, in one transaction, once its outputs are
+//!   written ([`State::commit_run`]): a run that died before leaves no run and no alert behind
+//!   (only the outcomes of the deliveries it made, so that nothing is sent twice).
 //! * Dedup: an alert id already stored is not raised again; its status (a closed alert stays
 //!   closed) and its first generation time are kept; its end time and activity count grow if a
 //!   rerun sees more of the same burst.
@@ -282,28 +283,40 @@ impl State {
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
-    /// Start a run; returns its id.
-    pub fn begin_run(&self, started_us: i64, out_dir: &str) -> Result<i64, StateError> {
-        self.conn
-            .execute(
-                "INSERT INTO runs(started_us, out_dir) VALUES(?1, ?2)",
-                params![started_us, out_dir],
-            )
-            .map_err(self.sql())?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    /// Commit a run, in one transaction, once its outputs are written: store its alerts (new
-    /// ones are inserted; known ones keep their status and first generation time, and their
-    /// end time and count are updated) and mark the run finished. A run killed before this
-    /// leaves the state as it was: its alerts are raised again, as new, by the next run.
-    pub fn commit_run(&mut self, run: i64, alerts: &[Alert], activities: u64) -> Result<(), StateError> {
+    /// Commit a run, in one transaction, once its outputs (in `out_dir`) are written: the run
+    /// itself, finished, and its alerts (new ones are inserted; known ones keep their status and
+    /// first generation time, and their end time and count are updated). A run killed before
+    /// this leaves no run and no alert behind: its alerts are raised again, as new, by the next
+    /// run (the delivery outcomes it recorded are kept, so an alert that reached its target is
+    /// not sent twice). Returns the run's id.
+    pub fn commit_run(
+        &mut self,
+        started_us: i64,
+        out_dir: &str,
+        alerts: &[Alert],
+        activities: u64,
+    ) -> Result<i64, StateError> {
         let path = self.path.clone();
         let sql = |e| StateError::Sql {
             path: path.clone(),
             source: e,
         };
         let tx = self.conn.transaction().map_err(sql)?;
+        let new_alerts = alerts.iter().filter(|a| a.is_new).count();
+        tx.execute(
+            "INSERT INTO runs(started_us, out_dir, finished_us, activities, alerts, new_alerts)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                started_us,
+                out_dir,
+                crate::base::time::now_us(),
+                activities as i64,
+                alerts.len() as i64,
+                new_alerts as i64
+            ],
+        )
+        .map_err(sql)?;
+        let run = tx.last_insert_rowid();
         {
             let mut st = tx
                 .prepare(
@@ -338,19 +351,8 @@ impl State {
                 .map_err(sql)?;
             }
         }
-        let new_alerts = alerts.iter().filter(|a| a.is_new).count();
-        tx.execute(
-            "UPDATE runs SET finished_us = ?2, activities = ?3, alerts = ?4, new_alerts = ?5 WHERE id = ?1",
-            params![
-                run,
-                crate::base::time::now_us(),
-                activities as i64,
-                alerts.len() as i64,
-                new_alerts as i64
-            ],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)
+        tx.commit().map_err(sql)?;
+        Ok(run)
     }
 
     /// The output folder of the last finished run that read activities.
