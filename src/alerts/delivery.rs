@@ -585,7 +585,11 @@ mod tests {
         assert!(e.starts_with(&format!("https://127.0.0.1:{port}/hook: ")), "{e}");
         assert!(!e.contains("HTTP 200"), "{e}");
         assert!(!err.is_transient(), "a TLS failure is permanent: {err:?}");
-        let o = deliver(&alert(), &Target::Webhook(format!("https://127.0.0.1:{port}/hook")), &fast(3));
+        let o = deliver(
+            &alert(),
+            &Target::Webhook(format!("https://127.0.0.1:{port}/hook")),
+            &fast(3),
+        );
         assert_eq!((o.attempts, o.permanent), (1, true), "{o:?}");
         assert_eq!(seen.load(Ordering::SeqCst), 2, "one connection each, no retry");
         let e = http_post("ftp://x/y", b"{}", Duration::from_secs(1)).unwrap_err();

@@ -2,8 +2,9 @@
 //! shares (the formats, policy windows, state): fast hand-written paths for the layouts vendors
 //! write millions of times a day, `jiff` for time zones and user-configured layouts.
 //!
-//! Every function returns microseconds since the Unix epoch (UTC) or `None` when the text is not
-//! a valid time in that layout (a malformed line, never a guess).
+//! Instants are microseconds since the Unix epoch (UTC), days are days since it. The parsers
+//! return `None` when the text is not a valid time in that layout (a malformed line, never a
+//! guess); the civil-date helpers return `None` for a date that does not exist.
 
 /// Naive (zone-less) timestamps are interpreted in this zone; UTC unless configured.
 #[derive(Debug, Clone, Default)]

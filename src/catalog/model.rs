@@ -306,7 +306,7 @@ impl Catalog {
             let mut layer_ranges: Vec<(String, Range)> = Vec::new();
             let mut layer_overlays: Vec<(u8, String, FactorsOverlay)> = Vec::new();
             for (path, text) in &layer.files {
-                // `[[factor]]` files define the risk factors (read by `risk::bundled_factors`).
+                // `[[factor]]` files define the risk factors (read by `factors::bundled_factors`).
                 if path.ends_with("categories.toml") || text.contains("[[factor]]") {
                     continue;
                 }
