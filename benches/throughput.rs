@@ -84,7 +84,7 @@ fn main() {
         drop(head);
         // 3. Full scan.
         let opts = ScanOptions::new(vec![f.clone()], registry.clone());
-        let (t_scan, records) = best_of(3, || scan::scan(&opts, &catalog, &matcher).records());
+        let (t_scan, records) = best_of(3, || scan::scan(&opts, &catalog, &matcher, None).records());
         let name: String = f.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
         println!(
             "{:<40} {:>10.1} {:>12.0} {:>12.0} {:>12.0} {:>12}",

@@ -181,9 +181,9 @@ fn small_chunks_and_many_threads_change_nothing() {
     let cat = catalog::Catalog::load(None).unwrap();
     let m = catalog::Matcher::new(&cat);
     let mut opts = scan::ScanOptions::new(vec![p.display().to_string()], formats::Registry::new(vec![]));
-    let whole = scan::scan(&opts, &cat, &m);
+    let whole = scan::scan(&opts, &cat, &m, None);
     opts.chunk_size = 1024;
-    let chunked = scan::scan(&opts, &cat, &m);
+    let chunked = scan::scan(&opts, &cat, &m, None);
     assert_eq!(whole.aggregates, chunked.aggregates);
     assert_eq!(chunked.records(), 400 * 7);
     assert_eq!(chunked.malformed(), 400);
@@ -209,7 +209,7 @@ fn merge_is_associative_across_shards() {
             let f = d.path().join(format!("{i}.log"));
             std::fs::write(&f, p.join("\n") + "\n").unwrap();
             let opts = scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![]));
-            scan::scan(&opts, &cat, &m).aggregates
+            scan::scan(&opts, &cat, &m, None).aggregates
         })
         .collect();
     let mut left = aggs[0].clone();
@@ -230,6 +230,7 @@ fn merge_is_associative_across_shards() {
         &scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![])),
         &cat,
         &m,
+        None,
     )
     .aggregates;
     assert_eq!(left, all);
@@ -279,7 +280,7 @@ fn header_formats_survive_chunking() {
     let m = catalog::Matcher::new(&cat);
     let mut opts = scan::ScanOptions::new(vec![d.path().display().to_string()], reg);
     opts.chunk_size = 1024;
-    let r = scan::scan(&opts, &cat, &m);
+    let r = scan::scan(&opts, &cat, &m, None);
     assert_eq!(r.malformed(), 0, "{:?}", r.rejected.first());
     assert_eq!(r.records(), 6000);
     let dropbox = r.aggregates.apps.get("dropbox").unwrap();

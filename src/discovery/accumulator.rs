@@ -86,7 +86,9 @@ pub struct Accumulator<'c> {
     app_users: Map<(u32, u32), UserRow>,
     app_ips: Map<(u32, IpAddr), Totals>,
     app_daily: Map<(u32, i64), Totals>,
-    app_dest: Map<(u32, IpAddr), Totals>,
+    /// Per app and destination country (0 = unknown, else the two letters as a `u16`): the
+    /// country is looked up as the record is counted, so no per-destination-IP table is kept.
+    app_dest: Map<(u32, u16), Totals>,
     unmatched: Map<u32, Totals>,
     unmatched_users: Set<(u32, u32)>,
     vendor_apps: Interner,
@@ -139,10 +141,11 @@ impl<'c> Accumulator<'c> {
         }
     }
 
-    /// Attribute and count one record. Returns the catalog index of the app it was attributed
-    /// to, if any.
+    /// Attribute and count one record; `country` gives the country of its destination address
+    /// (the caller keeps the GeoIP memo, see `enrich::CountryCache`). Returns the catalog index
+    /// of the app it was attributed to, if any.
     #[inline]
-    pub fn add(&mut self, rec: &Record<'_>) -> Option<u32> {
+    pub fn add(&mut self, rec: &Record<'_>, country: &mut impl FnMut(IpAddr) -> Option<[u8; 2]>) -> Option<u32> {
         let blocked = rec.action == Action::Blocked;
         let up = rec.bytes_up.unwrap_or(0);
         let down = rec.bytes_down.unwrap_or(0);
@@ -216,7 +219,8 @@ impl<'c> Accumulator<'c> {
             self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
         }
         if let Some(ip) = rec.dest_ip {
-            self.app_dest.entry((app, ip)).or_default().add(t, blocked, up, down);
+            let c = country(ip).map_or(0, u16::from_be_bytes);
+            self.app_dest.entry((app, c)).or_default().add(t, blocked, up, down);
         }
         if day != USER_DAY_NONE {
             self.app_daily.entry((app, day)).or_default().add(t, blocked, up, down);
@@ -258,7 +262,7 @@ impl<'c> Accumulator<'c> {
         }
         out.app_users = app_users;
         out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
-        out.app_dest_ips = conv(self.app_dest, |(a, ip)| (app(a), ip));
+        out.app_dest_countries = conv(self.app_dest, |(a, c)| (app(a), (c != 0).then(|| c.to_be_bytes())));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
             .into_iter()
             .map(|(k, totals)| {

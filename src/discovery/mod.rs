@@ -201,8 +201,9 @@ pub struct Aggregates {
     pub app_ips: Map<(Name, IpAddr), Totals>,
     /// Per app and UTC day (days since 1970-01-01).
     pub app_daily: Map<(Name, i64), Daily>,
-    /// Per app and destination IP.
-    pub app_dest_ips: Map<(Name, IpAddr), Totals>,
+    /// Per app and destination country (ISO 3166-1 alpha-2; `None`: no GeoIP answer for the
+    /// address, or no database). Only records with a destination address count here.
+    pub app_dest_countries: Map<(Name, Option<[u8; 2]>), Totals>,
     /// Per unmatched registrable domain.
     pub unmatched: Map<Name, Unmatched>,
     /// Attribution counters.
@@ -229,7 +230,9 @@ impl Aggregates {
         merge_map(&mut self.apps, other.apps, |a, b| a.merge(&b));
         merge_map(&mut self.app_users, other.app_users, |a, b| a.merge(&b));
         merge_map(&mut self.app_ips, other.app_ips, |a, b| a.merge(&b));
-        merge_map(&mut self.app_dest_ips, other.app_dest_ips, |a, b| a.merge(&b));
+        merge_map(&mut self.app_dest_countries, other.app_dest_countries, |a, b| {
+            a.merge(&b)
+        });
         merge_map(&mut self.app_daily, other.app_daily, |a, b| {
             a.totals.merge(&b.totals);
             a.users.extend(b.users);

@@ -90,7 +90,25 @@ impl GeoDb {
     /// ISO 3166-1 alpha-2 country code of `ip`, or `None` when the database has no country for
     /// it (private ranges, unknown, or a database of another kind).
     pub fn country(&self, ip: IpAddr) -> Option<String> {
-        let res = self.reader.lookup(ip).ok()?;
+        self.country_code(ip).map(|c| String::from_utf8_lossy(&c).into_owned())
+    }
+
+    /// [`GeoDb::country`] as two upper-case ASCII letters.
+    pub fn country_code(&self, ip: IpAddr) -> Option<[u8; 2]> {
+        self.lookup(ip).0
+    }
+
+    /// The country of `ip` and the prefix length of the database network that holds it (every
+    /// address of that network has the same answer).
+    fn lookup(&self, ip: IpAddr) -> (Option<[u8; 2]>, u8) {
+        let Ok(res) = self.reader.lookup(ip) else {
+            return (None, 128);
+        };
+        let prefix = res.network().map_or(128, |n| n.prefix());
+        (self.decode(&res), prefix)
+    }
+
+    fn decode(&self, res: &maxminddb::LookupResult<'_, Cow<'static, [u8]>>) -> Option<[u8; 2]> {
         if !res.has_data() {
             return None;
         }
@@ -105,11 +123,96 @@ impl GeoDb {
                     .ok()
                     .flatten()
             })?;
-        if code.len() == 2 && code.bytes().all(|c| c.is_ascii_alphabetic()) {
-            Some(code.to_ascii_uppercase())
-        } else {
-            None
+        match code.as_bytes() {
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+            }
+            _ => None,
         }
+    }
+}
+
+/// Slots of each [`CountryCache`] table (a power of two).
+const CACHE_SLOTS: usize = 4096;
+
+/// A small, fixed-size memo in front of [`GeoDb::country_code`], one per worker thread, so that
+/// counting destination countries at record time costs a lookup per network, not per record.
+///
+/// Exact by construction: the database says which network holds an address, and every address
+/// of a network has the same answer. When that network covers the address's whole IPv4 /24 (or
+/// IPv6 /48), the answer is kept for the block, else for the address alone. Both tables are
+/// direct-mapped (a new entry replaces whatever shared its slot), so memory is fixed (about
+/// 200 KiB) however many distinct addresses a log has.
+pub struct CountryCache {
+    blocks: Box<[(u64, Option<[u8; 2]>)]>,
+    /// (address, family: 4 or 6, 0 for an empty slot), answer.
+    exact: Box<[((u128, u8), Option<[u8; 2]>)]>,
+    /// Lookups answered from the tables, and lookups that went to the database.
+    pub hits: u64,
+    /// See `hits`.
+    pub misses: u64,
+}
+
+impl Default for CountryCache {
+    fn default() -> Self {
+        CountryCache {
+            // Key 0 with the "valid" bit clear never matches a real key (see `block_key`).
+            blocks: vec![(0, None); CACHE_SLOTS].into_boxed_slice(),
+            exact: vec![((0, 0), None); CACHE_SLOTS].into_boxed_slice(),
+            hits: 0,
+            misses: 0,
+        }
+    }
+}
+
+/// The block an address falls in, tagged with a valid bit and its family: IPv4 /24, IPv6 /48.
+#[inline]
+fn block_key(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => (1 << 63) | u64::from(u32::from(v4) >> 8),
+        IpAddr::V6(v6) => (1 << 63) | (1 << 62) | (u128::from(v6) >> 80) as u64,
+    }
+}
+
+#[inline]
+fn exact_key(ip: IpAddr) -> (u128, u8) {
+    match ip {
+        IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
+        IpAddr::V6(v6) => (u128::from(v6), 6),
+    }
+}
+
+#[inline]
+fn slot(h: u64) -> usize {
+    // Fibonacci hashing: the high bits of a multiply spread consecutive blocks.
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CACHE_SLOTS.trailing_zeros())) as usize
+}
+
+impl CountryCache {
+    /// The country of `ip` in `db`: the same answer as [`GeoDb::country_code`].
+    #[inline]
+    pub fn country(&mut self, db: &GeoDb, ip: IpAddr) -> Option<[u8; 2]> {
+        let bk = block_key(ip);
+        let bs = slot(bk);
+        if self.blocks[bs].0 == bk {
+            self.hits += 1;
+            return self.blocks[bs].1;
+        }
+        let ek = exact_key(ip);
+        let es = slot((ek.0 as u64) ^ ((ek.0 >> 64) as u64).rotate_left(17) ^ u64::from(ek.1));
+        if self.exact[es].0 == ek {
+            self.hits += 1;
+            return self.exact[es].1;
+        }
+        self.misses += 1;
+        let (code, prefix) = db.lookup(ip);
+        let block_bits = if ip.is_ipv4() { 24 } else { 48 };
+        if prefix <= block_bits {
+            self.blocks[bs] = (bk, code);
+        } else {
+            self.exact[es] = (ek, code);
+        }
+        code
     }
 }
 
@@ -137,6 +240,65 @@ mod tests {
         assert_eq!(db.country("2001:218::1".parse().unwrap()).as_deref(), Some("JP"));
         assert_eq!(db.country("10.0.0.1".parse().unwrap()), None);
         assert!(db.info().database_type.contains("Country"));
+    }
+
+    /// Every answer of the cache equals the database's own, for addresses spread over the whole
+    /// space and for neighbours inside one /24 that the database splits into smaller networks.
+    fn cache_agrees(db: &GeoDb, ips: &[IpAddr]) -> CountryCache {
+        let mut cache = CountryCache::default();
+        for _round in 0..2 {
+            for &ip in ips {
+                assert_eq!(cache.country(db, ip), db.country_code(ip), "{ip}");
+            }
+        }
+        cache
+    }
+
+    fn spread(n: usize) -> Vec<IpAddr> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(if i % 10 == 9 {
+                // IPv6 in the allocated 2000::/3.
+                IpAddr::V6(std::net::Ipv6Addr::from(
+                    (0x2000u128 << 112) | (u128::from(x) << 40) | u128::from(x >> 50),
+                ))
+            } else {
+                IpAddr::V4(std::net::Ipv4Addr::from(x as u32))
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn country_cache_is_exact_on_the_bundled_database() {
+        let db = GeoDb::bundled();
+        let mut ips = spread(50_000);
+        // All 256 addresses of some /24s, twice.
+        for base in [0x0808_0800u32, 0x5102_4500, 0xC633_6400, 0x0A00_0000] {
+            ips.extend((0..256).map(|i| IpAddr::V4(std::net::Ipv4Addr::from(base + i))));
+        }
+        let cache = cache_agrees(&db, &ips);
+        assert!(cache.hits > 0 && cache.misses > 0);
+    }
+
+    #[test]
+    fn country_cache_is_exact_where_networks_are_smaller_than_a_block() {
+        // MaxMind's test database has networks of /27 to /31 next to each other in 81.2.69.0/24
+        // and 2001:218::/32 style IPv6 ones: the cache must answer per address there.
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/GeoIP2-Country-Test.mmdb");
+        let db = GeoDb::open(&p).unwrap();
+        let mut ips: Vec<IpAddr> = (0..=255u32)
+            .map(|i| IpAddr::V4(std::net::Ipv4Addr::from(0x5102_4500 + i)))
+            .collect();
+        ips.extend((0..512u128).map(|i| IpAddr::V6(std::net::Ipv6Addr::from((0x2001_0218u128 << 96) | (i << 60)))));
+        ips.extend(spread(5_000));
+        let answers: std::collections::BTreeSet<_> = ips.iter().map(|ip| db.country_code(*ip)).collect();
+        assert!(answers.len() >= 3, "the probe must see several answers: {answers:?}");
+        cache_agrees(&db, &ips);
     }
 
     #[test]

@@ -3,12 +3,13 @@
 //! user's name (`CORP\jdoe`, `jdoe@corp.example`).
 //!
 //! Owns: opening and querying `.mmdb` files, IP range lookups, user-name normalization. Must
-//! not touch: parsing, catalog matching, aggregation. GeoIP lookups happen once per distinct
-//! address at report time, not per record.
+//! not touch: parsing, catalog matching, aggregation. Destination countries are looked up while
+//! records are counted, through a fixed-size per-worker [`CountryCache`]; source-address
+//! countries once per distinct (app, source address) at report time.
 
 pub mod geo;
 pub mod identity;
 pub mod ip_ranges;
 
-pub use geo::{GeoDb, GeoError};
+pub use geo::{CountryCache, GeoDb, GeoError};
 pub use identity::{Identity, IdentityError};

@@ -213,7 +213,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     let matcher = Matcher::new(&catalog);
 
     let scan_start = crate::base::time::now_us();
-    let mut result = scan::scan(&opts, &catalog, &matcher);
+    let mut result = scan::scan(&opts, &catalog, &matcher, geo.as_ref());
     let scan_seconds = (crate::base::time::now_us() - scan_start) as f64 / 1e6;
     on(Event::Scanned(&result.inputs));
 

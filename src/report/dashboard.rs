@@ -377,8 +377,8 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
 
     let mut dest_all: Map<String, Usage> = Map::default();
     let mut dest_app: Map<&str, Map<String, Usage>> = Map::default();
-    for ((app, ip), t) in &agg.app_dest_ips {
-        let c = countries.of(*ip).unwrap_or_else(|| "unknown".into());
+    for ((app, code), t) in &agg.app_dest_countries {
+        let c = code.map_or_else(|| "unknown".into(), |c| String::from_utf8_lossy(&c).into_owned());
         dest_all.entry(c.clone()).or_default().add(t);
         dest_app.entry(app.as_ref()).or_default().entry(c).or_default().add(t);
     }

@@ -17,17 +17,13 @@ pub struct Countries {
 }
 
 impl Countries {
-    /// Resolve every source and destination address of `agg` (none without a database).
+    /// Resolve every source address of `agg` (none without a database). Destination countries
+    /// are counted at record time instead (`Aggregates::app_dest_countries`).
     pub fn resolve(agg: &Aggregates, geo: Option<&GeoDb>) -> Self {
         let Some(geo) = geo else {
             return Countries { map: Map::default() };
         };
-        let mut ips: Vec<IpAddr> = agg
-            .app_ips
-            .keys()
-            .map(|k| k.1)
-            .chain(agg.app_dest_ips.keys().map(|k| k.1))
-            .collect();
+        let mut ips: Vec<IpAddr> = agg.app_ips.keys().map(|k| k.1).collect();
         ips.par_sort_unstable();
         ips.dedup();
         let map = ips

@@ -21,6 +21,7 @@ pub use crate::discovery::result::{FormatCounts, InputReport, InputStatus, Rejec
 
 use crate::catalog::{Catalog, Matcher};
 use crate::discovery::{Accumulator, Aggregates};
+use crate::enrich::{CountryCache, GeoDb};
 use crate::formats::{Activity, ParseCtx, Record, Registry};
 use crate::ingest::{self, chunker, Input};
 use producer::{progress_bar, Producer};
@@ -144,7 +145,8 @@ fn unreadable_reports(unreadable: Vec<(String, String)>) -> impl Iterator<Item =
 }
 
 /// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
-pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanResult {
+/// `geo` gives the destination countries (none without a database).
+pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Option<&GeoDb>) -> ScanResult {
     let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
     let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
     let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
@@ -166,6 +168,8 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                             counters: Vec::new(),
                             rejects: Rejects::new(opts.rejected_cap),
                         };
+                        let mut geo_cache = CountryCache::default();
+                        let mut country = |ip| geo.and_then(|g| geo_cache.country(g, ip));
                         loop {
                             let next = rx.lock().expect("work queue").recv();
                             let Ok(work) = next else { break };
@@ -184,7 +188,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher) -> ScanRes
                                 |n, _, item| match item {
                                     Item::Record(r) => {
                                         normalize_user(&opts.identity, r);
-                                        acc.add(r);
+                                        acc.add(r, &mut country);
                                         if let Some(sel) = &opts.traffic_activities {
                                             if let Some(a) = sel.select(r, matcher) {
                                                 acts.push((input, n, a));
