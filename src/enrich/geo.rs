@@ -132,6 +132,9 @@ impl GeoDb {
     }
 }
 
+/// A slot of the per-address table: ((address, family), answer).
+type ExactSlot = ((u128, u8), Option<[u8; 2]>);
+
 /// Slots of each [`CountryCache`] table (a power of two).
 const CACHE_SLOTS: usize = 4096;
 
@@ -146,7 +149,7 @@ const CACHE_SLOTS: usize = 4096;
 pub struct CountryCache {
     blocks: Box<[(u64, Option<[u8; 2]>)]>,
     /// (address, family: 4 or 6, 0 for an empty slot), answer.
-    exact: Box<[((u128, u8), Option<[u8; 2]>)]>,
+    exact: Box<[ExactSlot]>,
     /// Lookups answered from the tables, and lookups that went to the database.
     pub hits: u64,
     /// See `hits`.
