@@ -11,8 +11,25 @@ use std::path::Path;
 pub(crate) const START_SECS: u64 = 1_793_491_200;
 /// Records are spread over roughly this many seconds (3 days).
 pub(crate) const SPAN_SECS: u64 = 3 * 86_400;
-pub(crate) const N_USERS: usize = 5_000;
-pub(crate) const N_CLIENT_IPS: usize = 2_000;
+/// How many people and machines the log describes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Profile {
+    pub(crate) users: usize,
+    pub(crate) client_ips: usize,
+}
+
+impl Profile {
+    /// A mid-size company: 5,000 users on 10,000 client addresses.
+    pub(crate) const DEFAULT: Profile = Profile {
+        users: 5_000,
+        client_ips: 10_000,
+    };
+    /// `--heavy`: 50,000 users on 500,000 client addresses (VPN pools, NAT, DHCP churn).
+    pub(crate) const HEAVY: Profile = Profile {
+        users: 50_000,
+        client_ips: 500_000,
+    };
+}
 pub(crate) const N_UNKNOWN_DOMAINS: usize = 3_000;
 pub(crate) const FLUSH_AT: usize = 4 << 20;
 
@@ -486,17 +503,19 @@ pub(crate) fn scan_domains_arrays(text: &str) -> Vec<String> {
 }
 
 impl World {
-    pub(crate) fn build(seed: u64, catalog: &Path) -> World {
+    pub(crate) fn build(seed: u64, catalog: &Path, profile: Profile) -> World {
+        let (n_users, n_ips) = (profile.users, profile.client_ips);
         let mut rng = Rng::new(seed ^ 0x005E_ED0F_u64.wrapping_mul(0x1000_0001));
 
-        // client IPs: 2000 in 10.0.0.0/8, ~1% IPv6 ULA
-        let mut ips = Vec::with_capacity(N_CLIENT_IPS);
+        // client IPs in 10.0.0.0/8, ~1% IPv6 ULA
+        let mut ips = Vec::with_capacity(n_ips);
         let mut seen = std::collections::HashSet::new();
-        while ips.len() < N_CLIENT_IPS {
+        let second_octets = if n_ips > 100_000 { 256 } else { 64 };
+        while ips.len() < n_ips {
             let text = if ips.len() % 97 == 13 {
-                format!("fd12:3456:789a:{:x}::{:x}", rng.below(16) + 1, rng.range(0x10, 0xfffe))
+                format!("fd12:3456:789a:{:x}::{:x}", rng.below(4096) + 1, rng.range(0x10, 0xfffe))
             } else {
-                format!("10.{}.{}.{}", rng.below(64), rng.below(256), rng.range(1, 254))
+                format!("10.{}.{}.{}", rng.below(second_octets), rng.below(256), rng.range(1, 254))
             };
             if seen.insert(text.clone()) {
                 ips.push(ClientIp { text });
@@ -504,8 +523,8 @@ impl World {
         }
 
         // users: user0001.., some CORP\name, some name@corp.example, some anonymous
-        let mut users = Vec::with_capacity(N_USERS);
-        for i in 0..N_USERS {
+        let mut users = Vec::with_capacity(n_users);
+        for i in 0..n_users {
             let r = rng.below(100);
             let first = FIRST[(i * 7 + 3) % FIRST.len()];
             let last = LAST[(i * 13 + 5) % LAST.len()];
@@ -543,7 +562,7 @@ impl World {
             } else {
                 format!("corp\\{raw}")
             };
-            let home_ip = (hash_str(&raw) ^ i as u64) as usize % N_CLIENT_IPS;
+            let home_ip = (hash_str(&raw) ^ i as u64) as usize % n_ips;
             users.push(User {
                 raw,
                 squid,
@@ -588,7 +607,7 @@ impl World {
         let unknown_zipf = Zipf::new(unknown.len(), 1.1);
         World {
             users,
-            heavy_users: N_USERS / 10,
+            heavy_users: n_users / 10,
             ips,
             known,
             unknown,

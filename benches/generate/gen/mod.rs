@@ -85,7 +85,15 @@ impl<'w> Gen<'w> {
             e.dom = w.unknown_zipf.sample(r);
             &w.unknown[e.dom]
         };
-        if !dom.name.starts_with("www.") {
+        if r.below(100) < 25 {
+            // A one-off sub-domain, as CDN shards, tracking ids and per-tenant hosts give real
+            // logs: a 10-character random label, practically never seen twice.
+            for _ in 0..10 {
+                e.host
+                    .push(b"abcdefghijklmnopqrstuvwxyz0123456789"[r.below(36) as usize]);
+            }
+            e.host.push(b'.');
+        } else if !dom.name.starts_with("www.") {
             let p = r.below(100);
             if p < 40 {
             } else if p < 62 {
@@ -107,7 +115,13 @@ impl<'w> Gen<'w> {
             }
         }
         put(&mut e.host, &dom.name);
-        e.dst_ip = dom.ip_base.wrapping_add(r.below(4) as u32);
+        // Most requests reach a fresh address (CDN and cloud front ends rotate them), the rest
+        // one of the app's few fixed ones.
+        e.dst_ip = if r.below(100) < 70 {
+            public_ip_for(r.next())
+        } else {
+            dom.ip_base.wrapping_add(r.below(4) as u32)
+        };
 
         // what
         let m = r.below(1000);
