@@ -169,6 +169,58 @@ fn split_compressed_and_directory_inputs_give_the_same_tables() {
 }
 
 #[test]
+fn compressed_files_read_side_by_side_give_the_same_aggregates() {
+    // With several worker threads, several inputs are opened and decompressed at once, one
+    // producer thread each: the result must not depend on it.
+    use cloudcensus::{catalog, formats, pipeline::scan};
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let mut all = String::new();
+    let mut paths = Vec::new();
+    for k in 0..8 {
+        let mut text = String::new();
+        for j in 0..150 {
+            text.push_str(&log().replace("alice", &format!("user{k}-{j}")));
+        }
+        all.push_str(&text);
+        let p = d.path().join(format!("part{k}.log"));
+        let bytes = match k % 4 {
+            0 => gzip(text.as_bytes()),
+            1 => zstd::encode_all(text.as_bytes(), 3).unwrap(),
+            2 => {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+                e.write_all(text.as_bytes()).unwrap();
+                e.finish().unwrap()
+            }
+            _ => text.into_bytes(),
+        };
+        std::fs::write(&p, bytes).unwrap();
+        paths.push(p.display().to_string());
+    }
+    let whole = d.path().join("whole.log");
+    std::fs::write(&whole, &all).unwrap();
+    let cat = catalog::Catalog::load(None).unwrap();
+    let m = catalog::Matcher::new(&cat);
+    let one = scan::scan(
+        &scan::ScanOptions::new(vec![whole.display().to_string()], formats::Registry::new(vec![])),
+        &cat,
+        &m,
+        None,
+    );
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    let mut opts = scan::ScanOptions::new(paths, formats::Registry::new(vec![]));
+    opts.chunk_size = 4096;
+    let parts = pool.install(|| scan::scan(&opts, &cat, &m, None));
+    assert_eq!(parts.aggregates, one.aggregates);
+    assert_eq!(parts.records(), 8 * 150 * 7);
+    assert_eq!(parts.inputs.len(), 8);
+    for (k, r) in parts.inputs.iter().enumerate() {
+        assert!(r.path.ends_with(&format!("part{k}.log")), "{}", r.path);
+        assert_eq!((r.records, r.malformed_lines), (150 * 7, 150), "{}", r.path);
+    }
+}
+
+#[test]
 fn small_chunks_and_many_threads_change_nothing() {
     use cloudcensus::{catalog, formats, pipeline::scan};
     let d = tempfile::tempdir().unwrap();

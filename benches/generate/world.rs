@@ -513,9 +513,18 @@ impl World {
         let second_octets = if n_ips > 100_000 { 256 } else { 64 };
         while ips.len() < n_ips {
             let text = if ips.len() % 97 == 13 {
-                format!("fd12:3456:789a:{:x}::{:x}", rng.below(4096) + 1, rng.range(0x10, 0xfffe))
+                format!(
+                    "fd12:3456:789a:{:x}::{:x}",
+                    rng.below(4096) + 1,
+                    rng.range(0x10, 0xfffe)
+                )
             } else {
-                format!("10.{}.{}.{}", rng.below(second_octets), rng.below(256), rng.range(1, 254))
+                format!(
+                    "10.{}.{}.{}",
+                    rng.below(second_octets),
+                    rng.below(256),
+                    rng.range(1, 254)
+                )
             };
             if seen.insert(text.clone()) {
                 ips.push(ClientIp { text });

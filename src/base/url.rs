@@ -3,19 +3,25 @@
 /// Host and port of a URL as proxies log it: `http://user@Host:8080/path`, `host:443`
 /// (CONNECT), `host/path` (no scheme), `[2001:db8::1]:443`. Returns `None` when there is no
 /// plausible host (e.g. `error:invalid-request`, `/relative/path`).
+///
+/// Byte scans with `memchr`: this runs once per proxy record.
 pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
-    let rest = match url.find("://") {
+    let b = url.as_bytes();
+    // The first `://`, wherever it is.
+    let scheme_end = memchr::memchr_iter(b':', b).find(|&i| b[i + 1..].starts_with(b"//"));
+    let has_scheme = scheme_end.is_some();
+    let rest = match scheme_end {
         Some(p) => &url[p + 3..],
         None => {
-            if url.starts_with('/') || url.contains(' ') {
+            if url.starts_with('/') || memchr::memchr(b' ', b).is_some() {
                 return None;
             }
             url
         }
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
     let authority = &rest[..end];
-    let authority = match authority.rfind('@') {
+    let authority = match memchr::memrchr(b'@', authority.as_bytes()) {
         Some(p) => &authority[p + 1..],
         None => authority,
     };
@@ -24,7 +30,7 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
         let port = v6[close + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
         (&v6[..close], port)
     } else {
-        match authority.rfind(':') {
+        match memchr::memrchr(b':', authority.as_bytes()) {
             Some(p) if authority[p + 1..].bytes().all(|c| c.is_ascii_digit()) => {
                 (&authority[..p], authority[p + 1..].parse().ok())
             }
@@ -41,7 +47,7 @@ pub fn url_host(url: &str) -> Option<(&str, Option<u16>)> {
         return None;
     }
     // A bare word with no dot and no scheme is not a host we can attribute ("ahmet").
-    if !url.contains("://") && !host.contains('.') && !host.contains(':') && port.is_none() {
+    if !has_scheme && !host.contains('.') && !host.contains(':') && port.is_none() {
         return None;
     }
     Some((host, port))

@@ -96,6 +96,12 @@ pub struct Accumulator<'c> {
     attribution: AttributionCounts,
 }
 
+fn merge_totals<K: Hash + Eq>(into: &mut Map<K, Totals>, from: Map<K, Totals>) {
+    for (k, t) in from {
+        into.entry(k).or_default().merge(&t);
+    }
+}
+
 fn is_ip_literal(h: &[u8]) -> bool {
     h.first().is_some_and(|c| c.is_ascii_digit() || *c == b':')
         && h.iter().all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
@@ -228,13 +234,53 @@ impl<'c> Accumulator<'c> {
         Some(app)
     }
 
-    /// Convert to string-keyed, mergeable aggregates.
+    /// Fold another worker's accumulator (over the same catalog) into this one, in id space:
+    /// its user, domain and vendor-app ids are renumbered into this one's, so the workers' tables
+    /// are merged before any string key is built (one string-keyed copy, not one per worker).
+    pub fn merge(&mut self, other: Accumulator<'c>) {
+        let mut other = other;
+        // Walk the smaller one.
+        if other.app_users.len() + other.app_ips.len() > self.app_users.len() + self.app_ips.len() {
+            std::mem::swap(self, &mut other);
+        }
+        let this = self;
+        let users: Vec<u32> = other.users.names.iter().map(|n| this.users.id(n)).collect();
+        let domains: Vec<u32> = other.domains.names.iter().map(|n| this.domains.id(n)).collect();
+        let vendors: Vec<u32> = other.vendor_apps.names.iter().map(|n| this.vendor_apps.id(n)).collect();
+        for (a, t) in this.apps.iter_mut().zip(&other.apps) {
+            a.merge(t);
+        }
+        for ((a, u), row) in other.app_users {
+            let e = this.app_users.entry((a, users[u as usize])).or_default();
+            e.totals.merge(&row.totals);
+            for d in row.days.iter() {
+                e.days.insert(d);
+            }
+        }
+        merge_totals(&mut this.app_ips, other.app_ips);
+        merge_totals(&mut this.app_daily, other.app_daily);
+        merge_totals(&mut this.app_dest, other.app_dest);
+        for (d, t) in other.unmatched {
+            this.unmatched.entry(domains[d as usize]).or_default().merge(&t);
+        }
+        for (d, u) in other.unmatched_users {
+            this.unmatched_users.insert((domains[d as usize], users[u as usize]));
+        }
+        for ((d, v), n) in other.unmatched_vendor {
+            *this
+                .unmatched_vendor
+                .entry((domains[d as usize], vendors[v as usize]))
+                .or_default() += n;
+        }
+        this.attribution.merge(&other.attribution);
+    }
+
     /// The attribution counts so far.
     pub fn attribution(&self) -> AttributionCounts {
         self.attribution
     }
 
-    /// The aggregates.
+    /// Convert to string-keyed, mergeable aggregates.
     pub fn finish(self) -> Aggregates {
         let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
         let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();
@@ -305,5 +351,61 @@ impl<'c> Accumulator<'c> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use std::borrow::Cow;
+
+    fn rec(i: u64) -> Record<'static> {
+        let hosts = [
+            "www.dropbox.com",
+            "slack.com",
+            "unknown-one.example",
+            "shop.unknown-two.co.uk",
+            "github.com",
+        ];
+        Record {
+            time_us: (!i.is_multiple_of(7)).then_some(1_790_000_000_000_000 + (i as i64) * 3_600_000_000),
+            source_ip: Some(IpAddr::from([10, 0, (i % 3) as u8, (i % 5) as u8])),
+            user: (!i.is_multiple_of(4)).then(|| Cow::Owned(format!("user{}", i % 6))),
+            dest_host: Some(Cow::Borrowed(hosts[(i % 5) as usize])),
+            dest_ip: Some(IpAddr::from([52, 1, 0, (i % 9) as u8])),
+            action: if i % 5 == 1 { Action::Blocked } else { Action::Allowed },
+            bytes_up: Some(i * 10),
+            bytes_down: Some(i * 100),
+            vendor_app: i.is_multiple_of(2).then_some(Cow::Borrowed("Some App")),
+            ..Record::default()
+        }
+    }
+
+    #[test]
+    fn merging_workers_equals_one_worker() {
+        let catalog = Catalog::load(None).unwrap();
+        let matcher = Matcher::new(&catalog);
+        let ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
+        let mut country = |ip: IpAddr| Some(if ip.to_string().ends_with('1') { *b"US" } else { *b"DE" });
+        let mut one = Accumulator::new(&matcher, &ids);
+        let (mut a, mut b) = (Accumulator::new(&matcher, &ids), Accumulator::new(&matcher, &ids));
+        for i in 0..500 {
+            one.add(&rec(i), &mut country);
+        }
+        // Different interleavings give different user and domain ids in each worker.
+        for i in (0..500).rev() {
+            if i % 3 == 0 {
+                a.add(&rec(i), &mut country);
+            } else {
+                b.add(&rec(i), &mut country);
+            }
+        }
+        let small = Accumulator::new(&matcher, &ids);
+        a.merge(b);
+        a.merge(small);
+        let (want, got) = (one.finish(), a.finish());
+        assert!(want.app_users.len() > 5 && want.unmatched.len() == 2, "{want:?}");
+        assert_eq!(got, want);
     }
 }

@@ -142,11 +142,13 @@ const CACHE_SLOTS: usize = 4096;
 /// counting destination countries at record time costs a lookup per network, not per record.
 ///
 /// Exact by construction: the database says which network holds an address, and every address
-/// of a network has the same answer. When that network covers the address's whole IPv4 /24 (or
-/// IPv6 /48), the answer is kept for the block, else for the address alone. Both tables are
-/// direct-mapped (a new entry replaces whatever shared its slot), so memory is fixed (about
-/// 200 KiB) however many distinct addresses a log has.
+/// of a network has the same answer. When that network covers the address's whole IPv4 /16 (or
+/// IPv6 /32), the answer is kept for that wide block; else when it covers its /24 (IPv6 /48),
+/// for that block; else for the address alone. The tables are direct-mapped (a new entry
+/// replaces whatever shared its slot), so memory is fixed (about 250 KiB) however many distinct
+/// addresses a log has. Fresh CDN addresses mostly fall in a few wide blocks.
 pub struct CountryCache {
+    wide: Box<[(u64, Option<[u8; 2]>)]>,
     blocks: Box<[(u64, Option<[u8; 2]>)]>,
     /// (address, family: 4 or 6, 0 for an empty slot), answer.
     exact: Box<[ExactSlot]>,
@@ -160,6 +162,7 @@ impl Default for CountryCache {
     fn default() -> Self {
         CountryCache {
             // Key 0 with the "valid" bit clear never matches a real key (see `block_key`).
+            wide: vec![(0, None); CACHE_SLOTS].into_boxed_slice(),
             blocks: vec![(0, None); CACHE_SLOTS].into_boxed_slice(),
             exact: vec![((0, 0), None); CACHE_SLOTS].into_boxed_slice(),
             hits: 0,
@@ -168,12 +171,13 @@ impl Default for CountryCache {
     }
 }
 
-/// The block an address falls in, tagged with a valid bit and its family: IPv4 /24, IPv6 /48.
+/// The block an address falls in, tagged with a valid bit and its family: the first `v4_bits`
+/// bits of an IPv4 address, the first `v6_bits` of an IPv6 one (at most 60).
 #[inline]
-fn block_key(ip: IpAddr) -> u64 {
+fn block_key(ip: IpAddr, v4_bits: u32, v6_bits: u32) -> u64 {
     match ip {
-        IpAddr::V4(v4) => (1 << 63) | u64::from(u32::from(v4) >> 8),
-        IpAddr::V6(v6) => (1 << 63) | (1 << 62) | (u128::from(v6) >> 80) as u64,
+        IpAddr::V4(v4) => (1 << 63) | u64::from(u32::from(v4) >> (32 - v4_bits)),
+        IpAddr::V6(v6) => (1 << 63) | (1 << 62) | (u128::from(v6) >> (128 - v6_bits)) as u64,
     }
 }
 
@@ -195,7 +199,13 @@ impl CountryCache {
     /// The country of `ip` in `db`: the same answer as [`GeoDb::country_code`].
     #[inline]
     pub fn country(&mut self, db: &GeoDb, ip: IpAddr) -> Option<[u8; 2]> {
-        let bk = block_key(ip);
+        let wk = block_key(ip, 16, 32);
+        let ws = slot(wk);
+        if self.wide[ws].0 == wk {
+            self.hits += 1;
+            return self.wide[ws].1;
+        }
+        let bk = block_key(ip, 24, 48);
         let bs = slot(bk);
         if self.blocks[bs].0 == bk {
             self.hits += 1;
@@ -209,8 +219,10 @@ impl CountryCache {
         }
         self.misses += 1;
         let (code, prefix) = db.lookup(ip);
-        let block_bits = if ip.is_ipv4() { 24 } else { 48 };
-        if prefix <= block_bits {
+        let (wide_bits, block_bits) = if ip.is_ipv4() { (16, 24) } else { (32, 48) };
+        if prefix <= wide_bits {
+            self.wide[ws] = (wk, code);
+        } else if prefix <= block_bits {
             self.blocks[bs] = (bk, code);
         } else {
             self.exact[es] = (ek, code);

@@ -88,13 +88,20 @@ struct Work {
     format: Option<usize>,
 }
 
-/// Run the producer on its own thread and hand chunks to `consume`. Returns the per-input
-/// reports skeleton and overlong lines.
+/// Run the producers on threads of their own and hand chunks to `consume`. Returns the
+/// per-input reports skeleton and overlong lines.
+///
+/// One producer per worker thread, but never more than there are inputs: each reads whole
+/// inputs, so several compressed files are decompressed side by side (decompression is the
+/// slow part of reading a `.gz`/`.zst`/`.bz2`), while one input is always read in order by one
+/// thread. Chunks carry their input's index, so the workers do not care which producer cut them.
+/// `in_order` keeps one producer, for callers that hand records on in input order (`parse`).
 fn with_producer<T: Send>(
     opts: &ScanOptions,
     inputs: &[Input],
     reports: Vec<InputReport>,
     in_flight: usize,
+    in_order: bool,
     consume: impl FnOnce(mpsc::Receiver<Work>, mpsc::Sender<Vec<u8>>) -> T,
 ) -> (T, Vec<InputReport>, Vec<(usize, u64, String)>) {
     let reports = Mutex::new(reports);
@@ -102,24 +109,40 @@ fn with_producer<T: Send>(
     let progress = progress_bar(opts, inputs);
     let (tx, rx) = mpsc::sync_channel::<Work>(in_flight);
     let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
+    let producers = if in_order {
+        1
+    } else {
+        rayon::current_num_threads().clamp(1, inputs.len().max(1))
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let pool_rx = Mutex::new(pool_rx);
     let out = std::thread::scope(|s| {
-        let producer = Producer {
-            opts,
-            reports: &reports,
-            overlong: &overlong,
-            progress: progress.clone(),
-        };
-        s.spawn(move || {
-            producer.run(
-                inputs,
-                |w| tx.send(w).is_ok(),
-                || {
-                    pool_rx
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size + 4096))
-                },
-            );
-        });
+        for _ in 0..producers {
+            let producer = Producer {
+                opts,
+                reports: &reports,
+                overlong: &overlong,
+                progress: progress.clone(),
+            };
+            let tx = tx.clone();
+            let (next, pool_rx) = (&next, &pool_rx);
+            s.spawn(move || {
+                producer.run(
+                    inputs,
+                    next,
+                    |w| tx.send(w).is_ok(),
+                    || {
+                        pool_rx
+                            .lock()
+                            .ok()
+                            .and_then(|p| p.try_recv().ok())
+                            .unwrap_or_else(|| Vec::with_capacity(opts.chunk_size + 4096))
+                    },
+                );
+            });
+        }
+        // The workers stop when every producer's sender is gone.
+        drop(tx);
         consume(rx, pool_tx)
     });
     progress.finish_and_clear();
@@ -154,8 +177,13 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
     // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
     // accumulators keep the final string-keyed merge small.
     let workers = rayon::current_num_threads().max(1);
-    let (((acc_results, counters, rejects), mut activities), mut reports_out, overlong) =
-        with_producer(opts, &inputs, std::mem::take(&mut reports), in_flight, |rx, pool| {
+    let (((acc_results, counters, rejects), mut activities), mut reports_out, overlong) = with_producer(
+        opts,
+        &inputs,
+        std::mem::take(&mut reports),
+        in_flight,
+        false,
+        |rx, pool| {
             let rx = Mutex::new(rx);
             let pool = Mutex::new(pool);
             let done = Mutex::new(Vec::with_capacity(workers));
@@ -204,23 +232,28 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
                             c.attribution.merge(&before.since(&w.acc.attribution()));
                             let _ = pool.lock().map(|p| p.send(work.chunk.data));
                         }
-                        let finished = (w.acc.finish(), w.counters, w.rejects, w.activities);
+                        let finished = (w.acc, w.counters, w.rejects, w.activities);
                         done.lock().expect("results").push(finished);
                     });
                 }
             });
-            let mut merged = (Aggregates::default(), Vec::new(), Rejects::new(opts.rejected_cap));
+            let mut merged = (None::<Accumulator>, Vec::new(), Rejects::new(opts.rejected_cap));
             let mut activities = Vec::new();
             for (b, cb, rb, ab) in done.into_inner().expect("results") {
-                merged.0.merge(b);
+                match &mut merged.0 {
+                    None => merged.0 = Some(b),
+                    Some(acc) => acc.merge(b),
+                }
                 for (i, c) in cb.iter().enumerate() {
                     counters_for(&mut merged.1, i).merge(c);
                 }
                 merged.2.merge(rb);
                 activities.extend(ab);
             }
-            (merged, activities)
-        });
+            let aggregates = merged.0.map_or_else(Aggregates::default, Accumulator::finish);
+            ((aggregates, merged.1, merged.2), activities)
+        },
+    );
     let (mut reps, rejected, total) = finish_reports(
         &opts.registry,
         &inputs,
@@ -267,7 +300,7 @@ pub fn for_each_record(
     let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
     let reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
     let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
-    let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, |rx, pool| {
+    let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, true, |rx, pool| {
         let mut counters: Vec<Counters> = Vec::new();
         let mut rejects = Rejects::new(opts.rejected_cap);
         for work in rx {

@@ -40,13 +40,18 @@ impl Producer<'_> {
         r[i].error = Some(msg);
     }
 
+    /// Take inputs from `next` (shared by every producer thread, so each input is read by
+    /// exactly one of them, whole) until there are none left or the workers are gone.
     pub(super) fn run(
         &self,
         inputs: &[Input],
+        next: &std::sync::atomic::AtomicUsize,
         mut send: impl FnMut(Work) -> bool,
         mut buffer: impl FnMut() -> Vec<u8>,
     ) {
-        for (i, input) in inputs.iter().enumerate() {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(input) = inputs.get(i) else { return };
             if !self.one(i, input, &mut send, &mut buffer) {
                 return;
             }
