@@ -16,27 +16,44 @@ const USER_DAY_NONE: i64 = i64::MIN;
 
 /// The days (since 1970-01-01, UTC) on which a user used an app. Kept with the app×user row so
 /// a record costs one map update for both tables; a single-day scan never allocates.
-#[derive(Debug, Default)]
+///
+/// 16 bytes, as there is one per app×user pair: the first day inline, any others behind one
+/// pointer (`None` for the single-day scan of a nightly run).
+#[derive(Debug)]
 struct DaysSeen {
-    first: Option<i64>,
-    more: Vec<i64>,
+    /// `i32::MIN` for none yet (days since 1970 fit an `i32` for millions of years).
+    first: i32,
+    more: Option<Box<Vec<i32>>>,
+}
+
+impl Default for DaysSeen {
+    fn default() -> Self {
+        DaysSeen {
+            first: i32::MIN,
+            more: None,
+        }
+    }
 }
 
 impl DaysSeen {
     #[inline]
     fn insert(&mut self, day: i64) {
-        match self.first {
-            None => self.first = Some(day),
-            Some(d) if d == day => {}
-            Some(_) => {
-                if !self.more.contains(&day) {
-                    self.more.push(day);
-                }
+        let day = day.clamp(i64::from(i32::MIN + 1), i64::from(i32::MAX)) as i32;
+        if self.first == i32::MIN {
+            self.first = day;
+        } else if self.first != day {
+            let more = self.more.get_or_insert_with(Default::default);
+            if !more.contains(&day) {
+                more.push(day);
             }
         }
     }
     fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        self.first.into_iter().chain(self.more.iter().copied())
+        (self.first != i32::MIN)
+            .then_some(self.first)
+            .into_iter()
+            .chain(self.more.iter().flat_map(|m| m.iter().copied()))
+            .map(i64::from)
     }
 }
 
@@ -66,6 +83,25 @@ impl Interner {
     }
 }
 
+/// Client addresses as dense ids, so an app×address row has an 8-byte key.
+#[derive(Default)]
+struct IpIds {
+    ids: Map<IpAddr, u32>,
+    addrs: Vec<IpAddr>,
+}
+
+impl IpIds {
+    #[inline]
+    fn id(&mut self, ip: IpAddr) -> u32 {
+        let next = self.addrs.len() as u32;
+        let id = *self.ids.entry(ip).or_insert(next);
+        if id == next {
+            self.addrs.push(ip);
+        }
+        id
+    }
+}
+
 /// What a host name resolved to.
 #[derive(Debug, Clone, Copy)]
 enum HostMatch {
@@ -84,7 +120,8 @@ pub struct Accumulator<'c> {
     users: Interner,
     domains: Interner,
     app_users: Map<(u32, u32), UserRow>,
-    app_ips: Map<(u32, IpAddr), Totals>,
+    client_ips: IpIds,
+    app_ips: Map<(u32, u32), Totals>,
     app_daily: Map<(u32, i64), Totals>,
     /// Per app and destination country (0 = unknown, else the two letters as a `u16`): the
     /// country is looked up as the record is counted, so no per-destination-IP table is kept.
@@ -117,6 +154,7 @@ impl<'c> Accumulator<'c> {
             users: Interner::default(),
             domains: Interner::default(),
             app_users: Map::default(),
+            client_ips: IpIds::default(),
             app_ips: Map::default(),
             app_daily: Map::default(),
             app_dest: Map::default(),
@@ -222,6 +260,7 @@ impl<'c> Accumulator<'c> {
             }
         }
         if let Some(ip) = rec.source_ip {
+            let ip = self.client_ips.id(ip);
             self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
         }
         if let Some(ip) = rec.dest_ip {
@@ -257,7 +296,15 @@ impl<'c> Accumulator<'c> {
                 e.days.insert(d);
             }
         }
-        merge_totals(&mut this.app_ips, other.app_ips);
+        let ips: Vec<u32> = other
+            .client_ips
+            .addrs
+            .iter()
+            .map(|ip| this.client_ips.id(*ip))
+            .collect();
+        for ((a, ip), t) in other.app_ips {
+            this.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
+        }
         merge_totals(&mut this.app_daily, other.app_daily);
         merge_totals(&mut this.app_dest, other.app_dest);
         for (d, t) in other.unmatched {
@@ -307,7 +354,8 @@ impl<'c> Accumulator<'c> {
             app_users.insert((app(a), users[u as usize].clone()), row.totals);
         }
         out.app_users = app_users;
-        out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), ip));
+        let addrs = &self.client_ips.addrs;
+        out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), addrs[ip as usize]));
         out.app_dest_countries = conv(self.app_dest, |(a, c)| (app(a), (c != 0).then(|| c.to_be_bytes())));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
             .into_iter()

@@ -98,6 +98,59 @@ pub(crate) fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError
     Ok(df.height())
 }
 
+/// Rows per Parquet row group of the large tables (and the most rows whose columns are built at
+/// once: the columns of a million-row table are never all in memory).
+const ROWS_PER_GROUP: usize = 1 << 18;
+
+/// Write a table of `n` rows one row group at a time: `cols(range)` builds the columns of those
+/// rows. Same schema and contents as one [`write`] of all rows.
+pub(crate) fn write_batched(
+    path: &Path,
+    n: usize,
+    cols: impl Fn(std::ops::Range<usize>) -> Vec<Column>,
+) -> Result<usize, ReportError> {
+    write_groups(path, n, ROWS_PER_GROUP, cols)
+}
+
+fn write_groups(
+    path: &Path,
+    n: usize,
+    per_group: usize,
+    cols: impl Fn(std::ops::Range<usize>) -> Vec<Column>,
+) -> Result<usize, ReportError> {
+    if n <= per_group {
+        return write(path, cols(0..n));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let err = |source| ReportError::Parquet {
+        table: name.clone(),
+        source,
+    };
+    let f = std::fs::File::create(path).map_err(|e| ReportError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let mut file = Some(f);
+    let mut writer = None;
+    for start in (0..n).step_by(per_group) {
+        let df = DataFrame::new_infer_height(cols(start..(start + per_group).min(n))).map_err(err)?;
+        if let Some(f) = file.take() {
+            writer = Some(
+                ParquetWriter::new(f)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(df.schema())
+                    .map_err(err)?,
+            );
+        }
+        writer.as_mut().expect("writer").write_batch(&df).map_err(err)?;
+    }
+    writer.expect("at least one batch").finish().map_err(err)?;
+    Ok(n)
+}
+
 /// One `discovered_apps` row (also used by the dashboard).
 #[derive(Debug, Clone)]
 pub struct AppRow {
@@ -203,30 +256,36 @@ fn sorted<K: Ord + Sync, V: Sync, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
 /// Write `app_users.parquet`.
 pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_users);
-    let mut cols = vec![
-        str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
-        str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
-    ];
-    cols.extend(count_cols(&rows, |r| r.1));
-    cols.extend(seen_cols(&rows, |r| r.1));
-    write(path, cols)
+    write_batched(path, rows.len(), |range| {
+        let rows = &rows[range];
+        let mut cols = vec![
+            str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
+            str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
+        ];
+        cols.extend(count_cols(rows, |r| r.1));
+        cols.extend(seen_cols(rows, |r| r.1));
+        cols
+    })
 }
 
 /// Write `app_ips.parquet` (with the IP country of each source address).
 pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_ips);
-    let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
-    let mut cols = vec![
-        str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
-        str_col("ip", ips.iter().map(String::as_str)),
-    ];
-    cols.extend(count_cols(&rows, |r| r.1));
-    cols.extend(seen_cols(&rows, |r| r.1));
-    cols.push(opt_str_col(
-        "ip_country",
-        rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
-    ));
-    write(path, cols)
+    write_batched(path, rows.len(), |range| {
+        let rows = &rows[range];
+        let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
+        let mut cols = vec![
+            str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
+            str_col("ip", ips.iter().map(String::as_str)),
+        ];
+        cols.extend(count_cols(rows, |r| r.1));
+        cols.extend(seen_cols(rows, |r| r.1));
+        cols.push(opt_str_col(
+            "ip_country",
+            rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
+        ));
+        cols
+    })
 }
 
 /// Write `app_daily.parquet`.
@@ -262,4 +321,51 @@ pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportE
             .collect(),
     ));
     write(path, cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(range: std::ops::Range<usize>) -> Vec<Column> {
+        let names: Vec<String> = range.clone().map(|i| format!("user{}", i % 977)).collect();
+        vec![
+            str_col("user", names.iter().map(String::as_str)),
+            u64_col("transactions", range.clone().map(|i| i as u64 * 3).collect()),
+            ts_col(
+                "first_seen",
+                range
+                    .clone()
+                    .map(|i| (i % 5 != 0).then_some(i as i64 * 1_000_000))
+                    .collect(),
+            ),
+            opt_str_col(
+                "ip_country",
+                range.map(|i| (i % 3 == 0).then(|| "DE".to_string())).collect(),
+            ),
+        ]
+    }
+
+    fn read(p: &Path) -> DataFrame {
+        ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
+    }
+
+    #[test]
+    fn a_table_written_in_row_groups_reads_back_as_one_write() {
+        let d = tempfile::tempdir().unwrap();
+        let (one, groups) = (d.path().join("one.parquet"), d.path().join("groups.parquet"));
+        let n = 10_007;
+        write(&one, cols(0..n)).unwrap();
+        assert_eq!(write_groups(&groups, n, 1_000, cols).unwrap(), n);
+        let (a, b) = (read(&one), read(&groups));
+        assert_eq!(a.schema(), b.schema());
+        assert!(a.equals_missing(&b));
+        // And it really is 11 row groups.
+        let meta = polars::io::parquet::read::ParquetReader::new(std::fs::File::open(&groups).unwrap())
+            .get_metadata()
+            .unwrap()
+            .row_groups
+            .len();
+        assert_eq!(meta, 11);
+    }
 }
