@@ -23,7 +23,7 @@ const USER_DAY_NONE: i64 = i64::MIN;
 struct DaysSeen {
     /// `i32::MIN` for none yet (days since 1970 fit an `i32` for millions of years).
     first: i32,
-    more: Option<Box<Vec<i32>>>,
+    more: Option<Box<[i32]>>,
 }
 
 impl Default for DaysSeen {
@@ -42,9 +42,10 @@ impl DaysSeen {
         if self.first == i32::MIN {
             self.first = day;
         } else if self.first != day {
-            let more = self.more.get_or_insert_with(Default::default);
+            // Rare (a multi-day scan), so a new slice per new day is fine.
+            let more = self.more.as_deref().unwrap_or(&[]);
             if !more.contains(&day) {
-                more.push(day);
+                self.more = Some(more.iter().copied().chain([day]).collect());
             }
         }
     }
