@@ -126,6 +126,9 @@ impl LineParser for SquidParser {
         if extended {
             next("missing server port")?;
         }
+        // `%mt`, the last field of `logformat squid` (`-` when there is none): without it the
+        // line was cut short, and its last fields cannot be trusted.
+        next("missing content type (the line is cut short)")?;
         if memchr::memchr(b'/', hier).is_none() {
             return Err("hierarchy field has no `/peer`".into());
         }
@@ -225,5 +228,11 @@ mod tests {
         assert!(parse("hello world").is_err());
         assert!(parse("1157689312.049 5006 10.105.21.199 TCP_MISS/200 abc GET http://a.b/ - DIRECT/- -").is_err());
         assert!(parse("1157689312.049 5006 not-an-ip TCP_MISS/200 1 GET http://a.b/ - DIRECT/- -").is_err());
+        // Cut short inside the peer address: the content type is missing, so is the truth of
+        // the last fields (a benchmark log's truncated line once counted as a record).
+        let cut = "1793683435.928    157 10.6.18.143 TCP_MISS/200 9778 POST http://nsq.group.me/index.docx user3055 HIER_DIRECT/6";
+        let e = parse(cut).unwrap_err();
+        assert!(e.contains("content type"), "{e}");
+        assert!(parse(&format!("{cut}5.1.2.3 -")).is_ok());
     }
 }
