@@ -4,7 +4,7 @@
 //!
 //! Owns: these files' layouts. Must not touch: what an alert says (`alerts`), delivery.
 
-use super::tables::{opt_str_col, str_col, ts_col, u64_col, write};
+use super::tables::{opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, write_batched};
 use super::ReportError;
 use crate::alerts::Alert;
 use crate::base::activity::Activity;
@@ -75,33 +75,41 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
 
 /// `activities.parquet`: every activity read, enriched, in time order.
 pub fn activities(path: &Path, acts: &[Activity]) -> Result<usize, ReportError> {
-    let o = |f: fn(&Activity) -> Option<String>| acts.iter().map(f).collect::<Vec<Option<String>>>();
-    let types: Vec<&str> = acts.iter().map(|a| a.activity.as_str()).collect();
-    let cols = vec![
-        ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
-        opt_str_col("user", o(|a| a.user.clone())),
-        opt_str_col("app", o(|a| a.app.clone())),
-        opt_str_col("app_id", o(|a| a.app_id.map(str::to_string))),
-        str_col("activity", types.into_iter()),
-        opt_str_col("action", o(|a| Some(a.action.clone()).filter(|s| !s.is_empty()))),
-        opt_str_col("result", o(|a| a.result.map(|r| r.as_str().to_string()))),
-        opt_str_col("ip", o(|a| a.ip.map(|i| i.to_string()))),
-        opt_str_col("country", o(|a| a.country.clone())),
-        opt_str_col("ip_category", o(|a| a.ip_category.map(|c| c.as_str().to_string()))),
-        opt_str_col("ip_tags", o(|a| Some(a.ip_tags.join(",")).filter(|s| !s.is_empty()))),
-        opt_str_col("object", o(|a| a.object.clone())),
-        opt_str_col("user_agent", o(|a| a.user_agent.clone())),
-        opt_str_col("device_type", o(|a| a.device_type.clone())),
-        Column::new("admin".into(), acts.iter().map(|a| a.admin).collect::<Vec<bool>>()),
-        opt_str_col("event_id", o(|a| a.event_id.clone())),
-        Column::new(
-            "source".into(),
-            acts.iter()
-                .map(|a| if a.traffic { "traffic" } else { "activity_log" })
-                .collect::<Vec<&str>>(),
-        ),
-    ];
-    write(path, cols)
+    // One row group at a time, borrowing the strings: the columns of every activity are never
+    // all in memory next to the activities themselves.
+    write_batched(path, acts.len(), |range| {
+        let acts = &acts[range];
+        let r = |name: &str, f: fn(&Activity) -> Option<&str>| opt_ref_col(name, acts.iter().map(f));
+        let ips: Vec<Option<String>> = acts.iter().map(|a| a.ip.map(|i| i.to_string())).collect();
+        let tags: Vec<Option<String>> = acts
+            .iter()
+            .map(|a| Some(a.ip_tags.join(",")).filter(|s| !s.is_empty()))
+            .collect();
+        vec![
+            ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
+            r("user", |a| a.user.as_deref()),
+            r("app", |a| a.app.as_deref()),
+            r("app_id", |a| a.app_id),
+            str_col("activity", acts.iter().map(|a| a.activity.as_str())),
+            r("action", |a| Some(a.action.as_str()).filter(|s| !s.is_empty())),
+            r("result", |a| a.result.map(|r| r.as_str())),
+            opt_ref_col("ip", ips.iter().map(Option::as_deref)),
+            r("country", |a| a.country.as_deref()),
+            r("ip_category", |a| a.ip_category.map(|c| c.as_str())),
+            opt_ref_col("ip_tags", tags.iter().map(Option::as_deref)),
+            r("object", |a| a.object.as_deref()),
+            r("user_agent", |a| a.user_agent.as_deref()),
+            r("device_type", |a| a.device_type.as_deref()),
+            Column::new("admin".into(), acts.iter().map(|a| a.admin).collect::<Vec<bool>>()),
+            r("event_id", |a| a.event_id.as_deref()),
+            Column::new(
+                "source".into(),
+                acts.iter()
+                    .map(|a| if a.traffic { "traffic" } else { "activity_log" })
+                    .collect::<Vec<&str>>(),
+            ),
+        ]
+    })
 }
 
 /// The most recent `limit` activities of `user` (case-insensitive) from an

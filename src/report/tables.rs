@@ -54,6 +54,11 @@ pub(crate) fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Colum
     StringChunked::from_iter_values(name.into(), v).into_column()
 }
 
+/// A nullable string column from borrowed values (no copy before Arrow's own).
+pub(crate) fn opt_ref_col<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
+    StringChunked::from_iter_options(name.into(), v).into_column()
+}
+
 pub(crate) fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
     // (Option<String> columns are small or country codes: cloning is fine here.)
     Column::new(name.into(), v)
