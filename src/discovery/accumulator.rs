@@ -426,7 +426,7 @@ mod tests {
             action: if i % 5 == 1 { Action::Blocked } else { Action::Allowed },
             bytes_up: Some(i * 10),
             bytes_down: Some(i * 100),
-            vendor_app: i.is_multiple_of(2).then_some(Cow::Borrowed("Some App")),
+            vendor_app: i.is_multiple_of(2).then(|| Cow::Owned(format!("Vendor App {}", i % 8))),
             ..Record::default()
         }
     }

@@ -310,6 +310,11 @@ mod tests {
             .map(|i| IpAddr::V4(std::net::Ipv4Addr::from(0x5102_4500 + i)))
             .collect();
         ips.extend((0..512u128).map(|i| IpAddr::V6(std::net::Ipv6Addr::from((0x2001_0218u128 << 96) | (i << 60)))));
+        // IPv4-mapped IPv6 addresses (dual-stack proxies log them) next to the same IPv4 ones,
+        // and IPv6 neighbours across /48s and inside one.
+        ips.extend((0..=255u32).map(|i| IpAddr::V6(std::net::Ipv4Addr::from(0x5102_4500 + i).to_ipv6_mapped())));
+        ips.extend((0..256u128).map(|i| IpAddr::V6(std::net::Ipv6Addr::from((0x2001_0218u128 << 96) | (i << 72)))));
+        ips.extend((0..256u128).map(|i| IpAddr::V6(std::net::Ipv6Addr::from((0x2a02_d300u128 << 96) | (i << 88)))));
         ips.extend(spread(5_000));
         let answers: std::collections::BTreeSet<_> = ips.iter().map(|ip| db.country_code(*ip)).collect();
         assert!(answers.len() >= 3, "the probe must see several answers: {answers:?}");

@@ -149,7 +149,8 @@ impl LineParser for SquidParser {
             rec.url = Some(u);
         }
         if extended {
-            // Tail: mime, two extra words, then quoted "referer" "user agent" "host" "xff" ["sni"].
+            // Tail (after `%mt`, read above): two extra words, then quoted "referer" "user agent"
+            // "host" "xff" ["sni"].
             let rest = w.rest();
             if let Some(q) = memchr::memchr(b'"', rest) {
                 let mut quoted = Vec::new();

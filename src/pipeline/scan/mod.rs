@@ -1,7 +1,8 @@
 //! The scan pipeline: inputs → chunks → parsed records → aggregates, in parallel.
 //!
-//! 1. One producer thread opens the inputs in order, sniffs each one's format from its first
-//!    lines (unless `--format` names it), and cuts it into line-aligned chunks.
+//! 1. Producer threads (one per worker, at most [`MAX_PRODUCERS`], never more than there are
+//!    inputs) take the inputs in order, each reading whole inputs: open and decompress, sniff
+//!    the format from the first lines (unless `--format` names it), cut into line-aligned chunks.
 //! 2. Rayon workers parse chunks in any order, each into its own [`Accumulator`], counting
 //!    every line: record, header/comment, skipped (well-formed but not traffic), or malformed
 //!    (kept, up to a cap, with file, line number and reason).
@@ -11,8 +12,10 @@
 //! into per-input reports. Must not touch: what a line means (`formats`), what is counted per
 //! record (`discovery`), outputs (`report`).
 //!
-//! Memory is bounded by the number of chunks in flight (a small pool of recycled buffers) plus
-//! the aggregates, which grow with distinct apps/users/IPs/domains, not with input size.
+//! Memory is bounded by the number of chunks in flight (a small pool of recycled buffers), one
+//! decompressor and chunk buffer per producer (and a JSON document read whole, when an input is
+//! one), plus the aggregates, which grow with distinct apps×users, apps×client IPs and
+//! unmatched domains, not with input size.
 
 mod producer;
 mod worker;
@@ -88,6 +91,10 @@ struct Work {
     format: Option<usize>,
 }
 
+/// At most this many inputs are read at once: enough to keep the workers fed from compressed
+/// files, few enough that whole-read JSON documents and decompressor state stay small.
+pub const MAX_PRODUCERS: usize = 4;
+
 /// Run the producers on threads of their own and hand chunks to `consume`. Returns the
 /// per-input reports skeleton and overlong lines.
 ///
@@ -112,7 +119,9 @@ fn with_producer<T: Send>(
     let producers = if in_order {
         1
     } else {
-        rayon::current_num_threads().clamp(1, inputs.len().max(1))
+        rayon::current_num_threads()
+            .min(MAX_PRODUCERS)
+            .clamp(1, inputs.len().max(1))
     };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let pool_rx = Mutex::new(pool_rx);

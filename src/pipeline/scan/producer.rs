@@ -1,12 +1,13 @@
-//! The producer side of a scan: open every input in order, sniff its format from its first
-//! lines (unless one is named), and cut it into line-aligned chunks for the workers.
+//! The producer side of a scan: open inputs (each whole, by one producer thread; several
+//! threads share the list), sniff each one's format from its first lines (unless one is
+//! named), and cut it into line-aligned chunks for the workers.
 
 use super::{ScanOptions, Work};
 use crate::discovery::result::{InputReport, InputStatus};
 use crate::ingest::{self, json_doc, ChunkEvent, Chunker, Compression, Input};
 use std::sync::Mutex;
 
-/// Producer side: open, sniff and chunk every input, in order.
+/// Producer side: open, sniff and chunk the inputs this thread takes.
 pub(super) struct Producer<'o> {
     pub(super) opts: &'o ScanOptions,
     pub(super) reports: &'o Mutex<Vec<InputReport>>,
