@@ -6,7 +6,7 @@
 //! one-off subdomains (CDN shards, tracking ids), so the cache mostly missed, allocated on every
 //! miss and grew without bound.
 
-use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Set, Totals, Unmatched};
+use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, Set, Totals, Unmatched};
 use crate::base::{Action, Record};
 use crate::catalog::Matcher;
 use std::hash::Hash;
@@ -349,14 +349,19 @@ impl<'c> Accumulator<'c> {
             out
         }
         let mut daily_users: Vec<(u32, i64, u32)> = Vec::new();
-        let mut app_users = Map::with_capacity_and_hasher(self.app_users.len(), Default::default());
+        let mut app_users = Vec::with_capacity(self.app_users.len());
         for ((a, u), row) in self.app_users {
             daily_users.extend(row.days.iter().map(|d| (a, d, u)));
-            app_users.insert((app(a), users[u as usize].clone()), row.totals);
+            app_users.push(((app(a), users[u as usize].clone()), row.totals));
         }
-        out.app_users = app_users;
+        out.app_users = Rows::from_unique(app_users);
         let addrs = &self.client_ips.addrs;
-        out.app_ips = conv(self.app_ips, |(a, ip)| (app(a), addrs[ip as usize]));
+        out.app_ips = Rows::from_unique(
+            self.app_ips
+                .into_iter()
+                .map(|((a, ip), t)| ((app(a), addrs[ip as usize]), t))
+                .collect(),
+        );
         out.app_dest_countries = conv(self.app_dest, |(a, c)| (app(a), (c != 0).then(|| c.to_be_bytes())));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
             .into_iter()

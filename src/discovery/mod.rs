@@ -1,5 +1,5 @@
 //! Discovery aggregates: per app, per app×user, per app×source IP, per app×day, per app×
-//! destination IP (for destination countries), and per unmatched registrable domain — and
+//! destination country, and per unmatched registrable domain — and
 //! ([`result`]) what a scan found in each input: its format, records, skipped and malformed
 //! lines, status.
 //!
@@ -11,8 +11,10 @@
 
 mod accumulator;
 pub mod result;
+mod rows;
 
 pub use accumulator::Accumulator;
+pub use rows::Rows;
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -195,10 +197,10 @@ pub fn is_generic_vendor_app(name: &str) -> bool {
 pub struct Aggregates {
     /// Per app.
     pub apps: Map<Name, Totals>,
-    /// Per app and user.
-    pub app_users: Map<(Name, Name), Totals>,
+    /// Per app and user (the largest tables: sorted rows, not hash maps).
+    pub app_users: Rows<(Name, Name), Totals>,
     /// Per app and source IP.
-    pub app_ips: Map<(Name, IpAddr), Totals>,
+    pub app_ips: Rows<(Name, IpAddr), Totals>,
     /// Per app and UTC day (days since 1970-01-01).
     pub app_daily: Map<(Name, i64), Daily>,
     /// Per app and destination country (ISO 3166-1 alpha-2; `None`: no GeoIP answer for the
@@ -228,8 +230,8 @@ impl Aggregates {
     /// Fold `other` into `self`. Associative and commutative.
     pub fn merge(&mut self, other: Aggregates) {
         merge_map(&mut self.apps, other.apps, |a, b| a.merge(&b));
-        merge_map(&mut self.app_users, other.app_users, |a, b| a.merge(&b));
-        merge_map(&mut self.app_ips, other.app_ips, |a, b| a.merge(&b));
+        self.app_users.merge_with(other.app_users, |a, b| a.merge(&b));
+        self.app_ips.merge_with(other.app_ips, |a, b| a.merge(&b));
         merge_map(&mut self.app_dest_countries, other.app_dest_countries, |a, b| {
             a.merge(&b)
         });

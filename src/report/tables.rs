@@ -260,22 +260,22 @@ fn sorted<K: Ord + Sync, V: Sync, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
 
 /// Write `app_users.parquet`.
 pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
-    let rows = sorted(&agg.app_users);
+    let rows = agg.app_users.as_slice(); // already in key order
     write_batched(path, rows.len(), |range| {
         let rows = &rows[range];
         let mut cols = vec![
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
             str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
         ];
-        cols.extend(count_cols(rows, |r| r.1));
-        cols.extend(seen_cols(rows, |r| r.1));
+        cols.extend(count_cols(rows, |r| &r.1));
+        cols.extend(seen_cols(rows, |r| &r.1));
         cols
     })
 }
 
 /// Write `app_ips.parquet` (with the IP country of each source address).
 pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<usize, ReportError> {
-    let rows = sorted(&agg.app_ips);
+    let rows = agg.app_ips.as_slice(); // already in key order
     write_batched(path, rows.len(), |range| {
         let rows = &rows[range];
         let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
@@ -283,8 +283,8 @@ pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<u
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
             str_col("ip", ips.iter().map(String::as_str)),
         ];
-        cols.extend(count_cols(rows, |r| r.1));
-        cols.extend(seen_cols(rows, |r| r.1));
+        cols.extend(count_cols(rows, |r| &r.1));
+        cols.extend(seen_cols(rows, |r| &r.1));
         cols.push(opt_str_col(
             "ip_country",
             rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
