@@ -237,6 +237,17 @@ fn small_chunks_and_many_threads_change_nothing() {
     opts.chunk_size = 1024;
     let chunked = scan::scan(&opts, &cat, &m, None);
     assert_eq!(whole.aggregates, chunked.aggregates);
+    // Workers handing their app×user and app×IP rows to the shared accumulator after almost
+    // every chunk, on 4 threads, count the same.
+    opts.hand_off_rows = 3;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    let handed = pool.install(|| scan::scan(&opts, &cat, &m, None));
+    assert_eq!(whole.aggregates, handed.aggregates);
+    assert!(
+        whole.aggregates.app_users.len() > 400,
+        "{}",
+        whole.aggregates.app_users.len()
+    );
     assert_eq!(chunked.records(), 400 * 7);
     assert_eq!(chunked.malformed(), 400);
     assert_eq!(chunked.rejected.len(), 400);

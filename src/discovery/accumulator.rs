@@ -323,6 +323,30 @@ impl<'c> Accumulator<'c> {
         this.attribution.merge(&other.attribution);
     }
 
+    /// Rows in this accumulator's app×user and app×IP tables.
+    pub fn pair_rows(&self) -> usize {
+        self.app_users.len() + self.app_ips.len()
+    }
+
+    /// Move this accumulator's app×user and app×IP rows into `into` (ids renumbered, as in
+    /// [`Accumulator::merge`]) and keep counting with those tables empty. Workers do this when
+    /// their tables grow large, so that the pairs of a long night are held once, in `into`,
+    /// rather than once per worker.
+    pub fn hand_off(&mut self, into: &mut Accumulator<'c>) {
+        let users: Vec<u32> = self.users.names.iter().map(|n| into.users.id(n)).collect();
+        let ips: Vec<u32> = self.client_ips.addrs.iter().map(|ip| into.client_ips.id(*ip)).collect();
+        for ((a, u), row) in self.app_users.drain() {
+            let e = into.app_users.entry((a, users[u as usize])).or_default();
+            e.totals.merge(&row.totals);
+            for d in row.days.iter() {
+                e.days.insert(d);
+            }
+        }
+        for ((a, ip), t) in self.app_ips.drain() {
+            into.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
+        }
+    }
+
     /// The attribution counts so far.
     pub fn attribution(&self) -> AttributionCounts {
         self.attribution
@@ -456,8 +480,18 @@ mod tests {
             }
         }
         let small = Accumulator::new(&matcher, &ids);
+        // A hand-off moves b's big tables into a; b keeps counting and is merged later.
+        let mut shared = Accumulator::new(&matcher, &ids);
+        b.hand_off(&mut shared);
+        assert_eq!(b.pair_rows(), 0);
+        for i in 500..520 {
+            b.add(&rec(i), &mut country);
+            one.add(&rec(i), &mut country);
+        }
+        a.hand_off(&mut shared);
         a.merge(b);
         a.merge(small);
+        a.merge(shared);
         let (want, got) = (one.finish(), a.finish());
         assert!(want.app_users.len() > 5 && want.unmatched.len() == 2, "{want:?}");
         assert_eq!(got, want);

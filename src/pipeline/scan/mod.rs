@@ -44,6 +44,9 @@ pub struct ScanOptions {
     pub ctx: ParseCtx,
     /// Chunk size in bytes.
     pub chunk_size: usize,
+    /// A worker hands its app×user and app×IP rows to the shared accumulator when it holds
+    /// more than this many (see `Accumulator::hand_off`).
+    pub hand_off_rows: usize,
     /// Lines longer than this are malformed.
     pub max_line_bytes: usize,
     /// At most this many rejected lines are kept (all are counted).
@@ -74,6 +77,7 @@ impl ScanOptions {
             registry,
             ctx: ParseCtx::default(),
             chunk_size: chunker::DEFAULT_CHUNK,
+            hand_off_rows: HAND_OFF_ROWS,
             max_line_bytes: 1 << 20,
             rejected_cap: 10_000,
             progress: false,
@@ -90,6 +94,11 @@ struct Work {
     chunk: ingest::Chunk,
     format: Option<usize>,
 }
+
+/// Default [`ScanOptions::hand_off_rows`]: ~70 MB of rows per worker. Below it (a nightly log
+/// of a few hundred thousand pairs) workers never hand off and pay nothing; above it the pairs
+/// are held about once instead of once per worker.
+pub const HAND_OFF_ROWS: usize = 1 << 20;
 
 /// At most this many inputs are read at once: enough to keep the workers fed from compressed
 /// files, few enough that whole-read JSON documents and decompressor state stay small.
@@ -196,6 +205,8 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
             let rx = Mutex::new(rx);
             let pool = Mutex::new(pool);
             let done = Mutex::new(Vec::with_capacity(workers));
+            // Where workers hand off their large tables (see `ScanOptions::hand_off_rows`).
+            let shared: Mutex<Option<Accumulator>> = Mutex::new(None);
             rayon::scope(|s| {
                 for _ in 0..workers {
                     s.spawn(|_| {
@@ -240,13 +251,22 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
                             // parsing it is that input's attribution.
                             c.attribution.merge(&before.since(&w.acc.attribution()));
                             let _ = pool.lock().map(|p| p.send(work.chunk.data));
+                            if w.acc.pair_rows() > opts.hand_off_rows {
+                                let mut g = shared.lock().expect("shared accumulator");
+                                let g = g.get_or_insert_with(|| Accumulator::new(matcher, &app_ids));
+                                w.acc.hand_off(g);
+                            }
                         }
                         let finished = (w.acc, w.counters, w.rejects, w.activities);
                         done.lock().expect("results").push(finished);
                     });
                 }
             });
-            let mut merged = (None::<Accumulator>, Vec::new(), Rejects::new(opts.rejected_cap));
+            let mut merged = (
+                shared.into_inner().expect("shared accumulator"),
+                Vec::new(),
+                Rejects::new(opts.rejected_cap),
+            );
             let mut activities = Vec::new();
             for (b, cb, rb, ab) in done.into_inner().expect("results") {
                 match &mut merged.0 {
