@@ -335,14 +335,15 @@ impl<'c> Accumulator<'c> {
     pub fn hand_off(&mut self, into: &mut Accumulator<'c>) {
         let users: Vec<u32> = self.users.names.iter().map(|n| into.users.id(n)).collect();
         let ips: Vec<u32> = self.client_ips.addrs.iter().map(|ip| into.client_ips.id(*ip)).collect();
-        for ((a, u), row) in self.app_users.drain() {
+        // Taken, not drained: the emptied tables give their memory back.
+        for ((a, u), row) in std::mem::take(&mut self.app_users) {
             let e = into.app_users.entry((a, users[u as usize])).or_default();
             e.totals.merge(&row.totals);
             for d in row.days.iter() {
                 e.days.insert(d);
             }
         }
-        for ((a, ip), t) in self.app_ips.drain() {
+        for ((a, ip), t) in std::mem::take(&mut self.app_ips) {
             into.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
         }
     }
