@@ -6,8 +6,8 @@
 //! ```
 //!
 //! For each file it reports the best of three runs of: reading and chunking only, parsing only,
-//! and the full scan (parse + attribute + aggregate, with the bundled GeoIP database), in MB/s of uncompressed input, so a
-//! regression can be pinned on a stage. Without arguments it prints this help and exits 0
+//! and the full scan (parse + attribute + aggregate, with the bundled GeoIP database), in MB/s
+//! of uncompressed input, so a regression can be pinned on a stage. Without arguments it prints this help and exits 0
 //! (so `cargo bench` with no files does nothing surprising).
 
 use cloudcensus::catalog::{Catalog, Matcher};
