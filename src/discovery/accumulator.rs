@@ -284,27 +284,11 @@ impl<'c> Accumulator<'c> {
             std::mem::swap(self, &mut other);
         }
         let this = self;
-        let users: Vec<u32> = other.users.names.iter().map(|n| this.users.id(n)).collect();
+        let users = other.move_pairs(this);
         let domains: Vec<u32> = other.domains.names.iter().map(|n| this.domains.id(n)).collect();
         let vendors: Vec<u32> = other.vendor_apps.names.iter().map(|n| this.vendor_apps.id(n)).collect();
         for (a, t) in this.apps.iter_mut().zip(&other.apps) {
             a.merge(t);
-        }
-        for ((a, u), row) in other.app_users {
-            let e = this.app_users.entry((a, users[u as usize])).or_default();
-            e.totals.merge(&row.totals);
-            for d in row.days.iter() {
-                e.days.insert(d);
-            }
-        }
-        let ips: Vec<u32> = other
-            .client_ips
-            .addrs
-            .iter()
-            .map(|ip| this.client_ips.id(*ip))
-            .collect();
-        for ((a, ip), t) in other.app_ips {
-            this.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
         }
         merge_totals(&mut this.app_daily, other.app_daily);
         merge_totals(&mut this.app_dest, other.app_dest);
@@ -333,6 +317,12 @@ impl<'c> Accumulator<'c> {
     /// their tables grow large, so that the pairs of a long night are held once, in `into`,
     /// rather than once per worker.
     pub fn hand_off(&mut self, into: &mut Accumulator<'c>) {
+        self.move_pairs(into);
+    }
+
+    /// The app×user and app×IP rows into `into`, renumbered; returns this accumulator's user
+    /// ids as `into`'s (for the caller's other tables).
+    fn move_pairs(&mut self, into: &mut Accumulator<'c>) -> Vec<u32> {
         let users: Vec<u32> = self.users.names.iter().map(|n| into.users.id(n)).collect();
         let ips: Vec<u32> = self.client_ips.addrs.iter().map(|ip| into.client_ips.id(*ip)).collect();
         // Taken, not drained: the emptied tables give their memory back.
@@ -346,6 +336,7 @@ impl<'c> Accumulator<'c> {
         for ((a, ip), t) in std::mem::take(&mut self.app_ips) {
             into.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
         }
+        users
     }
 
     /// The attribution counts so far.
