@@ -14,7 +14,7 @@ use cloudcensus::catalog::Catalog;
 use cloudcensus::enrich::ip_ranges::IpRanges;
 use cloudcensus::enrich::GeoDb;
 use cloudcensus::formats::{self, Line, ParseCtx};
-use cloudcensus::policy::engine::{apply_daily_limits, Replay};
+use cloudcensus::policy::engine::{apply_daily_limits, Replay, Stored};
 use cloudcensus::policy::model::parse_policy;
 use rayon::prelude::*;
 use std::path::Path;
@@ -203,14 +203,14 @@ fn main() {
     let mut matches = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let (m, _) = replay.run(&acts, threads);
+        let (m, _) = replay.run(&acts, threads, Some(&Stored::default()));
         best = best.min(t.elapsed().as_secs_f64());
         matches = m;
     }
     let found = matches.len();
     let t = Instant::now();
-    let (kept, sup) = apply_daily_limits(matches, &ps, &|_, _| 0, &|_| false);
-    let alerts: Vec<_> = kept.into_iter().map(|h| h.into_match(&acts)).collect();
+    let (kept, sup) = apply_daily_limits(matches, &ps, &Stored::default());
+    let alerts: Vec<_> = kept.into_iter().map(|h| h.into_match()).collect();
     let limit_s = t.elapsed().as_secs_f64();
     println!(
         "  replay through 50 policies (best of 3): {:.3}s  {:.2} million activities/s  ({} matches; daily limits {:.3}s: {} alerts, {} suppressed)",
@@ -223,7 +223,7 @@ fn main() {
     );
     let one = Replay::new(&ps, &enabled);
     let t = Instant::now();
-    let _ = one.run(&acts, 1);
+    let _ = one.run(&acts, 1, Some(&Stored::default()));
     let single = t.elapsed().as_secs_f64();
     println!(
         "  replay on one shard (one core): {:.3}s  {:.2} million activities/s",

@@ -6,7 +6,6 @@
 //! `pipeline::scan` fills them in).
 
 use super::Aggregates;
-use crate::base::Activity;
 use crate::ingest::{Compression, Input};
 use std::collections::BTreeMap;
 
@@ -156,8 +155,6 @@ pub struct ScanResult {
     pub rejected: Vec<RejectedLine>,
     /// All malformed lines, including those beyond the cap.
     pub rejected_total: u64,
-    /// User activities from SaaS activity logs, in time order (ties: input, then line).
-    pub activities: Vec<Activity>,
 }
 
 impl ScanResult {

@@ -6,6 +6,8 @@
 //!   alerts and their delivery (enrich, policy, alerts, state).
 //! - [`run`] — the whole `cloudcensus scan`: set-up, lock, scan, replay, outputs written, then
 //!   state committed, and the exit code a scheduler acts on.
+//! - [`spill`] — the activities between the scan and the replay, as sorted runs (in memory or
+//!   in temporary files) merged back in replay order.
 //! - [`setup`] — what `scan` and `parse` share before reading: formats, catalog, time zone,
 //!   scan options.
 //!
@@ -16,3 +18,4 @@ pub mod replay;
 pub mod run;
 pub mod scan;
 pub mod setup;
+pub mod spill;

@@ -92,6 +92,10 @@ pub enum RunError {
     /// alerts are not stored.
     #[error(transparent)]
     State(StateError),
+    /// The activities could not be written to, or read back from, the temporary folder: no
+    /// output is written, and the run and its alerts are not stored.
+    #[error(transparent)]
+    Spill(crate::pipeline::spill::SpillError),
     /// The output folder cannot be created.
     #[error("cannot create the output folder {}", dir.display())]
     OutputDir {
@@ -121,7 +125,9 @@ impl RunError {
             | RunError::IpRanges(_)
             | RunError::StateOpen(_) => exit::USAGE,
             RunError::StateBusy(_) => exit::STATE_BUSY,
-            RunError::State(_) | RunError::OutputDir { .. } | RunError::Write { .. } => exit::FATAL,
+            RunError::State(_) | RunError::Spill(_) | RunError::OutputDir { .. } | RunError::Write { .. } => {
+                exit::FATAL
+            }
         }
     }
 }
@@ -213,27 +219,41 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     let matcher = Matcher::new(&catalog);
 
     let scan_start = crate::base::time::now_us();
-    let mut result = scan::scan(&opts, &catalog, &matcher, geo.as_ref());
+    let (result, activity_runs) = scan::scan(&opts, &catalog, &matcher, geo.as_ref());
     let scan_seconds = (crate::base::time::now_us() - scan_start) as f64 / 1e6;
     on(Event::Scanned(&result.inputs));
 
     let replay_start = crate::base::time::now_us();
-    let mut activities = std::mem::take(&mut result.activities);
-    replay::enrich(&mut activities, &catalog, geo.as_ref(), &ranges, &opts.identity);
     std::fs::create_dir_all(&out).map_err(|source| RunError::OutputDir {
         dir: out.clone(),
         source,
     })?;
+    let write_err = |source| RunError::Write {
+        dir: out.clone(),
+        source,
+    };
+    let mut staged = report::OutputDir::create(&out).map_err(write_err)?;
     let out_abs = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
-    let mut outcome = replay::run(
-        &activities,
-        &policies,
-        &enabled,
-        state.as_ref(),
-        started,
-        rayon::current_num_threads(),
-    )
-    .map_err(RunError::State)?;
+    // The replay writes `activities.parquet` as it goes, into the staging folder: it is
+    // renamed into place with every other output.
+    let table = staged.staged("activities.parquet");
+    let input = replay::ReplayInput {
+        catalog: &catalog,
+        geo: geo.as_ref(),
+        ranges: &ranges,
+        identity: &opts.identity,
+        policies: &policies,
+        enabled: &enabled,
+        state: state.as_ref(),
+        now_us: started,
+        shards: rayon::current_num_threads(),
+    };
+    let replayed = replay::run(activity_runs, &table, &input).map_err(|e| match e {
+        replay::ReplayError::State(e) => RunError::State(e),
+        replay::ReplayError::Spill(e) => RunError::Spill(e),
+        replay::ReplayError::Write(e) => write_err(e),
+    })?;
+    let mut outcome = replayed.outcome;
     outcome.policy_source = policy_dir
         .as_ref()
         .map_or("built-in".to_string(), |d| d.display().to_string());
@@ -249,11 +269,11 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         on(Event::Undelivered(d));
     }
 
-    let traffic_acts = activities.iter().filter(|x| x.traffic).count() as u64;
+    let traffic_acts = replayed.traffic_activities;
     let info = report::run::PoliciesInfo {
         source: outcome.policy_source.clone(),
         state: state_path.as_ref().map(|p| p.display().to_string()),
-        activities: activities.len() as u64 - traffic_acts,
+        activities: replayed.activities - traffic_acts,
         traffic_activities: traffic_acts,
         ip_range_sets: ranges.len(),
         builtin_ip_ranges_as_of: ranges.specs().iter().find_map(|r| r.as_of.clone()),
@@ -278,22 +298,18 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         tags: cfg.apps.tags_by_app(),
         scores: crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days()),
         policy: Some(report::PolicyOutputs {
-            activities: &activities,
             alerts: &outcome.alerts,
             info,
         }),
     };
-    let manifest = report::write_all(&out, &result, &ctx).map_err(|source| RunError::Write {
-        dir: out.clone(),
-        source,
-    })?;
+    let manifest = report::write_all(staged, &result, &ctx).map_err(write_err)?;
     // The outputs are in place: now the state may say this run happened.
     if let Some(s) = state.as_mut() {
         s.commit_run(
             started,
             &out_abs.display().to_string(),
             &outcome.alerts,
-            activities.len() as u64,
+            replayed.activities,
         )
         .map_err(RunError::State)?;
     }
@@ -301,7 +317,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         exit_code: manifest.exit_code,
         out,
         apps: result.aggregates.apps.len(),
-        activities: activities.len(),
+        activities: replayed.activities as usize,
         enabled_policies: enabled.iter().filter(|e| **e).count(),
         alerts,
         new_alerts,

@@ -161,8 +161,7 @@ pub fn id_value(text: &str) -> Option<u64> {
     u64::from_str_radix(text.strip_prefix("cc-")?, 16).ok()
 }
 
-/// A match before the daily limit. A single-activity match is only an activity index (most
-/// of them are dropped by the limit, so nothing is copied until then); a burst is built.
+/// A match before the daily limit, with its details.
 #[derive(Debug, Clone)]
 pub struct Hit {
     /// Index of the policy.
@@ -171,37 +170,28 @@ pub struct Hit {
     pub trigger_us: i64,
     /// Deterministic id.
     pub id: u64,
-    /// Index of the raising activity (orders hits of the same instant).
+    /// Position of the raising activity in the replay order (orders hits of the same instant).
     order: usize,
-    kind: HitKind,
-}
-
-#[derive(Debug, Clone)]
-enum HitKind {
-    Single(usize),
-    Burst(Box<Match>),
+    m: Box<Match>,
 }
 
 impl Hit {
     /// The full match (details of the contributing activities).
-    pub fn into_match(self, activities: &[Activity]) -> Match {
-        match self.kind {
-            HitKind::Single(ai) => {
-                let mut m = Match::new(self.policy, &activities[ai]);
-                m.id = id_text(self.id);
-                m
-            }
-            HitKind::Burst(m) => *m,
-        }
+    pub fn into_match(self) -> Match {
+        *self.m
     }
 }
+
+/// One entry of a repeated-activity window: the time and the activity (a copy: the replay
+/// does not hold the activities it has seen).
+type Recent = (i64, Activity);
 
 /// Per user (and app) state of a repeated-activity policy.
 #[derive(Default)]
 struct Window {
-    /// The latest matches inside the window, at most `count`: (time, index of the activity).
-    recent: VecDeque<(i64, usize)>,
-    /// The alert being extended by a burst, with its numeric id.
+    /// The latest matches inside the window, at most `count`.
+    recent: VecDeque<Recent>,
+    /// The alert being extended by a burst, with its numeric id and order.
     open: Option<(Box<Match>, u64, usize)>,
 }
 
@@ -219,6 +209,45 @@ pub struct ReplayStats {
     pub matched_activities: Vec<u64>,
     /// Activities before each policy's `created` that would otherwise have been tested.
     pub before_created: Vec<u64>,
+    /// Single-activity hits dropped during the replay because the daily limit of their policy
+    /// and day was already reached by earlier ones (they count as suppressed).
+    pub suppressed_early: Vec<u64>,
+}
+
+impl ReplayStats {
+    fn new(n: usize) -> Self {
+        ReplayStats {
+            matched_activities: vec![0; n],
+            before_created: vec![0; n],
+            suppressed_early: vec![0; n],
+        }
+    }
+
+    fn add(&mut self, o: &ReplayStats) {
+        for i in 0..self.matched_activities.len() {
+            self.matched_activities[i] += o.matched_activities[i];
+            self.before_created[i] += o.before_created[i];
+            self.suppressed_early[i] += o.suppressed_early[i];
+        }
+    }
+}
+
+/// What the state store already holds for the days a replay covers (empty without a store).
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// Alerts stored per (policy index, UTC day).
+    pub per_day: HashMap<(usize, i64), u64>,
+    /// Stored alert ids with their status, resolution and first generation time.
+    pub known: HashMap<u64, (String, Option<String>, i64)>,
+}
+
+impl Stored {
+    fn already(&self, policy: usize, day: i64) -> u64 {
+        self.per_day.get(&(policy, day)).copied().unwrap_or(0)
+    }
+    fn is_known(&self, id: u64) -> bool {
+        self.known.contains_key(&id)
+    }
 }
 
 fn type_index(t: ActivityType) -> usize {
@@ -226,6 +255,13 @@ fn type_index(t: ActivityType) -> usize {
 }
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
+/// The shard (of `shards`) that replays `a`: one user's activities are always in one shard.
+pub fn shard_of(a: &Activity, shards: usize) -> usize {
+    let h = crate::base::hash::fnv1a(&[a.user.as_deref().unwrap_or("").as_bytes()]);
+    (h % shards.max(1) as u64) as usize
+}
 
 impl<'p> Replay<'p> {
     /// Index the enabled policies (`enabled[i]` overrides `policies[i].enabled`).
@@ -249,147 +285,246 @@ impl<'p> Replay<'p> {
         Replay { policies, by_type }
     }
 
-    /// Replay activities (in time order) and return the hits, in time order, before the
-    /// daily limit.
-    pub fn run(&self, activities: &[Activity], shards: usize) -> (Vec<Hit>, ReplayStats) {
+    /// A replayer for one shard of a stream of activities. With `limits`, single-activity hits
+    /// that the daily limit can only suppress are counted and dropped as they come, and the
+    /// same alert raised twice at one instant is kept once (as [`apply_daily_limits`] would);
+    /// without, every hit is kept.
+    pub fn replayer<'r>(&'r self, limits: Option<&'r Stored>) -> Replayer<'r, 'p> {
+        Replayer {
+            replay: self,
+            limits,
+            users: FastMap::default(),
+            apps: FastMap::default(),
+            windows: FastMap::default(),
+            stats: ReplayStats::new(self.policies.len()),
+            out: Vec::new(),
+            singles: FastMap::default(),
+            now: i64::MIN,
+            now_ids: FastSet::default(),
+        }
+    }
+
+    /// Replay activities (in time order) and return the hits, in time order (see
+    /// [`Replay::replayer`] for `limits`).
+    pub fn run(&self, activities: &[Activity], shards: usize, limits: Option<&Stored>) -> (Vec<Hit>, ReplayStats) {
         let shards = shards.max(1);
         let mut parts: Vec<Vec<usize>> = vec![Vec::new(); shards];
         for (i, a) in activities.iter().enumerate() {
-            let h = crate::base::hash::fnv1a(&[a.user.as_deref().unwrap_or("").as_bytes()]);
-            parts[(h % shards as u64) as usize].push(i);
+            parts[shard_of(a, shards)].push(i);
         }
-        let results: Vec<(Vec<Hit>, ReplayStats)> =
-            parts.par_iter().map(|idx| self.run_shard(activities, idx)).collect();
+        let results: Vec<(Vec<Hit>, ReplayStats)> = parts
+            .par_iter()
+            .map(|idx| {
+                let mut r = self.replayer(limits);
+                for &i in idx {
+                    r.push(i, &activities[i]);
+                }
+                r.finish()
+            })
+            .collect();
+        Self::combine(results)
+    }
+
+    /// The hits of every shard in time order, and their figures summed.
+    pub fn combine(results: Vec<(Vec<Hit>, ReplayStats)>) -> (Vec<Hit>, ReplayStats) {
         let mut all = Vec::new();
-        let mut stats = ReplayStats {
-            matched_activities: vec![0; self.policies.len()],
-            before_created: vec![0; self.policies.len()],
-        };
+        let mut stats: Option<ReplayStats> = None;
         for (m, s) in results {
             all.extend(m);
-            for (i, n) in s.matched_activities.iter().enumerate() {
-                stats.matched_activities[i] += n;
-                stats.before_created[i] += s.before_created[i];
+            match &mut stats {
+                None => stats = Some(s),
+                Some(t) => t.add(&s),
             }
         }
         all.par_sort_unstable_by_key(|h| (h.trigger_us, h.order, h.policy));
-        (all, stats)
+        (all, stats.unwrap_or_default())
     }
 
     /// Replay and build every match (no daily limit): for tests and golden cases.
     pub fn run_matches(&self, activities: &[Activity], shards: usize) -> (Vec<Match>, ReplayStats) {
-        let (hits, stats) = self.run(activities, shards);
-        (hits.into_iter().map(|h| h.into_match(activities)).collect(), stats)
+        let (hits, stats) = self.run(activities, shards, None);
+        (hits.into_iter().map(Hit::into_match).collect(), stats)
     }
+}
 
-    fn run_shard(&self, activities: &[Activity], idx: &[usize]) -> (Vec<Hit>, ReplayStats) {
-        let n = self.policies.len();
-        let mut stats = ReplayStats {
-            matched_activities: vec![0; n],
-            before_created: vec![0; n],
-        };
-        let mut out = Vec::new();
-        let mut windows: FastMap<(usize, &str, Option<&str>), Window> = FastMap::default();
-        for &ai in idx {
-            let a = &activities[ai];
-            let src = usize::from(a.traffic);
-            for &pi in &self.by_type[src][type_index(a.activity)] {
-                let p = &self.policies[pi];
-                if !p.filters.iter().all(|f| f.matches(a)) {
-                    continue;
-                }
-                if p.created_us.is_some_and(|c| a.time_us < c) {
-                    stats.before_created[pi] += 1;
-                    continue;
-                }
-                stats.matched_activities[pi] += 1;
-                let Some(r) = &p.repeated else {
-                    out.push(Hit {
-                        policy: pi,
-                        trigger_us: a.time_us,
-                        id: alert_id(p, a.user.as_deref(), a.app.as_deref(), a.time_us, a),
-                        order: ai,
-                        kind: HitKind::Single(ai),
-                    });
-                    continue;
-                };
-                // Repeated activity is counted per user; activities without one cannot be.
-                let Some(user) = a.user.as_deref() else { continue };
-                let app = if r.per_app { a.app.as_deref() } else { None };
-                let w = windows.entry((pi, user, app)).or_default();
-                // The last `count` matches (distinct objects with `unique_targets`) inside the
-                // window: at most `count` entries per user (and app).
-                while w.recent.front().is_some_and(|(t, _)| a.time_us - *t > r.window_us) {
-                    w.recent.pop_front();
-                }
-                if r.unique_targets {
-                    w.recent.retain(|(_, i)| activities[*i].object != a.object);
-                }
-                w.recent.push_back((a.time_us, ai));
-                while w.recent.len() > r.count as usize {
-                    w.recent.pop_front();
-                }
-                let at_rate = w.recent.len() >= r.count as usize;
-                if let Some((open, _, _)) = &mut w.open {
-                    if at_rate {
-                        // Still `count` matches within `window`: the same burst goes on.
-                        open.add(a);
-                        continue;
-                    }
-                    // The burst is over: the alert is final, and counting starts afresh with
-                    // this activity.
-                    let (m, id, order) = w.open.take().expect("open alert");
-                    out.push(Hit {
-                        policy: pi,
-                        trigger_us: m.trigger_us,
-                        id,
-                        order,
-                        kind: HitKind::Burst(m),
-                    });
-                    w.recent.clear();
-                    w.recent.push_back((a.time_us, ai));
-                }
-                if w.recent.len() >= r.count as usize {
-                    let first = &activities[w.recent[0].1];
-                    let mut m = Match::new(pi, first);
-                    for (_, i) in w.recent.iter().skip(1) {
-                        m.add(&activities[*i]);
-                    }
-                    m.trigger_us = a.time_us;
-                    let id = alert_id(p, Some(user), app, m.start_us, first);
-                    m.id = id_text(id);
-                    w.open = Some((Box::new(m), id, ai));
-                }
+/// The replay of one shard, one activity at a time, in time order. It keeps per user (and app)
+/// only the recent matches of each repeated-activity policy and the bursts still open, and
+/// [`Replayer::sweep`] drops what has left every window, so its memory depends on users ×
+/// policy windows, plus the hits the daily limits may keep.
+pub struct Replayer<'r, 'p> {
+    replay: &'r Replay<'p>,
+    limits: Option<&'r Stored>,
+    users: FastMap<String, u32>,
+    apps: FastMap<String, u32>,
+    windows: FastMap<(usize, u32, u32), Window>,
+    stats: ReplayStats,
+    out: Vec<Hit>,
+    /// Single-activity hits counted against the daily limit so far, per (policy, day).
+    singles: FastMap<(usize, i64), u64>,
+    /// The instant of the last activity, and the single-hit ids raised at it.
+    now: i64,
+    now_ids: FastSet<u64>,
+}
+
+fn intern(map: &mut FastMap<String, u32>, s: &str) -> u32 {
+    if let Some(i) = map.get(s) {
+        return *i;
+    }
+    let i = map.len() as u32;
+    map.insert(s.to_string(), i);
+    i
+}
+
+impl Replayer<'_, '_> {
+    /// Replay one activity; `order` is its position in the replay order of all shards.
+    pub fn push(&mut self, order: usize, a: &Activity) {
+        let replay = self.replay;
+        let src = usize::from(a.traffic);
+        for &pi in &replay.by_type[src][type_index(a.activity)] {
+            let p = &replay.policies[pi];
+            if !p.filters.iter().all(|f| f.matches(a)) {
+                continue;
             }
-        }
-        for ((pi, _, _), w) in windows {
-            if let Some((m, id, order)) = w.open {
-                out.push(Hit {
+            if p.created_us.is_some_and(|c| a.time_us < c) {
+                self.stats.before_created[pi] += 1;
+                continue;
+            }
+            self.stats.matched_activities[pi] += 1;
+            let Some(r) = &p.repeated else {
+                self.single(pi, order, a);
+                continue;
+            };
+            // Repeated activity is counted per user; activities without one cannot be.
+            let Some(user) = a.user.as_deref() else { continue };
+            let app = if r.per_app { a.app.as_deref() } else { None };
+            let key = (
+                pi,
+                intern(&mut self.users, user),
+                app.map_or(u32::MAX, |x| intern(&mut self.apps, x)),
+            );
+            let w = self.windows.entry(key).or_default();
+            // The last `count` matches (distinct objects with `unique_targets`) inside the
+            // window: at most `count` entries per user (and app).
+            while w.recent.front().is_some_and(|(t, _)| a.time_us - *t > r.window_us) {
+                w.recent.pop_front();
+            }
+            if r.unique_targets {
+                w.recent.retain(|(_, x)| x.object != a.object);
+            }
+            w.recent.push_back((a.time_us, a.clone()));
+            while w.recent.len() > r.count as usize {
+                w.recent.pop_front();
+            }
+            let at_rate = w.recent.len() >= r.count as usize;
+            if let Some((open, _, _)) = &mut w.open {
+                if at_rate {
+                    // Still `count` matches within `window`: the same burst goes on.
+                    open.add(a);
+                    continue;
+                }
+                // The burst is over: the alert is final, and counting starts afresh with
+                // this activity.
+                let (m, id, order) = w.open.take().expect("open alert");
+                self.out.push(Hit {
                     policy: pi,
                     trigger_us: m.trigger_us,
                     id,
                     order,
-                    kind: HitKind::Burst(m),
+                    m,
+                });
+                let last = w.recent.pop_back().expect("just pushed");
+                w.recent.clear();
+                w.recent.push_back(last);
+            }
+            if w.recent.len() >= r.count as usize {
+                let first = &w.recent[0].1;
+                let mut m = Match::new(pi, first);
+                for (_, x) in w.recent.iter().skip(1) {
+                    m.add(x);
+                }
+                m.trigger_us = a.time_us;
+                let id = alert_id(p, Some(user), app, m.start_us, first);
+                m.id = id_text(id);
+                w.open = Some((Box::new(m), id, order));
+            }
+        }
+    }
+
+    fn single(&mut self, pi: usize, order: usize, a: &Activity) {
+        let p = &self.replay.policies[pi];
+        let id = alert_id(p, a.user.as_deref(), a.app.as_deref(), a.time_us, a);
+        if let Some(l) = self.limits {
+            // The same alert twice (the same event read twice) has the same instant: keep the
+            // first, as `apply_daily_limits` would.
+            if a.time_us != self.now {
+                self.now = a.time_us;
+                self.now_ids.clear();
+            }
+            if !self.now_ids.insert(id) {
+                return;
+            }
+            if !l.is_known(id) {
+                // Hits come in order here, and bursts only add hits before this one: once the
+                // earlier single hits fill the day's limit, this one can only be suppressed.
+                let day = crate::base::time::utc_day(a.time_us);
+                let c = self.singles.entry((pi, day)).or_insert(0);
+                let full = l.already(pi, day) + *c >= p.daily_alert_limit as u64;
+                *c += 1;
+                if full {
+                    self.stats.suppressed_early[pi] += 1;
+                    return;
+                }
+            }
+        }
+        let mut m = Match::new(pi, a);
+        m.id = id_text(id);
+        self.out.push(Hit {
+            policy: pi,
+            trigger_us: a.time_us,
+            id,
+            order,
+            m: Box::new(m),
+        });
+    }
+
+    /// Forget what no later activity (none before `now_us`) can use: matches that have left
+    /// their window, and windows left empty with no open burst. The result is unchanged.
+    pub fn sweep(&mut self, now_us: i64) {
+        let policies = self.replay.policies;
+        self.windows.retain(|(pi, _, _), w| {
+            let window = policies[*pi].repeated.as_ref().map_or(0, |r| r.window_us);
+            while w.recent.front().is_some_and(|(t, _)| now_us - *t > window) {
+                w.recent.pop_front();
+            }
+            !w.recent.is_empty() || w.open.is_some()
+        });
+    }
+
+    /// The hits of this shard (bursts still open are final now) and its figures.
+    pub fn finish(mut self) -> (Vec<Hit>, ReplayStats) {
+        for ((pi, _, _), w) in self.windows {
+            if let Some((m, id, order)) = w.open {
+                self.out.push(Hit {
+                    policy: pi,
+                    trigger_us: m.trigger_us,
+                    id,
+                    order,
+                    m,
                 });
             }
         }
-        (out, stats)
+        (self.out, self.stats)
     }
 }
 
-/// Apply `daily_alert_limit`: `already(policy index, day)` is how many alerts the state store holds
-/// for that policy and day, `known(id)` whether an id is already stored (a rerun's known alert
-/// is kept and never counted twice). Returns the kept hits and, per policy, how many were
-/// suppressed.
-pub fn apply_daily_limits(
-    hits: Vec<Hit>,
-    policies: &[Policy],
-    already: &dyn Fn(usize, i64) -> u64,
-    known: &dyn Fn(u64) -> bool,
-) -> (Vec<Hit>, Vec<u64>) {
+/// Apply `daily_alert_limit` to hits in time order: `stored` says how many alerts the state
+/// store holds per policy and day, and which ids it knows (a rerun's known alert is kept and
+/// never counted twice). Returns the kept hits and, per policy, how many were suppressed (add
+/// [`ReplayStats::suppressed_early`] for the replay's total).
+pub fn apply_daily_limits(hits: Vec<Hit>, policies: &[Policy], stored: &Stored) -> (Vec<Hit>, Vec<u64>) {
     let mut suppressed = vec![0u64; policies.len()];
     let mut counts: FastMap<(usize, i64), u64> = FastMap::default();
-    let mut seen: std::collections::HashSet<u64, foldhash::fast::FixedState> = Default::default();
+    let mut seen: FastSet<u64> = Default::default();
     let mut kept = Vec::new();
     for h in hits {
         // The same alert twice in one run (the same events read from two overlapping files):
@@ -397,13 +532,15 @@ pub fn apply_daily_limits(
         if !seen.insert(h.id) {
             continue;
         }
-        if known(h.id) {
+        if stored.is_known(h.id) {
             kept.push(h);
             continue;
         }
         let p = &policies[h.policy];
         let day = crate::base::time::utc_day(h.trigger_us);
-        let c = counts.entry((h.policy, day)).or_insert_with(|| already(h.policy, day));
+        let c = counts
+            .entry((h.policy, day))
+            .or_insert_with(|| stored.already(h.policy, day));
         if *c >= p.daily_alert_limit as u64 {
             suppressed[h.policy] += 1;
             continue;
@@ -486,7 +623,7 @@ mod tests {
             .map(|(i, o)| act(i as i64, "eve", ActivityType::Download, o))
             .collect();
         assert!(
-            Replay::new(&p, &[true]).run(&acts, 1).0.is_empty(),
+            Replay::new(&p, &[true]).run(&acts, 1, None).0.is_empty(),
             "two distinct objects only"
         );
         let mut more = acts.clone();
@@ -500,18 +637,153 @@ mod tests {
             a.time_us = crate::base::time::civil_us(2025, 12, 31, 23, 0, 0, 0).unwrap();
             a
         });
-        let (m, stats) = Replay::new(&single, &[true]).run(&acts, 2);
+        let (m, stats) = Replay::new(&single, &[true]).run(&acts, 2, None);
         assert_eq!(m.len(), 5, "the activity before `created` never matches");
         assert_eq!(stats.before_created, vec![1]);
-        let (kept, sup) = apply_daily_limits(m.clone(), &single, &|_, _| 0, &|_| false);
+        let (kept, sup) = apply_daily_limits(m.clone(), &single, &Stored::default());
         assert_eq!((kept.len(), sup), (2, vec![3]));
         // A rerun: the two kept ones are known, one other alert is stored for the day.
         let ids: Vec<u64> = kept.iter().map(|h| h.id).collect();
-        let (kept2, sup2) = apply_daily_limits(m, &single, &|_, _| 2, &|id| ids.contains(&id));
+        let stored = Stored {
+            per_day: [((0, crate::base::time::utc_day(acts[1].time_us)), 2)].into(),
+            known: ids.iter().map(|i| (*i, ("open".to_string(), None, 0))).collect(),
+        };
+        let (kept2, sup2) = apply_daily_limits(m, &single, &stored);
         assert_eq!(kept2.iter().map(|h| h.id).collect::<Vec<_>>(), ids);
         assert_eq!(sup2, vec![3]);
-        let built = kept2[0].clone().into_match(&acts);
+        let built = kept2[0].clone().into_match();
         assert_eq!(built.id, id_text(ids[0]));
         assert_eq!(id_value(&built.id), Some(ids[0]));
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    //! The replay with early suppression and sweeping gives what the plain replay followed by
+    //! `apply_daily_limits` gives, on inputs with duplicates, several days, known alerts and
+    //! bursts mixed with single-activity hits.
+    use super::*;
+    use crate::base::activity::Outcome;
+    use crate::policy::model::parse_policy;
+    use std::path::Path;
+
+    fn policies() -> Vec<Policy> {
+        let p = |id: &str, extra: &str| {
+            let text = format!(
+                "id = \"{id}\"\nname = \"P\"\nseverity = \"high\"\ncategory = \"threat-detection\"\ncreated = 2026-01-01T00:00:00Z\n{extra}"
+            );
+            parse_policy(Path::new("p.toml"), &text).unwrap()
+        };
+        let dl = "[[filter]]\nfield = \"activity\"\nop = \"eq\"\nvalue = \"download\"\n";
+        let login = "[[filter]]\nfield = \"activity\"\nop = \"eq\"\nvalue = \"login\"\n";
+        vec![
+            p("one", &format!("daily_alert_limit = 3\n{dl}")),
+            p("burst", &format!("daily_alert_limit = 2\n{dl}[repeated]\ncount = 3\nwindow = \"1m\"\n")),
+            p("login", &format!("daily_alert_limit = 5\n{login}")),
+            p(
+                "uniq",
+                &format!("daily_alert_limit = 1\n{dl}[repeated]\ncount = 2\nwindow = \"30s\"\nunique_targets = true\nper_app = true\n"),
+            ),
+        ]
+    }
+
+    /// A small deterministic generator (xorshift).
+    fn activities(seed: u64, n: usize) -> Vec<Activity> {
+        let mut s = seed | 1;
+        let mut next = move |m: u64| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s % m
+        };
+        let t0 = crate::base::time::civil_us(2026, 11, 20, 23, 50, 0, 0).unwrap();
+        let mut t = t0;
+        let mut v: Vec<Activity> = Vec::new();
+        for _ in 0..n {
+            t += next(20) as i64 * 1_000_000;
+            if next(10) == 0 && !v.is_empty() {
+                // The same event again (two overlapping files).
+                let d = v[v.len() - 1].clone();
+                v.push(d);
+                continue;
+            }
+            let activity = if next(3) == 0 {
+                ActivityType::Login
+            } else {
+                ActivityType::Download
+            };
+            v.push(Activity {
+                time_us: t,
+                user: (next(20) != 0).then(|| format!("u{}", next(4))),
+                app: Some(["Box", "Dropbox"][next(2) as usize].into()),
+                activity,
+                result: Some(Outcome::Success),
+                object: Some(format!("f{}", next(3))),
+                event_id: (next(2) == 0).then(|| format!("e{}", next(1_000_000))),
+                action: "x".into(),
+                ..Activity::default()
+            });
+        }
+        v
+    }
+
+    fn outcome(hits: Vec<Hit>, ps: &[Policy], stored: &Stored, early: &[u64]) -> (Vec<Match>, Vec<u64>) {
+        let (kept, mut sup) = apply_daily_limits(hits, ps, stored);
+        for (s, e) in sup.iter_mut().zip(early) {
+            *s += e;
+        }
+        (kept.into_iter().map(Hit::into_match).collect(), sup)
+    }
+
+    #[test]
+    fn early_suppression_and_sweeps_change_nothing() {
+        let ps = policies();
+        let replay = Replay::new(&ps, &[true; 4]);
+        for seed in 1..40u64 {
+            let acts = activities(seed, 400);
+            let (plain, plain_stats) = replay.run(&acts, 1, None);
+            // Some alerts stored by an earlier run: a few of this run's ids, and counts per day.
+            let mut stored = Stored::default();
+            for h in plain.iter().filter(|h| h.id % 5 == seed % 5) {
+                stored.known.insert(h.id, ("open".into(), None, 0));
+            }
+            let day = crate::base::time::utc_day(acts[0].time_us);
+            stored.per_day.insert((0, day), seed % 3);
+            stored.per_day.insert((2, day + 1), seed % 6);
+            let want = outcome(plain, &ps, &stored, &[0; 4]);
+            for shards in [1, 3] {
+                let (hits, stats) = replay.run(&acts, shards, Some(&stored));
+                assert_eq!(stats.matched_activities, plain_stats.matched_activities);
+                let got = outcome(hits, &ps, &stored, &stats.suppressed_early);
+                assert_eq!(got, want, "seed {seed}, {shards} shards");
+            }
+            // Sweeping after every activity.
+            let mut r = replay.replayer(Some(&stored));
+            for (i, a) in acts.iter().enumerate() {
+                r.push(i, a);
+                r.sweep(a.time_us);
+            }
+            let (hits, stats) = Replay::combine(vec![r.finish()]);
+            assert_eq!(
+                outcome(hits, &ps, &stored, &stats.suppressed_early),
+                want,
+                "seed {seed}, swept"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sweep_forgets_what_left_the_window() {
+        let ps = policies();
+        let replay = Replay::new(&ps, &[true; 4]);
+        let acts = activities(7, 200);
+        let mut r = replay.replayer(None);
+        for (i, a) in acts.iter().enumerate() {
+            r.push(i, a);
+        }
+        assert!(!r.windows.is_empty());
+        let last = acts.last().unwrap().time_us;
+        r.sweep(last + 3_600_000_000);
+        assert!(r.windows.values().all(|w| w.recent.is_empty() && w.open.is_some()));
     }
 }

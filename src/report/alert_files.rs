@@ -4,7 +4,7 @@
 //!
 //! Owns: these files' layouts. Must not touch: what an alert says (`alerts`), delivery.
 
-use super::tables::{opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, write_batched};
+use super::tables::{opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, GroupWriter};
 use super::ReportError;
 use crate::alerts::Alert;
 use crate::base::activity::Activity;
@@ -73,43 +73,81 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
     write(path, cols)
 }
 
-/// `activities.parquet`: every activity read, enriched, in time order.
-pub fn activities(path: &Path, acts: &[Activity]) -> Result<usize, ReportError> {
-    // One row group at a time, borrowing the strings: the columns of every activity are never
-    // all in memory next to the activities themselves.
-    write_batched(path, acts.len(), |range| {
-        let acts = &acts[range];
-        let r = |name: &str, f: fn(&Activity) -> Option<&str>| opt_ref_col(name, acts.iter().map(f));
-        let ips: Vec<Option<String>> = acts.iter().map(|a| a.ip.map(|i| i.to_string())).collect();
-        let tags: Vec<Option<String>> = acts
-            .iter()
-            .map(|a| Some(a.ip_tags.join(",")).filter(|s| !s.is_empty()))
-            .collect();
-        vec![
-            ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
-            r("user", |a| a.user.as_deref()),
-            r("app", |a| a.app.as_deref()),
-            r("app_id", |a| a.app_id),
-            str_col("activity", acts.iter().map(|a| a.activity.as_str())),
-            r("action", |a| Some(a.action.as_str()).filter(|s| !s.is_empty())),
-            r("result", |a| a.result.map(|r| r.as_str())),
-            opt_ref_col("ip", ips.iter().map(Option::as_deref)),
-            r("country", |a| a.country.as_deref()),
-            r("ip_category", |a| a.ip_category.map(|c| c.as_str())),
-            opt_ref_col("ip_tags", tags.iter().map(Option::as_deref)),
-            r("object", |a| a.object.as_deref()),
-            r("user_agent", |a| a.user_agent.as_deref()),
-            r("device_type", |a| a.device_type.as_deref()),
-            Column::new("admin".into(), acts.iter().map(|a| a.admin).collect::<Vec<bool>>()),
-            r("event_id", |a| a.event_id.as_deref()),
-            Column::new(
-                "source".into(),
-                acts.iter()
-                    .map(|a| if a.traffic { "traffic" } else { "activity_log" })
-                    .collect::<Vec<&str>>(),
-            ),
-        ]
-    })
+/// `activities.parquet`: every activity read, enriched, in time order, written one row group
+/// at a time as the replay reads them (the columns borrow the activities' strings).
+pub struct ActivityTable {
+    w: GroupWriter,
+    rows: u64,
+}
+
+impl ActivityTable {
+    /// Start the table at `path`.
+    pub fn create(path: &Path) -> Result<Self, ReportError> {
+        Ok(ActivityTable {
+            w: GroupWriter::create(path)?,
+            rows: 0,
+        })
+    }
+
+    /// Append `acts` as one row group (none when empty).
+    pub fn write(&mut self, acts: &[Activity]) -> Result<(), ReportError> {
+        if acts.is_empty() {
+            return Ok(());
+        }
+        self.rows += acts.len() as u64;
+        self.w.push(activity_cols(acts))
+    }
+
+    /// Finish the file; returns the rows written.
+    pub fn finish(self) -> Result<u64, ReportError> {
+        self.w.finish(|| activity_cols(&[]))?;
+        Ok(self.rows)
+    }
+}
+
+/// Write `acts` as `activities.parquet` (row groups of [`ACTIVITY_GROUP_ROWS`]).
+pub fn activities(path: &Path, acts: &[Activity]) -> Result<u64, ReportError> {
+    let mut t = ActivityTable::create(path)?;
+    for g in acts.chunks(ACTIVITY_GROUP_ROWS) {
+        t.write(g)?;
+    }
+    t.finish()
+}
+
+/// Rows per row group of `activities.parquet` as the replay writes it.
+pub const ACTIVITY_GROUP_ROWS: usize = 1 << 15;
+
+fn activity_cols(acts: &[Activity]) -> Vec<Column> {
+    let r = |name: &str, f: fn(&Activity) -> Option<&str>| opt_ref_col(name, acts.iter().map(f));
+    let ips: Vec<Option<String>> = acts.iter().map(|a| a.ip.map(|i| i.to_string())).collect();
+    let tags: Vec<Option<String>> = acts
+        .iter()
+        .map(|a| Some(a.ip_tags.join(",")).filter(|s| !s.is_empty()))
+        .collect();
+    vec![
+        ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
+        r("user", |a| a.user.as_deref()),
+        r("app", |a| a.app.as_deref()),
+        r("app_id", |a| a.app_id),
+        str_col("activity", acts.iter().map(|a| a.activity.as_str())),
+        r("action", |a| Some(a.action.as_str()).filter(|s| !s.is_empty())),
+        r("result", |a| a.result.map(|r| r.as_str())),
+        opt_ref_col("ip", ips.iter().map(Option::as_deref)),
+        r("country", |a| a.country.as_deref()),
+        r("ip_category", |a| a.ip_category.map(|c| c.as_str())),
+        opt_ref_col("ip_tags", tags.iter().map(Option::as_deref)),
+        r("object", |a| a.object.as_deref()),
+        r("user_agent", |a| a.user_agent.as_deref()),
+        r("device_type", |a| a.device_type.as_deref()),
+        Column::new("admin".into(), acts.iter().map(|a| a.admin).collect::<Vec<bool>>()),
+        r("event_id", |a| a.event_id.as_deref()),
+        Column::new(
+            "source".into(),
+            acts.iter()
+                .map(|a| if a.traffic { "traffic" } else { "activity_log" })
+                .collect::<Vec<&str>>(),
+        ),
+    ]
 }
 
 /// The most recent `limit` activities of `user` (case-insensitive) from an

@@ -77,24 +77,19 @@ pub struct RunContext<'a> {
     pub policy: Option<PolicyOutputs<'a>>,
 }
 
-/// What the policy stage adds to the outputs.
+/// What the policy stage adds to the outputs (its `activities.parquet` is already staged in
+/// the output folder: the replay writes it as it goes).
 pub struct PolicyOutputs<'a> {
-    /// Enriched activities, in time order.
-    pub activities: &'a [crate::base::activity::Activity],
     /// Alerts of the run.
     pub alerts: &'a [crate::alerts::Alert],
     /// `run.json` figures.
     pub info: run::PoliciesInfo,
 }
 
-/// Write every output of a scan into `out_dir` atomically. Returns the manifest written.
-pub fn write_all(
-    out_dir: &std::path::Path,
-    result: &ScanResult,
-    ctx: &RunContext,
-) -> Result<run::RunManifest, ReportError> {
+/// Write every output of a scan into `out` (files staged there earlier go with them), and
+/// rename them into place, `run.json` last. Returns the manifest written.
+pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> Result<run::RunManifest, ReportError> {
     let report_start = crate::base::time::now_us();
-    let mut out = OutputDir::create(out_dir)?;
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
     let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores);
@@ -143,7 +138,6 @@ pub fn write_all(
     out.write("dashboard.json", &dash_json)?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
     if let Some(p) = &ctx.policy {
-        alert_files::activities(&out.staged("activities.parquet"), p.activities)?;
         alert_files::parquet(&out.staged("alerts.parquet"), p.alerts)?;
         out.write("alerts.jsonl", &alert_files::jsonl(p.alerts))?;
         out.write("alerts.cef", &alert_files::cef(p.alerts))?;

@@ -126,34 +126,69 @@ fn write_groups(
     if n <= per_group {
         return write(path, cols(0..n));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let err = |source| ReportError::Parquet {
-        table: name.clone(),
-        source,
-    };
-    let f = std::fs::File::create(path).map_err(|e| ReportError::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
-    let mut file = Some(f);
-    let mut writer = None;
+    let mut w = GroupWriter::create(path)?;
     for start in (0..n).step_by(per_group) {
-        let df = DataFrame::new_infer_height(cols(start..(start + per_group).min(n))).map_err(err)?;
-        if let Some(f) = file.take() {
-            writer = Some(
-                ParquetWriter::new(f)
-                    .with_compression(ParquetCompression::Zstd(None))
-                    .batched(df.schema())
-                    .map_err(err)?,
-            );
-        }
-        writer.as_mut().expect("writer").write_batch(&df).map_err(err)?;
+        w.push(cols(start..(start + per_group).min(n)))?;
     }
-    writer.expect("at least one batch").finish().map_err(err)?;
+    w.finish(|| cols(0..0))?;
     Ok(n)
+}
+
+/// A Parquet table written one row group at a time, as its rows come.
+pub(crate) struct GroupWriter {
+    path: std::path::PathBuf,
+    file: Option<std::fs::File>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>,
+}
+
+impl GroupWriter {
+    /// Create (truncate) the file.
+    pub(crate) fn create(path: &Path) -> Result<Self, ReportError> {
+        let f = std::fs::File::create(path).map_err(|e| ReportError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Ok(GroupWriter {
+            path: path.to_path_buf(),
+            file: Some(f),
+            writer: None,
+        })
+    }
+
+    fn err(&self) -> impl Fn(PolarsError) -> ReportError {
+        let table = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        move |source| ReportError::Parquet {
+            table: table.clone(),
+            source,
+        }
+    }
+
+    /// Write one row group.
+    pub(crate) fn push(&mut self, cols: Vec<Column>) -> Result<(), ReportError> {
+        let df = DataFrame::new_infer_height(cols).map_err(self.err())?;
+        if let Some(f) = self.file.take() {
+            let w = ParquetWriter::new(f)
+                .with_compression(ParquetCompression::Zstd(None))
+                .batched(df.schema())
+                .map_err(self.err())?;
+            self.writer = Some(w);
+        }
+        let e = self.err();
+        self.writer.as_mut().expect("created above").write_batch(&df).map_err(e)
+    }
+
+    /// Finish the file; `empty()` gives the columns of a table with no rows, written when no
+    /// row group was.
+    pub(crate) fn finish(mut self, empty: impl FnOnce() -> Vec<Column>) -> Result<(), ReportError> {
+        match self.writer.take() {
+            Some(w) => w.finish().map(|_| ()).map_err(self.err()),
+            None => write(&self.path, empty()).map(|_| ()),
+        }
+    }
 }
 
 /// One `discovered_apps` row (also used by the dashboard).

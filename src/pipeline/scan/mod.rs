@@ -27,6 +27,7 @@ use crate::discovery::{Accumulator, Aggregates};
 use crate::enrich::{CountryCache, GeoDb};
 use crate::formats::{Activity, ParseCtx, Record, Registry};
 use crate::ingest::{self, chunker, Input};
+use crate::pipeline::spill::{ActivityRuns, RunBuilder};
 use producer::{progress_bar, Producer};
 use std::sync::{mpsc, Arc, Mutex};
 use worker::{counters_for, finish_reports, normalize_user, parse_chunk, Counters, Item, Rej, Rejects, Worker};
@@ -47,6 +48,9 @@ pub struct ScanOptions {
     /// A worker hands its app×user and app×IP rows to the shared accumulator when it holds
     /// more than this many (see `Accumulator::hand_off`).
     pub hand_off_rows: usize,
+    /// A worker writes its activities to a temporary file as a sorted run when they take more
+    /// than this many bytes (see [`crate::pipeline::spill`]).
+    pub activity_run_bytes: usize,
     /// Lines longer than this are malformed.
     pub max_line_bytes: usize,
     /// At most this many rejected lines are kept (all are counted).
@@ -78,6 +82,7 @@ impl ScanOptions {
             ctx: ParseCtx::default(),
             chunk_size: chunker::DEFAULT_CHUNK,
             hand_off_rows: HAND_OFF_ROWS,
+            activity_run_bytes: crate::pipeline::spill::RUN_BYTES,
             max_line_bytes: 1 << 20,
             rejected_cap: 10_000,
             progress: false,
@@ -187,7 +192,13 @@ fn unreadable_reports(unreadable: Vec<(String, String)>) -> impl Iterator<Item =
 
 /// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
 /// `geo` gives the destination countries (none without a database).
-pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Option<&GeoDb>) -> ScanResult {
+/// The activities come back as sorted runs (see [`crate::pipeline::spill`]).
+pub fn scan(
+    opts: &ScanOptions,
+    catalog: &Catalog,
+    matcher: &Matcher,
+    geo: Option<&GeoDb>,
+) -> (ScanResult, ActivityRuns) {
     let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
     let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
     let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
@@ -195,7 +206,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
     // One long-lived worker per pool thread, each with its own accumulator: fewer, larger
     // accumulators keep the final string-keyed merge small.
     let workers = rayon::current_num_threads().max(1);
-    let (((acc_results, counters, rejects), mut activities), mut reports_out, overlong) = with_producer(
+    let (((acc_results, counters, rejects), activities), mut reports_out, overlong) = with_producer(
         opts,
         &inputs,
         std::mem::take(&mut reports),
@@ -212,7 +223,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
                     s.spawn(|_| {
                         let mut w = Worker {
                             acc: Accumulator::new(matcher, &app_ids),
-                            activities: Vec::new(),
+                            activities: RunBuilder::new(opts.activity_run_bytes),
                             counters: Vec::new(),
                             rejects: Rejects::new(opts.rejected_cap),
                         };
@@ -239,11 +250,11 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
                                         acc.add(r, &mut country);
                                         if let Some(sel) = &opts.traffic_activities {
                                             if let Some(a) = sel.select(r, matcher) {
-                                                acts.push((input, n, a));
+                                                acts.push(input, n, a);
                                             }
                                         }
                                     }
-                                    Item::Activities(v) => acts.extend(v.into_iter().map(|a| (input, n, a))),
+                                    Item::Activities(v) => v.into_iter().for_each(|a| acts.push(input, n, a)),
                                     Item::Skipped(_) => {}
                                 },
                             );
@@ -267,13 +278,8 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
                 Vec::new(),
                 Rejects::new(opts.rejected_cap),
             );
-            // The workers' activities in one vector: the largest one is kept, the others are
-            // appended to it (no growing copy of all of them).
-            let mut done = done.into_inner().expect("results");
-            done.sort_by_key(|d| std::cmp::Reverse(d.3.len()));
-            let total: usize = done.iter().map(|d| d.3.len()).sum();
-            let mut activities = Vec::new();
-            for (b, cb, rb, ab) in done {
+            let mut runs = Vec::new();
+            for (b, cb, rb, ab) in done.into_inner().expect("results") {
                 match &mut merged.0 {
                     None => merged.0 = Some(b),
                     Some(acc) => acc.merge(b),
@@ -282,15 +288,10 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
                     counters_for(&mut merged.1, i).merge(c);
                 }
                 merged.2.merge(rb);
-                if activities.is_empty() {
-                    activities = ab;
-                    activities.reserve_exact(total - activities.len());
-                } else {
-                    activities.extend(ab);
-                }
+                runs.push(ab);
             }
             let aggregates = merged.0.map_or_else(Aggregates::default, Accumulator::finish);
-            ((aggregates, merged.1, merged.2), activities)
+            ((aggregates, merged.1, merged.2), ActivityRuns::new(runs))
         },
     );
     let (mut reps, rejected, total) = finish_reports(
@@ -303,51 +304,13 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, matcher: &Matcher, geo: Optio
         opts.rejected_cap,
     );
     reps.extend(unreadable_reports(unreadable));
-    sort_activities(&mut activities);
-    ScanResult {
+    let result = ScanResult {
         aggregates: acc_results,
         inputs: reps,
         rejected,
         rejected_total: total,
-        activities: activities.into_iter().map(|(_, _, a)| a).collect(),
-    }
-}
-
-/// The replay's order of activities.
-fn activity_order(x: &(usize, u64, Activity), y: &(usize, u64, Activity)) -> std::cmp::Ordering {
-    let ((ia, la, a), (ib, lb, b)) = (x, y);
-    a.time_us
-        .cmp(&b.time_us)
-        .then_with(|| a.event_id.cmp(&b.event_id))
-        .then_with(|| a.action.cmp(&b.action))
-        .then_with(|| a.object.cmp(&b.object))
-        .then_with(|| a.user.cmp(&b.user))
-        .then_with(|| (ia, la).cmp(&(ib, lb)))
-}
-
-/// Time order for the replay. Ties are broken by content first (event id, action, object,
-/// user), so that the same events give the same alerts whatever order the files are given in,
-/// then by input and line, so that the order never depends on which worker parsed which chunk.
-///
-/// The same result as a stable `sort_by`, without its buffer of half the activities: a stable
-/// sort of indices, then the permutation applied in place by following its cycles.
-fn sort_activities(v: &mut [(usize, u64, Activity)]) {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&x, &y| activity_order(&v[x], &v[y]));
-    // Now v[order[i]] belongs at i. Each cycle i -> order[i] -> ... is rotated with swaps;
-    // `order[j] = j` marks a place as done.
-    for i in 0..v.len() {
-        let mut cur = i;
-        while order[cur] != cur {
-            let next = order[cur];
-            order[cur] = cur;
-            if next == i {
-                break;
-            }
-            v.swap(cur, next);
-            cur = next;
-        }
-    }
+    };
+    (result, activities)
 }
 
 /// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
@@ -428,42 +391,5 @@ pub fn for_each_record(
         inputs: reps,
         rejected,
         rejected_total: total,
-        activities: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn activities_sort_as_a_stable_sort_would() {
-        // Many ties on time and content, some complete ties (several activities of one line),
-        // which a stable sort keeps in their first order: the in-place permutation must too.
-        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
-        let mut v: Vec<(usize, u64, Activity)> = Vec::new();
-        for i in 0..5_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let a = Activity {
-                time_us: (x % 50) as i64,
-                event_id: x.is_multiple_of(3).then(|| format!("e{}", x % 7)),
-                action: ["a", "b"][(x % 2) as usize].to_string(),
-                user: Some(format!("u{}", (x >> 8) % 4)),
-                // Not compared: tells the tied elements apart.
-                object: None,
-                device_type: Some(i.to_string()),
-                ..Activity::default()
-            };
-            v.push(((x >> 16) as usize % 3, (x >> 20) % 40, a));
-        }
-        let mut want = v.clone();
-        want.sort_by(activity_order);
-        sort_activities(&mut v);
-        assert_eq!(v, want);
-        let mut empty: Vec<(usize, u64, Activity)> = Vec::new();
-        sort_activities(&mut empty);
-        assert!(empty.is_empty());
     }
 }

@@ -128,7 +128,7 @@ impl Rejects {
 /// One worker's state.
 pub(super) struct Worker<'a> {
     pub(super) acc: Accumulator<'a>,
-    pub(super) activities: Vec<(usize, u64, Activity)>,
+    pub(super) activities: crate::pipeline::spill::RunBuilder,
     pub(super) counters: Vec<Counters>,
     pub(super) rejects: Rejects,
 }

@@ -3,54 +3,79 @@
 //!
 //! 1. [`enrich`] — catalog app names, GeoIP country (when the log has none), IP category and
 //!    tags from the configured and built-in ranges.
-//! 2. [`run`] — replay ([`crate::policy::engine`]), dedup against the state store (an alert
-//!    id already stored is not new; a closed alert stays closed), daily limits, alert records.
-//!    It only reads the state: the alerts are committed by [`super::run`] after the outputs.
+//! 2. [`run`] — one pass over the scan's sorted activity runs: each activity enriched, written
+//!    to `activities.parquet` and replayed ([`crate::policy::engine`]); then dedup against the
+//!    state store (an alert id already stored is not new; a closed alert stays closed), daily
+//!    limits, alert records. It only reads the state: the alerts are committed by
+//!    [`super::run`] after the outputs.
 //! 3. [`deliver`] — each new alert to its policy's and the global targets; failures are
 //!    recorded in the state store and retried by the next run.
 
 use crate::alerts::delivery::{self, DeliveryReport, Target};
 use crate::alerts::Alert;
 use crate::base::activity::{Activity, ActivityType};
-use crate::base::time::utc_day;
 use crate::base::Record;
 use crate::catalog::{Catalog, Matcher};
 use crate::enrich::ip_ranges::IpRanges;
-use crate::enrich::{GeoDb, Identity};
-use crate::policy::engine::{apply_daily_limits, id_value, Replay};
+use crate::enrich::{CountryCache, GeoDb, Identity};
 use crate::policy::model::{Policy, Source};
 use crate::policy::PolicyReport;
 use crate::state::{State, StateError};
 use std::collections::HashMap;
-use std::net::IpAddr;
 
-/// Fill in app names, countries and IP categories, and write users in the configured form.
-pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges, identity: &Identity) {
-    let by_id: HashMap<&str, &str> = catalog.apps.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
-    let by_name: HashMap<String, &str> = catalog
-        .apps
-        .iter()
-        .map(|a| (a.name.to_lowercase(), a.name.as_str()))
-        .collect();
-    let mut countries: HashMap<IpAddr, Option<String>> = HashMap::new();
-    for a in acts.iter_mut() {
-        if !identity.is_as_logged() {
-            if let Some(std::borrow::Cow::Owned(u)) = a.user.as_deref().map(|u| identity.apply(u)) {
+mod stream;
+pub use stream::{run, ReplayError, ReplayInput, Replayed};
+
+/// Fills in app names, countries and IP categories, and writes users in the configured form,
+/// one activity at a time (its GeoIP memo has a fixed size).
+pub struct Enricher<'a> {
+    by_id: HashMap<&'a str, &'a str>,
+    by_name: HashMap<String, &'a str>,
+    geo: Option<&'a GeoDb>,
+    countries: CountryCache,
+    ranges: &'a IpRanges,
+    identity: &'a Identity,
+}
+
+impl<'a> Enricher<'a> {
+    /// An enricher for the given catalog, database, IP ranges and identity settings.
+    pub fn new(catalog: &'a Catalog, geo: Option<&'a GeoDb>, ranges: &'a IpRanges, identity: &'a Identity) -> Self {
+        Enricher {
+            by_id: catalog.apps.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect(),
+            by_name: catalog
+                .apps
+                .iter()
+                .map(|a| (a.name.to_lowercase(), a.name.as_str()))
+                .collect(),
+            geo,
+            countries: CountryCache::default(),
+            ranges,
+            identity,
+        }
+    }
+
+    /// Enrich one activity.
+    pub fn apply(&mut self, a: &mut Activity) {
+        if !self.identity.is_as_logged() {
+            if let Some(std::borrow::Cow::Owned(u)) = a.user.as_deref().map(|u| self.identity.apply(u)) {
                 a.user = Some(u);
             }
         }
-        if let Some(name) = a.app_id.and_then(|id| by_id.get(id)) {
+        if let Some(name) = a.app_id.and_then(|id| self.by_id.get(id)) {
             a.app = Some(name.to_string());
-        } else if let Some(name) = a.app.as_ref().and_then(|n| by_name.get(&n.to_lowercase())) {
+        } else if let Some(name) = a.app.as_ref().and_then(|n| self.by_name.get(&n.to_lowercase())) {
             a.app = Some(name.to_string());
         }
         if let Some(ip) = a.ip {
             if a.country.is_none() {
-                if let Some(g) = geo {
-                    a.country = countries.entry(ip).or_insert_with(|| g.country(ip)).clone();
+                if let Some(g) = self.geo {
+                    a.country = self
+                        .countries
+                        .country(g, ip)
+                        .map(|c| String::from_utf8_lossy(&c).into_owned());
                 }
             }
-            if let Some(r) = ranges.lookup(ip) {
+            if let Some(r) = self.ranges.lookup(ip) {
                 a.ip_category = Some(r.category);
                 a.ip_tags = r.tags.clone();
             }
@@ -59,6 +84,12 @@ pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ran
             c.make_ascii_uppercase();
         }
     }
+}
+
+/// [`Enricher::apply`] on every activity.
+pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges, identity: &Identity) {
+    let mut e = Enricher::new(catalog, geo, ranges, identity);
+    acts.iter_mut().for_each(|a| e.apply(a));
 }
 
 /// Turns traffic records into activities for the enabled `source = "traffic"` policies.
@@ -144,81 +175,6 @@ pub fn enabled_flags(policies: &[Policy], state: Option<&State>) -> Result<Vec<b
         .iter()
         .map(|p| over.get(&p.id).copied().unwrap_or(p.enabled))
         .collect())
-}
-
-/// Replay, dedup against the state store, limit. `state` may be absent (`--state none`): then
-/// only this run counts for daily limits and every alert is new. Nothing is written to the
-/// state: the run commits its alerts once its outputs are written ([`super::run`]).
-pub fn run(
-    acts: &[Activity],
-    policies: &[Policy],
-    enabled: &[bool],
-    state: Option<&State>,
-    now_us: i64,
-    shards: usize,
-) -> Result<ReplayOutcome, StateError> {
-    let (hits, stats) = Replay::new(policies, enabled).run(acts, shards);
-    // What the state store holds for the (policy, day) pairs of this run: at most the daily
-    // limit per pair, so this stays small however many activities matched.
-    let mut known: HashMap<u64, (String, Option<String>, i64)> = HashMap::new();
-    let mut per_day: HashMap<(usize, i64), u64> = HashMap::new();
-    if let Some(s) = state {
-        for h in &hits {
-            if let std::collections::hash_map::Entry::Vacant(e) = per_day.entry((h.policy, utc_day(h.trigger_us))) {
-                let day = e.key().1;
-                let stored = s.alerts_of_day(&policies[h.policy].id, day)?;
-                e.insert(stored.len() as u64);
-                // The neighbouring days too: a burst seen again with more of its activities
-                // may now be raised on the other side of midnight, and it is still known.
-                let near = [day - 1, day + 1]
-                    .iter()
-                    .map(|d| s.alerts_of_day(&policies[h.policy].id, *d))
-                    .collect::<Result<Vec<_>, _>>()?;
-                for (id, status, resolution, generated) in stored.into_iter().chain(near.into_iter().flatten()) {
-                    if let Some(v) = id_value(&id) {
-                        known.insert(v, (status, resolution, generated));
-                    }
-                }
-            }
-        }
-    }
-    let already = |p: usize, day: i64| per_day.get(&(p, day)).copied().unwrap_or(0);
-    let is_known = |id: u64| known.contains_key(&id);
-    let (kept, suppressed) = apply_daily_limits(hits, policies, &already, &is_known);
-    let mut alerts: Vec<Alert> = kept
-        .into_iter()
-        .map(|h| {
-            let id = h.id;
-            let m = h.into_match(acts);
-            let mut a = Alert::from_match(&m, &policies[m.policy], now_us);
-            if let Some((status, resolution, generated)) = known.get(&id) {
-                a.status = status.clone();
-                a.resolution = resolution.clone();
-                a.generated_us = *generated;
-                a.is_new = false;
-            }
-            a
-        })
-        .collect();
-    alerts.sort_by(|a, b| (a.trigger_us, &a.policy_id, &a.id).cmp(&(b.trigger_us, &b.policy_id, &b.id)));
-    let reports = policies
-        .iter()
-        .enumerate()
-        .map(|(i, p)| PolicyReport {
-            id: p.id.clone(),
-            enabled: enabled[i],
-            matched_activities: stats.matched_activities[i],
-            before_created: stats.before_created[i],
-            alerts: alerts.iter().filter(|a| a.policy_id == p.id).count() as u64,
-            new_alerts: alerts.iter().filter(|a| a.policy_id == p.id && a.is_new).count() as u64,
-            suppressed_by_daily_limit: suppressed[i],
-        })
-        .collect();
-    Ok(ReplayOutcome {
-        alerts,
-        policies: reports,
-        policy_source: String::new(),
-    })
 }
 
 /// Targets of an alert: its policy's, then the global ones.
