@@ -3,7 +3,12 @@
 //! ```text
 //! cargo bench --bench replay              # 2,000,000 activities
 //! cargo bench --bench replay -- 5000000   # another size
+//! cargo bench --bench replay -- 3450000 --write FILE   # write the records to FILE, then stop
 //! ```
+//!
+//! `--write` makes the input of the end-to-end activity measurement in BENCHMARKS.md
+//! (`cloudcensus scan FILE`): the same records, one per line, as the Management Activity API
+//! writes them, with the members a real record carries that no reader uses.
 //!
 //! Measures, separately: parsing the JSON records into activities (all cores), enrichment
 //! (GeoIP + IP ranges + catalog names), and the replay itself (50 policies: 30 single-activity,
@@ -88,6 +93,31 @@ fn generate(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The records with the members real ones carry besides those the reader uses (a session
+/// context, site and file details), ~900 bytes each, to `path`.
+fn write_records(lines: &[String], path: &Path) {
+    use std::io::Write;
+    let mut r = Rng(7);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create the output file"));
+    for l in lines {
+        let extra = format!(
+            r#","AppAccessContext":{{"AADSessionId":"{:016x}{:016x}","CorrelationId":"{:016x}{:016x}","UniqueTokenId":"t{}"}},"SiteUrl":"https://contoso.sharepoint.com/sites/team/","SourceFileExtension":"docx","SourceRelativeUrl":"Shared Documents/folder","ItemType":"File","EventSource":"SharePoint","Site":"{:016x}{:016x}","ListItemUniqueId":"{:016x}"}}"#,
+            r.next(),
+            r.next(),
+            r.next(),
+            r.next(),
+            r.next() >> 4,
+            r.next(),
+            r.next(),
+            r.next()
+        );
+        out.write_all(&l.as_bytes()[..l.len() - 1]).expect("write");
+        out.write_all(extra.as_bytes()).expect("write");
+        out.write_all(b"\n").expect("write");
+    }
+    out.flush().expect("write");
+}
+
 /// 30 single-activity and 20 repeated-activity policies over the fields the templates use.
 fn policies() -> Vec<cloudcensus::policy::Policy> {
     let mut out = Vec::new();
@@ -151,6 +181,12 @@ fn main() {
 
     let t = Instant::now();
     let lines = generate(n);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let path = args.get(i + 1).expect("--write FILE");
+        write_records(&lines, Path::new(path));
+        return;
+    }
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     println!(
         "  generated {:.0} MB in {:.1}s",

@@ -119,6 +119,64 @@ pub fn object(line: &[u8]) -> Result<Map<String, Value>, super::Reject> {
     serde_json::from_slice(body).map_err(|e| super::Reject::from(format!("invalid JSON: {e}")))
 }
 
+/// [`object`], keeping only the top-level members whose key is one of `keys` in any case (what
+/// [`get`] can find): the others are checked and skipped without building their values. The
+/// same document is rejected, with the same message, as by [`object`].
+pub fn object_with(line: &[u8], keys: &[&str]) -> Result<Map<String, Value>, super::Reject> {
+    use serde::Deserializer as _;
+    let t = line.trim_ascii();
+    let body = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
+    let err = |e: serde_json::Error| super::Reject::from(format!("invalid JSON: {e}"));
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let m = de.deserialize_map(Select(keys)).map_err(err)?;
+    de.end().map_err(err)?;
+    Ok(m)
+}
+
+/// Builds only the members [`object_with`] keeps.
+struct Select<'k>(&'k [&'k str]);
+
+/// A key, owned only when it is one of the wanted ones.
+struct Key<'k>(&'k [&'k str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key<'_> {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for Key<'_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, k: &str) -> Result<Option<String>, E> {
+        Ok(self.0.iter().any(|w| w.eq_ignore_ascii_case(k)).then(|| k.to_string()))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Select<'_> {
+    type Value = Map<String, Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut m = Map::new();
+        while let Some(k) = a.next_key_seed(Key(self.0))? {
+            match k {
+                Some(k) => {
+                    m.insert(k, a.next_value::<Value>()?);
+                }
+                None => {
+                    a.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
 /// Does `word` appear in `s` as a whole `.`/`_`-separated part, case-insensitively?
 pub fn has_part(s: &str, word: &str) -> bool {
     s.split(['.', '_', '-', ' ']).any(|p| p.eq_ignore_ascii_case(word))

@@ -69,10 +69,30 @@ impl LineParser for JsonParser {
         if line.trim_ascii().is_empty() {
             return Ok(Line::Meta);
         }
-        let m = act::object(line)?;
+        let m = act::object_with(line, KEYS)?;
         Ok(Line::Activities(vec![from_record(&m)?]))
     }
 }
+
+/// Every member [`from_record`] reads: a record's other members are skipped unbuilt.
+const KEYS: &[&str] = &[
+    "ActorIpAddress",
+    "ClientIP",
+    "ClientIPAddress",
+    "CreationTime",
+    "ExtendedProperties",
+    "Id",
+    "Item",
+    "ObjectId",
+    "Operation",
+    "Parameters",
+    "RecordType",
+    "ResultStatus",
+    "SourceFileName",
+    "UserAgent",
+    "UserId",
+    "Workload",
+];
 
 struct CsvParser {
     audit_col: Option<usize>,
@@ -298,6 +318,36 @@ mod tests {
             p.parse(br#"{"Operation":"X","Workload":"Exchange"}"#).is_err(),
             "no time"
         );
+    }
+
+    #[test]
+    fn skipping_unread_members_changes_nothing() {
+        // Every key `from_record` reads is in KEYS (a key left out would read as absent), in
+        // any case; escaped keys, duplicates (the last wins), nested values, extra members.
+        let src = include_str!("m365.rs");
+        let body = &src[src.find("pub fn from_record").unwrap()..src.find("#[cfg(test)]").unwrap()];
+        for k in body.split("(m, \"").skip(1) {
+            let k = &k[..k.find('"').unwrap()];
+            assert!(KEYS.contains(&k), "{k} is read but not kept");
+        }
+        let lines = [
+            r#"{"CreationTime":"2026-11-20T08:00:01","Id":"a1","Operation":"UserLoginFailed","RecordType":15,"ResultStatus":"Failed","UserId":"eve@contoso.com","Workload":"AzureActiveDirectory","ClientIP":"203.0.113.9:4431","ExtendedProperties":[{"Name":"UserAgent","Value":"Mozilla/5.0"}],"AppAccessContext":{"AADSessionId":"x","CorrelationId":"y"},"Actor":[{"ID":"a","Type":5}]}"#,
+            r#"{"creationtime":"2026-11-20T08:00:01","operation":"FileDownloaded","recordtype":"6","userid":"bob@x.com","workload":"OneDrive","sourcefilename":"a.txt","clientipaddress":"10.1.1.1"}"#,
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"FileUploaded","Workload":"SharePoint","User\u0049d":"esc@x.com","UserId":"dup1","UserId":"dup2","ObjectId":null,"Item":"it","Site":{"a":[1,2,{"b":"\u00e9"}]}}"#,
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"Set-Mailbox","RecordType":1,"Workload":"Exchange","Parameters":[{"Name":"ForwardingSmtpAddress","Value":"smtp:x@evil.example"}],"Extra":1.5e3}"#,
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange"} trailing"#,
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange","Bad":tru}"#,
+            r#"["not","an","object"]"#,
+        ];
+        for l in lines {
+            let full = act::object(l.as_bytes()).and_then(|m| from_record(&m));
+            let some = act::object_with(l.as_bytes(), KEYS).and_then(|m| from_record(&m));
+            match (full, some) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{l}"),
+                (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{l}"),
+                (a, b) => panic!("{l}: {a:?} vs {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -14,14 +14,14 @@
 //! Owns: the replay order and the spill encoding. Must not touch: what activities mean.
 
 use crate::base::activity::{Activity, ActivityType, IpCategory, Outcome};
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::net::IpAddr;
 
 /// A worker's activities are sorted and written out as a run when they take more than this
 /// (estimated heap size).
-pub const RUN_BYTES: usize = 32 << 20;
+pub const RUN_BYTES: usize = 16 << 20;
 
 /// The memory all run readers share for their blocks when merging (each gets at least 4 KiB).
 const MERGE_BUFFER_BYTES: usize = 16 << 20;
@@ -123,13 +123,12 @@ impl RunBuilder {
     }
 
     fn spill(&mut self) {
-        self.buf.sort_by(activity_order);
         let buf = std::mem::take(&mut self.buf);
         self.bytes = 0;
         if self.error.is_some() {
             return;
         }
-        if let Err(source) = self.write_run(&buf) {
+        if let Err(source) = self.write_run(&buf, &sorted_order(&buf)) {
             self.error = Some(SpillError::Write {
                 dir: std::env::temp_dir().display().to_string(),
                 source,
@@ -137,12 +136,12 @@ impl RunBuilder {
         }
     }
 
-    fn write_run(&mut self, run: &[Keyed]) -> io::Result<()> {
+    fn write_run(&mut self, run: &[Keyed], order: &[u32]) -> io::Result<()> {
         if self.file.is_none() {
             self.file = Some(BufWriter::with_capacity(1 << 16, tempfile::tempfile()?));
         }
         let start = self.written;
-        for k in run {
+        for k in order.iter().map(|&i| &run[i as usize]) {
             self.scratch.clear();
             encode(k, &mut self.app_ids, &mut self.scratch);
             let f = self.file.as_mut().expect("opened above");
@@ -167,8 +166,17 @@ pub struct ActivityRuns {
 struct Part {
     file: Option<File>,
     runs: Vec<(u64, u64)>,
-    tail: Vec<Keyed>,
+    /// The last run, unsorted, with its sorted order.
+    tail: (Vec<Keyed>, Vec<u32>),
     app_ids: Vec<&'static str>,
+}
+
+/// The positions of `v` in replay order: a stable sort of indices (the activities, a few
+/// hundred bytes each, are not moved).
+fn sorted_order(v: &[Keyed]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..v.len() as u32).collect();
+    order.sort_by(|&x, &y| activity_order(&v[x as usize], &v[y as usize]));
+    order
 }
 
 impl ActivityRuns {
@@ -181,7 +189,7 @@ impl ActivityRuns {
             error: None,
         };
         for mut b in builders {
-            b.buf.sort_by(activity_order);
+            let order = sorted_order(&b.buf);
             let file = match b.file.map(BufWriter::into_inner) {
                 Some(Ok(f)) => Some(f),
                 Some(Err(e)) => {
@@ -201,7 +209,7 @@ impl ActivityRuns {
             out.parts.push(Part {
                 file,
                 runs: b.runs,
-                tail: b.buf,
+                tail: (b.buf, order),
                 app_ids: b.app_ids,
             });
         }
@@ -252,16 +260,23 @@ impl ActivityRuns {
                     }));
                 }
             }
-            sources.push(Source::Memory(p.tail.into_iter()));
+            let (acts, order) = p.tail;
+            sources.push(Source::Memory(acts, order.into_iter()));
+        }
+        let mut heads = Vec::with_capacity(sources.len());
+        for s in sources.iter_mut() {
+            heads.push(s.next()?);
         }
         let mut m = Merge {
-            heap: BinaryHeap::with_capacity(sources.len()),
+            heap: (0..sources.len() as u32)
+                .filter(|&i| heads[i as usize].is_some())
+                .collect(),
+            heads,
             sources,
         };
-        for i in 0..m.sources.len() {
-            if let Some(k) = m.sources[i].next()? {
-                m.heap.push(Head { k, source: i });
-            }
+        // Heapify.
+        for i in (0..m.heap.len() / 2).rev() {
+            m.sift_down(i);
         }
         Ok(m)
     }
@@ -273,14 +288,15 @@ impl ActivityRuns {
 }
 
 enum Source {
-    Memory(std::vec::IntoIter<Keyed>),
+    /// Activities and the order to take them in.
+    Memory(Vec<Keyed>, std::vec::IntoIter<u32>),
     File(RunReader),
 }
 
 impl Source {
     fn next(&mut self) -> Result<Option<Keyed>, SpillError> {
         match self {
-            Source::Memory(it) => Ok(it.next()),
+            Source::Memory(v, order) => Ok(order.next().map(|i| std::mem::take(&mut v[i as usize]))),
             Source::File(r) => r.next(),
         }
     }
@@ -334,50 +350,69 @@ impl RunReader {
     }
 }
 
-struct Head {
-    k: Keyed,
-    source: usize,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == std::cmp::Ordering::Equal
-    }
-}
-impl Eq for Head {}
-impl PartialOrd for Head {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Head {
-    /// Reversed (the heap pops its greatest): the first in replay order, then the earlier
-    /// source (a worker's runs are numbered in the order it wrote them).
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        activity_order(&o.k, &self.k).then_with(|| o.source.cmp(&self.source))
-    }
-}
-
 /// The activities of every run in replay order, with where each was read.
 pub struct Merge {
-    heap: BinaryHeap<Head>,
+    /// The next activity of each source (`None`: the source is done).
+    heads: Vec<Option<Keyed>>,
+    /// A binary min-heap of the sources that are not done, by their head (the activities stay
+    /// where they are: only indices move).
+    heap: Vec<u32>,
     sources: Vec<Source>,
+}
+
+impl Merge {
+    /// Whether source `a`'s head comes before source `b`'s: replay order, then the earlier
+    /// source (a worker's runs are numbered in the order it wrote them).
+    fn before(&self, a: u32, b: u32) -> bool {
+        let (x, y) = (&self.heads[a as usize], &self.heads[b as usize]);
+        match (x, y) {
+            (Some(x), Some(y)) => activity_order(x, y).then(a.cmp(&b)) == std::cmp::Ordering::Less,
+            _ => x.is_some(),
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut m = i;
+            if l < n && self.before(self.heap[l], self.heap[m]) {
+                m = l;
+            }
+            if r < n && self.before(self.heap[r], self.heap[m]) {
+                m = r;
+            }
+            if m == i {
+                return;
+            }
+            self.heap.swap(i, m);
+            i = m;
+        }
+    }
 }
 
 impl Iterator for Merge {
     type Item = Result<Keyed, SpillError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut head = self.heap.peek_mut()?;
-        match self.sources[head.source].next() {
-            Ok(Some(k)) => Some(Ok(std::mem::replace(&mut head.k, k))),
-            Ok(None) => Some(Ok(std::collections::binary_heap::PeekMut::pop(head).k)),
+        let top = *self.heap.first()? as usize;
+        let next = match self.sources[top].next() {
+            Ok(n) => n,
             Err(e) => {
-                drop(head);
                 self.heap.clear();
-                Some(Err(e))
+                return Some(Err(e));
+            }
+        };
+        let done = next.is_none();
+        let out = std::mem::replace(&mut self.heads[top], next).expect("a source in the heap has a head");
+        if done {
+            let last = self.heap.pop().expect("not empty");
+            if !self.heap.is_empty() {
+                self.heap[0] = last;
             }
         }
+        self.sift_down(0);
+        Some(Ok(out))
     }
 }
 

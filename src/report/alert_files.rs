@@ -78,6 +78,8 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
 pub struct ActivityTable {
     w: GroupWriter,
     rows: u64,
+    /// Rows not written yet, as Arrow columns (more compact than the activities).
+    pending: Option<DataFrame>,
 }
 
 impl ActivityTable {
@@ -86,20 +88,48 @@ impl ActivityTable {
         Ok(ActivityTable {
             w: GroupWriter::create(path)?,
             rows: 0,
+            pending: None,
         })
     }
 
-    /// Append `acts` as one row group (none when empty).
+    fn err(source: PolarsError) -> ReportError {
+        ReportError::Parquet {
+            table: "activities.parquet".into(),
+            source,
+        }
+    }
+
+    /// Append `acts`; a row group is written each time [`ACTIVITY_GROUP_ROWS`] are gathered.
     pub fn write(&mut self, acts: &[Activity]) -> Result<(), ReportError> {
         if acts.is_empty() {
             return Ok(());
         }
         self.rows += acts.len() as u64;
-        self.w.push(activity_cols(acts))
+        let df = DataFrame::new_infer_height(activity_cols(acts)).map_err(Self::err)?;
+        match &mut self.pending {
+            None => self.pending = Some(df),
+            Some(p) => {
+                p.vstack_mut(&df).map_err(Self::err)?;
+            }
+        }
+        if self.pending.as_ref().is_some_and(|p| p.height() >= ACTIVITY_GROUP_ROWS) {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ReportError> {
+        if let Some(mut p) = self.pending.take() {
+            // One row group, not one per stacked batch.
+            p.rechunk_mut();
+            self.w.push_frame(p)?;
+        }
+        Ok(())
     }
 
     /// Finish the file; returns the rows written.
-    pub fn finish(self) -> Result<u64, ReportError> {
+    pub fn finish(mut self) -> Result<u64, ReportError> {
+        self.flush()?;
         self.w.finish(|| activity_cols(&[]))?;
         Ok(self.rows)
     }
@@ -114,7 +144,7 @@ pub fn activities(path: &Path, acts: &[Activity]) -> Result<u64, ReportError> {
     t.finish()
 }
 
-/// Rows per row group of `activities.parquet` as the replay writes it.
+/// Rows per row group of `activities.parquet` (the last one may have fewer).
 pub const ACTIVITY_GROUP_ROWS: usize = 1 << 15;
 
 fn activity_cols(acts: &[Activity]) -> Vec<Column> {
@@ -211,4 +241,76 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
             serde_json::Value::Object(m)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acts(n: usize) -> Vec<Activity> {
+        (0..n)
+            .map(|i| Activity {
+                time_us: i as i64,
+                user: (i % 3 != 1).then(|| format!("u{i}")),
+                action: format!("op{}", i % 5),
+                ip: Some(std::net::IpAddr::from([10, 0, 0, (i % 250) as u8])),
+                ip_tags: (0..i % 3).map(|t| format!("t{t}")).collect(),
+                traffic: i % 2 == 0,
+                ..Activity::default()
+            })
+            .collect()
+    }
+
+    /// The table and the rows of each row group.
+    fn read(p: &Path) -> (DataFrame, Vec<usize>) {
+        let f = || std::fs::File::open(p).unwrap();
+        let df = ParquetReader::new(f()).finish().unwrap();
+        let groups = ParquetReader::new(f())
+            .get_metadata()
+            .unwrap()
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        (df, groups)
+    }
+
+    #[test]
+    fn batches_are_gathered_into_row_groups() {
+        let d = tempfile::tempdir().unwrap();
+        let v = acts(70_000);
+        // Written in uneven batches, as the replay hands them over.
+        let mut t = ActivityTable::create(&d.path().join("b.parquet")).unwrap();
+        let mut rest = &v[..];
+        for k in [8192usize, 1, 30_000, 0, 12_345].iter().cycle() {
+            let (a, b) = rest.split_at((*k).min(rest.len()));
+            t.write(a).unwrap();
+            rest = b;
+            if rest.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(t.finish().unwrap(), 70_000);
+        // Whole, through polars in one write.
+        write(&d.path().join("one.parquet"), activity_cols(&v)).unwrap();
+        let ((b, groups), (one, _)) = (read(&d.path().join("b.parquet")), read(&d.path().join("one.parquet")));
+        assert_eq!(b.schema(), one.schema());
+        assert!(b.equals_missing(&one));
+        // Whole batches gathered until 32,768 rows, and the rest.
+        assert_eq!(groups, vec![38_193, 31_807]);
+        // In the replay's batches of 8,192: groups of exactly 32,768.
+        let mut t = ActivityTable::create(&d.path().join("c.parquet")).unwrap();
+        for c in v.chunks(8192) {
+            t.write(c).unwrap();
+        }
+        t.finish().unwrap();
+        let (c, groups) = read(&d.path().join("c.parquet"));
+        assert!(c.equals_missing(&one));
+        assert_eq!(groups, vec![32_768, 32_768, 4_464]);
+        // No activity: an empty table with the schema.
+        let t = ActivityTable::create(&d.path().join("e.parquet")).unwrap();
+        assert_eq!(t.finish().unwrap(), 0);
+        let (e, _) = read(&d.path().join("e.parquet"));
+        assert_eq!((e.height(), e.schema()), (0, one.schema()));
+    }
 }

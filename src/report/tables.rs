@@ -170,6 +170,11 @@ impl GroupWriter {
     /// Write one row group.
     pub(crate) fn push(&mut self, cols: Vec<Column>) -> Result<(), ReportError> {
         let df = DataFrame::new_infer_height(cols).map_err(self.err())?;
+        self.push_frame(df)
+    }
+
+    /// Write one row group (`df` in one chunk).
+    pub(crate) fn push_frame(&mut self, df: DataFrame) -> Result<(), ReportError> {
         if let Some(f) = self.file.take() {
             let w = ParquetWriter::new(f)
                 .with_compression(ParquetCompression::Zstd(None))

@@ -1,8 +1,8 @@
 //! The replay pass: the scan's sorted activity runs merged back in replay order, each activity
 //! enriched, written to `activities.parquet` and replayed, without holding them all.
 //!
-//! Threads: this one merges and enriches, and cuts the stream into batches of
-//! [`ACTIVITY_GROUP_ROWS`]; each batch goes to a writer thread (one Parquet row group) and to
+//! Threads: this one merges and enriches, and cuts the stream into batches of [`BATCH`]; each
+//! batch goes to a writer thread (one Parquet row group) and to
 //! every replay shard, which takes the activities of its own users (one user's activities are
 //! always in one shard: repeated-activity windows are per user). Channels hold at most two
 //! batches each, so memory holds a few batches, the shards' windows (users × policy windows),
@@ -21,7 +21,7 @@ use crate::pipeline::spill::{ActivityRuns, SpillError};
 use crate::policy::engine::{apply_daily_limits, id_value, shard_of, Replay, Stored};
 use crate::policy::model::Policy;
 use crate::policy::PolicyReport;
-use crate::report::alert_files::{ActivityTable, ACTIVITY_GROUP_ROWS};
+use crate::report::alert_files::ActivityTable;
 use crate::report::ReportError;
 use crate::state::{State, StateError};
 use std::collections::BTreeSet;
@@ -107,6 +107,10 @@ fn stored(
     Ok(out)
 }
 
+/// Activities per batch: small, since a few batches are in flight at once (the writer gathers
+/// them into row groups of `report::alert_files::ACTIVITY_GROUP_ROWS`).
+const BATCH: usize = 8192;
+
 /// A stretch of the stream: its first activity's position, the activities, and the shard of
 /// each.
 struct Batch {
@@ -159,7 +163,7 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
         let mut start = 0;
         let mut traffic = 0u64;
         let mut failed = None;
-        let mut batch = Vec::with_capacity(ACTIVITY_GROUP_ROWS);
+        let mut batch = Vec::with_capacity(BATCH);
         // False when the writer has stopped (its error is reported below).
         let send = |acts: Vec<_>, start: &mut usize| -> bool {
             let shard = acts.iter().map(|a| shard_of(a, shards) as u16).collect();
@@ -181,8 +185,8 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
                     enricher.apply(&mut a);
                     traffic += u64::from(a.traffic);
                     batch.push(a);
-                    if batch.len() == ACTIVITY_GROUP_ROWS {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(ACTIVITY_GROUP_ROWS));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         if !send(full, &mut start) {
                             break;
                         }
