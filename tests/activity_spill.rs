@@ -8,13 +8,12 @@
 mod common;
 use cloudcensus::catalog::{Catalog, Matcher};
 use cloudcensus::enrich::ip_ranges::IpRanges;
-use cloudcensus::enrich::GeoDb;
+use cloudcensus::enrich::{GeoDb, Identity};
 use cloudcensus::formats::Registry;
 use cloudcensus::pipeline::{replay, scan};
 use cloudcensus::policy::engine::{apply_daily_limits, Replay, Stored};
 use cloudcensus::state::State;
 use std::path::Path;
-use std::sync::Arc;
 
 /// 2026-11-20T00:00:00Z in seconds.
 const DAY: i64 = 1_795_132_800;
@@ -79,7 +78,8 @@ fn m365_log() -> String {
 struct Env {
     catalog: Catalog,
     geo: GeoDb,
-    ranges: Arc<IpRanges>,
+    ranges: IpRanges,
+    identity: Identity,
     policies: Vec<cloudcensus::policy::model::Policy>,
 }
 
@@ -95,7 +95,6 @@ fn run_once(e: &Env, input: &Path, out: &Path, threads: usize, run_bytes: usize,
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     let matcher = Matcher::new(&e.catalog);
     let mut opts = scan::ScanOptions::new(vec![input.display().to_string()], Registry::new(vec![]));
-    opts.ip_ranges = e.ranges.clone();
     opts.activity_run_bytes = run_bytes;
     let (result, runs) = pool.install(|| scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo)));
     assert_eq!(result.malformed(), 0);
@@ -105,6 +104,10 @@ fn run_once(e: &Env, input: &Path, out: &Path, threads: usize, run_bytes: usize,
         }
         let enabled = vec![true; e.policies.len()];
         let input = replay::ReplayInput {
+            catalog: &e.catalog,
+            geo: Some(&e.geo),
+            ranges: &e.ranges,
+            identity: &e.identity,
             policies: &e.policies,
             enabled: &enabled,
             state,
@@ -141,7 +144,8 @@ fn env() -> Env {
     Env {
         catalog: Catalog::load(None).unwrap(),
         geo: GeoDb::bundled(),
-        ranges: Arc::new(IpRanges::new(&[], true).unwrap()),
+        ranges: IpRanges::new(&[], true).unwrap(),
+        identity: Identity::default(),
         policies: cloudcensus::policy::load(None).unwrap(),
     }
 }
@@ -181,10 +185,10 @@ fn spilled_runs_give_what_memory_gives() {
 /// The alert ids of a plain replay of every activity, held in memory, then the daily limits.
 fn plain(e: &Env, log: &Path, stored: &Stored) -> Vec<String> {
     let matcher = Matcher::new(&e.catalog);
-    let mut opts = scan::ScanOptions::new(vec![log.display().to_string()], Registry::new(vec![]));
-    opts.ip_ranges = e.ranges.clone();
+    let opts = scan::ScanOptions::new(vec![log.display().to_string()], Registry::new(vec![]));
     let (_, runs) = scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo));
-    let acts = runs.into_vec().unwrap();
+    let mut acts = runs.into_vec().unwrap();
+    replay::enrich(&mut acts, &e.catalog, Some(&e.geo), &e.ranges, &e.identity);
     let enabled = vec![true; e.policies.len()];
     let (hits, _) = Replay::new(&e.policies, &enabled).run(&acts, 1, None);
     let (kept, _) = apply_daily_limits(hits, &e.policies, stored);
@@ -219,11 +223,14 @@ fn a_rerun_against_the_state_agrees_too() {
     let mut state = State::open(&d.path().join("state.db"), true).unwrap();
     let stored_alerts = {
         let matcher = Matcher::new(&e.catalog);
-        let mut opts = scan::ScanOptions::new(vec![first.display().to_string()], Registry::new(vec![]));
-        opts.ip_ranges = e.ranges.clone();
+        let opts = scan::ScanOptions::new(vec![first.display().to_string()], Registry::new(vec![]));
         let (_, runs) = scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo));
         let enabled = vec![true; e.policies.len()];
         let input = replay::ReplayInput {
+            catalog: &e.catalog,
+            geo: Some(&e.geo),
+            ranges: &e.ranges,
+            identity: &e.identity,
             policies: &e.policies,
             enabled: &enabled,
             state: Some(&state),

@@ -65,15 +65,6 @@ pub struct IpRanges {
 }
 
 impl IpRanges {
-    /// No ranges at all.
-    pub fn empty() -> IpRanges {
-        IpRanges {
-            specs: Vec::new(),
-            user: IpTable::default(),
-            builtin: IpTable::default(),
-        }
-    }
-
     /// Built-in ranges (unless `builtin` is false) plus the user's.
     pub fn new(user: &[RangeSpec], builtin: bool) -> Result<IpRanges, IpRangeError> {
         let mut r = IpRanges {

@@ -2,13 +2,11 @@
 //! MaxMind-format GeoIP database, the category and tags of IP ranges, and one form for each
 //! user's name (`CORP\jdoe`, `jdoe@corp.example`).
 //!
-//! Owns: opening and querying `.mmdb` files, IP range lookups, user-name normalization, and
-//! their application to activities ([`activity::Enricher`]). Must
+//! Owns: opening and querying `.mmdb` files, IP range lookups, user-name normalization. Must
 //! not touch: parsing, catalog matching, aggregation. Destination countries are looked up while
 //! records are counted, through a fixed-size per-worker [`CountryCache`]; source-address
 //! countries once per distinct (app, source address) at report time.
 
-pub mod activity;
 pub mod geo;
 pub mod identity;
 pub mod ip_ranges;

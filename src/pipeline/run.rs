@@ -203,11 +203,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     }
     let policy_dir = o.policies.clone().or_else(|| cfg.policies.dir.clone());
     let policies = crate::policy::load(policy_dir.as_deref())?;
-    let ranges = Arc::new(IpRanges::new(
-        &cfg.ip_ranges,
-        cfg.policies.builtin_ip_ranges.unwrap_or(true),
-    )?);
-    opts.ip_ranges = ranges.clone();
+    let ranges = IpRanges::new(&cfg.ip_ranges, cfg.policies.builtin_ip_ranges.unwrap_or(true))?;
     let state_path = state_path(o.state.as_deref(), &cfg);
     let mut state = match &state_path {
         None => None,
@@ -242,6 +238,10 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     // renamed into place with every other output.
     let table = staged.staged("activities.parquet");
     let input = replay::ReplayInput {
+        catalog: &catalog,
+        geo: geo.as_ref(),
+        ranges: &ranges,
+        identity: &opts.identity,
         policies: &policies,
         enabled: &enabled,
         state: state.as_ref(),

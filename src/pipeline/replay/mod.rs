@@ -1,11 +1,10 @@
 //! The activity side of a scan, after parsing: enrich the activities, replay them through the
 //! policies, apply daily limits against the state store, build alerts, deliver the new ones.
 //!
-//! 1. Enrichment ([`Enricher`], in the scan workers as activities are read) — catalog app
-//!    names, GeoIP country (when the log has none), IP category and tags from the configured
-//!    and built-in ranges.
-//! 2. [`run`] — one pass over the scan's sorted activity runs: each activity written to
-//!    `activities.parquet` and replayed ([`crate::policy::engine`]); then dedup against the
+//! 1. [`enrich`] — catalog app names, GeoIP country (when the log has none), IP category and
+//!    tags from the configured and built-in ranges.
+//! 2. [`run`] — one pass over the scan's sorted activity runs: each activity enriched, written
+//!    to `activities.parquet` and replayed ([`crate::policy::engine`]); then dedup against the
 //!    state store (an alert id already stored is not new; a closed alert stays closed), daily
 //!    limits, alert records. It only reads the state: the alerts are committed by
 //!    [`super::run`] after the outputs.
@@ -17,14 +16,81 @@ use crate::alerts::Alert;
 use crate::base::activity::{Activity, ActivityType};
 use crate::base::Record;
 use crate::catalog::{Catalog, Matcher};
+use crate::enrich::ip_ranges::IpRanges;
+use crate::enrich::{CountryCache, GeoDb, Identity};
 use crate::policy::model::{Policy, Source};
 use crate::policy::PolicyReport;
 use crate::state::{State, StateError};
 use std::collections::HashMap;
 
 mod stream;
-pub use crate::enrich::activity::{enrich, Enricher};
 pub use stream::{run, ReplayError, ReplayInput, Replayed};
+
+/// Fills in app names, countries and IP categories, and writes users in the configured form,
+/// one activity at a time (its GeoIP memo has a fixed size).
+pub struct Enricher<'a> {
+    by_id: HashMap<&'a str, &'a str>,
+    by_name: HashMap<String, &'a str>,
+    geo: Option<&'a GeoDb>,
+    countries: CountryCache,
+    ranges: &'a IpRanges,
+    identity: &'a Identity,
+}
+
+impl<'a> Enricher<'a> {
+    /// An enricher for the given catalog, database, IP ranges and identity settings.
+    pub fn new(catalog: &'a Catalog, geo: Option<&'a GeoDb>, ranges: &'a IpRanges, identity: &'a Identity) -> Self {
+        Enricher {
+            by_id: catalog.apps.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect(),
+            by_name: catalog
+                .apps
+                .iter()
+                .map(|a| (a.name.to_lowercase(), a.name.as_str()))
+                .collect(),
+            geo,
+            countries: CountryCache::default(),
+            ranges,
+            identity,
+        }
+    }
+
+    /// Enrich one activity.
+    pub fn apply(&mut self, a: &mut Activity) {
+        if !self.identity.is_as_logged() {
+            if let Some(std::borrow::Cow::Owned(u)) = a.user.as_deref().map(|u| self.identity.apply(u)) {
+                a.user = Some(u);
+            }
+        }
+        if let Some(name) = a.app_id.and_then(|id| self.by_id.get(id)) {
+            a.app = Some(name.to_string());
+        } else if let Some(name) = a.app.as_ref().and_then(|n| self.by_name.get(&n.to_lowercase())) {
+            a.app = Some(name.to_string());
+        }
+        if let Some(ip) = a.ip {
+            if a.country.is_none() {
+                if let Some(g) = self.geo {
+                    a.country = self
+                        .countries
+                        .country(g, ip)
+                        .map(|c| String::from_utf8_lossy(&c).into_owned());
+                }
+            }
+            if let Some(r) = self.ranges.lookup(ip) {
+                a.ip_category = Some(r.category);
+                a.ip_tags = r.tags.clone();
+            }
+        }
+        if let Some(c) = &mut a.country {
+            c.make_ascii_uppercase();
+        }
+    }
+}
+
+/// [`Enricher::apply`] on every activity.
+pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges, identity: &Identity) {
+    let mut e = Enricher::new(catalog, geo, ranges, identity);
+    acts.iter_mut().for_each(|a| e.apply(a));
+}
 
 /// Turns traffic records into activities for the enabled `source = "traffic"` policies.
 pub struct TrafficSelector {

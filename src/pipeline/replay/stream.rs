@@ -1,8 +1,7 @@
-//! The replay pass: the scan's sorted activity runs (enriched by the scan workers) merged back
-//! in replay order, each activity written to `activities.parquet` and replayed, without holding
-//! them all.
+//! The replay pass: the scan's sorted activity runs merged back in replay order, each activity
+//! enriched, written to `activities.parquet` and replayed, without holding them all.
 //!
-//! Threads: this one merges, and cuts the stream into batches of [`BATCH`]; each
+//! Threads: this one merges and enriches, and cuts the stream into batches of [`BATCH`]; each
 //! batch goes to a writer thread (one Parquet row group) and to
 //! every replay shard, which takes the activities of its own users (one user's activities are
 //! always in one shard: repeated-activity windows are per user). Channels hold at most two
@@ -13,8 +12,11 @@
 //! its own, but `activities.parquet` is in time order across users, so the parts would have to
 //! be merged again afterwards. One merge serves both here.
 
-use super::ReplayOutcome;
+use super::{Enricher, ReplayOutcome};
 use crate::alerts::Alert;
+use crate::catalog::Catalog;
+use crate::enrich::ip_ranges::IpRanges;
+use crate::enrich::{GeoDb, Identity};
 use crate::pipeline::spill::{ActivityRuns, SpillError};
 use crate::policy::engine::{apply_daily_limits, id_value, shard_of, Replay, Stored};
 use crate::policy::model::Policy;
@@ -29,6 +31,14 @@ use std::sync::Arc;
 
 /// What the replay needs besides the activities.
 pub struct ReplayInput<'a> {
+    /// Catalog (app names).
+    pub catalog: &'a Catalog,
+    /// GeoIP database (countries the logs do not give).
+    pub geo: Option<&'a GeoDb>,
+    /// IP categories and tags.
+    pub ranges: &'a IpRanges,
+    /// How user names are written.
+    pub identity: &'a Identity,
     /// Every policy loaded.
     pub policies: &'a [Policy],
     /// Which of them run.
@@ -118,6 +128,7 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
     let stored = stored(c.state, c.policies, c.enabled, runs.days())?;
     let replay = Replay::new(c.policies, c.enabled);
     let shards = c.shards.clamp(1, u16::MAX as usize);
+    let mut enricher = Enricher::new(c.catalog, c.geo, c.ranges, c.identity);
     let merge = runs.into_merge()?;
     let (results, rows, traffic) = std::thread::scope(|s| -> Result<_, ReplayError> {
         let (wtx, wrx) = sync_channel::<Arc<Batch>>(2);
@@ -170,7 +181,8 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
         };
         for k in merge {
             match k {
-                Ok((_, _, a)) => {
+                Ok((_, _, mut a)) => {
+                    enricher.apply(&mut a);
                     traffic += u64::from(a.traffic);
                     batch.push(a);
                     if batch.len() == BATCH {

@@ -24,8 +24,6 @@ pub use crate::discovery::result::{FormatCounts, InputReport, InputStatus, Rejec
 
 use crate::catalog::{Catalog, Matcher};
 use crate::discovery::{Accumulator, Aggregates};
-use crate::enrich::activity::Enricher;
-use crate::enrich::ip_ranges::IpRanges;
 use crate::enrich::{CountryCache, GeoDb};
 use crate::formats::{Activity, ParseCtx, Record, Registry};
 use crate::ingest::{self, chunker, Input};
@@ -66,8 +64,6 @@ pub struct ScanOptions {
     pub traffic_activities: Option<Arc<dyn TrafficActivities>>,
     /// How user names are written (`[identity]`), applied to every record before it is counted.
     pub identity: crate::enrich::Identity,
-    /// IP ranges whose category and tags activities get (none by default).
-    pub ip_ranges: Arc<IpRanges>,
 }
 
 /// Picks the traffic records that traffic policies could match, as activities.
@@ -93,7 +89,6 @@ impl ScanOptions {
             skip_dirs: Vec::new(),
             traffic_activities: None,
             identity: crate::enrich::Identity::default(),
-            ip_ranges: Arc::new(IpRanges::empty()),
         }
     }
 }
@@ -233,8 +228,6 @@ pub fn scan(
                             rejects: Rejects::new(opts.rejected_cap),
                         };
                         let mut geo_cache = CountryCache::default();
-                        // Activities are enriched here, in parallel, before they are sorted.
-                        let mut enricher = Enricher::new(catalog, geo, &opts.ip_ranges, &opts.identity);
                         let mut country = |ip| geo.and_then(|g| geo_cache.country(g, ip));
                         loop {
                             let next = rx.lock().expect("work queue").recv();
@@ -256,16 +249,12 @@ pub fn scan(
                                         normalize_user(&opts.identity, r);
                                         acc.add(r, &mut country);
                                         if let Some(sel) = &opts.traffic_activities {
-                                            if let Some(mut a) = sel.select(r, matcher) {
-                                                enricher.apply(&mut a);
+                                            if let Some(a) = sel.select(r, matcher) {
                                                 acts.push(input, n, a);
                                             }
                                         }
                                     }
-                                    Item::Activities(v) => v.into_iter().for_each(|mut a| {
-                                        enricher.apply(&mut a);
-                                        acts.push(input, n, a)
-                                    }),
+                                    Item::Activities(v) => v.into_iter().for_each(|a| acts.push(input, n, a)),
                                     Item::Skipped(_) => {}
                                 },
                             );
