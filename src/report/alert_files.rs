@@ -4,7 +4,7 @@
 //!
 //! Owns: these files' layouts. Must not touch: what an alert says (`alerts`), delivery.
 
-use super::tables::{opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, GroupWriter};
+use super::tables::{list_col, opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, GroupWriter};
 use super::ReportError;
 use crate::alerts::Alert;
 use crate::base::activity::Activity;
@@ -31,10 +31,6 @@ pub fn cef(alerts: &[Alert]) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn joined(v: &[String]) -> String {
-    v.join(", ")
-}
-
 /// `alerts.parquet`.
 pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
     let s = |f: fn(&Alert) -> String| alerts.iter().map(f).collect::<Vec<String>>();
@@ -43,10 +39,9 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
     let pname = s(|a| a.policy_name.clone());
     let sev = s(|a| a.severity.as_str().to_string());
     let cat = s(|a| a.category.clone());
-    let ips = s(|a| joined(&a.ips));
-    let apps = s(|a| joined(&a.apps));
-    let countries = s(|a| joined(&a.countries));
-    let acts = s(|a| joined(&a.activities));
+    let list = |name: &str, f: fn(&Alert) -> &Vec<String>| {
+        list_col(name, alerts.iter().map(|a| f(a).iter().map(String::as_str)))
+    };
     let status = s(|a| a.status.clone());
     let desc = s(|a| a.description.clone());
     let cols = vec![
@@ -61,10 +56,10 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
         ts_col("trigger_time", alerts.iter().map(|a| Some(a.trigger_us)).collect()),
         ts_col("generated_time", alerts.iter().map(|a| Some(a.generated_us)).collect()),
         u64_col("activity_count", alerts.iter().map(|a| a.count).collect()),
-        str_col("activities", acts.iter().map(String::as_str)),
-        str_col("ip_addresses", ips.iter().map(String::as_str)),
-        str_col("apps", apps.iter().map(String::as_str)),
-        str_col("countries", countries.iter().map(String::as_str)),
+        list("activities", |a| &a.activities),
+        list("ip_addresses", |a| &a.ips),
+        list("apps", |a| &a.apps),
+        list("countries", |a| &a.countries),
         str_col("status", status.iter().map(String::as_str)),
         opt_str_col("resolution", alerts.iter().map(|a| a.resolution.clone()).collect()),
         Column::new("is_new".into(), alerts.iter().map(|a| a.is_new).collect::<Vec<bool>>()),
@@ -150,10 +145,6 @@ pub const ACTIVITY_GROUP_ROWS: usize = 1 << 15;
 fn activity_cols(acts: &[Activity]) -> Vec<Column> {
     let r = |name: &str, f: fn(&Activity) -> Option<&str>| opt_ref_col(name, acts.iter().map(f));
     let ips: Vec<Option<String>> = acts.iter().map(|a| a.ip.map(|i| i.to_string())).collect();
-    let tags: Vec<Option<String>> = acts
-        .iter()
-        .map(|a| Some(a.ip_tags.join(",")).filter(|s| !s.is_empty()))
-        .collect();
     vec![
         ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
         r("user", |a| a.user.as_deref()),
@@ -165,7 +156,7 @@ fn activity_cols(acts: &[Activity]) -> Vec<Column> {
         opt_ref_col("ip", ips.iter().map(Option::as_deref)),
         r("country", |a| a.country.as_deref()),
         r("ip_category", |a| a.ip_category.map(|c| c.as_str())),
-        opt_ref_col("ip_tags", tags.iter().map(Option::as_deref)),
+        list_col("ip_tags", acts.iter().map(|a| a.ip_tags.iter().map(String::as_str))),
         r("object", |a| a.object.as_deref()),
         r("user_agent", |a| a.user_agent.as_deref()),
         r("device_type", |a| a.device_type.as_deref()),
@@ -215,7 +206,6 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
         "ip",
         "country",
         "ip_category",
-        "ip_tags",
         "object",
         "user_agent",
         "device_type",
@@ -227,6 +217,7 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
         .filter_map(|c| Some((*c, df.column(c).ok()?.str().ok()?.clone())))
         .collect();
     let admin = df.column("admin").ok().and_then(|c| c.bool().ok().cloned());
+    let tags = df.column("ip_tags").ok().and_then(|c| c.list().ok().cloned());
     Ok(hits
         .into_iter()
         .map(|(t, i)| {
@@ -237,6 +228,13 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
             }
             if let Some(a) = &admin {
                 m.insert("admin".into(), a.get(i).into());
+            }
+            if let Some(t) = &tags {
+                let v: Vec<serde_json::Value> = t
+                    .get_as_series(i)
+                    .and_then(|s| s.str().ok().map(|s| s.iter().flatten().map(|x| x.into()).collect()))
+                    .unwrap_or_default();
+                m.insert("ip_tags".into(), v.into());
             }
             serde_json::Value::Object(m)
         })

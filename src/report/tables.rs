@@ -46,8 +46,30 @@ pub(crate) fn ts_col(name: &str, v: Vec<Option<i64>>) -> Column {
         .into_column()
 }
 
+/// A count column. Written as Int64, not UInt64: Spark reads an unsigned 64-bit column as
+/// `decimal(20,0)`, and counts never come near 2^63 (they saturate there).
 pub(crate) fn u64_col(name: &str, v: Vec<u64>) -> Column {
-    Column::new(name.into(), v)
+    Column::new(
+        name.into(),
+        v.into_iter()
+            .map(|x| x.min(i64::MAX as u64) as i64)
+            .collect::<Vec<i64>>(),
+    )
+}
+
+/// The file's key-value metadata: the output version, and the Arrow schema readers restore
+/// types from, in Arrow's oldest form (`large_string`, `large_list<large_string>`). Polars
+/// would embed its own, which names view types (`string_view`) that pandas cannot convert.
+fn file_metadata(schema: &Schema) -> polars::io::parquet::write::KeyValueMetadata {
+    let arrow = schema.to_arrow(CompatLevel::oldest());
+    let kv = polars_parquet::arrow::write::schema_to_metadata_key(&arrow);
+    polars::io::parquet::write::KeyValueMetadata::from_static(vec![
+        (kv.key, kv.value.unwrap_or_default()),
+        (
+            "cloudcensus.output_version".to_string(),
+            super::run::OUTPUT_VERSION.to_string(),
+        ),
+    ])
 }
 
 pub(crate) fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
@@ -57,6 +79,16 @@ pub(crate) fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Colum
 /// A nullable string column from borrowed values (no copy before Arrow's own).
 pub(crate) fn opt_ref_col<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
     StringChunked::from_iter_options(name.into(), v).into_column()
+}
+
+/// A list-of-strings column, one list per row (an empty list, never a joined string).
+pub(crate) fn list_col<'a, I: Iterator<Item = &'a str>>(name: &str, rows: impl Iterator<Item = I>) -> Column {
+    let (lo, _) = rows.size_hint();
+    let mut b = ListStringChunkedBuilder::new(name.into(), lo, lo);
+    for r in rows {
+        b.append_values_iter(r);
+    }
+    b.finish().into_column()
 }
 
 pub(crate) fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
@@ -98,6 +130,7 @@ pub(crate) fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError
     })?;
     ParquetWriter::new(f)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(file_metadata(df.schema())))
         .finish(&mut df)
         .map_err(err)?;
     Ok(df.height())
@@ -178,6 +211,7 @@ impl GroupWriter {
         if let Some(f) = self.file.take() {
             let w = ParquetWriter::new(f)
                 .with_compression(ParquetCompression::Zstd(None))
+                .with_key_value_metadata(Some(file_metadata(df.schema())))
                 .batched(df.schema())
                 .map_err(self.err())?;
             self.writer = Some(w);

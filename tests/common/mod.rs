@@ -46,9 +46,9 @@ pub fn row(df: &DataFrame, col: &str, value: &str) -> usize {
         .unwrap_or_else(|| panic!("no row with {col} = {value}: {df}"))
 }
 
-/// A u64 cell.
+/// A count cell (counts are Int64 in the tables).
 pub fn u64_at(df: &DataFrame, col: &str, i: usize) -> u64 {
-    df.column(col).unwrap().u64().unwrap().get(i).unwrap()
+    df.column(col).unwrap().i64().unwrap().get(i).unwrap() as u64
 }
 
 /// Read `run.json`.

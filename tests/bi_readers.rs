@@ -1,0 +1,64 @@
+//! The BI contract, checked with the real readers: every Parquet table of a scan of the
+//! bundled samples opens in pyarrow, pandas (default `read_parquet`) and DuckDB with no set-up;
+//! no view or unsigned types; counts are Int64; list-valued fields are lists.
+//!
+//! The readers come from a Python with pyarrow, pandas and duckdb: `$CLOUDCENSUS_BI_PYTHON`, else
+//! `target/bi-venv/bin/python` (which `.ci/run` creates), else `python3`. The test says so and
+//! skips when none has them.
+
+mod common;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn python() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("CLOUDCENSUS_BI_PYTHON").map(PathBuf::from),
+        Some(root.join("target/bi-venv/bin/python")),
+        Some(PathBuf::from("python3")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import pyarrow, pandas, duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn pyarrow_pandas_and_duckdb_read_every_table() {
+    let Some(py) = python() else {
+        eprintln!(
+            "SKIPPED: no Python with pyarrow, pandas and duckdb. Run .ci/run, or: python3 -m venv target/bi-venv && target/bi-venv/bin/pip install pyarrow pandas duckdb"
+        );
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let cfg = root.join("samples/cloudcensus.toml");
+    let (code, _, err) = common::run(&[
+        "scan",
+        "--quiet",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--state",
+        d.path().join("state.db").to_str().unwrap(),
+        root.join("samples/logs").to_str().unwrap(),
+    ]);
+    assert!(code == 0 || code == 3, "scan failed ({code}): {err}");
+    let o = Command::new(&py)
+        .arg(root.join("tests/bi/read_outputs.py"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{}", text);
+    assert_eq!(
+        text.matches("rows read by pyarrow, pandas and duckdb").count(),
+        7,
+        "{text}"
+    );
+}
