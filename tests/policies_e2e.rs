@@ -280,6 +280,20 @@ fn seed_scenarios_on_a_realistic_m365_audit_log() {
     assert_eq!(pol("ransomware-upload")["matched_activities"], 8);
     assert_eq!(rj["policies"]["suppressed_by_daily_limit"], 3);
     assert_eq!(rj["policies"]["activities"], 4 * 32 + 70 + 7000 + 1 + 40 + 8 + 1);
+    // The outputs in their documented order, whatever order they were staged in.
+    let outs: Vec<&str> = rj["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let at = |n: &str| {
+        outs.iter()
+            .position(|o| *o == n)
+            .unwrap_or_else(|| panic!("{n}: {outs:?}"))
+    };
+    assert!(at("rejected_lines.jsonl") < at("activities.parquet") && at("activities.parquet") < at("alerts.parquet"));
+    assert_eq!(outs.last(), Some(&"run.json"));
     assert_eq!(rj["policies"]["alerts"], a.len());
     assert_eq!(rj["policies"]["new_alerts"], a.len());
     assert_eq!(rj["inputs"][0]["format"], "m365");

@@ -120,8 +120,9 @@ pub fn object(line: &[u8]) -> Result<Map<String, Value>, super::Reject> {
 }
 
 /// [`object`], keeping only the top-level members whose key is one of `keys` in any case (what
-/// [`get`] can find): the others are checked and skipped without building their values. The
-/// same document is rejected, with the same message, as by [`object`].
+/// [`get`] can find): the others are checked as fully as a `Value` would be (UTF-8, escapes
+/// and surrogates, number ranges, nesting depth) but not built. The same documents are
+/// rejected as by [`object`].
 pub fn object_with(line: &[u8], keys: &[&str]) -> Result<Map<String, Value>, super::Reject> {
     use serde::Deserializer as _;
     let t = line.trim_ascii();
@@ -131,6 +132,48 @@ pub fn object_with(line: &[u8], keys: &[&str]) -> Result<Map<String, Value>, sup
     let m = de.deserialize_map(Select(keys)).map_err(err)?;
     de.end().map_err(err)?;
     Ok(m)
+}
+
+/// A JSON value read through the deserializer's full checks and dropped.
+struct Checked;
+
+impl<'de> serde::Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Checked)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Checked {
+    type Value = Checked;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Checked, A::Error> {
+        while a.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Checked, A::Error> {
+        while a.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
 }
 
 /// Builds only the members [`object_with`] keeps.
@@ -169,7 +212,10 @@ impl<'de> serde::de::Visitor<'de> for Select<'_> {
                     m.insert(k, a.next_value::<Value>()?);
                 }
                 None => {
-                    a.next_value::<serde::de::IgnoredAny>()?;
+                    // Not `IgnoredAny`: serde_json's skipping path does not check UTF-8,
+                    // surrogates, number ranges or depth, and would accept what `object`
+                    // rejects.
+                    a.next_value::<Checked>()?;
                 }
             }
         }

@@ -338,10 +338,21 @@ mod tests {
             r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange"} trailing"#,
             r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange","Bad":tru}"#,
             r#"["not","an","object"]"#,
+            // What serde's plain skipping would let through, in members no reader keeps.
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange","Site":"\ud800"}"#,
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange","Extra":1e400}"#,
+            r#"{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange","Ok":[1,-2,3.5e-7,true,null,{"a":"\u00e9\n"}]}"#,
         ];
-        for l in lines {
-            let full = act::object(l.as_bytes()).and_then(|m| from_record(&m));
-            let some = act::object_with(l.as_bytes(), KEYS).and_then(|m| from_record(&m));
+        let deep = format!(
+            r#"{{"CreationTime":"2026-11-20T08:00:01","Operation":"X","Workload":"Exchange","X":{}1{}}}"#,
+            "[".repeat(129),
+            "]".repeat(129)
+        );
+        let latin1 = b"{\"CreationTime\":\"2026-11-20T08:00:01\",\"Operation\":\"X\",\"Workload\":\"Exchange\",\"Site\":\"caf\xe9\"}";
+        for l in lines.iter().map(|l| l.as_bytes()).chain([deep.as_bytes(), &latin1[..]]) {
+            let full = act::object(l).and_then(|m| from_record(&m));
+            let some = act::object_with(l, KEYS).and_then(|m| from_record(&m));
+            let l = String::from_utf8_lossy(l);
             match (full, some) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{l}"),
                 (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{l}"),

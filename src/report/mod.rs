@@ -143,6 +143,16 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
         out.write("alerts.cef", &alert_files::cef(p.alerts))?;
     }
     let mut outputs: Vec<String> = out.files().to_vec();
+    // `activities.parquet` was staged first (the replay writes it); it is listed where it
+    // always was, before the alert files.
+    if let Some(i) = outputs.iter().position(|f| f == "activities.parquet") {
+        let a = outputs.remove(i);
+        let at = outputs
+            .iter()
+            .position(|f| f == "alerts.parquet")
+            .unwrap_or(outputs.len());
+        outputs.insert(at, a);
+    }
     outputs.push("run.json".into());
     let finished = crate::base::time::now_us();
     let manifest = run::RunManifest {

@@ -6,7 +6,8 @@
 //! every replay shard, which takes the activities of its own users (one user's activities are
 //! always in one shard: repeated-activity windows are per user). Channels hold at most two
 //! batches each, so memory holds a few batches, the shards' windows (users × policy windows),
-//! and the hits the daily limits may keep, not the activities.
+//! the distinct users and apps, the single hits the daily limits may keep, and the bursts
+//! raised (each a capped match), not the activities.
 //!
 //! Partitioning by user into separate files was the alternative; it would replay each part on
 //! its own, but `activities.parquet` is in time order across users, so the parts would have to
@@ -207,10 +208,12 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
             .into_iter()
             .map(|h| h.join().expect("a replay shard panicked"))
             .collect();
-        let rows = writer.join().expect("the activity writer panicked")?;
+        let written = writer.join().expect("the activity writer panicked");
+        // A failed merge first: the writer may have failed only because the stream stopped.
         if let Some(e) = failed {
             return Err(e.into());
         }
+        let rows = written?;
         Ok((results, rows, traffic))
     })?;
 
