@@ -1,6 +1,7 @@
 //! The BI contract, checked with the real readers: every Parquet table of a scan of the
 //! bundled samples opens in pyarrow, pandas (default `read_parquet`) and DuckDB with no set-up;
-//! no view or unsigned types; counts are Int64; list-valued fields are lists.
+//! no view or unsigned types; counts are Int64; list-valued fields are lists; unknown text is
+//! null, never an empty string.
 //!
 //! The readers come from a Python with pyarrow, pandas and duckdb: `$CLOUDCENSUS_BI_PYTHON`, else
 //! `target/bi-venv/bin/python` (which `.ci/run` creates), else `python3`. The test says so and

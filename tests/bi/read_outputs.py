@@ -10,6 +10,7 @@ import sys
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 LISTS = {
@@ -41,6 +42,13 @@ for f in files:
         if not (pa.types.is_list(t) or pa.types.is_large_list(t)):
             problems.append(f"{name}.{col}: {t}, not a list")
     table = pq.read_table(f)
+    # Unknown is null, never an empty string.
+    for col in table.column_names:
+        c = table.column(col)
+        if pa.types.is_string(c.type) or pa.types.is_large_string(c.type):
+            empty = pc.sum(pc.equal(c, "")).as_py() or 0
+            if empty:
+                problems.append(f"{name}.{col}: {empty} empty strings (unknown must be null)")
     try:
         df = pd.read_parquet(f)
     except Exception as e:  # the failure this test exists for
