@@ -4,7 +4,8 @@
 //! An [`Activity`] is what policy filters see (`../shared/spec/policies.md`, "Normalized activity
 //! fields"). Formats fill in what the log says; `enrich` later adds the app's catalog name, the
 //! GeoIP country when the log has none, and the IP category and tags. Activities own their text:
-//! activity logs are small next to traffic logs, and they are kept until the replay.
+//! they outlive their line, sorted into runs (in memory or temporary files) until the replay
+//! merges them back (`pipeline::spill`).
 
 use std::net::IpAddr;
 

@@ -6,7 +6,8 @@
 //! 2. Rayon workers parse chunks in any order, each into its own [`Accumulator`], counting
 //!    every line: record, header/comment, skipped (well-formed but not traffic), or malformed
 //!    (kept, up to a cap, with file, line number and reason).
-//! 3. Worker results are merged (associatively) into one [`ScanResult`].
+//! 3. Worker results are merged (associatively) into one [`ScanResult`], and their activity runs
+//!    into one [`ActivityRuns`] for the replay.
 //!
 //! Owns: the threads and the flow of chunks between them, and folding what the workers counted
 //! into per-input reports. Must not touch: what a line means (`formats`), what is counted per
@@ -15,7 +16,9 @@
 //! Memory is bounded by the number of chunks in flight (a small pool of recycled buffers), one
 //! decompressor and chunk buffer per producer (and a JSON document read whole, when an input is
 //! one), plus the aggregates, which grow with distinct apps×users, apps×client IPs and
-//! unmatched domains, not with input size.
+//! unmatched domains, not with input size. Activities go to each worker's sorted runs
+//! ([`crate::pipeline::spill`]): at most [`ScanOptions::activity_run_bytes`] of them in memory
+//! per worker, the rest in temporary files.
 
 mod producer;
 mod worker;
