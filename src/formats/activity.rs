@@ -134,6 +134,42 @@ pub fn object_with(line: &[u8], keys: &[&str]) -> Result<Map<String, Value>, sup
     Ok(m)
 }
 
+/// For a reader's tests: every top-level member its source (`src`) reads is in `members`.
+/// Reads are `(x, "key")` or `(x, "key.sub")` calls on a variable `x` of `aliases` (the names
+/// the top-level object goes by). A function that takes a `&Map<String, Value>` under another
+/// name fails the check, since its reads could not be seen.
+#[cfg(test)]
+pub(crate) fn assert_members_cover(src: &str, aliases: &[&str], members: &[&str]) {
+    let code = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+    for (i, _) in code.match_indices(": &Map<String, Value>") {
+        let name = code[..i]
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        assert!(
+            aliases.contains(&name),
+            "a top-level object named {name:?}: add it to the aliases"
+        );
+    }
+    let mut seen = 0;
+    for a in aliases {
+        for part in code.split(&format!("({a}, ")).skip(1) {
+            assert!(
+                part.starts_with('"'),
+                "a read of {a} with a computed key ({}...): write the keys out",
+                &part[..part.len().min(20)]
+            );
+        }
+        for part in code.split(&format!("({a}, \"")).skip(1) {
+            let key = &part[..part.find('"').expect("a closing quote")];
+            let top = key.split('.').next().unwrap_or(key);
+            assert!(members.contains(&top), "{top:?} (from {key:?}) is read but not kept");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no reads found: wrong aliases?");
+}
+
 /// A JSON value read through the deserializer's full checks and dropped.
 struct Checked;
 

@@ -23,9 +23,23 @@ builtin_format! {
     }
 }
 
-json_activity_format!(BoxEvents, BoxParser, &["\"event_type\"", "\"created_by\""], |m| {
-    from_record(m).map(|a| vec![a])
-});
+/// Every top-level member the reader uses (the others are checked, not built).
+const MEMBERS: &[&str] = &[
+    "created_at",
+    "created_by",
+    "event_id",
+    "event_type",
+    "ip_address",
+    "source",
+];
+
+json_activity_format!(
+    BoxEvents,
+    BoxParser,
+    &["\"event_type\"", "\"created_by\""],
+    MEMBERS,
+    |m| { from_record(m).map(|a| vec![a]) }
+);
 
 fn event_type(t: &str) -> (ActivityType, bool) {
     use ActivityType::*;
@@ -94,6 +108,11 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_cover_every_read() {
+        act::assert_members_cover(include_str!("box_events.rs"), &["m"], MEMBERS);
+    }
     use crate::formats::{Line, LineParser};
 
     #[test]

@@ -25,8 +25,20 @@ builtin_format! {
     }
 }
 
-json_activity_format!(Dropbox, DropboxParser, &["\".tag\"", "\"_tag\""], |m| from_record(m)
-    .map(|a| vec![a]));
+/// Every top-level member the reader uses (the others are checked, not built).
+const MEMBERS: &[&str] = &[
+    "actor",
+    "assets",
+    "context",
+    "event_category",
+    "event_type",
+    "origin",
+    "timestamp",
+];
+
+json_activity_format!(Dropbox, DropboxParser, &["\".tag\"", "\"_tag\""], MEMBERS, |m| {
+    from_record(m).map(|a| vec![a])
+});
 
 /// The `.tag` of a tagged union (the API writes `.tag`; some pipelines `_tag`).
 fn tag(v: Option<&Value>) -> Option<String> {
@@ -103,6 +115,11 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_cover_every_read() {
+        act::assert_members_cover(include_str!("dropbox.rs"), &["m"], MEMBERS);
+    }
     use crate::formats::{Line, LineParser};
 
     #[test]

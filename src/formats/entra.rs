@@ -27,6 +27,36 @@ builtin_format! {
     }
 }
 
+/// Every top-level member the reader uses (the others are checked, not built).
+const MEMBERS: &[&str] = &[
+    "activityDateTime",
+    "activityDisplayName",
+    "appDisplayName",
+    "callerIpAddress",
+    "category",
+    "correlationId",
+    "createdDateTime",
+    "deviceDetail",
+    "id",
+    "identity",
+    "initiatedBy",
+    "ipAddress",
+    "location",
+    "operationName",
+    "properties",
+    "resourceDisplayName",
+    "resourceId",
+    "result",
+    "resultSignature",
+    "resultType",
+    "servicePrincipalName",
+    "status",
+    "targetResources",
+    "time",
+    "userAgent",
+    "userPrincipalName",
+];
+
 json_activity_format!(
     Entra,
     EntraParser,
@@ -37,6 +67,7 @@ json_activity_format!(
         "\"createddatetime\"",
         "\"operationname\""
     ],
+    MEMBERS,
     |m| from_record(m).map(|a| vec![a])
 );
 
@@ -64,9 +95,9 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     {
         return Err("not an Entra ID record (no Microsoft.aadiam resource or category)".into());
     }
-    let time_of = |k: &str| act::get(p, k).and_then(act::time);
     if is_signin(category.as_deref(), p) {
-        let time = time_of("createdDateTime")
+        let time = act::get(p, "createdDateTime")
+            .and_then(act::time)
             .or_else(|| act::get(m, "time").and_then(act::time))
             .ok_or_else(|| Reject::recognised("sign-in without createdDateTime/time"))?;
         let code = act::path_text(p, "status.errorCode")
@@ -102,7 +133,8 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         });
     }
     // Directory audit.
-    let time = time_of("activityDateTime")
+    let time = act::get(p, "activityDateTime")
+        .and_then(act::time)
         .or_else(|| act::get(m, "time").and_then(act::time))
         .ok_or_else(|| Reject::recognised("audit record without activityDateTime/time"))?;
     let action = act::text(p, "activityDisplayName")
@@ -149,6 +181,11 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_cover_every_read() {
+        act::assert_members_cover(include_str!("entra.rs"), &["m", "p"], MEMBERS);
+    }
     use crate::formats::{Line, LineParser};
 
     fn one(line: &str) -> Result<Activity, Reject> {

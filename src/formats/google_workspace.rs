@@ -25,10 +25,14 @@ builtin_format! {
     }
 }
 
+/// Every top-level member the reader uses (the others are checked, not built).
+const MEMBERS: &[&str] = &["actor", "events", "id", "ipAddress", "name", "parameters"];
+
 json_activity_format!(
     GoogleWorkspace,
     GwsParser,
     &["\"applicationName\"", "\"applicationname\"", "admin#reports"],
+    MEMBERS,
     from_record
 );
 
@@ -155,6 +159,11 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Vec<Activity>, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_cover_every_read() {
+        act::assert_members_cover(include_str!("google_workspace.rs"), &["m"], MEMBERS);
+    }
     use crate::formats::{Line, LineParser};
 
     #[test]

@@ -57,9 +57,11 @@ macro_rules! builtin_format {
 
 /// Declares the `Format` and the stateless line parser of an activity format whose lines are
 /// one JSON object each (syslog framing allowed): `$convert` turns the object into activities;
-/// the format claims JSON lines that hold one of the `$keys`.
+/// the format claims JSON lines that hold one of the `$keys`. Only the top-level `$members`
+/// are built (`activity::object_with`): list every member `$convert` reads, and check the list
+/// with `activity::assert_members_cover` in the format's tests.
 macro_rules! json_activity_format {
-    ($name:ident, $parser:ident, $keys:expr, $convert:expr) => {
+    ($name:ident, $parser:ident, $keys:expr, $members:expr, $convert:expr) => {
         impl $crate::formats::Format for $name {
             fn info(&self) -> &$crate::formats::FormatInfo {
                 &self.info
@@ -80,7 +82,7 @@ macro_rules! json_activity_format {
                 if line.trim_ascii().is_empty() {
                     return Ok($crate::formats::Line::Meta);
                 }
-                let m = $crate::formats::activity::object(line)?;
+                let m = $crate::formats::activity::object_with(line, $members)?;
                 let convert: fn(
                     &serde_json::Map<String, serde_json::Value>,
                 ) -> Result<Vec<$crate::formats::Activity>, $crate::formats::Reject> = $convert;

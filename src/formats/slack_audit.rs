@@ -23,7 +23,10 @@ builtin_format! {
     }
 }
 
-json_activity_format!(SlackAudit, SlackParser, &["\"entity\""], |m| from_record(m)
+/// Every top-level member the reader uses (the others are checked, not built).
+const MEMBERS: &[&str] = &["action", "actor", "context", "date_create", "entity", "id"];
+
+json_activity_format!(SlackAudit, SlackParser, &["\"entity\""], MEMBERS, |m| from_record(m)
     .map(|a| vec![a]));
 
 fn action_type(a: &str) -> (ActivityType, bool) {
@@ -113,6 +116,11 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_cover_every_read() {
+        act::assert_members_cover(include_str!("slack_audit.rs"), &["m"], MEMBERS);
+    }
     use crate::formats::{Line, LineParser};
 
     #[test]
