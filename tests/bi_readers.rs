@@ -3,9 +3,9 @@
 //! no view or unsigned types; counts are Int64; list-valued fields are lists; unknown text is
 //! null, never an empty string.
 //!
-//! The readers come from a Python with pyarrow, pandas and duckdb: `$CLOUDCENSUS_BI_PYTHON`, else
-//! `target/bi-venv/bin/python` (which `.ci/run` creates), else `python3`. The test says so and
-//! skips when none has them.
+//! The readers come from a Python with pyarrow, pandas and duckdb: `$CLOUDCENSUS_BI_PYTHON`
+//! (which must have them: `.ci/run` sets it once it has installed them), else
+//! `target/bi-venv/bin/python`, else `python3`. Without one, the test says so and skips.
 
 mod common;
 use std::path::{Path, PathBuf};
@@ -13,12 +13,21 @@ use std::process::Command;
 
 fn python() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        std::env::var_os("CLOUDCENSUS_BI_PYTHON").map(PathBuf::from),
-        Some(root.join("target/bi-venv/bin/python")),
-        Some(PathBuf::from("python3")),
-    ];
-    candidates.into_iter().flatten().find(|p| {
+    // Named explicitly (as `.ci/run` does once it has installed them): it must work.
+    if let Some(p) = std::env::var_os("CLOUDCENSUS_BI_PYTHON").map(PathBuf::from) {
+        let ok = Command::new(&p)
+            .args(["-c", "import pyarrow, pandas, duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            ok,
+            "CLOUDCENSUS_BI_PYTHON={} cannot import pyarrow, pandas and duckdb",
+            p.display()
+        );
+        return Some(p);
+    }
+    let candidates = [root.join("target/bi-venv/bin/python"), PathBuf::from("python3")];
+    candidates.into_iter().find(|p| {
         Command::new(p)
             .args(["-c", "import pyarrow, pandas, duckdb"])
             .output()

@@ -141,6 +141,28 @@ pub fn object_with(line: &[u8], keys: &[&str]) -> Result<Map<String, Value>, sup
 #[cfg(test)]
 pub(crate) fn assert_members_cover(src: &str, aliases: &[&str], members: &[&str]) {
     let code = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+    assert!(
+        !code.contains("serde_json::Map<"),
+        "name the map type `Map<String, Value>` so its reads are seen"
+    );
+    for a in aliases {
+        for form in [
+            format!("{a}.get("),
+            format!("{a}.iter("),
+            format!("(&{a}, "),
+            format!("({a}.clone())"),
+        ] {
+            assert!(
+                !code.contains(&form),
+                "a read of the top-level object this check cannot follow: {form}"
+            );
+        }
+        // A call split before its arguments (`act::get(\n m, "k")`) would not be seen either.
+        assert!(
+            !code.contains(&format!("(\n{}{a},", " ".repeat(4))),
+            "a read split over lines"
+        );
+    }
     for (i, _) in code.match_indices(": &Map<String, Value>") {
         let name = code[..i]
             .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -218,6 +218,7 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
         .collect();
     let admin = df.column("admin").ok().and_then(|c| c.bool().ok().cloned());
     let tags = df.column("ip_tags").ok().and_then(|c| c.list().ok().cloned());
+    let old_tags = df.column("ip_tags").ok().and_then(|c| c.str().ok().cloned());
     Ok(hits
         .into_iter()
         .map(|(t, i)| {
@@ -233,6 +234,13 @@ pub fn read_user_activities(path: &Path, user: &str, limit: usize) -> Result<Vec
                 let v: Vec<serde_json::Value> = t
                     .get_as_series(i)
                     .and_then(|s| s.str().ok().map(|s| s.iter().flatten().map(|x| x.into()).collect()))
+                    .unwrap_or_default();
+                m.insert("ip_tags".into(), v.into());
+            } else if let Some(t) = &old_tags {
+                // Output version 1 wrote the tags comma-joined.
+                let v: Vec<serde_json::Value> = t
+                    .get(i)
+                    .map(|s| s.split(',').filter(|x| !x.is_empty()).map(|x| x.into()).collect())
                     .unwrap_or_default();
                 m.insert("ip_tags".into(), v.into());
             }
@@ -271,6 +279,28 @@ mod tests {
             .map(|g| g.num_rows())
             .collect();
         (df, groups)
+    }
+
+    #[test]
+    fn a_users_activities_with_their_ip_tags_in_either_version() {
+        let d = tempfile::tempdir().unwrap();
+        // Version 2: a list.
+        let mut v = acts(3);
+        v[2].user = Some("Eve".into());
+        v[2].ip_tags = vec!["tor".into(), "vpn".into()];
+        activities(&d.path().join("v2.parquet"), &v).unwrap();
+        let got = read_user_activities(&d.path().join("v2.parquet"), "eve", 10).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["ip_tags"], serde_json::json!(["tor", "vpn"]));
+        // Version 1: comma-joined text.
+        let cols = vec![
+            ts_col("time", vec![Some(5)]),
+            str_col("user", ["eve"].into_iter()),
+            opt_ref_col("ip_tags", [Some("tor,vpn")].into_iter()),
+        ];
+        write(&d.path().join("v1.parquet"), cols).unwrap();
+        let got = read_user_activities(&d.path().join("v1.parquet"), "EVE", 10).unwrap();
+        assert_eq!(got[0]["ip_tags"], serde_json::json!(["tor", "vpn"]));
     }
 
     #[test]
