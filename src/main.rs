@@ -7,14 +7,29 @@ use clap::{Parser, Subcommand};
 use cloudcensus::report::run::exit;
 use std::path::PathBuf;
 
-const EXIT_CODES: &str = "\
+/// The exit codes, as one literal (for `concat!`).
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes (for schedulers):
   0  every input read completely, no malformed line
   1  fatal error: outputs not written (e.g. output directory not writable)
   2  bad command line, config, catalog or GeoIP file: nothing scanned
   3  outputs written, but some lines were malformed (listed in rejected_lines.jsonl)
   4  outputs written, but some inputs could not be read or were read only in part (see run.json)
-  5  another scan is using the same state file: nothing was done, try again later";
+  5  another scan is using the same state file: nothing was done, try again later"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+/// `scan --help`'s epilogue.
+const SCAN_HELP: &str = concat!(
+    "Activities are sorted through anonymous temporary files in TMPDIR (their text plus about 80\n",
+    "bytes each, gone when the run ends). If TMPDIR cannot take them, the run stops with exit\n",
+    "code 1 and writes no outputs.\n\n",
+    exit_codes!()
+);
 
 /// Cloud discovery (shadow IT) for firewall and proxy logs: which cloud apps are used, by whom,
 /// how much, and how risky — as Parquet and JSON that BI tools read directly. SaaS activity logs
@@ -31,7 +46,7 @@ struct Cli {
 enum Command {
     /// Scan traffic and activity logs: the discovery tables, dashboard.json, the activity
     /// table and the policies' alerts (JSON, Parquet, CEF), and run.json.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SCAN_HELP)]
     Scan(cli::scan::ScanArgs),
     /// Print the normalized records of traffic logs, and the activities of activity logs, as
     /// JSON Lines (for investigation).

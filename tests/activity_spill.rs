@@ -91,53 +91,54 @@ type Outcome = (
     u64,
 );
 
-fn run_once(e: &Env, input: &Path, out: &Path, threads: usize, run_bytes: usize, state: Option<&State>) -> Outcome {
+/// Scan `input` on `threads` threads with runs of `run_bytes`, then replay it into `table`.
+fn replayed(
+    e: &Env,
+    input: &Path,
+    table: &Path,
+    threads: usize,
+    run_bytes: usize,
+    state: Option<&State>,
+) -> replay::Replayed {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     let matcher = Matcher::new(&e.catalog);
     let mut opts = scan::ScanOptions::new(vec![input.display().to_string()], Registry::new(vec![]));
     opts.activity_run_bytes = run_bytes;
     let (result, runs) = pool.install(|| scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo)));
     assert_eq!(result.malformed(), 0);
-    {
-        if run_bytes < 1000 {
-            assert!(runs.spilled_runs() > 100, "{} runs", runs.spilled_runs());
-        }
-        let enabled = vec![true; e.policies.len()];
-        let input = replay::ReplayInput {
-            catalog: &e.catalog,
-            geo: Some(&e.geo),
-            ranges: &e.ranges,
-            identity: &e.identity,
-            policies: &e.policies,
-            enabled: &enabled,
-            state,
-            now_us: DAY * 1_000_000,
-            shards: threads,
-        };
-        let table = out.join("activities.parquet");
-        let r = replay::run(runs, &table, &input).unwrap();
-        let alerts = r
-            .outcome
-            .alerts
-            .iter()
-            .map(|a| {
-                format!(
-                    "{} {} {:?} {} {} {} {} {} {:?} {:?}",
-                    a.id,
-                    a.policy_id,
-                    a.user,
-                    a.start_us,
-                    a.end_us,
-                    a.trigger_us,
-                    a.count,
-                    a.status,
-                    a.ips,
-                    a.countries
-                )
-            })
-            .collect();
-        (alerts, r.outcome.policies, common::parquet(&table), r.activities)
+    if run_bytes < 1000 {
+        assert!(runs.spilled_runs() > 100, "{} runs", runs.spilled_runs());
     }
+    let enabled = vec![true; e.policies.len()];
+    let input = replay::ReplayInput {
+        catalog: &e.catalog,
+        geo: Some(&e.geo),
+        ranges: &e.ranges,
+        identity: &e.identity,
+        policies: &e.policies,
+        enabled: &enabled,
+        state,
+        now_us: DAY * 1_000_000,
+        shards: threads,
+    };
+    replay::run(runs, table, &input).unwrap()
+}
+
+fn run_once(e: &Env, input: &Path, out: &Path, threads: usize, run_bytes: usize, state: Option<&State>) -> Outcome {
+    let table = out.join("activities.parquet");
+    let r = replayed(e, input, &table, threads, run_bytes, state);
+    let alerts = r
+        .outcome
+        .alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {:?} {} {} {} {} {} {:?} {:?}",
+                a.id, a.policy_id, a.user, a.start_us, a.end_us, a.trigger_us, a.count, a.status, a.ips, a.countries
+            )
+        })
+        .collect();
+    (alerts, r.outcome.policies, common::parquet(&table), r.activities)
 }
 
 fn env() -> Env {
@@ -221,27 +222,9 @@ fn a_rerun_against_the_state_agrees_too() {
     let first = d.path().join("first.jsonl");
     std::fs::write(&first, half.join("\n") + "\n").unwrap();
     let mut state = State::open(&d.path().join("state.db"), true).unwrap();
-    let stored_alerts = {
-        let matcher = Matcher::new(&e.catalog);
-        let opts = scan::ScanOptions::new(vec![first.display().to_string()], Registry::new(vec![]));
-        let (_, runs) = scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo));
-        let enabled = vec![true; e.policies.len()];
-        let input = replay::ReplayInput {
-            catalog: &e.catalog,
-            geo: Some(&e.geo),
-            ranges: &e.ranges,
-            identity: &e.identity,
-            policies: &e.policies,
-            enabled: &enabled,
-            state: Some(&state),
-            now_us: DAY * 1_000_000,
-            shards: 2,
-        };
-        replay::run(runs, &d.path().join("first.parquet"), &input)
-            .unwrap()
-            .outcome
-            .alerts
-    };
+    let stored_alerts = replayed(&e, &first, &d.path().join("first.parquet"), 2, usize::MAX, Some(&state))
+        .outcome
+        .alerts;
     assert!(!stored_alerts.is_empty());
     state.commit_run(DAY * 1_000_000, "first", &stored_alerts, 1).unwrap();
     // The whole log again: known alerts, and days that already hold some.

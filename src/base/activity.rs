@@ -117,6 +117,16 @@ pub enum IpCategory {
 }
 
 impl IpCategory {
+    /// All categories, in the contract's order.
+    pub const ALL: [IpCategory; 6] = [
+        IpCategory::Corporate,
+        IpCategory::Administrative,
+        IpCategory::Risky,
+        IpCategory::Vpn,
+        IpCategory::CloudProvider,
+        IpCategory::Other,
+    ];
+
     /// The contract's spelling.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -88,6 +88,7 @@ pub struct RunBuilder {
     written: u64,
     app_ids: Vec<&'static str>,
     days: BTreeSet<i64>,
+    last_day: Option<i64>,
     count: u64,
     error: Option<SpillError>,
     scratch: Vec<u8>,
@@ -105,6 +106,7 @@ impl RunBuilder {
             written: 0,
             app_ids: Vec::new(),
             days: BTreeSet::new(),
+            last_day: None,
             count: 0,
             error: None,
             scratch: Vec::new(),
@@ -114,7 +116,12 @@ impl RunBuilder {
     /// Add an activity of `input`, line `line`.
     pub fn push(&mut self, input: usize, line: u64, a: Activity) {
         self.bytes += heap_bytes(&a);
-        self.days.insert(crate::base::time::utc_day(a.time_us));
+        let day = crate::base::time::utc_day(a.time_us);
+        // Activities mostly come in day order: the set is only touched when the day changes.
+        if self.last_day != Some(day) {
+            self.days.insert(day);
+            self.last_day = Some(day);
+        }
         self.count += 1;
         self.buf.push((input, line, a));
         if self.bytes > self.limit {
@@ -442,14 +449,7 @@ fn put_u64(out: &mut Vec<u8>, v: Option<u64>) {
     }
 }
 
-const CATEGORIES: [IpCategory; 6] = [
-    IpCategory::Corporate,
-    IpCategory::Administrative,
-    IpCategory::Risky,
-    IpCategory::Vpn,
-    IpCategory::CloudProvider,
-    IpCategory::Other,
-];
+const CATEGORIES: [IpCategory; 6] = IpCategory::ALL;
 
 fn encode((input, line, a): &Keyed, app_ids: &mut Vec<&'static str>, out: &mut Vec<u8>) {
     out.extend_from_slice(&a.time_us.to_le_bytes());

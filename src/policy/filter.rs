@@ -548,18 +548,7 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, FilterE
     match f {
         Field::Activity => check_enum(&vals, &ActivityType::ALL.map(ActivityType::as_str))?,
         Field::Result => check_enum(&vals, &["success", "failure"])?,
-        Field::IpCategory => check_enum(
-            &vals,
-            &[
-                IpCategory::Corporate,
-                IpCategory::Administrative,
-                IpCategory::Risky,
-                IpCategory::Vpn,
-                IpCategory::CloudProvider,
-                IpCategory::Other,
-            ]
-            .map(IpCategory::as_str),
-        )?,
+        Field::IpCategory => check_enum(&vals, &IpCategory::ALL.map(IpCategory::as_str))?,
         Field::Admin => check_enum(&vals, &["true", "false"])?,
         _ => {}
     }
