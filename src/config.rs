@@ -174,6 +174,16 @@ pub struct StateSection {
     pub path: Option<String>,
 }
 
+/// `[history]` settings: the nightly history (`docs/outputs.md`, "History").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySection {
+    /// History folder (default: none, no history is kept).
+    pub dir: Option<PathBuf>,
+    /// Days kept before the newest day in the history (default 90).
+    pub keep_days: Option<i64>,
+}
+
 /// `[alerts]` settings: global delivery targets (added to each policy's own `[notify]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -248,6 +258,9 @@ pub struct Config {
     /// The state store.
     #[serde(default)]
     pub state: StateSection,
+    /// The nightly history.
+    #[serde(default)]
+    pub history: HistorySection,
     /// IP address ranges (category and tags), overriding the built-in ones.
     #[serde(default)]
     pub ip_ranges: Vec<crate::enrich::ip_ranges::RangeSpec>,
@@ -294,6 +307,7 @@ impl Config {
         rel(&mut cfg.scan.out);
         rel(&mut cfg.scan.catalog);
         rel(&mut cfg.policies.dir);
+        rel(&mut cfg.history.dir);
         if let Some(sp) = &cfg.state.path {
             if sp != "none" && Path::new(sp).is_relative() {
                 cfg.state.path = Some(base.join(sp).display().to_string());

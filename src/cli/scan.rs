@@ -35,6 +35,12 @@ pub(crate) struct ScanArgs {
     /// Default: `state.path` in the config, else $XDG_STATE_HOME/cloudcensus/state.db.
     #[arg(long, value_name = "FILE|none")]
     state: Option<String>,
+    /// Add what this scan saw to a history folder: per-day Parquet partitions that DuckDB,
+    /// Spark and pandas read as one dataset (docs/outputs.md, "History"). Scanning the same
+    /// input again replaces its rows; `none` keeps no history. Default: `history.dir` in the
+    /// config, else none.
+    #[arg(long, value_name = "DIR|none")]
+    history: Option<String>,
 }
 
 pub(crate) fn run(a: ScanArgs) -> Result<i32> {
@@ -49,6 +55,7 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
         geoip: a.geoip.clone(),
         policies: a.policies.clone(),
         state: a.state.clone(),
+        history: a.history.clone(),
         progress: !a.quiet,
         command: std::env::args().collect(),
     };

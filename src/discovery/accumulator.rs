@@ -6,6 +6,7 @@
 //! one-off subdomains (CDN shards, tracking ids), so the cache mostly missed, allocated on every
 //! miss and grew without bound.
 
+use super::daily::{AppDay, DayRows, UnmatchedDay, DAY_US};
 use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, Set, Totals, Unmatched};
 use crate::base::{Action, Record};
 use crate::catalog::Matcher;
@@ -13,6 +14,19 @@ use std::hash::Hash;
 use std::net::IpAddr;
 
 const USER_DAY_NONE: i64 = i64::MIN;
+/// No user / no client address in a per-day key.
+const NONE: u32 = u32::MAX;
+
+/// The per-day rows for the history (see [`super::daily`]), kept only when asked for.
+#[derive(Default)]
+struct DayAcc {
+    /// The input being counted (set per chunk).
+    input: u32,
+    /// (input, app, user, client IP id, day) → totals.
+    apps: Map<(u32, u32, u32, u32, i32), Totals>,
+    /// (input, domain, user, day) → totals.
+    unmatched: Map<(u32, u32, u32, i32), Totals>,
+}
 
 /// The days (since 1970-01-01, UTC) on which a user used an app. Kept with the app×user row so
 /// a record costs one map update for both tables; a single-day scan never allocates.
@@ -132,6 +146,7 @@ pub struct Accumulator<'c> {
     vendor_apps: Interner,
     unmatched_vendor: Map<(u32, u32), u64>,
     attribution: AttributionCounts,
+    days: Option<Box<DayAcc>>,
 }
 
 fn merge_totals<K: Hash + Eq>(into: &mut Map<K, Totals>, from: Map<K, Totals>) {
@@ -164,6 +179,21 @@ impl<'c> Accumulator<'c> {
             vendor_apps: Interner::default(),
             unmatched_vendor: Map::default(),
             attribution: AttributionCounts::default(),
+            days: None,
+        }
+    }
+
+    /// Also keep the per-day rows of [`super::daily`] (for the history and app discovery
+    /// policies); they are in [`Aggregates::days`] at the end.
+    pub fn keep_days(&mut self) {
+        self.days.get_or_insert_with(Default::default);
+    }
+
+    /// The input whose records come next (for the per-day rows).
+    #[inline]
+    pub fn set_input(&mut self, input: usize) {
+        if let Some(d) = &mut self.days {
+            d.input = input as u32;
         }
     }
 
@@ -228,6 +258,10 @@ impl<'c> Accumulator<'c> {
                     HostMatch::Unmatched(d) => {
                         self.attribution.unmatched_host += 1;
                         self.unmatched.entry(d).or_default().add(t, blocked, up, down);
+                        if let (Some(days), Some(t)) = (&mut self.days, t) {
+                            let key = (days.input, d, user.unwrap_or(NONE), day_of(t));
+                            days.unmatched.entry(key).or_default().add(Some(t), blocked, up, down);
+                        }
                         if let Some(u) = user {
                             self.unmatched_users.insert((d, u));
                         }
@@ -260,9 +294,13 @@ impl<'c> Accumulator<'c> {
                 row.days.insert(day);
             }
         }
-        if let Some(ip) = rec.source_ip {
-            let ip = self.client_ips.id(ip);
+        let ip = rec.source_ip.map(|ip| self.client_ips.id(ip));
+        if let Some(ip) = ip {
             self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
+        }
+        if let (Some(days), Some(t)) = (&mut self.days, t) {
+            let key = (days.input, app, user.unwrap_or(NONE), ip.unwrap_or(NONE), day_of(t));
+            days.apps.entry(key).or_default().add(Some(t), blocked, up, down);
         }
         if let Some(ip) = rec.dest_ip {
             let c = country(ip).map_or(0, u16::from_be_bytes);
@@ -298,6 +336,16 @@ impl<'c> Accumulator<'c> {
         for (d, u) in other.unmatched_users {
             this.unmatched_users.insert((domains[d as usize], users[u as usize]));
         }
+        if let Some(od) = other.days.take() {
+            let td = this.days.get_or_insert_with(Default::default);
+            let user = |u: u32| if u == NONE { NONE } else { users[u as usize] };
+            for ((i, d, u, day), t) in od.unmatched {
+                td.unmatched.entry((i, domains[d as usize], user(u), day)).or_default().merge(&t);
+            }
+            for (k, t) in od.apps {
+                td.apps.entry(k).or_default().merge(&t);
+            }
+        }
         for ((d, v), n) in other.unmatched_vendor {
             *this
                 .unmatched_vendor
@@ -309,7 +357,7 @@ impl<'c> Accumulator<'c> {
 
     /// Rows in this accumulator's app×user and app×IP tables.
     pub fn pair_rows(&self) -> usize {
-        self.app_users.len() + self.app_ips.len()
+        self.app_users.len() + self.app_ips.len() + self.days.as_ref().map_or(0, |d| d.apps.len())
     }
 
     /// Move this accumulator's app×user and app×IP rows into `into` (ids renumbered, as in
@@ -336,6 +384,16 @@ impl<'c> Accumulator<'c> {
         for ((a, ip), t) in std::mem::take(&mut self.app_ips) {
             into.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
         }
+        if let Some(days) = &mut self.days {
+            let to = into.days.get_or_insert_with(Default::default);
+            let re = |v: &[u32], x: u32| if x == NONE { NONE } else { v[x as usize] };
+            for ((i, a, u, ip, d), t) in std::mem::take(&mut days.apps) {
+                to.apps
+                    .entry((i, a, re(&users, u), re(&ips, ip), d))
+                    .or_default()
+                    .merge(&t);
+            }
+        }
         users
     }
 
@@ -354,6 +412,40 @@ impl<'c> Accumulator<'c> {
             attribution: self.attribution,
             ..Aggregates::default()
         };
+        if let Some(days) = self.days {
+            let name = |u: u32| (u != NONE).then(|| users[u as usize].clone());
+            let addrs = &self.client_ips.addrs;
+            let mut rows = DayRows::default();
+            rows.apps = days
+                .apps
+                .into_iter()
+                .map(|((i, a, u, ip, d), totals)| {
+                    let ip = (ip != NONE).then(|| addrs[ip as usize]);
+                    let row = AppDay {
+                        app: app(a),
+                        user: name(u),
+                        ip,
+                        day: i64::from(d),
+                        totals,
+                    };
+                    (i, row)
+                })
+                .collect();
+            rows.unmatched = days
+                .unmatched
+                .into_iter()
+                .map(|((i, d, u, day), totals)| {
+                    let row = UnmatchedDay {
+                        domain: domains[d as usize].clone(),
+                        user: name(u),
+                        day: i64::from(day),
+                        totals,
+                    };
+                    (i, row)
+                })
+                .collect();
+            out.days = Some(rows);
+        }
         for (i, t) in self.apps.iter().enumerate() {
             if t.transactions > 0 {
                 out.apps.insert(ids[i].clone(), *t);
@@ -422,6 +514,11 @@ impl<'c> Accumulator<'c> {
         }
         out
     }
+}
+
+#[inline]
+fn day_of(t: i64) -> i32 {
+    t.div_euclid(DAY_US).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! Must not touch: parsing, files, output formats (`report` writes the result).
 
 mod accumulator;
+pub mod daily;
 pub mod result;
 mod rows;
 
@@ -210,6 +211,9 @@ pub struct Aggregates {
     pub unmatched: Map<Name, Unmatched>,
     /// Attribution counters.
     pub attribution: AttributionCounts,
+    /// The per-day rows for the history, when the scan was asked to keep them
+    /// ([`Accumulator::keep_days`]).
+    pub days: Option<daily::DayRows>,
 }
 
 fn merge_map<K: std::hash::Hash + Eq, V: Default>(into: &mut Map<K, V>, from: Map<K, V>, f: impl Fn(&mut V, V)) {
@@ -247,6 +251,11 @@ impl Aggregates {
             }
         });
         self.attribution.merge(&other.attribution);
+        match (&mut self.days, other.days) {
+            (Some(a), Some(b)) => a.merge(b),
+            (a @ None, b) => *a = b,
+            (Some(_), None) => {}
+        }
     }
 
     /// Distinct users per app.

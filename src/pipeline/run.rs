@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub policies: Option<PathBuf>,
     /// State file, or `none` (else the config's `state.path`, else the default path).
     pub state: Option<String>,
+    /// History folder, `none`, or `None` for the config's `[history] dir`.
+    pub history: Option<String>,
     /// Show a progress bar on stderr.
     pub progress: bool,
     /// The command line, for `run.json`.

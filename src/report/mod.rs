@@ -9,6 +9,7 @@
 
 pub mod alert_files;
 pub mod dashboard;
+pub mod history;
 pub mod lines;
 pub mod output;
 pub mod run;

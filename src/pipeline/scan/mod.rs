@@ -67,6 +67,9 @@ pub struct ScanOptions {
     pub traffic_activities: Option<Arc<dyn TrafficActivities>>,
     /// How user names are written (`[identity]`), applied to every record before it is counted.
     pub identity: crate::enrich::Identity,
+    /// Also count the per-day rows of `discovery::daily` (for `--history` and app discovery
+    /// policies); they cost memory in proportion to app×user×client-IP×day combinations.
+    pub keep_days: bool,
 }
 
 /// Picks the traffic records that traffic policies could match, as activities.
@@ -92,6 +95,7 @@ impl ScanOptions {
             skip_dirs: Vec::new(),
             traffic_activities: None,
             identity: crate::enrich::Identity::default(),
+            keep_days: false,
         }
     }
 }
@@ -224,8 +228,12 @@ pub fn scan(
             rayon::scope(|s| {
                 for _ in 0..workers {
                     s.spawn(|_| {
+                        let mut acc = Accumulator::new(matcher, &app_ids);
+                        if opts.keep_days {
+                            acc.keep_days();
+                        }
                         let mut w = Worker {
-                            acc: Accumulator::new(matcher, &app_ids),
+                            acc,
                             activities: RunBuilder::new(opts.activity_run_bytes),
                             counters: Vec::new(),
                             rejects: Rejects::new(opts.rejected_cap),
@@ -240,6 +248,7 @@ pub fn scan(
                             let acc = &mut w.acc;
                             let acts = &mut w.activities;
                             let input = work.chunk.input;
+                            acc.set_input(input);
                             parse_chunk(
                                 &work,
                                 &opts.registry,
