@@ -451,6 +451,7 @@ mod tests {
 
     fn alert() -> Alert {
         Alert {
+            kind: Default::default(),
             id: "cc-0000000000000001".into(),
             policy_id: "p".into(),
             policy_name: "P".into(),

@@ -8,15 +8,40 @@
 pub mod delivery;
 
 use crate::base::time::format_rfc3339;
+use crate::policy::discovery::{human_bytes, DiscoveryHit, DiscoveryPolicy};
 use crate::policy::engine::Match;
 use crate::policy::model::{Policy, Severity};
 
 /// The alert type of activity-policy alerts (the product's "Activity policy violation").
 pub const ALERT_TYPE: &str = "ALERT_CABINET_EVENT_MATCH_AUDIT";
+/// The alert type of app discovery policy alerts (the product's "New app discovered").
+pub const DISCOVERY_ALERT_TYPE: &str = "ALERT_CABINET_DISCOVERY_NEW_SERVICE";
+
+/// Which kind of policy raised an alert.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AlertKind {
+    /// An activity policy: about a user.
+    #[default]
+    Activity,
+    /// An app discovery policy: about an app (`apps[0]`), no user.
+    Discovery,
+}
+
+impl AlertKind {
+    /// `AlertType`.
+    pub fn alert_type(self) -> &'static str {
+        match self {
+            AlertKind::Activity => ALERT_TYPE,
+            AlertKind::Discovery => DISCOVERY_ALERT_TYPE,
+        }
+    }
+}
 
 /// One alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
+    /// Which kind of policy raised it.
+    pub kind: AlertKind,
     /// Deterministic id (ProviderAlertId).
     pub id: String,
     /// Policy id (ProviderPolicyId).
@@ -76,6 +101,13 @@ const DEFAULT_REMEDIATION: [&str; 3] = [
     "If it was not, suspend the user's sessions, reset the credentials and close the alert as true-positive.",
 ];
 
+/// The remediation of discovery alerts when a policy names none.
+const DISCOVERY_REMEDIATION: [&str; 3] = [
+    "Review who uses the app and how much data it receives (history: app_users_daily and app_user_ips_daily).",
+    "Review the app's risk score and compliance in the catalog (cloudcensus catalog show APP).",
+    "Decide whether to sanction it, monitor it, or tag it unsanctioned and block it.",
+];
+
 impl Alert {
     /// Build from a match of `policy`; `generated_us` is the run time.
     pub fn from_match(m: &Match, policy: &Policy, generated_us: i64) -> Alert {
@@ -127,6 +159,7 @@ impl Alert {
         }
         description.push('.');
         Alert {
+            kind: AlertKind::Activity,
             id: m.id.clone(),
             policy_id: policy.id.clone(),
             policy_name: policy.name.clone(),
@@ -157,6 +190,85 @@ impl Alert {
         }
     }
 
+    /// Build from an app discovery policy's match: `app` is the app's display name and
+    /// category, `generated_us` the run time.
+    pub fn from_discovery(
+        hit: &DiscoveryHit,
+        policy: &DiscoveryPolicy,
+        app: (&str, &str),
+        risk_score: Option<f64>,
+        generated_us: i64,
+    ) -> Alert {
+        let s = &hit.stats;
+        let day = format_rfc3339(hit.day * 86_400_000_000);
+        let mut description = format!(
+            "App discovery policy '{}' matched {} ({}{}) on {}: {} users, {} IP addresses, {} transactions, {} uploaded, {} downloaded",
+            policy.name,
+            app.0,
+            if app.1.is_empty() { "no category" } else { app.1 },
+            risk_score.map_or(String::new(), |r| format!(", risk score {r}")),
+            &day[..10],
+            s.users,
+            s.ip_addresses,
+            s.transactions,
+            human_bytes(s.bytes_up),
+            human_bytes(s.bytes_down),
+        );
+        let thresholds = policy.same_day.describe();
+        if !thresholds.is_empty() {
+            description.push_str(&format!("; thresholds: {thresholds}"));
+        }
+        if hit.new_app {
+            description.push_str("; a new app: not discovered in the 90 days before");
+        }
+        if let Some(t) = &policy.tag {
+            description.push_str(&format!("; the app is tagged {t:?}"));
+        }
+        description.push('.');
+        let id = format!(
+            "{:016x}",
+            crate::base::hash::fnv1a(&[b"discovery", policy.id.as_bytes(), hit.app.as_bytes(), &hit.day.to_le_bytes()])
+        );
+        Alert {
+            kind: AlertKind::Discovery,
+            id,
+            policy_id: policy.id.clone(),
+            policy_name: policy.name.clone(),
+            severity: policy.severity,
+            category: "discovery".into(),
+            user: None,
+            start_us: s.first_us,
+            end_us: s.last_us,
+            trigger_us: s.first_us,
+            generated_us,
+            count: s.transactions,
+            ips: Vec::new(),
+            apps: vec![app.0.to_string()],
+            countries: Vec::new(),
+            objects: Vec::new(),
+            event_ids: Vec::new(),
+            activities: Vec::new(),
+            actions: Vec::new(),
+            description,
+            remediation: if policy.remediation.is_empty() {
+                DISCOVERY_REMEDIATION.iter().map(|s| s.to_string()).collect()
+            } else {
+                policy.remediation.clone()
+            },
+            status: "open".into(),
+            resolution: None,
+            is_new: !hit.known,
+        }
+    }
+
+    /// `CompromisedEntity`: the user, or the app of a discovery alert.
+    pub fn entity(&self) -> Option<&str> {
+        match self.kind {
+            AlertKind::Activity => self.user.as_deref(),
+            AlertKind::Discovery => self.apps.first().map(String::as_str),
+        }
+    }
+
     /// The alert record of `../shared/spec/policies.md` ("Alert record").
     pub fn to_json(&self) -> serde_json::Value {
         let mut entities = Vec::new();
@@ -177,20 +289,23 @@ impl Alert {
             "Version": "3.0",
             "VendorName": "cloudcensus",
             "ProviderName": "cloudcensus",
-            "AlertType": ALERT_TYPE,
+            "AlertType": self.kind.alert_type(),
             "StartTimeUtc": format_rfc3339(self.start_us),
             "EndTimeUtc": format_rfc3339(self.end_us),
             "TimeGenerated": format_rfc3339(self.generated_us),
             "Severity": self.severity.title(),
             "ProviderAlertId": self.id,
             "ProviderPolicyId": self.policy_id,
-            "CorrelationKey": format!("{}|{}", self.policy_id, self.user.as_deref().unwrap_or("")),
-            "CompromisedEntity": self.user,
+            "CorrelationKey": format!("{}|{}", self.policy_id, self.entity().unwrap_or("")),
+            "CompromisedEntity": self.entity(),
             "AlertDisplayName": self.policy_name,
             "Description": self.description,
             "RemediationSteps": self.remediation,
             "Metadata": {
-                "Component": "cloudcensus policy engine",
+                "Component": match self.kind {
+                    AlertKind::Activity => "cloudcensus policy engine",
+                    AlertKind::Discovery => "cloudcensus app discovery policies",
+                },
                 "ComponentVersion": env!("CARGO_PKG_VERSION"),
                 "MCASAlertCategory": self.category,
                 "ActivityCount": self.count,
@@ -237,9 +352,13 @@ impl Alert {
             format!(
                 "msg={}",
                 ext(&format!(
-                    "Activity policy '{}' was triggered by '{}'",
+                    "{} policy '{}' was triggered by '{}'",
+                    match self.kind {
+                        AlertKind::Activity => "Activity",
+                        AlertKind::Discovery => "App discovery",
+                    },
                     self.policy_name,
-                    self.user.as_deref().unwrap_or("")
+                    self.entity().unwrap_or("")
                 ))
             ),
         ];
@@ -262,7 +381,7 @@ impl Alert {
             "{} cloudcensus CEF:0|cloudcensus|policy_engine|{}|{}|{}|{}|{}",
             format_rfc3339(self.generated_us),
             env!("CARGO_PKG_VERSION"),
-            ALERT_TYPE,
+            self.kind.alert_type(),
             hdr(&self.policy_name),
             sev,
             e.join(" ")

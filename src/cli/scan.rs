@@ -99,6 +99,11 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
         Err(e) if e.exit_code() == exit::USAGE => return usage(Err(e.into())),
         Err(e) => return Err(e.into()),
     };
+    if let Some(note) = s.manifest.discovery.as_ref().and_then(|d| d.note.as_ref()) {
+        if !quiet {
+            eprintln!("cloudcensus: note: {note}");
+        }
+    }
     if !quiet {
         print_summary(&s);
     }
@@ -126,6 +131,29 @@ fn print_summary(s: &run::Summary) {
             } else {
                 String::new()
             }
+        );
+    }
+    if let Some(h) = &s.manifest.history {
+        println!(
+            "cloudcensus: history {}: {} day(s) written{}{}",
+            h.dir,
+            h.days_written.len(),
+            if h.inputs_replaced > 0 {
+                format!(", {} input(s) scanned before replaced their own rows", h.inputs_replaced)
+            } else {
+                String::new()
+            },
+            if h.days_removed.is_empty() {
+                String::new()
+            } else {
+                format!(", {} day(s) past keep_days removed", h.days_removed.len())
+            }
+        );
+    }
+    if let Some(d) = s.manifest.discovery.as_ref().filter(|d| d.evaluated) {
+        println!(
+            "cloudcensus: {} app discovery policies: {} alert(s), {} new",
+            d.policies, d.alerts, d.new_alerts
         );
     }
     if t.malformed_lines > 0 {

@@ -6,6 +6,7 @@
 //!   alerts and their delivery (enrich, policy, alerts, state).
 //! - [`run`] — the whole `cloudcensus scan`: set-up, lock, scan, replay, outputs written, then
 //!   state committed, and the exit code a scheduler acts on.
+//! - [`nightly`] — the history and the app discovery policies over each app's usage per day.
 //! - [`spill`] — the activities between the scan and the replay, as sorted runs (in memory or
 //!   in temporary files) merged back in replay order.
 //! - [`setup`] — what `scan` and `parse` share before reading: formats, catalog, time zone,
@@ -14,6 +15,7 @@
 //! Owns: the order of the stages and what passes between them. Must not touch: how a line is
 //! parsed, counted, matched or written — each stage's own module does that.
 
+pub mod nightly;
 pub mod replay;
 pub mod run;
 pub mod scan;

@@ -19,7 +19,7 @@
 //! Owns: that order and the exit code. Must not touch: printing (the CLI is told what happened
 //! through [`Event`] and the [`Summary`]), the process (threads, signals, exit).
 
-use super::replay;
+use super::{nightly, replay};
 use super::scan::{self, InputReport};
 use super::setup::{self, Setup, SetupError, SetupOptions};
 use crate::alerts::delivery::DeliveryReport;
@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::enrich::ip_ranges::{IpRangeError, IpRanges};
 use crate::enrich::{GeoDb, GeoError};
 use crate::policy::PolicyError;
+use crate::report::history::{History, HistoryError};
 use crate::report::{self, run::exit, ReportError};
 use crate::state::{State, StateError};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,7 @@ impl RunOptions {
             geoip: None,
             policies: None,
             state: None,
+            history: None,
             progress: false,
             command: Vec::new(),
         }
@@ -98,6 +100,13 @@ pub enum RunError {
     /// output is written, and the run and its alerts are not stored.
     #[error(transparent)]
     Spill(crate::pipeline::spill::SpillError),
+    /// The history folder cannot be opened (or is not a cloudcensus history): nothing was read.
+    #[error(transparent)]
+    HistoryOpen(HistoryError),
+    /// The history could not be written: the outputs are, the run is not stored in the state,
+    /// and the history is as before (the next run finishes or removes what was staged).
+    #[error(transparent)]
+    History(HistoryError),
     /// The output folder cannot be created.
     #[error("cannot create the output folder {}", dir.display())]
     OutputDir {
@@ -125,9 +134,14 @@ impl RunError {
             | RunError::GeoIp(_)
             | RunError::Policies(_)
             | RunError::IpRanges(_)
-            | RunError::StateOpen(_) => exit::USAGE,
+            | RunError::StateOpen(_)
+            | RunError::HistoryOpen(_) => exit::USAGE,
             RunError::StateBusy(_) => exit::STATE_BUSY,
-            RunError::State(_) | RunError::Spill(_) | RunError::OutputDir { .. } | RunError::Write { .. } => {
+            RunError::State(_)
+            | RunError::History(_)
+            | RunError::Spill(_)
+            | RunError::OutputDir { .. }
+            | RunError::Write { .. } => {
                 exit::FATAL
             }
         }
@@ -215,6 +229,26 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             Err(e) => return Err(RunError::StateOpen(e)),
         },
     };
+    let discovery_policies = crate::policy::load_discovery(policy_dir.as_deref())?;
+    let history_dir = match o.history.as_deref() {
+        Some("none") => None,
+        Some(d) => Some(PathBuf::from(d)),
+        None => cfg.history.dir.clone(),
+    };
+    let history = match &history_dir {
+        None => None,
+        Some(d) => Some(
+            History::open(d, cfg.history.keep_days.unwrap_or(crate::report::history::KEEP_DAYS))
+                .map_err(RunError::HistoryOpen)?,
+        ),
+    };
+    if let Some(d) = &history_dir {
+        if let Ok(c) = std::fs::canonicalize(d) {
+            opts.skip_dirs.push(c);
+        }
+    }
+    // Per-day rows cost memory: only when the history or the discovery policies need them.
+    opts.keep_days = history.is_some() || (!discovery_policies.is_empty() && state.is_some());
     let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
     opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
         .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
@@ -259,6 +293,27 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     outcome.policy_source = policy_dir
         .as_ref()
         .map_or("built-in".to_string(), |d| d.display().to_string());
+    let (activity_alerts, activity_new) = (
+        outcome.alerts.len() as u64,
+        outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
+    );
+    let config_tags = cfg.apps.tags_by_app();
+    let scores = crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days());
+    let mut prepared = nightly::prepare(nightly::NightlyInput {
+        result: &result,
+        catalog: &catalog,
+        scores: &scores,
+        tags: &config_tags,
+        policies: &discovery_policies,
+        history,
+        state: state.as_ref(),
+        now_us: started,
+    })
+    .map_err(|e| match e {
+        nightly::NightlyError::History(e) => RunError::History(e),
+        nightly::NightlyError::State(e) => RunError::State(e),
+    })?;
+    outcome.alerts.extend(prepared.alerts.iter().cloned());
     let deliveries = replay::deliver(
         &outcome,
         &policies,
@@ -279,14 +334,31 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         traffic_activities: traffic_acts,
         ip_range_sets: ranges.len(),
         builtin_ip_ranges_as_of: ranges.specs().iter().find_map(|r| r.as_of.clone()),
-        alerts: outcome.alerts.len() as u64,
-        new_alerts: outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
+        alerts: activity_alerts,
+        new_alerts: activity_new,
         suppressed_by_daily_limit: outcome.policies.iter().map(|p| p.suppressed_by_daily_limit).sum(),
         per_policy: outcome.policies.clone(),
         deliveries,
         replay_seconds: (crate::base::time::now_us() - replay_start) as f64 / 1e6,
     };
-    let (alerts, new_alerts, suppressed) = (info.alerts, info.new_alerts, info.suppressed_by_daily_limit);
+    let (alerts, new_alerts, suppressed) = (
+        outcome.alerts.len() as u64,
+        outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
+        info.suppressed_by_daily_limit,
+    );
+    // Tags: the config's, then those discovery policies set (kept in the state).
+    let mut tags = config_tags;
+    let stored_tags = match state.as_ref() {
+        Some(s) => s.app_tags().map_err(RunError::State)?,
+        None => Vec::new(),
+    };
+    let new_tags = prepared.discovered().tags.iter().cloned();
+    for (app, tag, _, _) in stored_tags.into_iter().chain(new_tags) {
+        let v = tags.entry(app).or_default();
+        if !v.contains(&tag) {
+            v.push(tag);
+        }
+    }
     let ctx = report::RunContext {
         command: o.command.clone(),
         started_us: started,
@@ -297,14 +369,17 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         top_n: cfg.scan.top_n.unwrap_or(25),
         rejected_cap: opts.rejected_cap,
         scan_seconds,
-        tags: cfg.apps.tags_by_app(),
-        scores: crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days()),
+        tags,
+        scores,
         policy: Some(report::PolicyOutputs {
             alerts: &outcome.alerts,
             info,
         }),
+        nightly: Some(prepared.info.clone()),
     };
     let manifest = report::write_all(staged, &result, &ctx).map_err(write_err)?;
+    // Then the history, then the state.
+    prepared.publish().map_err(RunError::History)?;
     // The outputs are in place: now the state may say this run happened.
     if let Some(s) = state.as_mut() {
         s.commit_run(
@@ -312,6 +387,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             &out_abs.display().to_string(),
             &outcome.alerts,
             replayed.activities,
+            prepared.discovered(),
         )
         .map_err(RunError::State)?;
     }

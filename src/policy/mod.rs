@@ -9,6 +9,7 @@
 //! 3. [`engine`] — the replay in time order, repeated-activity windows, daily limits.
 //! 4. [`golden`] — `policy test`: input activities and expected alerts beside the policies.
 
+pub mod discovery;
 pub mod engine;
 pub mod filter;
 pub mod golden;
@@ -46,6 +47,39 @@ pub const BUNDLED: [(&str, &str); 8] = [
         include_str!("../../policies/watchlist-country.toml"),
     ),
 ];
+
+/// The bundled app discovery templates (`policies/discovery-*.toml`, the product's built-in
+/// templates, `../shared/spec/domain.md` §4.2). The four "new ... app" templates without a
+/// category are enabled; the per-category and compliance-check ones ship disabled.
+pub const BUNDLED_DISCOVERY: [(&str, &str); 15] = [
+    ("discovery-new-popular-app.toml", include_str!("../../policies/discovery-new-popular-app.toml")),
+    ("discovery-new-high-volume-app.toml", include_str!("../../policies/discovery-new-high-volume-app.toml")),
+    ("discovery-new-high-upload-volume-app.toml", include_str!("../../policies/discovery-new-high-upload-volume-app.toml")),
+    ("discovery-new-risky-app.toml", include_str!("../../policies/discovery-new-risky-app.toml")),
+    ("discovery-new-cloud-storage-app.toml", include_str!("../../policies/discovery-new-cloud-storage-app.toml")),
+    ("discovery-new-code-hosting-app.toml", include_str!("../../policies/discovery-new-code-hosting-app.toml")),
+    ("discovery-new-collaboration-app.toml", include_str!("../../policies/discovery-new-collaboration-app.toml")),
+    ("discovery-new-crm-app.toml", include_str!("../../policies/discovery-new-crm-app.toml")),
+    ("discovery-new-hr-management-app.toml", include_str!("../../policies/discovery-new-hr-management-app.toml")),
+    ("discovery-new-online-meeting-app.toml", include_str!("../../policies/discovery-new-online-meeting-app.toml")),
+    ("discovery-new-sales-app.toml", include_str!("../../policies/discovery-new-sales-app.toml")),
+    ("discovery-new-vendor-management-app.toml", include_str!("../../policies/discovery-new-vendor-management-app.toml")),
+    ("discovery-collaboration-app-compliance-check.toml", include_str!("../../policies/discovery-collaboration-app-compliance-check.toml")),
+    ("discovery-cloud-storage-app-compliance-check.toml", include_str!("../../policies/discovery-cloud-storage-app-compliance-check.toml")),
+    ("discovery-crm-app-compliance-check.toml", include_str!("../../policies/discovery-crm-app-compliance-check.toml")),
+];
+
+/// The app discovery policies of `dir`, or the bundled templates.
+pub fn load_discovery(dir: Option<&std::path::Path>) -> Result<Vec<discovery::DiscoveryPolicy>, PolicyError> {
+    match dir {
+        Some(d) => discovery::load_dir(d),
+        None => discovery::from_texts(
+            BUNDLED_DISCOVERY
+                .iter()
+                .map(|(n, t)| (std::path::PathBuf::from(format!("policies/{n}")), t.to_string())),
+        ),
+    }
+}
 
 /// The bundled templates, parsed.
 pub fn bundled() -> Result<Vec<Policy>, PolicyError> {

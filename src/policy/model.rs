@@ -231,7 +231,8 @@ fn raw_value(v: Option<&toml::Value>) -> Result<RawValue, String> {
     }
 }
 
-const TOP_KEYS: [&str; 14] = [
+const TOP_KEYS: [&str; 15] = [
+    "kind",
     "id",
     "name",
     "description",
@@ -575,6 +576,20 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, PolicyError> {
                 continue;
             }
         };
+        // Other kinds of policy file share the folder: app discovery policies are loaded by
+        // `discovery::load_dir`; a kind this version does not know is an error, not a skip.
+        match super::discovery::kind_of(&text).as_deref() {
+            Some("discovery") => continue,
+            None | Some("activity") => {}
+            Some(k) => {
+                problems.push(Problem {
+                    file: f.display().to_string(),
+                    line: Lines::new(&text).key(1, "kind"),
+                    message: format!("kind {k:?} is not one this version knows: \"activity\" (the default) or \"discovery\""),
+                });
+                continue;
+            }
+        }
         match parse_policy(&f, &text) {
             Ok(p) => out.push(p),
             Err(mut ps) => problems.append(&mut ps),

@@ -46,6 +46,7 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
     let desc = s(|a| a.description.clone());
     let cols = vec![
         str_col("alert_id", ids.iter().map(String::as_str)),
+        str_col("alert_type", alerts.iter().map(|a| a.kind.alert_type())),
         str_col("policy_id", pol.iter().map(String::as_str)),
         str_col("policy_name", pname.iter().map(String::as_str)),
         str_col("severity", sev.iter().map(String::as_str)),

@@ -76,6 +76,8 @@ pub struct RunContext<'a> {
     pub scores: std::collections::BTreeMap<String, f64>,
     /// The activity-policy outputs, when the policy stage ran.
     pub policy: Option<PolicyOutputs<'a>>,
+    /// The history and discovery-policy side of a nightly run.
+    pub nightly: Option<run::NightlyInfo>,
 }
 
 /// What the policy stage adds to the outputs (its `activities.parquet` is already staged in
@@ -186,6 +188,8 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
             truncated: (result.rejected.len() as u64) < result.rejected_total,
         },
         policies: ctx.policy.as_ref().map(|p| p.info.clone()),
+        history: ctx.nightly.as_ref().and_then(|n| n.history.clone()),
+        discovery: ctx.nightly.as_ref().map(|n| n.discovery.clone()),
         outputs,
         exit_code: run::exit_code(result),
     };

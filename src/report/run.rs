@@ -94,6 +94,32 @@ pub struct RejectedInfo {
     pub truncated: bool,
 }
 
+/// What the run's `run.json` says about the nightly side.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NightlyInfo {
+    /// The history written, if any.
+    pub history: Option<super::history::CommitSummary>,
+    /// App discovery policies.
+    pub discovery: DiscoveryInfo,
+}
+
+/// The discovery-policy side of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DiscoveryInfo {
+    /// Policies loaded.
+    pub policies: usize,
+    /// Whether they were evaluated (not with `--state none`: a snapshot never alerts).
+    pub evaluated: bool,
+    /// Why not, when they were not.
+    pub note: Option<String>,
+    /// Alerts of this run (new and already known).
+    pub alerts: u64,
+    /// Alerts raised for the first time.
+    pub new_alerts: u64,
+    /// Per policy.
+    pub per_policy: Vec<crate::policy::discovery::DiscoveryReport>,
+}
+
 /// The manifest.
 #[derive(Debug, Serialize)]
 pub struct RunManifest {
@@ -127,6 +153,10 @@ pub struct RunManifest {
     pub rejected_lines: RejectedInfo,
     /// Activity policies: activities read, alerts, per-policy figures, deliveries.
     pub policies: Option<PoliciesInfo>,
+    /// The history this run added to (`--history`), if any.
+    pub history: Option<super::history::CommitSummary>,
+    /// App discovery policies: evaluated or why not, alerts, per-policy figures.
+    pub discovery: Option<DiscoveryInfo>,
     /// Output files (this one last).
     pub outputs: Vec<String>,
     /// Exit code of the run.

@@ -21,6 +21,52 @@ use crate::alerts::Alert;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
+/// Days of `app_days` kept before the newest one (twice the 90 days "new app" looks back).
+pub const APP_DAYS_KEPT: i64 = 180;
+
+/// What a run discovered, stored with it (see [`State::commit_run`]).
+#[derive(Debug, Clone, Default)]
+pub struct Discovered {
+    /// (app id, UTC day) pairs seen.
+    pub app_days: Vec<(String, i64)>,
+    /// Discovery alerts: (policy id, app id, day, alert id).
+    pub alerts: Vec<(String, String, i64, String)>,
+    /// Governance tags: (app id, tag, policy id, day).
+    pub tags: Vec<(String, String, String, i64)>,
+}
+
+impl Discovered {
+    fn store(&self, tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+        let mut st = tx.prepare("INSERT OR IGNORE INTO app_days(app_id, day) VALUES(?1, ?2)")?;
+        let mut first = tx.prepare(
+            "INSERT INTO apps_discovered(app_id, first_day, last_day) VALUES(?1, ?2, ?2)
+             ON CONFLICT(app_id) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+                 last_day = MAX(last_day, excluded.last_day)",
+        )?;
+        for (app, day) in &self.app_days {
+            st.execute(params![app, day])?;
+            first.execute(params![app, day])?;
+        }
+        if let Some(newest) = self.app_days.iter().map(|x| x.1).max() {
+            tx.execute(
+                "DELETE FROM app_days WHERE day < (SELECT MAX(day) FROM app_days) - ?1 AND ?2 IS NOT NULL",
+                params![APP_DAYS_KEPT, newest],
+            )?;
+        }
+        let mut st = tx.prepare(
+            "INSERT OR IGNORE INTO discovery_alerts(policy_id, app_id, day, alert_id) VALUES(?1, ?2, ?3, ?4)",
+        )?;
+        for (p, a, d, id) in &self.alerts {
+            st.execute(params![p, a, d, id])?;
+        }
+        let mut st = tx.prepare("INSERT OR IGNORE INTO app_tags(app_id, tag, policy_id, day) VALUES(?1, ?2, ?3, ?4)")?;
+        for (a, t, p, d) in &self.tags {
+            st.execute(params![a, t, p, d])?;
+        }
+        Ok(())
+    }
+}
+
 /// Schema version written in `meta`.
 pub const SCHEMA_VERSION: i64 = 1;
 
@@ -217,6 +263,15 @@ impl State {
              CREATE TABLE IF NOT EXISTS deliveries(
                  alert_id TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
                  last_error TEXT, updated_us INTEGER NOT NULL, PRIMARY KEY(alert_id, target));
+             CREATE TABLE IF NOT EXISTS app_days(app_id TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY(app_id, day));
+             CREATE TABLE IF NOT EXISTS apps_discovered(
+                 app_id TEXT PRIMARY KEY, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS discovery_alerts(
+                 policy_id TEXT NOT NULL, app_id TEXT NOT NULL, day INTEGER NOT NULL, alert_id TEXT NOT NULL,
+                 PRIMARY KEY(policy_id, app_id, day));
+             CREATE TABLE IF NOT EXISTS app_tags(
+                 app_id TEXT NOT NULL, tag TEXT NOT NULL, policy_id TEXT NOT NULL, day INTEGER NOT NULL,
+                 PRIMARY KEY(app_id, tag));
              INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
              INSERT OR IGNORE INTO meta(key, value) VALUES('application', 'cloudcensus');
              COMMIT;",
@@ -283,6 +338,38 @@ impl State {
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
+    /// Every (app id, day) the state has seen apps on (kept for [`APP_DAYS_KEPT`] days).
+    pub fn app_days(&self) -> Result<Vec<(String, i64)>, StateError> {
+        self.rows("SELECT app_id, day FROM app_days", |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    /// Per app: the first and last UTC day it was discovered on.
+    pub fn apps_discovered(&self) -> Result<Vec<(String, i64, i64)>, StateError> {
+        self.rows("SELECT app_id, first_day, last_day FROM apps_discovered", |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+    }
+
+    /// Discovery alerts raised: (policy id, app id, day).
+    pub fn discovery_alerts(&self) -> Result<Vec<(String, String, i64)>, StateError> {
+        self.rows("SELECT policy_id, app_id, day FROM discovery_alerts", |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+    }
+
+    /// Tags set by discovery policies' governance actions: (app id, tag, policy id, day).
+    pub fn app_tags(&self) -> Result<Vec<(String, String, String, i64)>, StateError> {
+        self.rows("SELECT app_id, tag, policy_id, day FROM app_tags ORDER BY app_id, tag", |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+    }
+
+    fn rows<T>(&self, q: &str, f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>, StateError> {
+        let mut st = self.conn.prepare(q).map_err(self.sql())?;
+        let rows = st.query_map([], f).map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
     /// Commit a run, in one transaction, once its outputs (in `out_dir`) are written: the run
     /// itself, finished, and its alerts (new ones are inserted; known ones keep their status and
     /// first generation time, and their end time and count are updated). A run killed before
@@ -295,6 +382,7 @@ impl State {
         out_dir: &str,
         alerts: &[Alert],
         activities: u64,
+        discovery: &Discovered,
     ) -> Result<i64, StateError> {
         let path = self.path.clone();
         let sql = |e| StateError::Sql {
@@ -351,6 +439,7 @@ impl State {
                 .map_err(sql)?;
             }
         }
+        discovery.store(&tx).map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(run)
     }

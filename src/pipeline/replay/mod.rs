@@ -215,10 +215,13 @@ pub fn deliver(
         if a.status != "open" {
             continue;
         }
-        let Some(p) = policies.iter().find(|p| p.id == a.policy_id) else {
-            continue;
+        // Discovery alerts have no activity policy: they go to the global targets.
+        let targets = match policies.iter().find(|p| p.id == a.policy_id) {
+            Some(p) => targets_for(p, global),
+            None if a.kind == crate::alerts::AlertKind::Discovery => global.to_vec(),
+            None => continue,
         };
-        for t in targets_for(p, global) {
+        for t in targets {
             let done = match state {
                 Some(s) => s.delivered(&a.id, &t.key())?,
                 None => !a.is_new,

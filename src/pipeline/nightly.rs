@@ -1,0 +1,244 @@
+//! What a nightly run adds over a snapshot: the history (`report::history`) and the app
+//! discovery policies (`policy::discovery`), evaluated over each app's usage per UTC day.
+//!
+//! Owns: putting those together for one run — which per-day figures the policies see, what the
+//! state is told. Must not touch: counting, file layouts, alert content.
+//!
+//! Order within a run (see `pipeline::run`): [`prepare`] stages the history (nothing visible)
+//! and raises the discovery alerts; the outputs are written; then the history is published
+//! ([`Prepared::publish`]), then the state commits the run with [`Prepared::discovered`].
+
+use crate::alerts::Alert;
+use crate::catalog::Catalog;
+use crate::discovery::daily::{self, DayTables};
+use crate::discovery::result::ScanResult;
+use crate::policy::discovery::{self as dp, AppFacts, Candidate, DiscoveryPolicy, Known};
+use crate::report::history::{AppInfo, History, HistoryError, InputRows, Staged};
+use crate::report::run::NightlyInfo;
+use crate::state::{Discovered, State, StateError};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A nightly run's additions, ready to be published once the outputs are written.
+pub struct Prepared {
+    staged: Option<(History, Staged)>,
+    /// Discovery alerts of this run.
+    pub alerts: Vec<Alert>,
+    /// For `run.json`.
+    pub info: NightlyInfo,
+    /// The daily tables of this run's days (all inputs of those days when a history is kept).
+    pub tables: DayTables,
+    discovered: Discovered,
+}
+
+/// Why the nightly side failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NightlyError {
+    /// The history.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// The state.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Everything [`prepare`] reads.
+pub struct NightlyInput<'a> {
+    /// The scan.
+    pub result: &'a ScanResult,
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// Risk scores.
+    pub scores: &'a BTreeMap<String, f64>,
+    /// Config tags per app.
+    pub tags: &'a BTreeMap<String, Vec<String>>,
+    /// App discovery policies.
+    pub policies: &'a [DiscoveryPolicy],
+    /// The history, opened.
+    pub history: Option<History>,
+    /// The state.
+    pub state: Option<&'a State>,
+    /// Run time.
+    pub now_us: i64,
+}
+
+struct StateKnown {
+    days: HashMap<String, BTreeSet<i64>>,
+    alerts: HashMap<(String, String), BTreeSet<i64>>,
+}
+
+impl Known for StateKnown {
+    fn seen_between(&self, app: &str, from: i64, to: i64) -> bool {
+        self.days.get(app).is_some_and(|d| d.range(from..=to).next().is_some())
+    }
+    fn alerted_between(&self, policy: &str, app: &str, from: i64, to: i64) -> Option<i64> {
+        self.alerts
+            .get(&(policy.to_string(), app.to_string()))
+            .and_then(|d| d.range(from..=to).next_back().copied())
+    }
+}
+
+/// Stage the history and evaluate the discovery policies.
+pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
+    let empty = daily::DayRows::default();
+    let rows = inp.result.aggregates.days.as_ref().unwrap_or(&empty);
+    let by_id: HashMap<&str, &crate::catalog::App> = inp.catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut info = NightlyInfo::default();
+    let (staged, tables) = match inp.history {
+        Some(mut h) => {
+            let mut per_input: BTreeMap<u32, InputRows<'_>> = BTreeMap::new();
+            for (i, r) in &rows.apps {
+                if let Some(e) = input_rows(&mut per_input, inp.result, *i) {
+                    e.apps.push(r);
+                }
+            }
+            for (i, r) in &rows.unmatched {
+                if let Some(e) = input_rows(&mut per_input, inp.result, *i) {
+                    e.unmatched.push(r);
+                }
+            }
+            let inputs: Vec<InputRows<'_>> = per_input.into_values().collect();
+            let app_info = |id: &str| AppInfo {
+                name: by_id.get(id).map_or_else(|| id.to_string(), |a| a.name.clone()),
+                category: by_id.get(id).map_or_else(String::new, |a| a.category.clone()),
+                risk_score: inp.scores.get(id).copied(),
+            };
+            let now = crate::base::time::format_rfc3339(inp.now_us);
+            let s = h.stage(&inputs, &app_info, &now)?;
+            let tables = s.tables.clone();
+            info.history = Some(s.summary.clone());
+            (Some((h, s)), tables)
+        }
+        None => (
+            None,
+            daily::derive(rows.apps.iter().map(|x| &x.1), rows.unmatched.iter().map(|x| &x.1)),
+        ),
+    };
+
+    let mut discovered = Discovered {
+        app_days: tables
+            .app_daily
+            .iter()
+            .map(|r| (r.app.to_string(), r.day))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        ..Discovered::default()
+    };
+    let mut alerts = Vec::new();
+    info.discovery.policies = inp.policies.len();
+    match inp.state {
+        _ if inp.policies.is_empty() => {}
+        None => {
+            info.discovery.note = Some(format!(
+                "{} app discovery policies were not evaluated: a scan without a state file (--state none) is a snapshot, and snapshots never raise discovery alerts",
+                inp.policies.len()
+            ));
+        }
+        Some(state) => {
+            let over = state.policy_overrides()?;
+            let enabled: Vec<bool> = inp
+                .policies
+                .iter()
+                .map(|p| over.get(&p.id).copied().unwrap_or(p.enabled))
+                .collect();
+            let mut known = StateKnown {
+                days: HashMap::new(),
+                alerts: HashMap::new(),
+            };
+            for (app, day) in state.app_days()? {
+                known.days.entry(app).or_default().insert(day);
+            }
+            for (p, app, day) in state.discovery_alerts()? {
+                known.alerts.entry((p, app)).or_default().insert(day);
+            }
+            let mut tags = inp.tags.clone();
+            for (app, tag, _, _) in state.app_tags()? {
+                let v = tags.entry(app).or_default();
+                if !v.contains(&tag) {
+                    v.push(tag);
+                }
+            }
+            let facts = |id: &str| {
+                let a = by_id.get(id)?;
+                Some(AppFacts {
+                    id: id.to_string(),
+                    category: a.category.clone(),
+                    tags: tags.get(id).cloned().unwrap_or_default(),
+                    risk_score: inp.scores.get(id).copied(),
+                    factors: a.factors.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
+                })
+            };
+            let candidates: Vec<Candidate<'_>> = tables
+                .app_daily
+                .iter()
+                .map(|r| Candidate {
+                    app: &r.app,
+                    day: r.day,
+                    stats: dp::DayStats {
+                        users: r.users,
+                        ip_addresses: r.ip_addresses,
+                        transactions: r.totals.transactions,
+                        bytes_up: r.totals.bytes_up,
+                        bytes_down: r.totals.bytes_down,
+                        first_us: r.totals.first().unwrap_or(r.day * daily::DAY_US),
+                        last_us: r.totals.last().unwrap_or(r.day * daily::DAY_US),
+                    },
+                })
+                .collect();
+            let (hits, reports) = dp::evaluate(inp.policies, &enabled, &candidates, &facts, &known);
+            for h in &hits {
+                let p = &inp.policies[h.policy];
+                let app = by_id.get(h.app.as_str());
+                let name = app.map_or(h.app.as_str(), |a| a.name.as_str());
+                let category = app.map_or("", |a| a.category.as_str());
+                let a = Alert::from_discovery(h, p, (name, category), inp.scores.get(&h.app).copied(), inp.now_us);
+                discovered.alerts.push((p.id.clone(), h.app.clone(), h.day, a.id.clone()));
+                if let Some(t) = &p.tag {
+                    discovered.tags.push((h.app.clone(), t.clone(), p.id.clone(), h.day));
+                }
+                alerts.push(a);
+            }
+            info.discovery.evaluated = true;
+            info.discovery.alerts = alerts.len() as u64;
+            info.discovery.new_alerts = alerts.iter().filter(|a| a.is_new).count() as u64;
+            info.discovery.per_policy = reports;
+        }
+    }
+    Ok(Prepared {
+        staged,
+        alerts,
+        info,
+        tables,
+        discovered,
+    })
+}
+
+fn input_rows<'r, 'a>(
+    per_input: &'r mut BTreeMap<u32, InputRows<'a>>,
+    result: &'a ScanResult,
+    i: u32,
+) -> Option<&'r mut InputRows<'a>> {
+    let rep = result.inputs.get(i as usize)?;
+    let id = rep.content_id.as_deref()?;
+    Some(per_input.entry(i).or_insert_with(|| InputRows {
+        content_id: id,
+        name: &rep.path,
+        apps: Vec::new(),
+        unmatched: Vec::new(),
+    }))
+}
+
+impl Prepared {
+    /// Make the history visible (after the outputs are written).
+    pub fn publish(&mut self) -> Result<(), HistoryError> {
+        if let Some((mut h, s)) = self.staged.take() {
+            self.info.history = Some(h.publish(s)?);
+        }
+        Ok(())
+    }
+
+    /// What the state stores with the run.
+    pub fn discovered(&self) -> &Discovered {
+        &self.discovered
+    }
+}

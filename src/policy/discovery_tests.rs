@@ -1,0 +1,191 @@
+use super::*;
+
+const EXAMPLE: &str = r#"
+kind = "discovery"
+id = "new-cloud-storage-app"
+name = "New cloud storage app"
+severity = "high"
+created = 2026-11-01T00:00:00Z
+daily_alert_limit = 2
+new_app = true
+
+[apps]
+category = ["Cloud storage"]
+risk_score = { lt = 6 }
+
+[same_day]
+users = 2
+bytes_up = "1KB"
+
+[actions]
+tag = "monitored"
+"#;
+
+fn policy() -> DiscoveryPolicy {
+    parse(Path::new("p.toml"), EXAMPLE).unwrap()
+}
+
+#[derive(Default)]
+struct Mem {
+    seen: Vec<(String, i64)>,
+    alerted: Vec<(String, String, i64)>,
+}
+
+impl Known for Mem {
+    fn seen_between(&self, app: &str, from: i64, to: i64) -> bool {
+        self.seen.iter().any(|(a, d)| a == app && (from..=to).contains(d))
+    }
+    fn alerted_between(&self, policy: &str, app: &str, from: i64, to: i64) -> Option<i64> {
+        self.alerted
+            .iter()
+            .find(|(p, a, d)| p == policy && a == app && (from..=to).contains(d))
+            .map(|x| x.2)
+    }
+}
+
+fn facts(app: &str) -> Option<AppFacts> {
+    let (category, score) = match app {
+        "box" | "dropbox" | "mega" | "wetransfer" => ("Cloud storage", 5.0),
+        "gdrive" => ("Cloud storage", 9.0),
+        _ => ("Collaboration", 3.0),
+    };
+    Some(AppFacts {
+        id: app.into(),
+        category: category.into(),
+        risk_score: Some(score),
+        ..AppFacts::default()
+    })
+}
+
+fn busy(users: u64, up: u64) -> DayStats {
+    DayStats {
+        users,
+        ip_addresses: users,
+        transactions: 10,
+        bytes_up: up,
+        bytes_down: 0,
+        first_us: 0,
+        last_us: 0,
+    }
+}
+
+
+#[test]
+fn parses_the_contract_example_and_reports_problems_with_lines() {
+    let p = policy();
+    assert_eq!(p.same_day.bytes_up, Some(1000));
+    assert_eq!(p.created_day, Some(crate::base::time::days_from_civil(2026, 11, 1)));
+    assert_eq!(p.tag.as_deref(), Some("monitored"));
+    assert!(p.new_app && p.enabled);
+    let bad = EXAMPLE
+        .replace("users = 2", "users = 2\ncolour = 1")
+        .replace("bytes_up = \"1KB\"", "bytes_up = \"lots\"");
+    let e = parse(Path::new("p.toml"), &bad).unwrap_err();
+    assert!(e[0].message.contains("colour"), "{e:?}");
+    let bad = EXAMPLE.replace("bytes_up = \"1KB\"", "bytes_up = \"lots\"");
+    let e = parse(Path::new("p.toml"), &bad).unwrap_err();
+    assert_eq!(e[0].line, 16, "{e:?}");
+    assert!(e[0].message.contains("not a size"), "{e:?}");
+    assert_eq!(parse_size("500MB"), Some(500_000_000));
+    assert_eq!(parse_size("1.5 GB"), Some(1_500_000_000));
+    assert_eq!(parse_size("2KiB"), Some(2048));
+    assert_eq!(parse_size("12 parsecs"), None);
+}
+
+#[test]
+fn new_apps_alert_once_and_only_above_the_thresholds() {
+    let p = vec![policy()];
+    let day = crate::base::time::days_from_civil(2026, 11, 20);
+    let mut known = Mem::default();
+    known.seen.push(("dropbox".into(), day - 30)); // seen a month ago: not new
+    known.seen.push(("mega".into(), day - 91)); // seen 91 days ago: new again
+    let c = [
+        Candidate { app: "box", day, stats: busy(3, 5000) },
+        Candidate { app: "dropbox", day, stats: busy(3, 5000) },
+        Candidate { app: "mega", day, stats: busy(3, 5000) },
+        Candidate { app: "wetransfer", day, stats: busy(2, 5000) }, // users not > 2
+        Candidate { app: "gdrive", day, stats: busy(9, 5000) },     // risk score 9
+        Candidate { app: "slack", day, stats: busy(9, 5000) },      // another category
+        Candidate { app: "box", day: day + 1, stats: busy(9, 9000) }, // seen the day before
+    ];
+    let (hits, rep) = evaluate(&p, &[true], &c, &facts, &known);
+    let got: Vec<(&str, i64, bool)> = hits.iter().map(|h| (h.app.as_str(), h.day - day, h.known)).collect();
+    assert_eq!(got, vec![("box", 0, false), ("mega", 0, false)]);
+    assert_eq!((rep[0].matched, rep[0].not_new), (4, 2), "{rep:?}");
+
+    // A rerun of the same day finds its own alerts again (known), raises nothing else.
+    known.alerted.push(("new-cloud-storage-app".into(), "box".into(), day));
+    known.alerted.push(("new-cloud-storage-app".into(), "mega".into(), day));
+    known.seen.push(("box".into(), day));
+    known.seen.push(("mega".into(), day));
+    let (hits, _) = evaluate(&p, &[true], &c, &facts, &known);
+    assert!(hits.iter().all(|h| h.known), "{hits:?}");
+    assert_eq!(hits.len(), 2);
+}
+
+#[test]
+fn days_before_created_limits_and_disabled_policies() {
+    let mut p = policy();
+    p.new_app = false;
+    let created = p.created_day.unwrap();
+    let c: Vec<Candidate> = ["box", "dropbox", "mega", "wetransfer"]
+        .iter()
+        .map(|a| Candidate { app: a, day: created, stats: busy(5, 5000) })
+        .chain([Candidate { app: "box", day: created - 1, stats: busy(5, 5000) }])
+        .collect();
+    let known = Mem::default();
+    let (hits, rep) = evaluate(std::slice::from_ref(&p), &[true], &c, &facts, &known);
+    assert_eq!(hits.len(), 2, "daily limit 2");
+    assert_eq!(hits[0].app, "box");
+    assert_eq!((rep[0].before_created, rep[0].suppressed_by_daily_limit), (1, 2));
+    // Once per app per policy per 90 days, within one multi-day run too.
+    let c2 = [
+        Candidate { app: "box", day: created, stats: busy(5, 5000) },
+        Candidate { app: "box", day: created + 5, stats: busy(5, 5000) },
+        Candidate { app: "box", day: created + 95, stats: busy(5, 5000) },
+    ];
+    let (hits, rep) = evaluate(std::slice::from_ref(&p), &[true], &c2, &facts, &known);
+    assert_eq!(hits.iter().map(|h| h.day - created).collect::<Vec<_>>(), vec![0, 95]);
+    assert_eq!(rep[0].already_alerted, 1);
+    let (hits, rep) = evaluate(std::slice::from_ref(&p), &[false], &c2, &facts, &known);
+    assert!(hits.is_empty() && !rep[0].enabled);
+}
+
+#[test]
+fn factor_filters_need_a_known_value() {
+    let mut f = AppFilter::default();
+    f.factors.insert("soc_2".into(), vec![toml::Value::Boolean(false)]);
+    let mut a = AppFacts::default();
+    assert!(!f.matches(&a), "unknown value");
+    a.factors.insert("soc_2".into(), toml::Value::Boolean(true));
+    assert!(!f.matches(&a));
+    a.factors.insert("soc_2".into(), toml::Value::Boolean(false));
+    assert!(f.matches(&a));
+}
+
+#[test]
+fn bundled_templates_parse_and_name_real_categories() {
+    let ps = crate::policy::load_discovery(None).unwrap();
+    assert_eq!(ps.len(), crate::policy::BUNDLED_DISCOVERY.len());
+    let cat = crate::catalog::Catalog::load(None).unwrap();
+    let factors: Vec<&str> = cat.factors.iter().map(|f| f.id.as_str()).collect();
+    for p in &ps {
+        for c in &p.apps.categories {
+            assert!(cat.categories.contains(c), "{}: {c}", p.id);
+        }
+        for f in p.apps.factors.keys() {
+            assert!(factors.contains(&f.as_str()), "{}: {f}", p.id);
+        }
+    }
+    let mut on: Vec<&str> = ps.iter().filter(|p| p.enabled).map(|p| p.id.as_str()).collect();
+    on.sort();
+    assert_eq!(on, ["new-high-upload-volume-app", "new-high-volume-app", "new-popular-app", "new-risky-app"]);
+    // The activity loader skips them in a shared folder, and refuses unknown kinds.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.toml"), EXAMPLE).unwrap();
+    assert!(crate::policy::model::load_dir(dir.path()).unwrap().is_empty());
+    assert_eq!(load_dir(dir.path()).unwrap().len(), 1);
+    std::fs::write(dir.path().join("x.toml"), "kind = \"telepathy\"\nid = \"x\"").unwrap();
+    let e = crate::policy::model::load_dir(dir.path()).unwrap_err().to_string();
+    assert!(e.contains("telepathy"), "{e}");
+}
