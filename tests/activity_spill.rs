@@ -226,7 +226,9 @@ fn a_rerun_against_the_state_agrees_too() {
         .outcome
         .alerts;
     assert!(!stored_alerts.is_empty());
-    state.commit_run(DAY * 1_000_000, "first", &stored_alerts, 1, &Default::default()).unwrap();
+    state
+        .commit_run(DAY * 1_000_000, "first", &stored_alerts, 1, &Default::default())
+        .unwrap();
     // The whole log again: known alerts, and days that already hold some.
     let mem = run_once(&e, &log, &a, 2, usize::MAX, Some(&state));
     assert!(mem.0.iter().any(|a| a.contains(" open ")), "{:?}", &mem.0[..3]);

@@ -227,7 +227,12 @@ impl Alert {
         description.push('.');
         let id = format!(
             "{:016x}",
-            crate::base::hash::fnv1a(&[b"discovery", policy.id.as_bytes(), hit.app.as_bytes(), &hit.day.to_le_bytes()])
+            crate::base::hash::fnv1a(&[
+                b"discovery",
+                policy.id.as_bytes(),
+                hit.app.as_bytes(),
+                &hit.day.to_le_bytes()
+            ])
         );
         Alert {
             kind: AlertKind::Discovery,
@@ -257,7 +262,7 @@ impl Alert {
             },
             status: "open".into(),
             resolution: None,
-            is_new: !hit.known,
+            is_new: true,
         }
     }
 

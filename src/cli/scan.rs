@@ -139,7 +139,10 @@ fn print_summary(s: &run::Summary) {
             h.dir,
             h.days_written.len(),
             if h.inputs_replaced > 0 {
-                format!(", {} input(s) scanned before replaced their own rows", h.inputs_replaced)
+                format!(
+                    ", {} input(s) scanned before replaced their own rows",
+                    h.inputs_replaced
+                )
             } else {
                 String::new()
             },

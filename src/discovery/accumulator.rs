@@ -340,7 +340,10 @@ impl<'c> Accumulator<'c> {
             let td = this.days.get_or_insert_with(Default::default);
             let user = |u: u32| if u == NONE { NONE } else { users[u as usize] };
             for ((i, d, u, day), t) in od.unmatched {
-                td.unmatched.entry((i, domains[d as usize], user(u), day)).or_default().merge(&t);
+                td.unmatched
+                    .entry((i, domains[d as usize], user(u), day))
+                    .or_default()
+                    .merge(&t);
             }
             for (k, t) in od.apps {
                 td.apps.entry(k).or_default().merge(&t);
@@ -415,8 +418,7 @@ impl<'c> Accumulator<'c> {
         if let Some(days) = self.days {
             let name = |u: u32| (u != NONE).then(|| users[u as usize].clone());
             let addrs = &self.client_ips.addrs;
-            let mut rows = DayRows::default();
-            rows.apps = days
+            let apps = days
                 .apps
                 .into_iter()
                 .map(|((i, a, u, ip, d), totals)| {
@@ -431,7 +433,7 @@ impl<'c> Accumulator<'c> {
                     (i, row)
                 })
                 .collect();
-            rows.unmatched = days
+            let unmatched = days
                 .unmatched
                 .into_iter()
                 .map(|((i, d, u, day), totals)| {
@@ -444,7 +446,7 @@ impl<'c> Accumulator<'c> {
                     (i, row)
                 })
                 .collect();
-            out.days = Some(rows);
+            out.days = Some(DayRows { apps, unmatched });
         }
         for (i, t) in self.apps.iter().enumerate() {
             if t.transactions > 0 {

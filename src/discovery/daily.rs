@@ -115,6 +115,8 @@ pub struct DayTables {
 }
 
 type IpKey = (i64, Name, Option<Name>, Option<IpAddr>);
+/// Per app and day: totals, users, client addresses.
+type AppAcc = (Totals, Set<Name>, Set<IpAddr>);
 
 /// Derive the daily tables from fine rows of any number of inputs (in any order, the same key
 /// possibly in several inputs).
@@ -132,7 +134,7 @@ pub fn derive<'a>(
     fine.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
     let mut per_user: Map<(i64, Name, Name), Totals> = Map::default();
-    let mut per_app: Map<(i64, Name), (Totals, Set<Name>, Set<IpAddr>)> = Map::default();
+    let mut per_app: Map<(i64, Name), AppAcc> = Map::default();
     for ((day, app, user, ip), t) in &fine {
         let a = per_app.entry((*day, app.clone())).or_default();
         a.0.merge(t);
@@ -234,7 +236,10 @@ mod tests {
         let d = derive(a.iter().chain(&b), []);
         assert_eq!(d.app_daily.len(), 2);
         let day5 = &d.app_daily[0];
-        assert_eq!((day5.day, day5.totals.transactions, day5.users, day5.ip_addresses), (5, 7, 2, 2));
+        assert_eq!(
+            (day5.day, day5.totals.transactions, day5.users, day5.ip_addresses),
+            (5, 7, 2, 2)
+        );
         assert_eq!(day5.totals.bytes_up, 70);
         assert_eq!(d.app_users_daily.len(), 3, "ann and bob on day 5, bob on day 6");
         assert_eq!(d.app_users_daily[0].totals.transactions, 5);
@@ -256,6 +261,9 @@ mod tests {
         ];
         let d = derive([], un.iter());
         assert_eq!(d.unmatched_daily.len(), 1);
-        assert_eq!((d.unmatched_daily[0].users, d.unmatched_daily[0].totals.transactions), (1, 3));
+        assert_eq!(
+            (d.unmatched_daily[0].users, d.unmatched_daily[0].totals.transactions),
+            (1, 3)
+        );
     }
 }

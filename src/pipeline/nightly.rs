@@ -192,7 +192,9 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                 let name = app.map_or(h.app.as_str(), |a| a.name.as_str());
                 let category = app.map_or("", |a| a.category.as_str());
                 let a = Alert::from_discovery(h, p, (name, category), inp.scores.get(&h.app).copied(), inp.now_us);
-                discovered.alerts.push((p.id.clone(), h.app.clone(), h.day, a.id.clone()));
+                discovered
+                    .alerts
+                    .push((p.id.clone(), h.app.clone(), h.day, a.id.clone()));
                 if let Some(t) = &p.tag {
                     discovered.tags.push((h.app.clone(), t.clone(), p.id.clone(), h.day));
                 }

@@ -19,9 +19,9 @@
 //! Owns: that order and the exit code. Must not touch: printing (the CLI is told what happened
 //! through [`Event`] and the [`Summary`]), the process (threads, signals, exit).
 
-use super::{nightly, replay};
 use super::scan::{self, InputReport};
 use super::setup::{self, Setup, SetupError, SetupOptions};
+use super::{nightly, replay};
 use crate::alerts::delivery::DeliveryReport;
 use crate::catalog::Matcher;
 use crate::config::Config;
@@ -141,9 +141,7 @@ impl RunError {
             | RunError::History(_)
             | RunError::Spill(_)
             | RunError::OutputDir { .. }
-            | RunError::Write { .. } => {
-                exit::FATAL
-            }
+            | RunError::Write { .. } => exit::FATAL,
         }
     }
 }

@@ -311,7 +311,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
         _ => return None,
     };
     let v = n * mult;
-    (v.is_finite() && v >= 0.0 && v < 1.8e19).then_some(v as u64)
+    (v.is_finite() && (0.0..1.8e19).contains(&v)).then_some(v as u64)
 }
 
 /// The `kind` of a policy file's text (`activity` when absent); `None` if it is not TOML (the
@@ -346,16 +346,25 @@ pub fn parse(file: &Path, text: &str) -> Result<DiscoveryPolicy, Vec<Problem>> {
     })?;
     let mut problems = Vec::new();
     if f.kind != "discovery" {
-        problems.push(problem(line_of("kind"), format!("kind {:?} is not \"discovery\"", f.kind)));
+        problems.push(problem(
+            line_of("kind"),
+            format!("kind {:?} is not \"discovery\"", f.kind),
+        ));
     }
     if f.id.is_empty() || !f.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        problems.push(problem(line_of("id"), "id is required: letters, digits, '-' and '_'".into()));
+        problems.push(problem(
+            line_of("id"),
+            "id is required: letters, digits, '-' and '_'".into(),
+        ));
     }
     if f.name.trim().is_empty() {
         problems.push(problem(line_of("name"), "name is required".into()));
     }
     let severity = Severity::parse(&f.severity).unwrap_or_else(|| {
-        problems.push(problem(line_of("severity"), "severity must be low, medium or high".into()));
+        problems.push(problem(
+            line_of("severity"),
+            "severity must be low, medium or high".into(),
+        ));
         Severity::Medium
     });
     let created_day = f.created.as_ref().and_then(|d| match d.date {
@@ -365,7 +374,10 @@ pub fn parse(file: &Path, text: &str) -> Result<DiscoveryPolicy, Vec<Problem>> {
             u32::from(date.day),
         )),
         None => {
-            problems.push(problem(line_of("created"), "created must be a date or a date-time".into()));
+            problems.push(problem(
+                line_of("created"),
+                "created must be a date or a date-time".into(),
+            ));
             None
         }
     });
@@ -514,8 +526,6 @@ pub struct DiscoveryHit {
     pub stats: DayStats,
     /// Not discovered in the 90 days before.
     pub new_app: bool,
-    /// An alert for this policy, app and day was already raised by an earlier run.
-    pub known: bool,
 }
 
 /// Per-policy figures of an evaluation.
@@ -531,7 +541,8 @@ pub struct DiscoveryReport {
     pub before_created: u64,
     /// Of those, apps not new (with `new_app`).
     pub not_new: u64,
-    /// Of those, apps that alerted for this policy in the 90 days before.
+    /// Of those, apps that already alerted for this policy in the 90 days up to that day
+    /// (an earlier run's alert for the same day included: a rerun raises nothing again).
     pub already_alerted: u64,
     /// Alerts of this run.
     pub alerts: u64,
@@ -541,9 +552,9 @@ pub struct DiscoveryReport {
 
 /// Evaluate the enabled policies over `candidates` (this run's days; one candidate per app and
 /// day). An app is new on a day when `known` has not seen it in the 90 days before and no
-/// earlier day of this run has it either; at most one alert per app and policy in 90 days
-/// (a rerun finds its own alerts again, marked `known`); then each policy's daily limit, in
-/// app id order.
+/// earlier day of this run has it either; at most one alert per app and policy in 90 days (a
+/// rerun, or a late log that touches a day again, raises nothing twice: the alert of the first
+/// run stands, with its triage status); then each policy's daily limit, in app id order.
 pub fn evaluate(
     policies: &[DiscoveryPolicy],
     enabled: &[bool],
@@ -595,15 +606,15 @@ pub fn evaluate(
                 .copied()
                 .filter(|d| *d > c.day - NEW_APP_DAYS)
                 .or_else(|| known.alerted_between(&p.id, c.app, c.day - NEW_APP_DAYS + 1, c.day));
-            let known_here = match earlier {
-                Some(d) if d == c.day => true,
-                Some(_) => {
-                    r.already_alerted += 1;
-                    continue;
-                }
-                None => false,
-            };
             let n = per_day.entry(c.day).or_default();
+            if let Some(d) = earlier {
+                // An alert of that very day counts against the day's limit.
+                if d == c.day {
+                    *n += 1;
+                }
+                r.already_alerted += 1;
+                continue;
+            }
             if *n >= p.daily_alert_limit {
                 r.suppressed_by_daily_limit += 1;
                 continue;
@@ -617,7 +628,6 @@ pub fn evaluate(
                 day: c.day,
                 stats: c.stats,
                 new_app: is_new,
-                known: known_here,
             });
         }
         reports.push(r);

@@ -52,21 +52,66 @@ pub const BUNDLED: [(&str, &str); 8] = [
 /// templates, `../shared/spec/domain.md` §4.2). The four "new ... app" templates without a
 /// category are enabled; the per-category and compliance-check ones ship disabled.
 pub const BUNDLED_DISCOVERY: [(&str, &str); 15] = [
-    ("discovery-new-popular-app.toml", include_str!("../../policies/discovery-new-popular-app.toml")),
-    ("discovery-new-high-volume-app.toml", include_str!("../../policies/discovery-new-high-volume-app.toml")),
-    ("discovery-new-high-upload-volume-app.toml", include_str!("../../policies/discovery-new-high-upload-volume-app.toml")),
-    ("discovery-new-risky-app.toml", include_str!("../../policies/discovery-new-risky-app.toml")),
-    ("discovery-new-cloud-storage-app.toml", include_str!("../../policies/discovery-new-cloud-storage-app.toml")),
-    ("discovery-new-code-hosting-app.toml", include_str!("../../policies/discovery-new-code-hosting-app.toml")),
-    ("discovery-new-collaboration-app.toml", include_str!("../../policies/discovery-new-collaboration-app.toml")),
-    ("discovery-new-crm-app.toml", include_str!("../../policies/discovery-new-crm-app.toml")),
-    ("discovery-new-hr-management-app.toml", include_str!("../../policies/discovery-new-hr-management-app.toml")),
-    ("discovery-new-online-meeting-app.toml", include_str!("../../policies/discovery-new-online-meeting-app.toml")),
-    ("discovery-new-sales-app.toml", include_str!("../../policies/discovery-new-sales-app.toml")),
-    ("discovery-new-vendor-management-app.toml", include_str!("../../policies/discovery-new-vendor-management-app.toml")),
-    ("discovery-collaboration-app-compliance-check.toml", include_str!("../../policies/discovery-collaboration-app-compliance-check.toml")),
-    ("discovery-cloud-storage-app-compliance-check.toml", include_str!("../../policies/discovery-cloud-storage-app-compliance-check.toml")),
-    ("discovery-crm-app-compliance-check.toml", include_str!("../../policies/discovery-crm-app-compliance-check.toml")),
+    (
+        "discovery-new-popular-app.toml",
+        include_str!("../../policies/discovery-new-popular-app.toml"),
+    ),
+    (
+        "discovery-new-high-volume-app.toml",
+        include_str!("../../policies/discovery-new-high-volume-app.toml"),
+    ),
+    (
+        "discovery-new-high-upload-volume-app.toml",
+        include_str!("../../policies/discovery-new-high-upload-volume-app.toml"),
+    ),
+    (
+        "discovery-new-risky-app.toml",
+        include_str!("../../policies/discovery-new-risky-app.toml"),
+    ),
+    (
+        "discovery-new-cloud-storage-app.toml",
+        include_str!("../../policies/discovery-new-cloud-storage-app.toml"),
+    ),
+    (
+        "discovery-new-code-hosting-app.toml",
+        include_str!("../../policies/discovery-new-code-hosting-app.toml"),
+    ),
+    (
+        "discovery-new-collaboration-app.toml",
+        include_str!("../../policies/discovery-new-collaboration-app.toml"),
+    ),
+    (
+        "discovery-new-crm-app.toml",
+        include_str!("../../policies/discovery-new-crm-app.toml"),
+    ),
+    (
+        "discovery-new-hr-management-app.toml",
+        include_str!("../../policies/discovery-new-hr-management-app.toml"),
+    ),
+    (
+        "discovery-new-online-meeting-app.toml",
+        include_str!("../../policies/discovery-new-online-meeting-app.toml"),
+    ),
+    (
+        "discovery-new-sales-app.toml",
+        include_str!("../../policies/discovery-new-sales-app.toml"),
+    ),
+    (
+        "discovery-new-vendor-management-app.toml",
+        include_str!("../../policies/discovery-new-vendor-management-app.toml"),
+    ),
+    (
+        "discovery-collaboration-app-compliance-check.toml",
+        include_str!("../../policies/discovery-collaboration-app-compliance-check.toml"),
+    ),
+    (
+        "discovery-cloud-storage-app-compliance-check.toml",
+        include_str!("../../policies/discovery-cloud-storage-app-compliance-check.toml"),
+    ),
+    (
+        "discovery-crm-app-compliance-check.toml",
+        include_str!("../../policies/discovery-crm-app-compliance-check.toml"),
+    ),
 ];
 
 /// The app discovery policies of `dir`, or the bundled templates.

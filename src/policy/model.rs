@@ -585,7 +585,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, PolicyError> {
                 problems.push(Problem {
                     file: f.display().to_string(),
                     line: Lines::new(&text).key(1, "kind"),
-                    message: format!("kind {k:?} is not one this version knows: \"activity\" (the default) or \"discovery\""),
+                    message: format!(
+                        "kind {k:?} is not one this version knows: \"activity\" (the default) or \"discovery\""
+                    ),
                 });
                 continue;
             }

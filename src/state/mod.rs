@@ -59,7 +59,8 @@ impl Discovered {
         for (p, a, d, id) in &self.alerts {
             st.execute(params![p, a, d, id])?;
         }
-        let mut st = tx.prepare("INSERT OR IGNORE INTO app_tags(app_id, tag, policy_id, day) VALUES(?1, ?2, ?3, ?4)")?;
+        let mut st =
+            tx.prepare("INSERT OR IGNORE INTO app_tags(app_id, tag, policy_id, day) VALUES(?1, ?2, ?3, ?4)")?;
         for (a, t, p, d) in &self.tags {
             st.execute(params![a, t, p, d])?;
         }
@@ -359,9 +360,10 @@ impl State {
 
     /// Tags set by discovery policies' governance actions: (app id, tag, policy id, day).
     pub fn app_tags(&self) -> Result<Vec<(String, String, String, i64)>, StateError> {
-        self.rows("SELECT app_id, tag, policy_id, day FROM app_tags ORDER BY app_id, tag", |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+        self.rows(
+            "SELECT app_id, tag, policy_id, day FROM app_tags ORDER BY app_id, tag",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     }
 
     fn rows<T>(&self, q: &str, f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>, StateError> {

@@ -32,7 +32,10 @@ fn report_err(e: crate::report::ReportError) -> HistoryError {
 fn totals_cols<'a>(rows: impl Iterator<Item = &'a Totals> + Clone, blocked: bool) -> Vec<Column> {
     let mut cols = vec![u64_col("transactions", rows.clone().map(|t| t.transactions).collect())];
     if blocked {
-        cols.push(u64_col("blocked_transactions", rows.clone().map(|t| t.blocked).collect()));
+        cols.push(u64_col(
+            "blocked_transactions",
+            rows.clone().map(|t| t.blocked).collect(),
+        ));
     }
     cols.push(u64_col("bytes_up", rows.clone().map(|t| t.bytes_up).collect()));
     cols.push(u64_col("bytes_down", rows.clone().map(|t| t.bytes_down).collect()));

@@ -287,9 +287,7 @@ impl History {
         for d in self.days().into_iter().filter(|d| *d < cutoff) {
             summary.days_removed.push(day_name(d));
             for t in TABLES {
-                journal
-                    .removes
-                    .push(format!("{t}/date={}", day_name(d)));
+                journal.removes.push(format!("{t}/date={}", day_name(d)));
             }
         }
         index.inputs.retain(|id, e| {
@@ -307,7 +305,12 @@ impl History {
         let mut app_rows: Vec<AppDay> = Vec::new();
         let mut un_rows: Vec<UnmatchedDay> = Vec::new();
         for inp in &mine {
-            app_rows.extend(inp.apps.iter().filter(|r| touched.contains(&r.day)).map(|r| (*r).clone()));
+            app_rows.extend(
+                inp.apps
+                    .iter()
+                    .filter(|r| touched.contains(&r.day))
+                    .map(|r| (*r).clone()),
+            );
             un_rows.extend(
                 inp.unmatched
                     .iter()
@@ -321,9 +324,17 @@ impl History {
                 continue;
             }
             let p = self.dir.join(INPUTS).join(format!("{id}.apps.parquet"));
-            app_rows.extend(files::read_app_rows(&p)?.into_iter().filter(|r| touched.contains(&r.day)));
+            app_rows.extend(
+                files::read_app_rows(&p)?
+                    .into_iter()
+                    .filter(|r| touched.contains(&r.day)),
+            );
             let p = self.dir.join(INPUTS).join(format!("{id}.unmatched.parquet"));
-            un_rows.extend(files::read_unmatched_rows(&p)?.into_iter().filter(|r| touched.contains(&r.day)));
+            un_rows.extend(
+                files::read_unmatched_rows(&p)?
+                    .into_iter()
+                    .filter(|r| touched.contains(&r.day)),
+            );
         }
         let tables = daily::derive(&app_rows, &un_rows);
         drop((app_rows, un_rows));

@@ -1,3 +1,6 @@
+//! Tests of the history folder: replacement by content id, exact distinct counts across
+//! inputs, retention, the journal after a killed run.
+
 use super::*;
 use crate::discovery::{Name, Totals};
 use std::net::IpAddr;
@@ -99,7 +102,11 @@ fn a_run_killed_before_its_journal_adds_nothing_and_one_killed_after_it_is_finis
     // Killed after the journal: the next open finishes it.
     let staged = dir.path().join(STAGING);
     std::fs::create_dir_all(&staged).unwrap();
-    let src = dir.path().join("app_daily").join(format!("date={}", day_name(100))).join(PART);
+    let src = dir
+        .path()
+        .join("app_daily")
+        .join(format!("date={}", day_name(100)))
+        .join(PART);
     std::fs::copy(&src, staged.join("copy.parquet")).unwrap();
     let j = Journal {
         renames: vec![(
