@@ -66,6 +66,9 @@ enum Command {
     /// Triage alerts kept in the state file: list and close them.
     #[command(subcommand)]
     Alerts(cli::alerts::AlertsCmd),
+    /// The nightly history (`scan --history DIR`) for a person: per day, or per app.
+    #[command(subcommand)]
+    History(cli::history::HistoryCmd),
     /// A user's activities from the last scan that read activity logs (its activities.parquet).
     Activities(cli::activities::ActivitiesArgs),
     /// List the supported log formats with the data attributes each one carries.
@@ -101,6 +104,7 @@ fn main() {
         Command::Policy(c) => cli::policy::run(c),
         Command::Alerts(c) => cli::alerts::run(c),
         Command::Activities(a) => cli::activities::run(a),
+        Command::History(c) => cli::history::run(c),
         Command::Formats { json, config } => cli::formats::run(json, config),
     };
     match r {

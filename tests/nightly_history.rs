@@ -237,7 +237,7 @@ fn three_nights_one_state_one_history() {
 
     // Night 3: WeTransfer (4 users) is new: exactly one alert; Box (1 user) is under the
     // threshold; GitHub (3 users, not > 3) and the others are known.
-    s.scan("night2.log", "out3");
+    let r3 = s.scan("night2.log", "out3");
     let a3 = s.alerts("out3");
     assert_eq!(a3.len(), 1, "{a3:#?}");
     assert_eq!(a3[0]["CompromisedEntity"], "WeTransfer");
@@ -247,6 +247,32 @@ fn three_nights_one_state_one_history() {
     let desc = a3[0]["Description"].as_str().unwrap();
     assert!(desc.contains("4 users") && desc.contains("2026-11-13"), "{desc}");
     assert_eq!(app_daily(&hist), expected(&nights));
+
+    // What changed since last night, in dashboard.json and run.json alike.
+    let dash: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.dir.path().join("out3/dashboard.json")).unwrap()).unwrap();
+    let c = &dash["since_last_night"];
+    assert_eq!(c, &r3["since_last_night"]);
+    assert_eq!(c["day"], "2026-11-13");
+    let new: Vec<&str> = c["new_apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["app_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(new, ["wetransfer", "box"], "every new app, biggest traffic first");
+    // The trailing window has two days in the history (11-10 and 11-11); Dropbox had 11 and
+    // 10 users on them.
+    assert_eq!(c["baseline_days"], 2);
+    let dbx = c["app_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app_id"] == "dropbox")
+        .unwrap();
+    assert_eq!(dbx["users_mean_7d"], 10.5);
+    assert_eq!(dbx["users"], 10);
+    assert!(c["quiet_apps"].as_array().unwrap().is_empty());
 
     // The governance tag is kept in the state and shown in discovered_apps.
     let apps = parquet(&s.dir.path().join("out3/discovered_apps.parquet"));
@@ -258,6 +284,28 @@ fn three_nights_one_state_one_history() {
     let r3b = s.scan("night2.log", "out3b");
     assert!(s.alerts("out3b").is_empty());
     assert_eq!(r3b["discovery"]["per_policy"][0]["already_alerted"], 1);
+
+    // The history for a person.
+    let (code, table, _) = run(&["history", "stats", "--history", &s.p("hist")]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and three days: {table}");
+    assert!(
+        lines[3].starts_with("2026-11-13") && lines[3].split_whitespace().nth(2) == Some("2"),
+        "WeTransfer and Box are new: {table}"
+    );
+    let (code, json, _) = run(&["history", "apps", "--history", &s.p("hist"), "--json", "--since", "1w"]);
+    assert_eq!(code, 0);
+    let apps: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let wt = apps.iter().find(|a| a["app_id"] == "wetransfer").unwrap();
+    assert_eq!(
+        (wt["days_seen"].as_u64(), wt["peak_users"].as_u64()),
+        (Some(1), Some(4))
+    );
+    assert_eq!(wt["first_day"], "2026-11-13");
+    let (code, _, err) = run(&["history", "stats", "--history", &s.p("nowhere")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no history here"), "{err}");
 
     // BI readers see one dataset: the partition days, the investigation table.
     let days: Vec<String> = std::fs::read_dir(hist.join("app_user_ips_daily"))

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod apps;
 pub mod catalog;
 pub mod formats;
+pub mod history;
 pub mod parse;
 pub mod policy;
 pub mod scan;

@@ -153,6 +153,41 @@ fn print_summary(s: &run::Summary) {
             }
         );
     }
+    if let Some(c) = &s.manifest.since_last_night {
+        let names = |v: Vec<&str>| {
+            if v.len() > 5 {
+                format!("{}, and {} more", v[..5].join(", "), v.len() - 5)
+            } else {
+                v.join(", ")
+            }
+        };
+        let mut line = format!(
+            "cloudcensus: since the day before ({}): {} new app(s){}",
+            c.day,
+            c.new_apps.len(),
+            if c.new_apps.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names(c.new_apps.iter().map(|a| a.app.as_str()).collect()))
+            }
+        );
+        if !c.quiet_apps.is_empty() {
+            line.push_str(&format!(
+                ", {} app(s) not seen for {}+ days",
+                c.quiet_apps.len(),
+                c.quiet_days
+            ));
+        }
+        if let Some(top) = c.app_changes.first().filter(|a| a.bytes_total_change.is_some()) {
+            line.push_str(&format!(
+                "; largest traffic change: {} {:+.0}% against its {}-day mean",
+                top.app,
+                top.bytes_total_change.unwrap_or(0.0) * 100.0,
+                c.baseline_days
+            ));
+        }
+        println!("{line}");
+    }
     if let Some(d) = s.manifest.discovery.as_ref().filter(|d| d.evaluated) {
         println!(
             "cloudcensus: {} app discovery policies: {} alert(s), {} new",

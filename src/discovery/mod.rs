@@ -10,6 +10,7 @@
 //! Must not touch: parsing, files, output formats (`report` writes the result).
 
 mod accumulator;
+pub mod changes;
 pub mod daily;
 pub mod result;
 mod rows;

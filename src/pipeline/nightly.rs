@@ -10,6 +10,7 @@
 
 use crate::alerts::Alert;
 use crate::catalog::Catalog;
+use crate::discovery::changes;
 use crate::discovery::daily::{self, DayTables};
 use crate::discovery::result::ScanResult;
 use crate::policy::discovery::{self as dp, AppFacts, Candidate, DiscoveryPolicy, Known};
@@ -17,6 +18,9 @@ use crate::report::history::{AppInfo, History, HistoryError, InputRows, Staged};
 use crate::report::run::NightlyInfo;
 use crate::state::{Discovered, State, StateError};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// "Apps not seen for N days" in the changes: N.
+pub const QUIET_DAYS: i64 = 7;
 
 /// A nightly run's additions, ready to be published once the outputs are written.
 pub struct Prepared {
@@ -83,8 +87,17 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
     let rows = inp.result.aggregates.days.as_ref().unwrap_or(&empty);
     let by_id: HashMap<&str, &crate::catalog::App> = inp.catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let mut info = NightlyInfo::default();
+    // For "since last night": the history's app_daily before this run.
+    let mut before: Option<(Vec<daily::AppDaily>, BTreeSet<i64>)> = None;
     let (staged, tables) = match inp.history {
         Some(mut h) => {
+            let days = h.days();
+            if let Some(last) = days.last() {
+                before = Some((
+                    h.app_daily(last - changes::NEW_DAYS - 1, *last)?,
+                    days.into_iter().collect(),
+                ));
+            }
             let mut per_input: BTreeMap<u32, InputRows<'_>> = BTreeMap::new();
             for (i, r) in &rows.apps {
                 if let Some(e) = input_rows(&mut per_input, inp.result, *i) {
@@ -124,6 +137,30 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
             .collect(),
         ..Discovered::default()
     };
+    let state_days: HashMap<String, BTreeSet<i64>> = match inp.state {
+        Some(s) => {
+            let mut m: HashMap<String, BTreeSet<i64>> = HashMap::new();
+            for (app, day) in s.app_days()? {
+                m.entry(app).or_default().insert(day);
+            }
+            m
+        }
+        None => HashMap::new(),
+    };
+    if staged.is_some() || inp.state.is_some() {
+        if let Some(day) = tables.app_daily.iter().map(|r| r.day).max() {
+            let touched: BTreeSet<i64> = tables.app_daily.iter().map(|r| r.day).collect();
+            let (mut rows, mut days) = before.unwrap_or_default();
+            rows.retain(|r| !touched.contains(&r.day));
+            rows.extend(tables.app_daily.iter().cloned());
+            days.extend(touched);
+            let seen = |app: &str, from: i64, to: i64| {
+                state_days.get(app).is_some_and(|d| d.range(from..=to).next().is_some())
+            };
+            let name = |id: &str| by_id.get(id).map_or_else(|| id.to_string(), |a| a.name.clone());
+            info.changes = Some(changes::changes(&rows, day, &days, &seen, &name, QUIET_DAYS));
+        }
+    }
     let mut alerts = Vec::new();
     info.discovery.policies = inp.policies.len();
     match inp.state {
@@ -142,12 +179,9 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                 .map(|p| over.get(&p.id).copied().unwrap_or(p.enabled))
                 .collect();
             let mut known = StateKnown {
-                days: HashMap::new(),
+                days: state_days,
                 alerts: HashMap::new(),
             };
-            for (app, day) in state.app_days()? {
-                known.days.entry(app).or_default().insert(day);
-            }
             for (p, app, day) in state.discovery_alerts()? {
                 known.alerts.entry((p, app)).or_default().insert(day);
             }

@@ -344,16 +344,19 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
         info.suppressed_by_daily_limit,
     );
-    // Tags: the config's, then those discovery policies set (kept in the state).
+    // Tags: the config's, then those discovery policies set (kept in the state). The config
+    // wins: a policy's sanctioned/unsanctioned/monitored tag is not added to an app the config
+    // already gives one of them, nor a second one of them.
     let mut tags = config_tags;
     let stored_tags = match state.as_ref() {
         Some(s) => s.app_tags().map_err(RunError::State)?,
         None => Vec::new(),
     };
     let new_tags = prepared.discovered().tags.iter().cloned();
+    let exclusive = |t: &str| crate::config::EXCLUSIVE_TAGS.contains(&t);
     for (app, tag, _, _) in stored_tags.into_iter().chain(new_tags) {
         let v = tags.entry(app).or_default();
-        if !v.contains(&tag) {
+        if !v.contains(&tag) && !(exclusive(&tag) && v.iter().any(|t| exclusive(t))) {
             v.push(tag);
         }
     }

@@ -80,6 +80,9 @@ pub struct Dashboard {
     pub top_apps_by_destination_country: Vec<AppCountries>,
     /// The busiest domains that matched no app (the catalog's to-do list).
     pub top_unmatched_domains: Vec<Unmatched>,
+    /// What changed since last night: new apps, quiet apps, trends against the trailing
+    /// 7-day mean (null for a scan with neither a history nor a state file).
+    pub since_last_night: Option<crate::discovery::changes::Changes>,
 }
 
 /// Time span.
@@ -428,5 +431,6 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         destination_countries: by_country(dest_all),
         top_apps_by_destination_country,
         top_unmatched_domains: unmatched,
+        since_last_night: None,
     }
 }

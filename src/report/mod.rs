@@ -134,6 +134,8 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     for r in [r1, r2, r3, r4, r5] {
         r?;
     }
+    let mut dash = dash;
+    dash.since_last_night = ctx.nightly.as_ref().and_then(|n| n.changes.clone());
     let dash_json = serde_json::to_vec_pretty(&dash).map_err(|e| ReportError::Json {
         file: "dashboard.json".into(),
         source: e,
@@ -190,6 +192,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
         policies: ctx.policy.as_ref().map(|p| p.info.clone()),
         history: ctx.nightly.as_ref().and_then(|n| n.history.clone()),
         discovery: ctx.nightly.as_ref().map(|n| n.discovery.clone()),
+        since_last_night: ctx.nightly.as_ref().and_then(|n| n.changes.clone()),
         outputs,
         exit_code: run::exit_code(result),
     };

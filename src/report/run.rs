@@ -101,6 +101,8 @@ pub struct NightlyInfo {
     pub history: Option<super::history::CommitSummary>,
     /// App discovery policies.
     pub discovery: DiscoveryInfo,
+    /// What changed since last night (with a history or a state file).
+    pub changes: Option<crate::discovery::changes::Changes>,
 }
 
 /// The discovery-policy side of a run.
@@ -157,6 +159,8 @@ pub struct RunManifest {
     pub history: Option<super::history::CommitSummary>,
     /// App discovery policies: evaluated or why not, alerts, per-policy figures.
     pub discovery: Option<DiscoveryInfo>,
+    /// What changed since last night (as in `dashboard.json`).
+    pub since_last_night: Option<crate::discovery::changes::Changes>,
     /// Output files (this one last).
     pub outputs: Vec<String>,
     /// Exit code of the run.

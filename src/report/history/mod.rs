@@ -57,6 +57,12 @@ pub enum HistoryError {
         /// Why.
         source: std::io::Error,
     },
+    /// No history in the folder (for the commands that read one).
+    #[error("{path}: no history here (a scan with --history DIR, or [history] dir in the config, creates one)")]
+    Missing {
+        /// The folder.
+        path: String,
+    },
     /// A history file that cannot be read or written as expected.
     #[error("{path}: {message}; if this folder is not a cloudcensus history, give --history another folder")]
     Corrupt {
@@ -178,6 +184,31 @@ impl History {
             keep_days: keep_days.max(1),
             index,
         })
+    }
+
+    /// Open an existing history to read it, changing nothing (a journal left by a killed
+    /// scan is not applied: the next scan does that).
+    pub fn read(dir: &Path, keep_days: i64) -> Result<History, HistoryError> {
+        if !dir.join(INPUTS).is_dir() && !dir.join(TABLES[0]).is_dir() {
+            return Err(HistoryError::Missing {
+                path: dir.display().to_string(),
+            });
+        }
+        let index_path = dir.join(INPUTS).join("index.json");
+        let index = match std::fs::read_to_string(&index_path) {
+            Ok(t) => serde_json::from_str(&t).unwrap_or_default(),
+            Err(_) => Index::default(),
+        };
+        Ok(History {
+            dir: dir.to_path_buf(),
+            keep_days: keep_days.max(1),
+            index,
+        })
+    }
+
+    /// Inputs the history holds rows of.
+    pub fn inputs(&self) -> usize {
+        self.index.inputs.len()
     }
 
     /// The folder.
