@@ -356,7 +356,8 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     let exclusive = |t: &str| crate::config::EXCLUSIVE_TAGS.contains(&t);
     for (app, tag, _, _) in stored_tags.into_iter().chain(new_tags) {
         let v = tags.entry(app).or_default();
-        if !v.contains(&tag) && !(exclusive(&tag) && v.iter().any(|t| exclusive(t))) {
+        let taken = exclusive(&tag) && v.iter().any(|t| exclusive(t));
+        if !v.contains(&tag) && !taken {
             v.push(tag);
         }
     }
