@@ -56,12 +56,15 @@ fn pyarrow_pandas_and_duckdb_read_every_table() {
         out.to_str().unwrap(),
         "--state",
         d.path().join("state.db").to_str().unwrap(),
+        "--history",
+        d.path().join("hist").to_str().unwrap(),
         root.join("samples/logs").to_str().unwrap(),
     ]);
     assert!(code == 0 || code == 3, "scan failed ({code}): {err}");
     let o = Command::new(&py)
         .arg(root.join("tests/bi/read_outputs.py"))
         .arg(&out)
+        .arg(d.path().join("hist"))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
@@ -71,4 +74,38 @@ fn pyarrow_pandas_and_duckdb_read_every_table() {
         7,
         "{text}"
     );
+    assert_eq!(text.matches("rows read by duckdb and pandas").count(), 4, "{text}");
+
+    // Spark, when there is one (`.ci/run` installs pyspark and sets CLOUDCENSUS_SPARK=1, so
+    // there it must run).
+    let required = std::env::var_os("CLOUDCENSUS_SPARK").is_some_and(|v| v == "1");
+    let has_spark = Command::new(&py)
+        .args(["-c", "import pyspark"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Command::new("java")
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !has_spark {
+        assert!(
+            !required,
+            "CLOUDCENSUS_SPARK=1 but {} cannot import pyspark, or java is missing",
+            py.display()
+        );
+        eprintln!(
+            "SKIPPED: the Spark check (no pyspark in {}, or no java); .ci/run installs it",
+            py.display()
+        );
+        return;
+    }
+    let o = Command::new(&py)
+        .arg(root.join("tests/bi/spark_read.py"))
+        .arg(&out)
+        .arg(d.path().join("hist"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{}", text);
+    assert_eq!(text.matches("rows read by Spark").count(), 11, "{text}");
 }

@@ -228,6 +228,8 @@ impl<'c> Accumulator<'c> {
         if t.is_none() {
             self.attribution.without_time += 1;
         }
+        self.attribution.with_bytes_up += rec.bytes_up.is_some() as u64;
+        self.attribution.with_bytes_down += rec.bytes_down.is_some() as u64;
         let user = rec
             .user
             .as_deref()

@@ -114,6 +114,11 @@ pub struct AttributionCounts {
     pub unmatched_no_host: u64,
     /// Records with no time (left out of the daily table).
     pub without_time: u64,
+    /// Records that carried a client→server byte count (when none did, the tables' `bytes_up`
+    /// is null: the log format does not have it).
+    pub with_bytes_up: u64,
+    /// Records that carried a server→client (or total) byte count.
+    pub with_bytes_down: u64,
 }
 
 impl AttributionCounts {
@@ -125,6 +130,8 @@ impl AttributionCounts {
             unmatched_host: later.unmatched_host - self.unmatched_host,
             unmatched_no_host: later.unmatched_no_host - self.unmatched_no_host,
             without_time: later.without_time - self.without_time,
+            with_bytes_up: later.with_bytes_up - self.with_bytes_up,
+            with_bytes_down: later.with_bytes_down - self.with_bytes_down,
         }
     }
 
@@ -135,6 +142,8 @@ impl AttributionCounts {
         self.unmatched_host += o.unmatched_host;
         self.unmatched_no_host += o.unmatched_no_host;
         self.without_time += o.without_time;
+        self.with_bytes_up += o.with_bytes_up;
+        self.with_bytes_down += o.with_bytes_down;
     }
 }
 

@@ -192,6 +192,20 @@ pub fn today_days() -> i64 {
     crate::base::time::utc_day(crate::base::time::now_us())
 }
 
+/// The run's id (`YYYYMMDDTHHMMSSZ-` and 4 hex digits of the process id: unique per run on one
+/// machine, sortable by time), its UTC date, and which byte counts the records carried at all.
+fn run_columns(started: i64, result: &scan::ScanResult) -> report::tables::RunCols {
+    let t = crate::base::time::format_rfc3339(started);
+    let compact: String = t[..19].chars().filter(|c| c.is_ascii_digit() || *c == 'T').collect();
+    let a = &result.aggregates.attribution;
+    report::tables::RunCols {
+        run_id: format!("{compact}Z-{:04x}", std::process::id() & 0xffff),
+        scan_date: crate::base::time::utc_day(started),
+        bytes_up: a.with_bytes_up > 0,
+        bytes_down: a.with_bytes_down > 0,
+    }
+}
+
 /// Run a whole scan under `cfg`; `on` hears what happens as it happens.
 pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
     let started = crate::base::time::now_us();
@@ -361,6 +375,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             v.push(tag);
         }
     }
+    let run_cols = run_columns(started, &result);
     let ctx = report::RunContext {
         command: o.command.clone(),
         started_us: started,
@@ -378,6 +393,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             info,
         }),
         nightly: Some(prepared.info.clone()),
+        run_cols,
     };
     let manifest = report::write_all(staged, &result, &ctx).map_err(write_err)?;
     // Then the history, then the state.

@@ -32,7 +32,7 @@ pub fn cef(alerts: &[Alert]) -> Vec<u8> {
 }
 
 /// `alerts.parquet`.
-pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
+pub fn parquet(path: &Path, alerts: &[Alert], rc: &super::tables::RunCols) -> Result<usize, ReportError> {
     let s = |f: fn(&Alert) -> String| alerts.iter().map(f).collect::<Vec<String>>();
     let ids = s(|a| a.id.clone());
     let pol = s(|a| a.policy_id.clone());
@@ -66,6 +66,8 @@ pub fn parquet(path: &Path, alerts: &[Alert]) -> Result<usize, ReportError> {
         Column::new("is_new".into(), alerts.iter().map(|a| a.is_new).collect::<Vec<bool>>()),
         str_col("description", desc.iter().map(String::as_str)),
     ];
+    let mut cols = cols;
+    cols.extend(rc.cols(alerts.len()));
     write(path, cols)
 }
 

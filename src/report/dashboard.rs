@@ -434,3 +434,36 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         since_last_night: None,
     }
 }
+
+/// `dashboard.json`'s bytes: byte counts the run's logs do not carry are null, not 0, and a note
+/// says so (Squid's native log, for one, has no request size: nothing was uploaded as far as
+/// it knows, which is not "0 B uploaded").
+pub fn with_byte_notes(d: &Dashboard, rc: &super::tables::RunCols) -> Result<Vec<u8>, serde_json::Error> {
+    let mut v = serde_json::to_value(d)?;
+    fn null_key(v: &mut serde_json::Value, key: &str) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == key {
+                        *x = serde_json::Value::Null;
+                    } else {
+                        null_key(x, key);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| null_key(x, key)),
+            _ => {}
+        }
+    }
+    let mut notes = Vec::new();
+    if !rc.bytes_up {
+        null_key(&mut v, "uploaded_bytes");
+        notes.push("upload not in this log format: no record carried a client-to-server byte count, so uploaded_bytes is null (traffic_bytes counts downloads only)");
+    }
+    if !rc.bytes_down {
+        null_key(&mut v, "downloaded_bytes");
+        notes.push("download not in this log format: no record carried a server-to-client byte count, so downloaded_bytes is null");
+    }
+    v["notes"] = serde_json::json!(notes);
+    serde_json::to_vec_pretty(&v)
+}

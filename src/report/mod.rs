@@ -78,6 +78,8 @@ pub struct RunContext<'a> {
     pub policy: Option<PolicyOutputs<'a>>,
     /// The history and discovery-policy side of a nightly run.
     pub nightly: Option<run::NightlyInfo>,
+    /// The run id and date, and which byte counts the formats carry, for every table.
+    pub run_cols: tables::RunCols,
 }
 
 /// What the policy stage adds to the outputs (its `activities.parquet` is already staged in
@@ -110,21 +112,21 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     let ((r1, r2), ((r3, r4), (r5, dash))) = rayon::join(
         || {
             rayon::join(
-                || tables::discovered_apps(&paths[0], &rows),
-                || tables::app_users(&paths[1], agg),
+                || tables::discovered_apps(&paths[0], &rows, &ctx.run_cols),
+                || tables::app_users(&paths[1], agg, &ctx.run_cols),
             )
         },
         || {
             rayon::join(
                 || {
                     rayon::join(
-                        || tables::app_ips(&paths[2], agg, &countries),
-                        || tables::app_daily(&paths[3], agg),
+                        || tables::app_ips(&paths[2], agg, &countries, &ctx.run_cols),
+                        || tables::app_daily(&paths[3], agg, &ctx.run_cols),
                     )
                 },
                 || {
                     rayon::join(
-                        || tables::unmatched_domains(&paths[4], agg),
+                        || tables::unmatched_domains(&paths[4], agg, &ctx.run_cols),
                         || dashboard::build(agg, &rows, &countries, ctx.top_n),
                     )
                 },
@@ -136,14 +138,14 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     }
     let mut dash = dash;
     dash.since_last_night = ctx.nightly.as_ref().and_then(|n| n.changes.clone());
-    let dash_json = serde_json::to_vec_pretty(&dash).map_err(|e| ReportError::Json {
+    let dash_json = dashboard::with_byte_notes(&dash, &ctx.run_cols).map_err(|e| ReportError::Json {
         file: "dashboard.json".into(),
         source: e,
     })?;
     out.write("dashboard.json", &dash_json)?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
     if let Some(p) = &ctx.policy {
-        alert_files::parquet(&out.staged("alerts.parquet"), p.alerts)?;
+        alert_files::parquet(&out.staged("alerts.parquet"), p.alerts, &ctx.run_cols)?;
         out.write("alerts.jsonl", &alert_files::jsonl(p.alerts))?;
         out.write("alerts.cef", &alert_files::cef(p.alerts))?;
     }
@@ -162,6 +164,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     let finished = crate::base::time::now_us();
     let manifest = run::RunManifest {
         version: run::OUTPUT_VERSION,
+        run_id: ctx.run_cols.run_id.clone(),
         cloudcensus_version: env!("CARGO_PKG_VERSION"),
         command: ctx.command.clone(),
         started: crate::base::time::format_rfc3339(ctx.started_us),

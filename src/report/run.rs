@@ -127,6 +127,8 @@ pub struct DiscoveryInfo {
 pub struct RunManifest {
     /// Output contract version.
     pub version: u32,
+    /// This run's id, also in every table's `run_id` column.
+    pub run_id: String,
     /// Tool version.
     pub cloudcensus_version: &'static str,
     /// Command line.

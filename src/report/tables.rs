@@ -96,13 +96,66 @@ pub(crate) fn opt_str_col(name: &str, v: Vec<Option<String>>) -> Column {
     Column::new(name.into(), v)
 }
 
+/// What every table of one run carries besides its rows: the run's id and UTC date (for joins
+/// across nights), and which byte counts the run's log formats carry at all.
+#[derive(Debug, Clone)]
+pub struct RunCols {
+    /// `run.json`'s `run_id`.
+    pub run_id: String,
+    /// The UTC day the scan started (days since 1970).
+    pub scan_date: i64,
+    /// Some input's format carries client→server bytes; if none does, `bytes_up` is null.
+    pub bytes_up: bool,
+    /// Some input's format carries server→client (or total) bytes; if none does,
+    /// `bytes_down` is null.
+    pub bytes_down: bool,
+}
+
+impl Default for RunCols {
+    fn default() -> Self {
+        RunCols {
+            run_id: String::new(),
+            scan_date: 0,
+            bytes_up: true,
+            bytes_down: true,
+        }
+    }
+}
+
+impl RunCols {
+    /// `run_id` and `scan_date` for `n` rows.
+    pub(crate) fn cols(&self, n: usize) -> Vec<Column> {
+        vec![
+            Column::new_scalar(
+                "run_id".into(),
+                Scalar::new(DataType::String, AnyValue::StringOwned(self.run_id.as_str().into())),
+                n,
+            ),
+            Column::new_scalar(
+                "scan_date".into(),
+                Scalar::new(DataType::Date, AnyValue::Date(self.scan_date as i32)),
+                n,
+            ),
+        ]
+    }
+}
+
+/// A count column that is null throughout when the run's formats do not carry it.
+fn known_col(name: &str, known: bool, v: impl Iterator<Item = u64>) -> Column {
+    if known {
+        u64_col(name, v.collect())
+    } else {
+        Column::full_null(name.into(), v.count(), &DataType::Int64)
+    }
+}
+
 /// The four count columns shared by every table.
-fn count_cols<T>(rows: &[T], totals: impl Fn(&T) -> &Totals) -> Vec<Column> {
+fn count_cols<T>(rows: &[T], totals: impl Fn(&T) -> &Totals, rc: &RunCols) -> Vec<Column> {
     vec![
         u64_col("transactions", rows.iter().map(|r| totals(r).transactions).collect()),
         u64_col("blocked_transactions", rows.iter().map(|r| totals(r).blocked).collect()),
-        u64_col("bytes_up", rows.iter().map(|r| totals(r).bytes_up).collect()),
-        u64_col("bytes_down", rows.iter().map(|r| totals(r).bytes_down).collect()),
+        known_col("bytes_up", rc.bytes_up, rows.iter().map(|r| totals(r).bytes_up)),
+        known_col("bytes_down", rc.bytes_down, rows.iter().map(|r| totals(r).bytes_down)),
     ]
 }
 
@@ -299,7 +352,7 @@ pub fn app_rows(
 }
 
 /// Write `discovered_apps.parquet`.
-pub fn discovered_apps(path: &Path, rows: &[AppRow]) -> Result<usize, ReportError> {
+pub fn discovered_apps(path: &Path, rows: &[AppRow], rc: &RunCols) -> Result<usize, ReportError> {
     let mut tags = ListStringChunkedBuilder::new("tags".into(), rows.len(), rows.len());
     for r in rows {
         tags.append_values_iter(r.tags.iter().map(String::as_str));
@@ -314,7 +367,7 @@ pub fn discovered_apps(path: &Path, rows: &[AppRow]) -> Result<usize, ReportErro
         ),
         tags.finish().into_column(),
     ];
-    cols.extend(count_cols(rows, |r| &r.totals));
+    cols.extend(count_cols(rows, |r| &r.totals, rc));
     cols.push(u64_col("users", rows.iter().map(|r| r.users).collect()));
     cols.push(u64_col("ip_addresses", rows.iter().map(|r| r.ip_addresses).collect()));
     cols.extend(seen_cols(rows, |r| &r.totals));
@@ -322,6 +375,7 @@ pub fn discovered_apps(path: &Path, rows: &[AppRow]) -> Result<usize, ReportErro
         "headquarters",
         rows.iter().map(|r| r.headquarters.clone()).collect(),
     ));
+    cols.extend(rc.cols(rows.len()));
     write(path, cols)
 }
 
@@ -333,7 +387,7 @@ fn sorted<K: Ord + Sync, V: Sync, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
 }
 
 /// Write `app_users.parquet`.
-pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
+pub fn app_users(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, ReportError> {
     let rows = agg.app_users.as_slice(); // already in key order
     write_batched(path, rows.len(), |range| {
         let rows = &rows[range];
@@ -341,14 +395,15 @@ pub fn app_users(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
             str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
         ];
-        cols.extend(count_cols(rows, |r| &r.1));
+        cols.extend(count_cols(rows, |r| &r.1, rc));
         cols.extend(seen_cols(rows, |r| &r.1));
+        cols.extend(rc.cols(rows.len()));
         cols
     })
 }
 
 /// Write `app_ips.parquet` (with the IP country of each source address).
-pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<usize, ReportError> {
+pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries, rc: &RunCols) -> Result<usize, ReportError> {
     let rows = agg.app_ips.as_slice(); // already in key order
     write_batched(path, rows.len(), |range| {
         let rows = &rows[range];
@@ -357,37 +412,39 @@ pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries) -> Result<u
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
             str_col("ip", ips.iter().map(String::as_str)),
         ];
-        cols.extend(count_cols(rows, |r| &r.1));
+        cols.extend(count_cols(rows, |r| &r.1, rc));
         cols.extend(seen_cols(rows, |r| &r.1));
         cols.push(opt_str_col(
             "ip_country",
             rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
         ));
+        cols.extend(rc.cols(rows.len()));
         cols
     })
 }
 
 /// Write `app_daily.parquet`.
-pub fn app_daily(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
+pub fn app_daily(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, ReportError> {
     let rows = sorted(&agg.app_daily);
     let date = Int32Chunked::from_vec("date".into(), rows.iter().map(|((_, d), _)| *d as i32).collect())
         .into_date()
         .into_column();
     let mut cols = vec![str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())), date];
-    cols.extend(count_cols(&rows, |r| &r.1.totals));
+    cols.extend(count_cols(&rows, |r| &r.1.totals, rc));
     cols.push(u64_col(
         "users",
         rows.iter().map(|(_, d)| d.users.len() as u64).collect(),
     ));
+    cols.extend(rc.cols(rows.len()));
     write(path, cols)
 }
 
 /// Write `unmatched_domains.parquet`, most transactions first.
-pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportError> {
+pub fn unmatched_domains(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, ReportError> {
     let mut rows: Vec<_> = agg.unmatched.iter().collect();
     rows.sort_by(|a, b| b.1.totals.transactions.cmp(&a.1.totals.transactions).then(a.0.cmp(b.0)));
     let mut cols = vec![str_col("domain", rows.iter().map(|(d, _)| d.as_ref()))];
-    cols.extend(count_cols(&rows, |r| &r.1.totals));
+    cols.extend(count_cols(&rows, |r| &r.1.totals, rc));
     cols.push(u64_col(
         "users",
         rows.iter().map(|(_, u)| u.users.len() as u64).collect(),
@@ -399,6 +456,7 @@ pub fn unmatched_domains(path: &Path, agg: &Aggregates) -> Result<usize, ReportE
             .map(|(_, u)| u.top_vendor_app().map(str::to_string))
             .collect(),
     ));
+    cols.extend(rc.cols(rows.len()));
     write(path, cols)
 }
 

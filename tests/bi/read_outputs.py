@@ -1,7 +1,11 @@
 """Read every Parquet output of a scan with pyarrow, pandas and DuckDB, as a BI user would,
 with no set-up: default readers, no type mapping. Exits non-zero, saying why, on any problem.
 
-usage: python read_outputs.py OUT_DIR
+usage: python read_outputs.py OUT_DIR [HISTORY_DIR]
+
+With HISTORY_DIR, the history's tables too: DuckDB over the Hive-partitioned globs
+(`hive_partitioning = true`) and pandas over each table's folder, which must agree, with the
+partition `date` as a date, plus the investigation query the history is for.
 """
 import glob
 import os
@@ -65,6 +69,37 @@ for f in files:
         # A list-valued filter in SQL, as a dashboard would write it.
         duckdb.sql(f"SELECT app_id FROM read_parquet('{f}') WHERE list_contains(tags, 'sanctioned')").fetchall()
     print(f"{name}: {rows} rows read by pyarrow, pandas and duckdb")
+    if "run_id" not in table.column_names and name != "activities.parquet":
+        problems.append(f"{name}: no run_id column")
+
+if len(sys.argv) > 2:
+    hist = sys.argv[2]
+    for t in ["app_daily", "app_users_daily", "app_user_ips_daily", "unmatched_daily"]:
+        glob_path = os.path.join(hist, t, "*", "*.parquet")
+        rel = duckdb.sql(f"SELECT * FROM read_parquet('{glob_path}', hive_partitioning = true)")
+        types = dict(zip(rel.columns, [str(x) for x in rel.types]))
+        if types.get("date") != "DATE":
+            problems.append(f"history {t}: date is {types.get('date')}, not DATE")
+        for c in COUNTS:
+            if c in types and types[c] != "BIGINT":
+                problems.append(f"history {t}.{c}: {types[c]}")
+        n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob_path}', hive_partitioning = true)").fetchall()[0][0]
+        df = pd.read_parquet(os.path.join(hist, t))
+        if len(df) != n or "date" not in df.columns:
+            problems.append(f"history {t}: pandas {len(df)} rows, duckdb {n}; pandas columns {list(df.columns)}")
+        print(f"history {t}: {n} rows read by duckdb and pandas")
+    # "Which users uploaded more than 10 MB to cloud storage apps yesterday, and from which
+    # IPs": one query over the history.
+    duckdb.sql(f"""
+        SELECT u.user, u.source_ip, a.app, sum(u.bytes_up) AS up
+        FROM read_parquet('{hist}/app_user_ips_daily/*/*.parquet', hive_partitioning = true) u
+        JOIN read_parquet('{hist}/app_daily/*/*.parquet', hive_partitioning = true) a
+          ON a.app_id = u.app_id AND a.date = u.date
+        WHERE a.category = 'Cloud storage'
+          AND u.date = (SELECT max(date) FROM read_parquet('{hist}/app_daily/*/*.parquet', hive_partitioning = true))
+        GROUP BY ALL HAVING sum(u.bytes_up) > 10000000 ORDER BY up DESC
+    """).fetchall()
+
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
