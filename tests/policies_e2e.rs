@@ -470,7 +470,7 @@ fn disabled_policies_and_a_second_scan_on_the_same_state() {
 fn policy_validate_and_test_commands() {
     let (c, so, _) = run(&["policy", "validate"]);
     assert_eq!(c, 0);
-    assert!(so.contains("valid: 8 policies"));
+    assert!(so.contains("valid: 8 activity and 15 app discovery policies"), "{so}");
     let (c, so, se) = run(&["policy", "test"]);
     assert_eq!(c, 0, "{so}{se}");
     assert!(so.contains("0 failed"));

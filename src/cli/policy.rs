@@ -66,17 +66,20 @@ fn print_problems(e: &cloudcensus::policy::PolicyError) {
 pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
     use cloudcensus::policy;
     match c {
-        PolicyCmd::Validate { dir } => match policy::load(dir.as_deref()) {
-            Ok(ps) => {
+        PolicyCmd::Validate { dir } => match (policy::load(dir.as_deref()), policy::load_discovery(dir.as_deref())) {
+            (Ok(ps), Ok(ds)) => {
                 println!(
-                    "valid: {} policies ({})",
+                    "valid: {} activity and {} app discovery policies ({})",
                     ps.len(),
+                    ds.len(),
                     dir.as_ref().map_or("built-in".into(), |d| d.display().to_string())
                 );
                 Ok(exit::OK)
             }
-            Err(e) => {
-                print_problems(&e);
+            (a, b) => {
+                for e in [a.err(), b.err()].into_iter().flatten() {
+                    print_problems(&e);
+                }
                 Ok(exit::USAGE)
             }
         },
@@ -121,10 +124,16 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
             let (cfg, state) = open_state(&st)?;
             let dir = policies.or_else(|| cfg.policies.dir.clone());
             let ps = usage(policy::load(dir.as_deref()).map_err(anyhow::Error::from))?;
-            if !ps.iter().any(|p| p.id == id) {
+            let ds = usage(policy::load_discovery(dir.as_deref()).map_err(anyhow::Error::from))?;
+            let ids: Vec<&str> = ps
+                .iter()
+                .map(|p| p.id.as_str())
+                .chain(ds.iter().map(|p| p.id.as_str()))
+                .collect();
+            if !ids.contains(&id.as_str()) {
                 return Err(anyhow::Error::new(Usage(anyhow::anyhow!(
                     "no policy with id {id:?}; known: {}",
-                    ps.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                    ids.join(", ")
                 ))));
             }
             state.set_policy_enabled(&id, enable)?;
@@ -135,19 +144,32 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
             let (cfg, state) = open_state(&st)?;
             let dir = policies.or_else(|| cfg.policies.dir.clone());
             let ps = usage(policy::load(dir.as_deref()).map_err(anyhow::Error::from))?;
+            let ds = usage(policy::load_discovery(dir.as_deref()).map_err(anyhow::Error::from))?;
             let en = replay::enabled_flags(&ps, Some(&state))?;
-            println!("{:<26} {:<8} {:<8} {:<11} NAME", "ID", "ENABLED", "SEVERITY", "KIND");
+            let over = state.policy_overrides()?;
+            println!("{:<36} {:<8} {:<8} {:<11} NAME", "ID", "ENABLED", "SEVERITY", "KIND");
             for (p, e) in ps.iter().zip(en) {
                 let kind = match &p.repeated {
                     None => "single".to_string(),
                     Some(r) => format!("{}/{}s", r.count, r.window_us / 1_000_000),
                 };
                 println!(
-                    "{:<26} {:<8} {:<8} {:<11} {}",
+                    "{:<36} {:<8} {:<8} {:<11} {}",
                     p.id,
                     e,
                     p.severity.as_str(),
                     kind,
+                    p.name
+                );
+            }
+            for p in &ds {
+                let e = over.get(&p.id).copied().unwrap_or(p.enabled);
+                println!(
+                    "{:<36} {:<8} {:<8} {:<11} {}",
+                    p.id,
+                    e,
+                    p.severity.as_str(),
+                    "discovery",
                     p.name
                 );
             }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// Version of the output contract (tables, dashboard, manifest). Bumped on any rename or
 /// re-type of an existing column or key.
-pub const OUTPUT_VERSION: u32 = 2;
+pub const OUTPUT_VERSION: u32 = 3;
 
 /// Exit codes, documented in the README and `--help`.
 pub mod exit {

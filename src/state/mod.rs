@@ -1,6 +1,8 @@
 //! The state that survives between nightly runs, in one SQLite file (rusqlite, bundled
-//! SQLite): alerts with their triage status, policy enable/disable, alert deliveries, and the
-//! runs (so `activities` finds the last scan's output).
+//! SQLite): alerts with their triage status, policy enable/disable, alert deliveries, the
+//! runs (so `activities` finds the last scan's output), and what app discovery remembers:
+//! the days each app was seen on, its first and last discovery day, the discovery alerts
+//! raised and the tags their policies set ([`Discovered`]).
 //!
 //! Owns: the state file and its schema. Must not touch: matching or alert content.
 //!
