@@ -1,9 +1,10 @@
 //! The BI contract, checked with the real readers: every Parquet table of a scan of the
-//! bundled samples opens in pyarrow, pandas (default `read_parquet`) and DuckDB with no set-up;
+//! bundled samples, and its history, opens in pyarrow, pandas (default `read_parquet`), polars,
+//! DuckDB and Spark with no set-up;
 //! no view or unsigned types; counts are Int64; list-valued fields are lists; unknown text is
 //! null, never an empty string.
 //!
-//! The readers come from a Python with pyarrow, pandas and duckdb: `$CLOUDCENSUS_BI_PYTHON`
+//! The readers come from a Python with pyarrow, pandas, polars and duckdb (and pyspark): `$CLOUDCENSUS_BI_PYTHON`
 //! (which must have them: `.ci/run` sets it once it has installed them), else
 //! `target/bi-venv/bin/python`, else `python3`. Without one, the test says so and skips.
 
@@ -16,12 +17,12 @@ fn python() -> Option<PathBuf> {
     // Named explicitly (as `.ci/run` does once it has installed them): it must work.
     if let Some(p) = std::env::var_os("CLOUDCENSUS_BI_PYTHON").map(PathBuf::from) {
         let ok = Command::new(&p)
-            .args(["-c", "import pyarrow, pandas, duckdb"])
+            .args(["-c", "import pyarrow, pandas, polars, duckdb"])
             .output()
             .is_ok_and(|o| o.status.success());
         assert!(
             ok,
-            "CLOUDCENSUS_BI_PYTHON={} cannot import pyarrow, pandas and duckdb",
+            "CLOUDCENSUS_BI_PYTHON={} cannot import pyarrow, pandas, polars and duckdb",
             p.display()
         );
         return Some(p);
@@ -29,7 +30,7 @@ fn python() -> Option<PathBuf> {
     let candidates = [root.join("target/bi-venv/bin/python"), PathBuf::from("python3")];
     candidates.into_iter().find(|p| {
         Command::new(p)
-            .args(["-c", "import pyarrow, pandas, duckdb"])
+            .args(["-c", "import pyarrow, pandas, polars, duckdb"])
             .output()
             .is_ok_and(|o| o.status.success())
     })
@@ -39,7 +40,7 @@ fn python() -> Option<PathBuf> {
 fn pyarrow_pandas_and_duckdb_read_every_table() {
     let Some(py) = python() else {
         eprintln!(
-            "SKIPPED: no Python with pyarrow, pandas and duckdb. Run .ci/run, or: python3 -m venv target/bi-venv && target/bi-venv/bin/pip install pyarrow pandas duckdb"
+            "SKIPPED: no Python with pyarrow, pandas, polars and duckdb. Run .ci/run, or: python3 -m venv target/bi-venv && target/bi-venv/bin/pip install pyarrow pandas polars duckdb pyspark"
         );
         return;
     };
@@ -70,11 +71,11 @@ fn pyarrow_pandas_and_duckdb_read_every_table() {
     let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{}", text);
     assert_eq!(
-        text.matches("rows read by pyarrow, pandas and duckdb").count(),
+        text.matches("rows read by pyarrow, pandas, polars and duckdb").count(),
         7,
         "{text}"
     );
-    assert_eq!(text.matches("rows read by duckdb and pandas").count(), 4, "{text}");
+    assert_eq!(text.matches("rows read by duckdb, pandas and polars").count(), 4, "{text}");
 
     // Spark, when there is one (`.ci/run` installs pyspark and sets CLOUDCENSUS_SPARK=1, so
     // there it must run).

@@ -1,4 +1,4 @@
-"""Read every Parquet output of a scan with pyarrow, pandas and DuckDB, as a BI user would,
+"""Read every Parquet output of a scan with pyarrow, pandas, polars and DuckDB, as a BI user would,
 with no set-up: default readers, no type mapping. Exits non-zero, saying why, on any problem.
 
 usage: python read_outputs.py OUT_DIR [HISTORY_DIR]
@@ -13,6 +13,7 @@ import sys
 
 import duckdb
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -59,8 +60,13 @@ for f in files:
         problems.append(f"{name}: pandas.read_parquet failed: {e}")
         continue
     rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{f}')").fetchall()[0][0]
-    if not (len(df) == table.num_rows == rows):
-        problems.append(f"{name}: pandas {len(df)}, pyarrow {table.num_rows}, duckdb {rows} rows")
+    try:
+        pdf = pl.read_parquet(f)
+    except Exception as e:
+        problems.append(f"{name}: polars.read_parquet failed: {e}")
+        continue
+    if not (len(df) == table.num_rows == rows == pdf.height):
+        problems.append(f"{name}: pandas {len(df)}, pyarrow {table.num_rows}, duckdb {rows}, polars {pdf.height} rows")
     for col in LISTS.get(name, []):
         cells = [c for c in df[col] if c is not None]
         if cells and not all(hasattr(c, "__len__") and not isinstance(c, str) for c in cells):
@@ -68,7 +74,7 @@ for f in files:
     if name == "discovered_apps.parquet" and rows:
         # A list-valued filter in SQL, as a dashboard would write it.
         duckdb.sql(f"SELECT app_id FROM read_parquet('{f}') WHERE list_contains(tags, 'sanctioned')").fetchall()
-    print(f"{name}: {rows} rows read by pyarrow, pandas and duckdb")
+    print(f"{name}: {rows} rows read by pyarrow, pandas, polars and duckdb")
     if "run_id" not in table.column_names and name != "activities.parquet":
         problems.append(f"{name}: no run_id column")
 
@@ -87,7 +93,10 @@ if len(sys.argv) > 2:
         df = pd.read_parquet(os.path.join(hist, t))
         if len(df) != n or "date" not in df.columns:
             problems.append(f"history {t}: pandas {len(df)} rows, duckdb {n}; pandas columns {list(df.columns)}")
-        print(f"history {t}: {n} rows read by duckdb and pandas")
+        pdf = pl.read_parquet(glob_path, hive_partitioning=True)
+        if pdf.height != n or pdf.schema.get("date") != pl.Date:
+            problems.append(f"history {t}: polars {pdf.height} rows, date {pdf.schema.get('date')}")
+        print(f"history {t}: {n} rows read by duckdb, pandas and polars")
     # "Which users uploaded more than 10 MB to cloud storage apps yesterday, and from which
     # IPs": one query over the history.
     duckdb.sql(f"""
