@@ -190,8 +190,10 @@ fn print_summary(s: &run::Summary) {
     }
     if let Some(d) = s.manifest.discovery.as_ref().filter(|d| d.evaluated) {
         println!(
-            "cloudcensus: {} app discovery policies: {} alert(s), {} new",
-            d.policies, d.alerts, d.new_alerts
+            "cloudcensus: {} app discovery policies ({} enabled): {} alert(s)",
+            d.policies,
+            d.per_policy.iter().filter(|p| p.enabled).count(),
+            d.alerts
         );
     }
     if t.malformed_lines > 0 {
