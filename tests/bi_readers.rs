@@ -75,7 +75,11 @@ fn pyarrow_pandas_and_duckdb_read_every_table() {
         7,
         "{text}"
     );
-    assert_eq!(text.matches("rows read by duckdb, pandas and polars").count(), 4, "{text}");
+    assert_eq!(
+        text.matches("rows read by duckdb, pandas and polars").count(),
+        4,
+        "{text}"
+    );
 
     // Spark, when there is one (`.ci/run` installs pyspark and sets CLOUDCENSUS_SPARK=1, so
     // there it must run).

@@ -386,3 +386,47 @@ fn bundled_discovery_templates_name_real_categories_and_factors() {
         }
     }
 }
+
+#[test]
+fn a_busy_history_exits_5_and_a_partly_read_input_is_left_out() {
+    let s = Setup::new(90);
+    std::fs::create_dir_all(s.dir.path().join("hist")).unwrap();
+    // Another writer holds the history's lock.
+    let lock = std::fs::File::create(s.dir.path().join("hist/.lock")).unwrap();
+    lock.lock().unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--config",
+        &s.p("cloudcensus.toml"),
+        "-o",
+        &s.p("busy"),
+        &s.p("night0.log"),
+    ]);
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains("another cloudcensus scan is writing this history"),
+        "{err}"
+    );
+    drop(lock);
+
+    // A gzip file cut short: read in part, scanned, but not added to the history.
+    let gz = common::gzip(squid(&night(0)).as_bytes());
+    std::fs::write(s.dir.path().join("cut.log.gz"), &gz[..gz.len() * 2 / 3]).unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--config",
+        &s.p("cloudcensus.toml"),
+        "-o",
+        &s.p("cut"),
+        &s.p("cut.log.gz"),
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let r = run_json(Path::new(&s.p("cut")));
+    assert_eq!(r["inputs"][0]["status"], "partial");
+    assert_eq!(r["history"]["partial_inputs_left_out"], 1);
+    assert!(r["history"]["days_written"].as_array().unwrap().is_empty());
+    // The whole file later: counted once, exactly.
+    s.scan("night0.log", "whole");
+    let hist = s.dir.path().join("hist");
+    assert_eq!(app_daily(&hist), expected(&[night(0)]));
+}

@@ -42,13 +42,13 @@ pub(crate) struct HistoryArgs {
 }
 
 fn parse_since(s: &str) -> Option<i64> {
-    let (n, unit) = s.split_at(s.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
-    match unit {
-        "d" => Some(n),
-        "w" => Some(n * 7),
-        _ => None,
-    }
+    let (n, per) = if let Some(n) = s.strip_suffix('d') {
+        (n, 1)
+    } else {
+        (s.strip_suffix('w')?, 7)
+    };
+    let n: i64 = n.parse().ok().filter(|n| (1..=100_000).contains(n))?;
+    Some(n * per)
 }
 
 pub(crate) fn run(c: HistoryCmd) -> Result<i32> {
@@ -67,6 +67,12 @@ pub(crate) fn run(c: HistoryCmd) -> Result<i32> {
         ));
     };
     let h = usage(History::read(&dir, cfg.history.keep_days.unwrap_or(KEEP_DAYS)).map_err(anyhow::Error::from))?;
+    if h.publishing() {
+        eprintln!(
+            "cloudcensus: warning: {}: a scan is publishing, or was killed while publishing; until the next scan finishes it, some tables may show a day before that scan and others after it",
+            dir.display()
+        );
+    }
     let all = h.days();
     let Some(&newest) = all.last() else {
         eprintln!("cloudcensus: {}: the history has no days yet", dir.display());
@@ -161,5 +167,7 @@ mod tests {
         assert_eq!(super::parse_since("2w"), Some(14));
         assert_eq!(super::parse_since("0d"), None);
         assert_eq!(super::parse_since("month"), None);
+        assert_eq!(super::parse_since("30é"), None);
+        assert_eq!(super::parse_since("99999999999999999d"), None);
     }
 }

@@ -68,6 +68,7 @@ pub struct NightlyInput<'a> {
 struct StateKnown {
     days: HashMap<String, BTreeSet<i64>>,
     alerts: HashMap<(String, String), BTreeSet<i64>>,
+    per_day: HashMap<(String, i64), u32>,
 }
 
 impl Known for StateKnown {
@@ -78,6 +79,9 @@ impl Known for StateKnown {
         self.alerts
             .get(&(policy.to_string(), app.to_string()))
             .and_then(|d| d.range(from..=to).next_back().copied())
+    }
+    fn alerts_on_day(&self, policy: &str, day: i64) -> u32 {
+        self.per_day.get(&(policy.to_string(), day)).copied().unwrap_or(0)
     }
 }
 
@@ -115,8 +119,13 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                 category: by_id.get(id).map_or_else(String::new, |a| a.category.clone()),
                 risk_score: inp.scores.get(id).copied(),
             };
-            let now = crate::base::time::format_rfc3339(inp.now_us);
-            let s = h.stage(&inputs, &app_info, &now)?;
+            let mut s = h.stage(&inputs, &app_info, inp.now_us)?;
+            s.summary.partial_inputs_left_out = inp
+                .result
+                .inputs
+                .iter()
+                .filter(|r| r.status == crate::discovery::result::InputStatus::Partial)
+                .count() as u64;
             let tables = s.tables.clone();
             info.history = Some(s.summary.clone());
             (Some((h, s)), tables)
@@ -150,7 +159,7 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
     if staged.is_some() || inp.state.is_some() {
         if let Some(day) = tables.app_daily.iter().map(|r| r.day).max() {
             let touched: BTreeSet<i64> = tables.app_daily.iter().map(|r| r.day).collect();
-            let (mut rows, mut days) = before.unwrap_or_default();
+            let (mut rows, mut days) = before.clone().unwrap_or_default();
             rows.retain(|r| !touched.contains(&r.day));
             rows.extend(tables.app_daily.iter().cloned());
             days.extend(touched);
@@ -161,6 +170,11 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
             info.changes = Some(changes::changes(&rows, day, &days, &seen, &name, QUIET_DAYS));
         }
     }
+    // The history's days before this run's (for "new app" beside the state's days).
+    let touched: BTreeSet<i64> = tables.app_daily.iter().map(|r| r.day).collect();
+    let history_days: Vec<daily::AppDaily> = before
+        .map(|(rows, _)| rows.into_iter().filter(|r| !touched.contains(&r.day)).collect())
+        .unwrap_or_default();
     let mut alerts = Vec::new();
     info.discovery.policies = inp.policies.len();
     match inp.state {
@@ -181,8 +195,14 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
             let mut known = StateKnown {
                 days: state_days,
                 alerts: HashMap::new(),
+                per_day: HashMap::new(),
             };
+            // What the history saw counts too (a new state file beside an old history).
+            for r in &history_days {
+                known.days.entry(r.app.to_string()).or_default().insert(r.day);
+            }
             for (p, app, day) in state.discovery_alerts()? {
+                *known.per_day.entry((p.clone(), day)).or_default() += 1;
                 known.alerts.entry((p, app)).or_default().insert(day);
             }
             let mut tags = inp.tags.clone();
@@ -255,6 +275,11 @@ fn input_rows<'r, 'a>(
     i: u32,
 ) -> Option<&'r mut InputRows<'a>> {
     let rep = result.inputs.get(i as usize)?;
+    // An input read only in part is left out: its content id is of the part, so the whole
+    // file scanned later would count those lines again.
+    if rep.status != crate::discovery::result::InputStatus::Ok {
+        return None;
+    }
     let id = rep.content_id.as_deref()?;
     Some(per_input.entry(i).or_insert_with(|| InputRows {
         content_id: id,

@@ -100,11 +100,14 @@ pub enum RunError {
     /// output is written, and the run and its alerts are not stored.
     #[error(transparent)]
     Spill(crate::pipeline::spill::SpillError),
-    /// The history folder cannot be opened (or is not a cloudcensus history): nothing was read.
+    /// The history folder cannot be opened (or is not a cloudcensus history, or another scan is
+    /// writing it: exit code 5): nothing was read.
     #[error(transparent)]
     HistoryOpen(HistoryError),
-    /// The history could not be written: the outputs are, the run is not stored in the state,
-    /// and the history is as before (the next run finishes or removes what was staged).
+    /// The history could not be staged or published. Staging fails before any output is
+    /// written; publishing after the outputs are written. Either way the run is not stored in
+    /// the state, and the history is as before or, if its journal was already committed,
+    /// finished by the next scan.
     #[error(transparent)]
     History(HistoryError),
     /// The output folder cannot be created.
@@ -127,16 +130,17 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// The process exit code: 2 before anything was read, 5 when the state is busy, else 1.
+    /// The process exit code: 2 before anything was read, 5 when the state or the history is
+    /// busy, else 1.
     pub fn exit_code(&self) -> i32 {
         match self {
+            RunError::StateBusy(_) | RunError::HistoryOpen(HistoryError::Busy { .. }) => exit::STATE_BUSY,
             RunError::Setup(_)
             | RunError::GeoIp(_)
             | RunError::Policies(_)
             | RunError::IpRanges(_)
             | RunError::StateOpen(_)
             | RunError::HistoryOpen(_) => exit::USAGE,
-            RunError::StateBusy(_) => exit::STATE_BUSY,
             RunError::State(_)
             | RunError::History(_)
             | RunError::Spill(_)

@@ -501,6 +501,8 @@ pub trait Known {
     fn seen_between(&self, app: &str, from: i64, to: i64) -> bool;
     /// The day of an alert already raised by `policy` for `app` on a day in `from..=to`.
     fn alerted_between(&self, policy: &str, app: &str, from: i64, to: i64) -> Option<i64>;
+    /// Alerts already raised by `policy` for `day` (they count against its daily limit).
+    fn alerts_on_day(&self, policy: &str, day: i64) -> u32;
 }
 
 /// One app on one day, for the evaluation.
@@ -552,9 +554,10 @@ pub struct DiscoveryReport {
 
 /// Evaluate the enabled policies over `candidates` (this run's days; one candidate per app and
 /// day). An app is new on a day when `known` has not seen it in the 90 days before and no
-/// earlier day of this run has it either; at most one alert per app and policy in 90 days (a
-/// rerun, or a late log that touches a day again, raises nothing twice: the alert of the first
-/// run stands, with its triage status); then each policy's daily limit, in app id order.
+/// earlier day of this run has it either; at most one alert per app and policy within 90 days
+/// either side (a rerun, or a late log that touches a day again, raises nothing twice: the
+/// alert of the first run stands, with its triage status); then each policy's daily limit, in
+/// app id order, counting the alerts earlier runs raised for that day.
 pub fn evaluate(
     policies: &[DiscoveryPolicy],
     enabled: &[bool],
@@ -601,20 +604,21 @@ pub fn evaluate(
                 r.not_new += 1;
                 continue;
             }
+            // An alert for this app within 90 days either side (a late log may bring an
+            // earlier day after a later day alerted).
+            let window = (c.day - NEW_APP_DAYS + 1, c.day + NEW_APP_DAYS - 1);
             let earlier = alerted_here
                 .get(c.app)
                 .copied()
-                .filter(|d| *d > c.day - NEW_APP_DAYS)
-                .or_else(|| known.alerted_between(&p.id, c.app, c.day - NEW_APP_DAYS + 1, c.day));
-            let n = per_day.entry(c.day).or_default();
-            if let Some(d) = earlier {
-                // An alert of that very day counts against the day's limit.
-                if d == c.day {
-                    *n += 1;
-                }
+                .filter(|d| (window.0..=window.1).contains(d))
+                .or_else(|| known.alerted_between(&p.id, c.app, window.0, window.1));
+            if earlier.is_some() {
                 r.already_alerted += 1;
                 continue;
             }
+            let n = per_day
+                .entry(c.day)
+                .or_insert_with(|| known.alerts_on_day(&p.id, c.day));
             if *n >= p.daily_alert_limit {
                 r.suppressed_by_daily_limit += 1;
                 continue;

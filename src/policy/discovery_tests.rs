@@ -44,6 +44,9 @@ impl Known for Mem {
             .find(|(p, a, d)| p == policy && a == app && (from..=to).contains(d))
             .map(|x| x.2)
     }
+    fn alerts_on_day(&self, policy: &str, day: i64) -> u32 {
+        self.alerted.iter().filter(|(p, _, d)| p == policy && *d == day).count() as u32
+    }
 }
 
 fn facts(app: &str) -> Option<AppFacts> {
@@ -199,6 +202,38 @@ fn days_before_created_limits_and_disabled_policies() {
     assert_eq!(rep[0].already_alerted, 1);
     let (hits, rep) = evaluate(std::slice::from_ref(&p), &[false], &c2, &facts, &known);
     assert!(hits.is_empty() && !rep[0].enabled);
+
+    // A late log brings a day 10 days before an alerted one: no second alert within 90 days.
+    let mut known = Mem::default();
+    known.alerted.push((p.id.clone(), "box".into(), created + 20));
+    let late = [Candidate {
+        app: "box",
+        day: created + 10,
+        stats: busy(5, 5000),
+    }];
+    let (hits, rep) = evaluate(std::slice::from_ref(&p), &[true], &late, &facts, &known);
+    assert!(hits.is_empty() && rep[0].already_alerted == 1, "{hits:?}");
+
+    // Alerts an earlier run raised for the day count against its limit (2): mega and slack,
+    // which this run does not see, already used it, so box and dropbox are suppressed.
+    let mut known = Mem::default();
+    known.alerted.push((p.id.clone(), "mega".into(), created));
+    known.alerted.push((p.id.clone(), "slack".into(), created));
+    let more = [
+        Candidate {
+            app: "box",
+            day: created,
+            stats: busy(5, 5000),
+        },
+        Candidate {
+            app: "dropbox",
+            day: created,
+            stats: busy(5, 5000),
+        },
+    ];
+    let (hits, rep) = evaluate(std::slice::from_ref(&p), &[true], &more, &facts, &known);
+    assert!(hits.is_empty(), "{hits:?}");
+    assert_eq!(rep[0].suppressed_by_daily_limit, 2);
 }
 
 #[test]

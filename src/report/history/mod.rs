@@ -24,7 +24,11 @@
 //!   killed after it is finished by the next run. Readers never see a half-written file, and
 //!   the underscore folders are skipped by Spark and by the `*/` globs above.
 //! * **Retention.** A partition whose day is more than `keep_days` days before the newest day
-//!   in the history is removed, and so is an input whose days all are.
+//!   in the history (not counting days after tomorrow) is removed, and so is an input whose
+//!   days all are.
+//! * **One writer.** A scan holds an OS lock on `DIR/.lock` from [`History::open`] to the end of
+//!   the process, whatever state file it uses; a second one gets [`HistoryError::Busy`].
+//!   A reader ([`History::read`]) takes no lock and changes nothing.
 
 mod files;
 
@@ -56,6 +60,14 @@ pub enum HistoryError {
         path: String,
         /// Why.
         source: std::io::Error,
+    },
+    /// Another scan is writing this history.
+    #[error(
+        "{path}: another cloudcensus scan is writing this history (lock {path}/.lock is held); wait for it to finish"
+    )]
+    Busy {
+        /// The folder.
+        path: String,
     },
     /// No history in the folder (for the commands that read one).
     #[error("{path}: no history here (a scan with --history DIR, or [history] dir in the config, creates one)")]
@@ -131,6 +143,9 @@ pub struct CommitSummary {
     pub inputs_added: u64,
     /// Inputs of this run with the same content as an earlier input of this run (counted once).
     pub duplicate_inputs: u64,
+    /// Inputs read only in part (a truncated or corrupt file): not added to the history, since
+    /// the whole file scanned later would count their lines again.
+    pub partial_inputs_left_out: u64,
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -150,6 +165,9 @@ pub struct History {
     dir: PathBuf,
     keep_days: i64,
     index: Index,
+    /// The writer's lock on `DIR/.lock` (an OS file lock, released when the process ends);
+    /// `None` for a reader.
+    _lock: Option<std::fs::File>,
 }
 
 impl History {
@@ -157,6 +175,23 @@ impl History {
     /// staging files left before one was written are removed.
     pub fn open(dir: &Path, keep_days: i64) -> Result<History, HistoryError> {
         std::fs::create_dir_all(dir.join(INPUTS)).map_err(io(dir))?;
+        // One writer at a time, whatever state file each scan uses.
+        let lp = dir.join(".lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lp)
+            .map_err(io(&lp))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(HistoryError::Busy {
+                    path: dir.display().to_string(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lp)(e)),
+        }
         let journal = dir.join(JOURNAL);
         if journal.exists() {
             let text = std::fs::read_to_string(&journal).map_err(io(&journal))?;
@@ -183,6 +218,7 @@ impl History {
             dir: dir.to_path_buf(),
             keep_days: keep_days.max(1),
             index,
+            _lock: Some(lock),
         })
     }
 
@@ -203,7 +239,14 @@ impl History {
             dir: dir.to_path_buf(),
             keep_days: keep_days.max(1),
             index,
+            _lock: None,
         })
+    }
+
+    /// Whether a scan was killed while publishing (or is publishing now): until the next scan
+    /// finishes its journal, some tables may show a day before that run and others after it.
+    pub fn publishing(&self) -> bool {
+        self.dir.join(JOURNAL).exists()
     }
 
     /// Inputs the history holds rows of.
@@ -222,8 +265,11 @@ impl History {
         if let Ok(rd) = std::fs::read_dir(self.dir.join(TABLES[0])) {
             for e in rd.flatten() {
                 let n = e.file_name().to_string_lossy().into_owned();
+                // Only names this code writes: `date=2026-13-45` is not a day.
                 if let Some(d) = n.strip_prefix("date=").and_then(parse_day_name) {
-                    days.insert(d);
+                    if n == format!("date={}", day_name(d)) {
+                        days.insert(d);
+                    }
                 }
             }
         }
@@ -253,8 +299,10 @@ impl History {
         &mut self,
         inputs: &[InputRows<'_>],
         apps: &dyn Fn(&str) -> AppInfo,
-        now: &str,
+        now_us: i64,
     ) -> Result<Staged, HistoryError> {
+        let now = crate::base::time::format_rfc3339(now_us);
+        let today = crate::base::time::utc_day(now_us);
         let staging = self.dir.join(STAGING);
         std::fs::create_dir_all(&staging).map_err(io(&staging))?;
         let mut journal = Journal::default();
@@ -306,14 +354,20 @@ impl History {
                 IndexEntry {
                     name: inp.name.to_string(),
                     days,
-                    scanned: now.to_string(),
+                    scanned: now.clone(),
                 },
             );
             mine.push(inp);
         }
 
-        // Retention, against the newest day known once this run is in.
-        let newest = index.inputs.values().flat_map(|e| e.days.iter().copied()).max();
+        // Retention, against the newest day known once this run is in — but never a day after
+        // tomorrow: one record dated years ahead must not make every real day "old".
+        let newest = index
+            .inputs
+            .values()
+            .flat_map(|e| e.days.iter().copied())
+            .filter(|d| *d <= today + 1)
+            .max();
         let cutoff = newest.map_or(i64::MIN, |n| n - self.keep_days);
         for d in self.days().into_iter().filter(|d| *d < cutoff) {
             summary.days_removed.push(day_name(d));
@@ -400,11 +454,18 @@ impl History {
     /// point), then applied.
     pub fn publish(&mut self, staged: Staged) -> Result<CommitSummary, HistoryError> {
         let staging = self.dir.join(STAGING);
+        // Every staged file on disk before the journal names it.
+        for (from, _) in &staged.journal.renames {
+            let p = self.dir.join(from);
+            std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(io(&p))?;
+        }
+        sync_dir(&staging);
         let tmp = staging.join(JOURNAL);
         let text = serde_json::to_string(&staged.journal).expect("journal serialises");
         write_synced(&tmp, text.as_bytes())?;
         let jpath = self.dir.join(JOURNAL);
         std::fs::rename(&tmp, &jpath).map_err(io(&jpath))?;
+        sync_dir(&self.dir);
         apply(&self.dir, &staged.journal)?;
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
         self.index = staged.index;
@@ -420,6 +481,13 @@ pub struct Staged {
     pub tables: DayTables,
     /// What publishing will do.
     pub summary: CommitSummary,
+}
+
+/// Make a folder's entries durable (best effort: not every file system can).
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), HistoryError> {
@@ -439,11 +507,10 @@ fn apply(dir: &Path, j: &Journal) -> Result<(), HistoryError> {
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        // Sync the file before it becomes visible under its final name.
-        if let Ok(f) = std::fs::File::open(&from) {
-            let _ = f.sync_all();
-        }
         std::fs::rename(&from, &to).map_err(io(&to))?;
+        if let Some(parent) = to.parent() {
+            sync_dir(parent);
+        }
     }
     for r in &j.removes {
         let p = dir.join(r);

@@ -38,12 +38,13 @@ fn commit(h: &mut History, id: &str, rows: &[AppDay]) -> CommitSummary {
         apps: rows.iter().collect(),
         unmatched: Vec::new(),
     };
-    let staged = h.stage(&[inp], &info, "2026-12-02T00:00:00Z").unwrap();
+    // "Now" is the year 2100: every test day is in the past.
+    let staged = h.stage(&[inp], &info, 4_102_444_800_000_000).unwrap();
     h.publish(staged).unwrap()
 }
 
 fn app_daily(dir: &Path, day: i64) -> Vec<(String, u64, u64)> {
-    let h = History::open(dir, KEEP_DAYS).unwrap();
+    let h = History::read(dir, KEEP_DAYS).unwrap();
     let mut v: Vec<_> = h
         .app_daily(day, day)
         .unwrap()
@@ -94,10 +95,12 @@ fn a_run_killed_before_its_journal_adds_nothing_and_one_killed_after_it_is_finis
     let dir = tempfile::tempdir().unwrap();
     let mut h = History::open(dir.path(), KEEP_DAYS).unwrap();
     commit(&mut h, "aaa", &[app("box", "ann", 1, 100, 1)]);
-    // Killed while staging: only staging files.
+    drop(h);
+    // Killed while staging: only staging files, which the next writer removes.
     std::fs::create_dir_all(dir.path().join(STAGING)).unwrap();
     std::fs::write(dir.path().join(STAGING).join("app_daily.1970-04-11.parquet"), b"half").unwrap();
     assert_eq!(app_daily(dir.path(), 100), vec![("box".into(), 1, 1)]);
+    drop(History::open(dir.path(), KEEP_DAYS).unwrap());
     assert!(!dir.path().join(STAGING).exists());
     // Killed after the journal: the next open finishes it.
     let staged = dir.path().join(STAGING);
@@ -116,8 +119,10 @@ fn a_run_killed_before_its_journal_adds_nothing_and_one_killed_after_it_is_finis
         removes: vec![format!("app_daily/date={}", day_name(100))],
     };
     std::fs::write(dir.path().join(JOURNAL), serde_json::to_string(&j).unwrap()).unwrap();
+    assert!(History::read(dir.path(), KEEP_DAYS).unwrap().publishing());
     let h = History::open(dir.path(), KEEP_DAYS).unwrap();
     assert_eq!(h.days(), vec![105]);
+    assert!(!h.publishing());
     assert!(!dir.path().join(JOURNAL).exists());
 }
 
@@ -128,4 +133,20 @@ fn a_corrupt_index_names_the_file() {
     std::fs::write(dir.path().join(INPUTS).join("index.json"), b"{nope").unwrap();
     let e = History::open(dir.path(), KEEP_DAYS).err().unwrap().to_string();
     assert!(e.contains("index.json") && e.contains("unreadable index"), "{e}");
+}
+
+#[test]
+fn one_writer_at_a_time_and_far_future_days_do_not_age_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(dir.path(), 3).unwrap();
+    let e = History::open(dir.path(), 3).err().expect("second writer refused");
+    assert!(matches!(e, HistoryError::Busy { .. }), "{e}");
+    commit(&mut h, "real", &[app("box", "ann", 1, 100, 1)]);
+    // A record dated centuries ahead: it is kept, but day 100 is not "old" because of it.
+    let s = commit(&mut h, "odd", &[app("box", "ann", 1, 200_000, 1)]);
+    assert!(s.days_removed.is_empty(), "{s:?}");
+    assert!(h.days().contains(&100));
+    // A folder name this code never writes is not a day.
+    std::fs::create_dir_all(dir.path().join("app_daily").join("date=2026-13-45")).unwrap();
+    assert_eq!(h.days().len(), 2, "{:?}", h.days());
 }
