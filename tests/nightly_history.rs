@@ -430,3 +430,45 @@ fn a_busy_history_exits_5_and_a_partly_read_input_is_left_out() {
     let hist = s.dir.path().join("hist");
     assert_eq!(app_daily(&hist), expected(&[night(0)]));
 }
+
+#[test]
+fn discovery_policies_without_a_history_count_users_and_addresses_per_day() {
+    let s = Setup::new(90);
+    // The same policy, with an address threshold, and a config with no history.
+    std::fs::write(
+        s.dir.path().join("policies/new-app.toml"),
+        POLICY.replace("users = 3", "users = 3\nip_addresses = 9"),
+    )
+    .unwrap();
+    std::fs::write(
+        s.dir.path().join("nohist.toml"),
+        "[state]\npath = \"state.db\"\n\n[policies]\ndir = \"policies\"\n",
+    )
+    .unwrap();
+    let scan = |input: &str, out: &str| {
+        let (code, so, se) = run(&["scan", "--config", &s.p("nohist.toml"), "-o", &s.p(out), &s.p(input)]);
+        assert_eq!(code, 0, "{so}{se}");
+        run_json(Path::new(&s.p(out)))
+    };
+    let r = scan("night0.log", "o");
+    assert!(r["history"].is_null());
+    // Dropbox and Slack: 10 users from 10 addresses (> 9); GitHub: 3 users.
+    let mut apps: Vec<String> = s
+        .alerts("o")
+        .iter()
+        .map(|a| a["CompromisedEntity"].as_str().unwrap().to_string())
+        .collect();
+    apps.sort();
+    assert_eq!(apps, ["Dropbox", "Slack"]);
+    // With 10 addresses required (> 10), none.
+    std::fs::write(
+        s.dir.path().join("policies/new-app.toml"),
+        POLICY
+            .replace("users = 3", "users = 3\nip_addresses = 10")
+            .replace("new-app-3-users", "other"),
+    )
+    .unwrap();
+    let r2 = scan("night1.log", "o2");
+    assert!(s.alerts("o2").is_empty());
+    assert_eq!(r2["discovery"]["per_policy"][0]["matched"], 0);
+}

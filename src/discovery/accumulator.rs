@@ -147,6 +147,9 @@ pub struct Accumulator<'c> {
     unmatched_vendor: Map<(u32, u32), u64>,
     attribution: AttributionCounts,
     days: Option<Box<DayAcc>>,
+    /// (app, client IP id, day) seen, for the distinct addresses per app and day
+    /// ([`Accumulator::keep_ip_days`]).
+    ip_days: Option<Set<(u32, u32, i32)>>,
 }
 
 fn merge_totals<K: Hash + Eq>(into: &mut Map<K, Totals>, from: Map<K, Totals>) {
@@ -180,7 +183,14 @@ impl<'c> Accumulator<'c> {
             unmatched_vendor: Map::default(),
             attribution: AttributionCounts::default(),
             days: None,
+            ip_days: None,
         }
+    }
+
+    /// Also count the distinct client addresses per app and day (in [`Daily::ips`]): what app
+    /// discovery policies need without a history, at one small key per app×address×day.
+    pub fn keep_ip_days(&mut self) {
+        self.ip_days.get_or_insert_with(Set::default);
     }
 
     /// Also keep the per-day rows of [`super::daily`] (for the history and app discovery
@@ -300,6 +310,9 @@ impl<'c> Accumulator<'c> {
         if let Some(ip) = ip {
             self.app_ips.entry((app, ip)).or_default().add(t, blocked, up, down);
         }
+        if let (Some(set), Some(ip), Some(t)) = (&mut self.ip_days, ip, t) {
+            set.insert((app, ip, day_of(t)));
+        }
         if let (Some(days), Some(t)) = (&mut self.days, t) {
             let key = (days.input, app, user.unwrap_or(NONE), ip.unwrap_or(NONE), day_of(t));
             days.apps.entry(key).or_default().add(Some(t), blocked, up, down);
@@ -362,7 +375,10 @@ impl<'c> Accumulator<'c> {
 
     /// Rows in this accumulator's app×user and app×IP tables.
     pub fn pair_rows(&self) -> usize {
-        self.app_users.len() + self.app_ips.len() + self.days.as_ref().map_or(0, |d| d.apps.len())
+        self.app_users.len()
+            + self.app_ips.len()
+            + self.days.as_ref().map_or(0, |d| d.apps.len())
+            + self.ip_days.as_ref().map_or(0, |d| d.len())
     }
 
     /// Move this accumulator's app×user and app×IP rows into `into` (ids renumbered, as in
@@ -388,6 +404,12 @@ impl<'c> Accumulator<'c> {
         }
         for ((a, ip), t) in std::mem::take(&mut self.app_ips) {
             into.app_ips.entry((a, ips[ip as usize])).or_default().merge(&t);
+        }
+        if let Some(set) = &mut self.ip_days {
+            let to = into.ip_days.get_or_insert_with(Set::default);
+            for (a, ip, d) in std::mem::take(set) {
+                to.insert((a, ips[ip as usize], d));
+            }
         }
         if let Some(days) = &mut self.days {
             let to = into.days.get_or_insert_with(Default::default);
@@ -483,6 +505,7 @@ impl<'c> Accumulator<'c> {
                     Daily {
                         totals,
                         users: Set::default(),
+                        ips: Set::default(),
                     },
                 )
             })
@@ -490,6 +513,11 @@ impl<'c> Accumulator<'c> {
         for (a, d, u) in daily_users {
             if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
                 row.users.insert(users[u as usize].clone());
+            }
+        }
+        for (a, ip, d) in self.ip_days.into_iter().flatten() {
+            if let Some(row) = out.app_daily.get_mut(&(app(a), i64::from(d))) {
+                row.ips.insert(self.client_ips.addrs[ip as usize]);
             }
         }
         out.unmatched = conv(self.unmatched, |d| domains[d as usize].clone())
@@ -559,8 +587,15 @@ mod tests {
         let matcher = Matcher::new(&catalog);
         let ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
         let mut country = |ip: IpAddr| Some(if ip.to_string().ends_with('1') { *b"US" } else { *b"DE" });
-        let mut one = Accumulator::new(&matcher, &ids);
-        let (mut a, mut b) = (Accumulator::new(&matcher, &ids), Accumulator::new(&matcher, &ids));
+        // With the per-day rows and addresses too: their ids are renumbered as well.
+        let new = || {
+            let mut x = Accumulator::new(&matcher, &ids);
+            x.keep_days();
+            x.keep_ip_days();
+            x
+        };
+        let mut one = new();
+        let (mut a, mut b) = (new(), new());
         for i in 0..500 {
             one.add(&rec(i), &mut country);
         }
@@ -572,7 +607,7 @@ mod tests {
                 b.add(&rec(i), &mut country);
             }
         }
-        let small = Accumulator::new(&matcher, &ids);
+        let small = new();
         // A hand-off moves b's big tables into a; b keeps counting and is merged later.
         let mut shared = Accumulator::new(&matcher, &ids);
         b.hand_off(&mut shared);
@@ -587,6 +622,16 @@ mod tests {
         a.merge(shared);
         let (want, got) = (one.finish(), a.finish());
         assert!(want.app_users.len() > 5 && want.unmatched.len() == 2, "{want:?}");
+        assert!(want.app_daily.values().any(|d| d.ips.len() > 1), "{want:?}");
+        let mut got = got;
+        let mut want = want;
+        // Per-day rows come in hash order: compare them sorted.
+        for x in [&mut got, &mut want] {
+            let d = x.days.as_mut().unwrap();
+            d.apps.sort_by(|p, q| format!("{p:?}").cmp(&format!("{q:?}")));
+            d.unmatched.sort_by(|p, q| format!("{p:?}").cmp(&format!("{q:?}")));
+        }
+        assert!(!want.days.as_ref().unwrap().apps.is_empty());
         assert_eq!(got, want);
     }
 }

@@ -147,13 +147,16 @@ impl AttributionCounts {
     }
 }
 
-/// A daily row: totals plus the distinct users of that app on that day.
+/// A daily row: totals plus the distinct users (and, when asked for, client addresses) of that
+/// app on that day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Daily {
     /// Counts.
     pub totals: Totals,
     /// Distinct user names.
     pub users: Set<Name>,
+    /// Distinct client addresses (only with [`Accumulator::keep_ip_days`]; else empty).
+    pub ips: Set<IpAddr>,
 }
 
 /// An unmatched registrable domain: totals, its distinct users, and the application names the
@@ -252,6 +255,7 @@ impl Aggregates {
         merge_map(&mut self.app_daily, other.app_daily, |a, b| {
             a.totals.merge(&b.totals);
             a.users.extend(b.users);
+            a.ips.extend(b.ips);
         });
         merge_map(&mut self.unmatched, other.unmatched, |a, b| {
             a.totals.merge(&b.totals);

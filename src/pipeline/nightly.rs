@@ -89,6 +89,7 @@ impl Known for StateKnown {
 pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
     let empty = daily::DayRows::default();
     let rows = inp.result.aggregates.days.as_ref().unwrap_or(&empty);
+    // (Only with a history: see `pipeline::run`, `keep_days`.)
     let by_id: HashMap<&str, &crate::catalog::App> = inp.catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let mut info = NightlyInfo::default();
     // For "since last night": the history's app_daily before this run.
@@ -126,14 +127,38 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                 .iter()
                 .filter(|r| r.status == crate::discovery::result::InputStatus::Partial)
                 .count() as u64;
-            let tables = s.tables.clone();
+            let tables = DayTables {
+                app_daily: std::mem::take(&mut s.tables.app_daily),
+                ..DayTables::default()
+            };
             info.history = Some(s.summary.clone());
             (Some((h, s)), tables)
         }
-        None => (
-            None,
-            daily::derive(rows.apps.iter().map(|x| &x.1), rows.unmatched.iter().map(|x| &x.1)),
-        ),
+        // Without a history, this run's per-app-day figures (users and, when the discovery
+        // policies asked for them, addresses) are already in the aggregates.
+        None => {
+            let mut app_daily: Vec<daily::AppDaily> = inp
+                .result
+                .aggregates
+                .app_daily
+                .iter()
+                .map(|((app, day), d)| daily::AppDaily {
+                    app: app.clone(),
+                    day: *day,
+                    totals: d.totals,
+                    users: d.users.len() as u64,
+                    ip_addresses: d.ips.len() as u64,
+                })
+                .collect();
+            app_daily.sort_unstable_by(|a, b| (a.day, &a.app).cmp(&(b.day, &b.app)));
+            (
+                None,
+                DayTables {
+                    app_daily,
+                    ..DayTables::default()
+                },
+            )
+        }
     };
 
     let mut discovered = Discovered {

@@ -263,8 +263,11 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             opts.skip_dirs.push(c);
         }
     }
-    // Per-day rows cost memory: only when the history or the discovery policies need them.
-    opts.keep_days = history.is_some() || (!discovery_policies.is_empty() && state.is_some());
+    // Per-day rows per input cost memory (about as much as the app×user×address combinations
+    // of a night): only for the history. Discovery policies without one need only the distinct
+    // addresses per app and day.
+    opts.keep_days = history.is_some();
+    opts.keep_ip_days = history.is_none() && !discovery_policies.is_empty() && state.is_some();
     let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
     opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
         .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);

@@ -70,6 +70,9 @@ pub struct ScanOptions {
     /// Also count the per-day rows of `discovery::daily` (for `--history` and app discovery
     /// policies); they cost memory in proportion to app×user×client-IP×day combinations.
     pub keep_days: bool,
+    /// Also count distinct client addresses per app and day (app discovery policies without a
+    /// history): one small key per app×address×day.
+    pub keep_ip_days: bool,
 }
 
 /// Picks the traffic records that traffic policies could match, as activities.
@@ -96,6 +99,7 @@ impl ScanOptions {
             traffic_activities: None,
             identity: crate::enrich::Identity::default(),
             keep_days: false,
+            keep_ip_days: false,
         }
     }
 }
@@ -231,6 +235,9 @@ pub fn scan(
                         let mut acc = Accumulator::new(matcher, &app_ids);
                         if opts.keep_days {
                             acc.keep_days();
+                        }
+                        if opts.keep_ip_days {
+                            acc.keep_ip_days();
                         }
                         let mut w = Worker {
                             acc,

@@ -386,43 +386,40 @@ impl History {
         });
         touched.retain(|d| *d >= cutoff);
 
-        // Every day touched, derived from all inputs' rows of that day.
-        let mut app_rows: Vec<AppDay> = Vec::new();
-        let mut un_rows: Vec<UnmatchedDay> = Vec::new();
-        for inp in &mine {
-            app_rows.extend(
-                inp.apps
-                    .iter()
-                    .filter(|r| touched.contains(&r.day))
-                    .map(|r| (*r).clone()),
-            );
-            un_rows.extend(
-                inp.unmatched
-                    .iter()
-                    .filter(|r| touched.contains(&r.day))
-                    .map(|r| (*r).clone()),
-            );
-        }
+        // Every day touched, derived from all inputs' rows of that day: this run's by
+        // reference (no copy), the other inputs' read back from their files.
+        let mut other_apps: Vec<AppDay> = Vec::new();
+        let mut other_un: Vec<UnmatchedDay> = Vec::new();
         let mine_ids: BTreeSet<&str> = mine.iter().map(|i| i.content_id).collect();
         for (id, e) in &index.inputs {
             if mine_ids.contains(id.as_str()) || !e.days.iter().any(|d| touched.contains(d)) {
                 continue;
             }
             let p = self.dir.join(INPUTS).join(format!("{id}.apps.parquet"));
-            app_rows.extend(
+            other_apps.extend(
                 files::read_app_rows(&p)?
                     .into_iter()
                     .filter(|r| touched.contains(&r.day)),
             );
             let p = self.dir.join(INPUTS).join(format!("{id}.unmatched.parquet"));
-            un_rows.extend(
+            other_un.extend(
                 files::read_unmatched_rows(&p)?
                     .into_iter()
                     .filter(|r| touched.contains(&r.day)),
             );
         }
-        let tables = daily::derive(&app_rows, &un_rows);
-        drop((app_rows, un_rows));
+        let app_rows = mine
+            .iter()
+            .flat_map(|i| i.apps.iter().copied())
+            .chain(&other_apps)
+            .filter(|r| touched.contains(&r.day));
+        let un_rows = mine
+            .iter()
+            .flat_map(|i| i.unmatched.iter().copied())
+            .chain(&other_un)
+            .filter(|r| touched.contains(&r.day));
+        let mut tables = daily::derive(app_rows, un_rows);
+        drop((other_apps, other_un));
         for &d in &touched {
             let name = day_name(d);
             for t in TABLES {
@@ -435,6 +432,11 @@ impl History {
             }
             summary.days_written.push(name);
         }
+        // Only `app_daily` is needed past this point (discovery policies, "since last night");
+        // the large tables are on disk.
+        tables.app_users_daily = Vec::new();
+        tables.app_user_ips_daily = Vec::new();
+        tables.unmatched_daily = Vec::new();
         let idx = staging.join("index.json");
         let text = serde_json::to_string_pretty(&index).expect("index serialises");
         std::fs::write(&idx, text).map_err(io(&idx))?;
@@ -477,7 +479,8 @@ impl History {
 pub struct Staged {
     journal: Journal,
     index: Index,
-    /// The derived tables of the days written.
+    /// The derived `app_daily` rows of the days written (the other tables are written, not
+    /// kept).
     pub tables: DayTables,
     /// What publishing will do.
     pub summary: CommitSummary,
