@@ -62,14 +62,19 @@ fn pyarrow_pandas_and_duckdb_read_every_table() {
         root.join("samples/logs").to_str().unwrap(),
     ]);
     assert!(code == 0 || code == 3, "scan failed ({code}): {err}");
-    let o = Command::new(&py)
-        .arg(root.join("tests/bi/read_outputs.py"))
-        .arg(&out)
-        .arg(d.path().join("hist"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{}", text);
+    // One of the reader scripts on the scan's outputs and history: its output, once it passed.
+    let script = |name: &str| {
+        let o = Command::new(&py)
+            .arg(root.join("tests/bi").join(name))
+            .arg(&out)
+            .arg(d.path().join("hist"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{name}: {text}");
+        text
+    };
+    let text = script("read_outputs.py");
     assert_eq!(
         text.matches("rows read by pyarrow, pandas, polars and duckdb").count(),
         7,
@@ -104,13 +109,6 @@ fn pyarrow_pandas_and_duckdb_read_every_table() {
         );
         return;
     }
-    let o = Command::new(&py)
-        .arg(root.join("tests/bi/spark_read.py"))
-        .arg(&out)
-        .arg(d.path().join("hist"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{}", text);
+    let text = script("spark_read.py");
     assert_eq!(text.matches("rows read by Spark").count(), 11, "{text}");
 }

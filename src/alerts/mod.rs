@@ -200,14 +200,13 @@ impl Alert {
         generated_us: i64,
     ) -> Alert {
         let s = &hit.stats;
-        let day = format_rfc3339(hit.day * 86_400_000_000);
         let mut description = format!(
             "App discovery policy '{}' matched {} ({}{}) on {}: {} users, {} IP addresses, {} transactions, {} uploaded, {} downloaded",
             policy.name,
             app.0,
             if app.1.is_empty() { "no category" } else { app.1 },
             risk_score.map_or(String::new(), |r| format!(", risk score {r}")),
-            &day[..10],
+            crate::base::time::format_day(hit.day),
             s.users,
             s.ip_addresses,
             s.transactions,

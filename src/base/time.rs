@@ -122,6 +122,12 @@ pub fn civil_us(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> Op
     Some(((days * 86_400 + (h * 3600 + mi * 60 + s) as i64) * 1_000_000) + us as i64)
 }
 
+/// A day (since 1970-01-01, UTC) as `YYYY-MM-DD`.
+pub fn format_day(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Format µs since the epoch as RFC 3339 UTC with millisecond precision (`2024-01-02T03:04:05.678Z`).
 pub fn format_rfc3339(us: i64) -> String {
     let secs = us.div_euclid(1_000_000);

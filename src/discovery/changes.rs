@@ -5,6 +5,7 @@
 //! Owns: these comparisons. Must not touch: where the rows come from, how they are shown.
 
 use super::daily::AppDaily;
+use crate::base::time::format_day as day_name;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,11 +80,6 @@ pub struct AppChange {
     pub bytes_total_mean_7d: f64,
     /// `traffic / mean - 1`; null when the mean is 0.
     pub bytes_total_change: Option<f64>,
-}
-
-fn day_name(day: i64) -> String {
-    let (y, m, d) = crate::base::time::civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The changes of `day`, from `app_daily` rows of that day and the days before it (any

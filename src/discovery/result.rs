@@ -73,9 +73,9 @@ pub struct InputReport {
     pub status: InputStatus,
     /// What went wrong, naming the file.
     pub error: Option<String>,
-    /// The input's content identity: XXH3-128 of the (decompressed) bytes that were read, in
-    /// hex. Two inputs with the same content have the same id, whatever their names; the
-    /// history keys each input's rows by it, so a rescan replaces them.
+    /// The input's content identity, with a history: XXH3-128 of the (decompressed) bytes that
+    /// were read, in hex. Two inputs with the same content have the same id, whatever their
+    /// names; the history keys each input's rows by it, so a rescan replaces them.
     pub content_id: Option<String>,
     /// When the first lines matched no format: the first line, for the error that is given
     /// if nothing in the whole input can be read.

@@ -171,6 +171,14 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
             .collect(),
         ..Discovered::default()
     };
+    let today = crate::base::time::utc_day(inp.now_us);
+    discovered.prune_before = discovered
+        .app_days
+        .iter()
+        .map(|x| x.1)
+        .filter(|d| *d <= today + 1)
+        .max()
+        .map(|newest| newest - crate::state::APP_DAYS_KEPT);
     let state_days: HashMap<String, BTreeSet<i64>> = match inp.state {
         Some(s) => {
             let mut m: HashMap<String, BTreeSet<i64>> = HashMap::new();

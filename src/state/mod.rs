@@ -35,6 +35,9 @@ pub struct Discovered {
     pub alerts: Vec<(String, String, i64, String)>,
     /// Governance tags: (app id, tag, policy id, day).
     pub tags: Vec<(String, String, String, i64)>,
+    /// `app_days` before this day are removed (the caller caps it by today, so one record
+    /// dated years ahead cannot erase what the state remembers).
+    pub prune_before: Option<i64>,
 }
 
 impl Discovered {
@@ -49,11 +52,8 @@ impl Discovered {
             st.execute(params![app, day])?;
             first.execute(params![app, day])?;
         }
-        if let Some(newest) = self.app_days.iter().map(|x| x.1).max() {
-            tx.execute(
-                "DELETE FROM app_days WHERE day < (SELECT MAX(day) FROM app_days) - ?1 AND ?2 IS NOT NULL",
-                params![APP_DAYS_KEPT, newest],
-            )?;
+        if let Some(before) = self.prune_before {
+            tx.execute("DELETE FROM app_days WHERE day < ?1", params![before])?;
         }
         let mut st = tx.prepare(
             "INSERT OR IGNORE INTO discovery_alerts(policy_id, app_id, day, alert_id) VALUES(?1, ?2, ?3, ?4)",

@@ -225,13 +225,16 @@ impl Producer<'_> {
             self.reports.lock().expect("reports lock")[i].format = Some(f.info().id.clone());
             ch.set_header_kind(f.header());
         }
-        // The content id: the bytes exactly as cut into chunks (decompressed), in order.
-        let mut content = xxhash_rust::xxh3::Xxh3::new();
+        // The content id (for the history only): the bytes exactly as cut into chunks
+        // (decompressed), in order.
+        let mut content = self.opts.keep_days.then(xxhash_rust::xxh3::Xxh3::new);
         loop {
             match ch.next_event(buffer()) {
                 Ok(None) => break,
                 Ok(Some(ChunkEvent::Chunk(chunk))) => {
-                    content.update(&chunk.data);
+                    if let Some(h) = &mut content {
+                        h.update(&chunk.data);
+                    }
                     if !send(Work { chunk, format }) {
                         return false;
                     }
@@ -264,7 +267,7 @@ impl Producer<'_> {
         if !r[i].json_document {
             r[i].bytes_read = ch.bytes;
         }
-        r[i].content_id = Some(format!("{:032x}", content.digest128()));
+        r[i].content_id = content.map(|h| format!("{:032x}", h.digest128()));
         true
     }
 }

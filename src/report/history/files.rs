@@ -23,10 +23,7 @@ pub struct AppInfo {
 }
 
 fn report_err(e: crate::report::ReportError) -> HistoryError {
-    HistoryError::Corrupt {
-        path: String::new(),
-        message: e.to_string(),
-    }
+    HistoryError::Write(e)
 }
 
 fn totals_cols<'a>(rows: impl Iterator<Item = &'a Totals> + Clone, blocked: bool) -> Vec<Column> {

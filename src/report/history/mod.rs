@@ -32,7 +32,6 @@
 
 mod files;
 
-use crate::base::time::civil_from_days;
 use crate::discovery::daily::{self, AppDay, DayTables, UnmatchedDay};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,6 +60,9 @@ pub enum HistoryError {
         /// Why.
         source: std::io::Error,
     },
+    /// A history file could not be written (a full disk, permissions).
+    #[error("cannot write to the history: {0}")]
+    Write(crate::report::ReportError),
     /// Another scan is writing this history.
     #[error(
         "{path}: another cloudcensus scan is writing this history (lock {path}/.lock is held); wait for it to finish"
@@ -148,11 +150,7 @@ pub struct CommitSummary {
     pub partial_inputs_left_out: u64,
 }
 
-/// `YYYY-MM-DD` of a day number.
-pub fn day_name(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use crate::base::time::format_day as day_name;
 
 fn parse_day_name(s: &str) -> Option<i64> {
     let b = s.as_bytes();
