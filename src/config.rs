@@ -267,6 +267,10 @@ pub struct Config {
     /// Alert delivery.
     #[serde(default)]
     pub alerts: AlertsSection,
+    /// Saved app queries: name → expression of the app query language (`docs/queries.md`),
+    /// run with `cloudcensus apps query --saved NAME`.
+    #[serde(default)]
+    pub queries: std::collections::BTreeMap<String, String>,
     /// Where it was read from.
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -57,7 +57,8 @@ enum Command {
     /// Inspect and check the app catalog: stats, search, show, match, validate, export.
     #[command(subcommand)]
     Catalog(cli::catalog::CatalogCmd),
-    /// Tag apps (sanctioned, unsanctioned, monitored, or your own tags) in the config file.
+    /// Tag apps (sanctioned, unsanctioned, monitored, or your own tags) in the config file, and
+    /// query a scan's discovered apps (`apps query 'tags = "unsanctioned" and users > 10'`).
     #[command(subcommand)]
     Apps(cli::apps::AppsCmd),
     /// Check, test, enable and disable activity policies.

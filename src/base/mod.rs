@@ -10,6 +10,7 @@ pub mod hash;
 pub mod record;
 pub mod time;
 pub mod toml_line;
+pub mod units;
 pub mod url;
 
 pub use activity::{Activity, ActivityType, IpCategory, Outcome};

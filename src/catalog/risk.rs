@@ -206,9 +206,30 @@ pub struct CategoryLine {
     pub weight: f64,
 }
 
+/// How much an app's score rests on: scored factors with a sourced value, of all scored
+/// factors, overall and per category (general, security, compliance, legal).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Scored factors the catalog has a value (with its source) for.
+    pub known: u32,
+    /// Scored factors.
+    pub total: u32,
+    /// `known`, per category in [`CATEGORIES`] order.
+    pub known_by_category: [u32; 4],
+}
+
+impl Evidence {
+    /// "14 of 71 factors".
+    pub fn describe(&self) -> String {
+        format!("{} of {} factors", self.known, self.total)
+    }
+}
+
 /// How an app's score was computed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
+    /// What the score rests on.
+    pub evidence: Evidence,
     /// App id.
     pub app_id: String,
     /// Every scored factor.
@@ -232,8 +253,9 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
     let mut lines = Vec::new();
     let mut cats = Vec::new();
     let mut known = 0usize;
+    let mut evidence = Evidence::default();
     let (mut num, mut den) = (0.0, 0.0);
-    for c in CATEGORIES {
+    for (ci, c) in CATEGORIES.into_iter().enumerate() {
         let (mut cn, mut cd) = (0.0, 0.0);
         let cw = cfg.category_weights.get(c).copied().unwrap_or_default().multiplier();
         for def in factors.iter().filter(|f| f.scored && f.category == c) {
@@ -245,6 +267,11 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
                 .multiplier();
             let val = app.factors.get(&def.id);
             let score = val.and_then(|v| factor_score(def, &v.value, today_days));
+            evidence.total += 1;
+            if score.is_some() {
+                evidence.known += 1;
+                evidence.known_by_category[ci] += 1;
+            }
             // Only a known value that carries weight makes an app scored.
             if score.is_some() && w > 0.0 && cw > 0.0 {
                 known += 1;
@@ -290,6 +317,7 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
     });
     let score = overridden.as_ref().map(|o| o.score).or(computed);
     Explanation {
+        evidence,
         app_id: app.id.clone(),
         factors: lines,
         categories: cats,
@@ -304,6 +332,19 @@ pub fn scores(cat: &Catalog, factors: &[FactorDef], cfg: &ScoreConfig, today_day
     cat.apps
         .iter()
         .filter_map(|a| explain(a, factors, cfg, today_days).score.map(|s| (a.id.clone(), s)))
+        .collect()
+}
+
+/// The evidence of every app.
+pub fn evidence(
+    cat: &Catalog,
+    factors: &[FactorDef],
+    cfg: &ScoreConfig,
+    today_days: i64,
+) -> BTreeMap<String, Evidence> {
+    cat.apps
+        .iter()
+        .map(|a| (a.id.clone(), explain(a, factors, cfg, today_days).evidence))
         .collect()
 }
 

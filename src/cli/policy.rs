@@ -91,6 +91,18 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
                     return Ok(exit::USAGE);
                 }
             };
+            // App queries pick from the bundled catalog, untagged (golden cases do not read
+            // a config file).
+            let catalog = usage(cloudcensus::catalog::Catalog::load(None).map_err(anyhow::Error::from))?;
+            let today = cloudcensus::pipeline::run::today_days();
+            let cfg = cloudcensus::catalog::risk::ScoreConfig::default();
+            policy::resolve_app_queries(
+                &ps,
+                &catalog,
+                &Default::default(),
+                &cloudcensus::catalog::risk::scores(&catalog, &catalog.factors, &cfg, today),
+                &cloudcensus::catalog::risk::evidence(&catalog, &catalog.factors, &cfg, today),
+            );
             let results = match &dir {
                 None => policy::golden::run_bundled(&ps),
                 Some(folder) => usage(policy::golden::run_dir(folder, &ps).with_context(|| {

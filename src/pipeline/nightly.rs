@@ -53,6 +53,8 @@ pub struct NightlyInput<'a> {
     pub catalog: &'a Catalog,
     /// Risk scores.
     pub scores: &'a BTreeMap<String, f64>,
+    /// What each score rests on.
+    pub evidence: &'a BTreeMap<String, crate::catalog::risk::Evidence>,
     /// Config tags per app.
     pub tags: &'a BTreeMap<String, Vec<String>>,
     /// App discovery policies.
@@ -253,6 +255,11 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                     tags: tags.get(id).cloned().unwrap_or_default(),
                     risk_score: inp.scores.get(id).copied(),
                     factors: a.factors.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
+                    name: a.name.clone(),
+                    vendor: a.vendor.clone(),
+                    headquarters: a.headquarters.clone(),
+                    domains: a.domains.clone(),
+                    risk_factors_known: inp.evidence.get(id).map(|e| e.known as u64),
                 })
             };
             let candidates: Vec<Candidate<'_>> = tables

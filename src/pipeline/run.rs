@@ -269,6 +269,24 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     opts.keep_days = history.is_some();
     opts.keep_ip_days = history.is_none() && !discovery_policies.is_empty() && state.is_some();
     let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
+    let config_tags = cfg.apps.tags_by_app();
+    let scores = crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days());
+    let evidence = crate::catalog::risk::evidence(&catalog, &catalog.factors, &cfg.score, today_days());
+    let stored_tags = match state.as_ref() {
+        Some(s) => s.app_tags().map_err(RunError::State)?,
+        None => Vec::new(),
+    };
+    {
+        // App queries in activity and traffic policies see the tags known at the start.
+        let mut tags = config_tags.clone();
+        for (app, tag, _, _) in &stored_tags {
+            let v = tags.entry(app.clone()).or_default();
+            if !v.contains(tag) {
+                v.push(tag.clone());
+            }
+        }
+        crate::policy::resolve_app_queries(&policies, &catalog, &tags, &scores, &evidence);
+    }
     opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
         .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
     let matcher = Matcher::new(&catalog);
@@ -316,12 +334,11 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         outcome.alerts.len() as u64,
         outcome.alerts.iter().filter(|x| x.is_new).count() as u64,
     );
-    let config_tags = cfg.apps.tags_by_app();
-    let scores = crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days());
     let mut prepared = nightly::prepare(nightly::NightlyInput {
         result: &result,
         catalog: &catalog,
         scores: &scores,
+        evidence: &evidence,
         tags: &config_tags,
         policies: &discovery_policies,
         history,
@@ -369,10 +386,6 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     // wins: a policy's sanctioned/unsanctioned/monitored tag is not added to an app the config
     // already gives one of them, nor a second one of them.
     let mut tags = config_tags;
-    let stored_tags = match state.as_ref() {
-        Some(s) => s.app_tags().map_err(RunError::State)?,
-        None => Vec::new(),
-    };
     let new_tags = prepared.discovered().tags.iter().cloned();
     let exclusive = |t: &str| crate::config::EXCLUSIVE_TAGS.contains(&t);
     for (app, tag, _, _) in stored_tags.into_iter().chain(new_tags) {
@@ -395,6 +408,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         scan_seconds,
         tags,
         scores,
+        evidence,
         policy: Some(report::PolicyOutputs {
             alerts: &outcome.alerts,
             info,

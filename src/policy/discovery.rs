@@ -60,6 +60,8 @@ pub struct AppFilter {
     pub risk_score: Option<Range>,
     /// Risk factor id → any of these values (an app with no value for it does not match).
     pub factors: BTreeMap<String, Vec<toml::Value>>,
+    /// An expression of the app query language (`docs/queries.md`), which must hold too.
+    pub query: Option<super::query::Query>,
 }
 
 /// Bounds on a number.
@@ -156,21 +158,7 @@ impl Thresholds {
     }
 }
 
-/// `1500000` → `1.5 MB` (decimal units, as the thresholds are written).
-pub fn human_bytes(x: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = x as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{x} B")
-    } else {
-        format!("{:.1} {}", v, UNITS[u]).replace(".0 ", " ")
-    }
-}
+pub use crate::base::units::{human_bytes, parse_size};
 
 /// What a policy's app filter sees of an app.
 #[derive(Debug, Clone, Default)]
@@ -185,6 +173,37 @@ pub struct AppFacts {
     pub risk_score: Option<f64>,
     /// Risk factor values by factor id.
     pub factors: BTreeMap<String, toml::Value>,
+    /// Display name.
+    pub name: String,
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Headquarters country.
+    pub headquarters: Option<String>,
+    /// Catalog domains.
+    pub domains: Vec<String>,
+    /// Scored factors with a known value.
+    pub risk_factors_known: Option<u64>,
+}
+
+impl super::query::AppView for AppFacts {
+    fn builtin(&self, f: super::query::Builtin) -> super::query::Val<'_> {
+        use super::query::{Builtin as B, Val};
+        match f {
+            B::AppId => Val::Text(&self.id),
+            B::App => Val::Text(if self.name.is_empty() { &self.id } else { &self.name }),
+            B::Category => Val::Text(&self.category),
+            B::Vendor => Val::opt(&self.vendor),
+            B::Headquarters => Val::opt(&self.headquarters),
+            B::Tags => Val::Texts(self.tags.iter().map(String::as_str).collect()),
+            B::Domains => Val::Texts(self.domains.iter().map(String::as_str).collect()),
+            B::RiskScore => self.risk_score.map_or(Val::Missing, Val::Number),
+            B::RiskFactorsKnown => self.risk_factors_known.map_or(Val::Missing, |n| Val::Number(n as f64)),
+            _ => Val::Missing,
+        }
+    }
+    fn factor(&self, id: &str) -> Option<&toml::Value> {
+        self.factors.get(id)
+    }
 }
 
 impl AppFilter {
@@ -202,6 +221,7 @@ impl AppFilter {
                 .factors
                 .iter()
                 .all(|(f, want)| a.factors.get(f).is_some_and(|v| want.contains(v)))
+            && self.query.as_ref().is_none_or(|q| q.matches(a))
     }
 }
 
@@ -292,28 +312,6 @@ struct ActionsFile {
     tag: Option<String>,
 }
 
-/// `"500MB"`, `"1.5 GB"`, `"20KiB"` or a plain number of bytes.
-pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" => 1e3,
-        "mb" => 1e6,
-        "gb" => 1e9,
-        "tb" => 1e12,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        "tib" => 1024f64.powi(4),
-        _ => return None,
-    };
-    let v = n * mult;
-    (v.is_finite() && (0.0..1.8e19).contains(&v)).then_some(v as u64)
-}
-
 /// The `kind` of a policy file's text (`activity` when absent); `None` if it is not TOML (the
 /// activity parser then reports the syntax error with its line).
 pub fn kind_of(text: &str) -> Option<String> {
@@ -381,12 +379,16 @@ pub fn parse(file: &Path, text: &str) -> Result<DiscoveryPolicy, Vec<Problem>> {
             None
         }
     });
-    if f.apps.query.is_some() {
-        problems.push(problem(
-            line_of("query"),
-            "query is not supported by this version; use category, tags, apps, risk_score and factors".into(),
-        ));
-    }
+    let query = f.apps.query.as_deref().and_then(|text| {
+        let defs = crate::catalog::factors::bundled_factors().unwrap_or_default();
+        let fields = super::query::Fields {
+            factors: &defs,
+            usage: Err("[apps] picks apps by what the catalog knows; put usage thresholds in [same_day]"),
+        };
+        super::query::Query::parse(text, &fields)
+            .map_err(|e| problems.push(problem(line_of("query"), format!("query: {}", e.pointed(text)))))
+            .ok()
+    });
     let mut size = |key: &str, v: Option<Size>| match v {
         None => None,
         Some(Size::Bytes(b)) => Some(b),
@@ -441,6 +443,7 @@ pub fn parse(file: &Path, text: &str) -> Result<DiscoveryPolicy, Vec<Problem>> {
             app_ids: f.apps.apps.into_vec(),
             risk_score: f.apps.risk_score,
             factors,
+            query,
         },
         same_day,
         tag: f.actions.tag,

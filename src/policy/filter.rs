@@ -108,6 +108,19 @@ pub enum Op {
     Lt(f64),
     /// Regular expression (case-insensitive), anywhere in the value.
     Regex(regex::Regex),
+    /// The app is one the app query picks (`field = "app"` only). The names are filled in by
+    /// [`super::resolve_app_queries`] once the catalog and the tags are known; until then
+    /// nothing matches.
+    AppQuery(std::sync::Arc<AppSelection>),
+}
+
+/// An app query of an activity or traffic policy, and the apps it picked (lower-case names).
+#[derive(Debug)]
+pub struct AppSelection {
+    /// The expression.
+    pub query: super::query::Query,
+    /// The display names of the apps it picks, lower-cased.
+    pub names: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 /// One `contains` value: any of these words, or one exact phrase.
@@ -121,7 +134,7 @@ pub enum Needle {
 
 /// The operator names, for errors and docs.
 pub const OPERATORS: &str =
-    "eq, ne, in, not_in, contains, starts_with, ends_with, is_set, is_not_set, cidr, not_cidr, gt, lt, regex";
+    "eq, ne, in, not_in, contains, starts_with, ends_with, is_set, is_not_set, cidr, not_cidr, gt, lt, regex, query";
 
 /// A compiled filter.
 #[derive(Debug, Clone)]
@@ -286,6 +299,10 @@ impl Filter {
             Op::Gt(x) => matches!(v, Value::Number(n) if n > *x),
             Op::Lt(x) => matches!(v, Value::Number(n) if n < *x),
             Op::Regex(r) => any(&|s| r.is_match(s)),
+            Op::AppQuery(sel) => match (sel.names.get(), &v) {
+                (Some(names), Value::Text(s)) => names.contains(lower(s).as_ref()),
+                _ => false,
+            },
             Op::Cidr(_) | Op::NotCidr(_) => false,
         }
     }
@@ -307,7 +324,7 @@ impl Filter {
             Op::NotIn(xs) => !xs.iter().any(|x| x.parse::<std::net::IpAddr>().is_ok_and(|x| x == ip)),
             Op::StartsWith(xs) => xs.iter().any(|x| starts_ci(&text(), x)),
             Op::EndsWith(xs) => xs.iter().any(|x| ends_ci(&text(), x)),
-            Op::Contains(_) | Op::Gt(_) | Op::Lt(_) => false,
+            Op::Contains(_) | Op::Gt(_) | Op::Lt(_) | Op::AppQuery(_) => false,
             Op::Regex(r) => r.is_match(&text()),
         }
     }
@@ -418,6 +435,9 @@ pub enum FilterError {
     /// A regular expression that does not compile.
     #[error("bad regex: {0}")]
     BadRegex(String),
+    /// An app query that does not parse (the expression, a caret and the reason).
+    #[error("bad app query:\n{0}")]
+    BadQuery(String),
 }
 
 impl FilterError {
@@ -478,6 +498,12 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, FilterE
             fields: "the ip field",
         });
     }
+    if op == "query" && f != Field::App {
+        return Err(FilterError::WrongField {
+            op: op.into(),
+            fields: "the app field",
+        });
+    }
     if matches!(op, "gt" | "lt") && !f.numeric() {
         return Err(FilterError::WrongField {
             op: op.into(),
@@ -513,6 +539,20 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, FilterE
                 .build()
                 .map_err(|e| FilterError::BadRegex(e.to_string()))?,
         ),
+        "query" => {
+            let text = one("an app query, such as 'tags = \"unsanctioned\"'")?;
+            let defs = crate::catalog::factors::bundled_factors().unwrap_or_default();
+            let fields = super::query::Fields {
+                factors: &defs,
+                usage: Err("an activity policy picks apps by what the catalog knows, not by a scan's usage"),
+            };
+            let query =
+                super::query::Query::parse(&text, &fields).map_err(|e| FilterError::BadQuery(e.pointed(&text)))?;
+            Op::AppQuery(std::sync::Arc::new(AppSelection {
+                query,
+                names: std::sync::OnceLock::new(),
+            }))
+        }
         other => return Err(FilterError::UnknownOperator { op: other.into() }),
     };
     if f == Field::Ip {

@@ -8,12 +8,15 @@
 //! 2. [`filter`] — compiled filters and their operators.
 //! 3. [`engine`] — the replay in time order, repeated-activity windows, daily limits.
 //! 4. [`golden`] — `policy test`: input activities and expected alerts beside the policies.
+//! 5. [`query`] — the app query language, which discovery and activity policies, saved and
+//!    suggested queries and `apps query` share.
 
 pub mod discovery;
 pub mod engine;
 pub mod filter;
 pub mod golden;
 pub mod model;
+pub mod query;
 
 pub use model::{Policy, PolicyError, Severity};
 
@@ -190,6 +193,40 @@ mod tests {
         assert!(bundled.iter().all(|r| r.failure.is_none()));
         for r in &results {
             assert!(r.failure.is_none(), "{}: {}: {:?}", r.file, r.description, r.failure);
+        }
+    }
+}
+
+/// Fill in the apps each `app` / `query` filter of these policies picks, from the catalog, the
+/// run's tags (the config's and the state's), scores and evidence. Call it once per run,
+/// before any activity is matched: until then such a filter matches nothing.
+pub fn resolve_app_queries(
+    policies: &[Policy],
+    catalog: &crate::catalog::Catalog,
+    tags: &std::collections::BTreeMap<String, Vec<String>>,
+    scores: &std::collections::BTreeMap<String, f64>,
+    evidence: &std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
+) {
+    for f in policies.iter().flat_map(|p| &p.filters) {
+        if let filter::Op::AppQuery(sel) = &f.op {
+            let names = catalog
+                .apps
+                .iter()
+                .filter(|a| {
+                    let mut t = tags.get(&a.id).cloned().unwrap_or_default();
+                    if a.custom {
+                        t.push("custom".into());
+                    }
+                    sel.query.matches(&query::CatalogApp {
+                        app: a,
+                        tags: &t,
+                        risk_score: scores.get(&a.id).copied(),
+                        risk_factors_known: evidence.get(&a.id).map(|e| u64::from(e.known)),
+                    })
+                })
+                .map(|a| a.name.to_lowercase())
+                .collect();
+            let _ = sel.names.set(names);
         }
     }
 }

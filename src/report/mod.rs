@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod history;
 pub mod lines;
 pub mod output;
+pub mod read;
 pub mod run;
 pub mod tables;
 
@@ -74,6 +75,8 @@ pub struct RunContext<'a> {
     pub tags: std::collections::BTreeMap<String, Vec<String>>,
     /// App id → risk score (apps that have one).
     pub scores: std::collections::BTreeMap<String, f64>,
+    /// App id → what its score rests on.
+    pub evidence: std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
     /// The activity-policy outputs, when the policy stage ran.
     pub policy: Option<PolicyOutputs<'a>>,
     /// The history and discovery-policy side of a nightly run.
@@ -97,7 +100,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     let report_start = crate::base::time::now_us();
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
-    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores);
+    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores, &ctx.evidence);
     // The tables are independent: build and write them in parallel.
     let paths: Vec<std::path::PathBuf> = [
         "discovered_apps.parquet",

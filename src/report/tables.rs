@@ -304,6 +304,8 @@ pub struct AppRow {
     pub users: u64,
     /// Distinct source IPs.
     pub ip_addresses: u64,
+    /// What the score rests on (`None` for an app the catalog does not know).
+    pub evidence: Option<crate::catalog::risk::Evidence>,
 }
 
 /// `discovered_apps` rows, most traffic first (ties by transactions, then id). `tags` maps app
@@ -313,6 +315,7 @@ pub fn app_rows(
     catalog: &Catalog,
     tags: &std::collections::BTreeMap<String, Vec<String>>,
     scores: &std::collections::BTreeMap<String, f64>,
+    evidence: &std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
 ) -> Vec<AppRow> {
     let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let users = agg.users_per_app();
@@ -338,6 +341,7 @@ pub fn app_rows(
                 totals: *t,
                 users: users.get(id.as_ref()).copied().unwrap_or(0),
                 ip_addresses: ips.get(id.as_ref()).copied().unwrap_or(0),
+                evidence: evidence.get(id.as_ref()).copied(),
             }
         })
         .collect();
@@ -375,6 +379,19 @@ pub fn discovered_apps(path: &Path, rows: &[AppRow], rc: &RunCols) -> Result<usi
         "headquarters",
         rows.iter().map(|r| r.headquarters.clone()).collect(),
     ));
+    let ev = |f: &dyn Fn(&crate::catalog::risk::Evidence) -> u32| -> Vec<Option<i64>> {
+        rows.iter()
+            .map(|r| r.evidence.as_ref().map(|e| i64::from(f(e))))
+            .collect()
+    };
+    cols.push(Column::new("risk_factors_known".into(), ev(&|e| e.known)));
+    cols.push(Column::new("risk_factors_total".into(), ev(&|e| e.total)));
+    for (i, c) in crate::catalog::factors::CATEGORIES.iter().enumerate() {
+        cols.push(Column::new(
+            format!("risk_factors_known_{c}").into(),
+            ev(&|e| e.known_by_category[i]),
+        ));
+    }
     cols.extend(rc.cols(rows.len()));
     write(path, cols)
 }
