@@ -203,6 +203,14 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
             };
             let name = |id: &str| by_id.get(id).map_or_else(|| id.to_string(), |a| a.name.clone());
             info.changes = Some(changes::changes(&rows, day, &days, &seen, &name, QUIET_DAYS));
+            if staged.is_some() {
+                info.trend = Some(
+                    rows.iter()
+                        .filter(|r| r.day > day - 30 && r.day <= day)
+                        .cloned()
+                        .collect(),
+                );
+            }
         }
     }
     // The history's days before this run's (for "new app" beside the state's days).

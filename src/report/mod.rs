@@ -10,6 +10,7 @@
 pub mod alert_files;
 pub mod dashboard;
 pub mod history;
+pub mod html;
 pub mod lines;
 pub mod output;
 pub mod read;
@@ -146,6 +147,27 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
         source: e,
     })?;
     out.write("dashboard.json", &dash_json)?;
+    let page = html::page(&html::PageInput {
+        dashboard: serde_json::from_slice(&dash_json).map_err(|e| ReportError::Json {
+            file: "dashboard.json".into(),
+            source: e,
+        })?,
+        rows: &rows,
+        agg,
+        countries: &countries,
+        catalog: ctx.catalog,
+        run_cols: &ctx.run_cols,
+        alerts: ctx.policy.as_ref().map_or_else(Vec::new, |p| page_alerts(p.alerts)),
+        trend: ctx.nightly.as_ref().and_then(|n| n.trend.as_deref()),
+        generated_us: crate::base::time::now_us(),
+        timezone: &ctx.timezone,
+        today_days: crate::base::time::utc_day(ctx.started_us),
+    })
+    .map_err(|e| ReportError::Json {
+        file: "dashboard.html".into(),
+        source: e,
+    })?;
+    out.write("dashboard.html", page.as_bytes())?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
     if let Some(p) = &ctx.policy {
         alert_files::parquet(&out.staged("alerts.parquet"), p.alerts, &ctx.run_cols)?;
@@ -209,4 +231,41 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     out.write("run.json", &json)?;
     out.commit("run.json")?;
     Ok(manifest)
+}
+
+/// The run's alerts as the dashboard lists them: most severe first, then newest.
+fn page_alerts(alerts: &[crate::alerts::Alert]) -> Vec<html::PageAlert> {
+    let mut v: Vec<&crate::alerts::Alert> = alerts.iter().collect();
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.start_us.cmp(&a.start_us))
+            .then(a.id.cmp(&b.id))
+    });
+    v.into_iter()
+        .map(|a| {
+            let discovery = a.kind == crate::alerts::AlertKind::Discovery;
+            html::PageAlert {
+                id: a.id.clone(),
+                kind: if discovery { "discovery" } else { "activity" },
+                severity: a.severity.as_str(),
+                policy: a.policy_name.clone(),
+                entity: if discovery {
+                    a.apps.first().cloned().unwrap_or_default()
+                } else {
+                    a.user.clone().unwrap_or_default()
+                },
+                start: crate::base::time::format_rfc3339(a.start_us),
+                end: crate::base::time::format_rfc3339(a.end_us),
+                count: a.count,
+                description: a.description.clone(),
+                status: if a.status.is_empty() {
+                    "not kept".into()
+                } else {
+                    a.status.clone()
+                },
+                new: a.is_new,
+            }
+        })
+        .collect()
 }

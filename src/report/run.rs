@@ -103,6 +103,10 @@ pub struct NightlyInfo {
     pub discovery: DiscoveryInfo,
     /// What changed since last night (with a history or a state file).
     pub changes: Option<crate::discovery::changes::Changes>,
+    /// With a history: its per-app days of the last 30 days up to the night (tonight's
+    /// included), for the dashboard's trends.
+    #[serde(skip)]
+    pub trend: Option<Vec<crate::discovery::daily::AppDaily>>,
 }
 
 /// The discovery-policy side of a run.
