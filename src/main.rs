@@ -61,6 +61,10 @@ enum Command {
     /// query a scan's discovered apps (`apps query 'tags = "unsanctioned" and users > 10'`).
     #[command(subcommand)]
     Apps(cli::apps::AppsCmd),
+    /// A block list of the apps tagged unsanctioned (or any tag) for a firewall, proxy or DNS
+    /// server: pan-edl, squid, fortigate, zscaler, bluecoat, websense, cisco-asa, juniper-srx,
+    /// rpz, hosts, domains.
+    BlockScript(cli::block_script::BlockArgs),
     /// Check, test, enable and disable activity policies.
     #[command(subcommand)]
     Policy(cli::policy::PolicyCmd),
@@ -102,6 +106,7 @@ fn main() {
         Command::Parse(a) => cli::parse::run(a),
         Command::Catalog(c) => cli::catalog::run(c),
         Command::Apps(c) => cli::apps::run(c),
+        Command::BlockScript(a) => cli::block_script::run(a),
         Command::Policy(c) => cli::policy::run(c),
         Command::Alerts(c) => cli::alerts::run(c),
         Command::Activities(a) => cli::activities::run(a),

@@ -9,6 +9,7 @@
 pub mod activities;
 pub mod alerts;
 pub mod apps;
+pub mod block_script;
 pub mod catalog;
 pub mod formats;
 pub mod history;

@@ -8,6 +8,7 @@
 //! Must not touch: parsing or aggregation logic.
 
 pub mod alert_files;
+pub mod block;
 pub mod dashboard;
 pub mod history;
 pub mod html;
