@@ -101,3 +101,59 @@ fn the_command_writes_the_list_and_says_what_it_left_out() {
     assert_eq!(code, 2);
     assert!(err.contains("one of pan-edl, squid, fortigate"), "{err}");
 }
+
+/// A program, if installed; with `CLOUDCENSUS_APPLIANCE_TOOLS=1` (set by `.ci/run`, which
+/// installs them) a missing one is a failure.
+fn tool(path: &str) -> Option<&str> {
+    if Path::new(path).exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CLOUDCENSUS_APPLIANCE_TOOLS").is_none(),
+        "CLOUDCENSUS_APPLIANCE_TOOLS is set but {path} is missing"
+    );
+    eprintln!("SKIPPED: {path} is not installed (apt-get install squid bind9-utils)");
+    None
+}
+
+#[test]
+fn squid_and_bind_accept_the_lists_and_squid_rejects_an_unmerged_one() {
+    let d = tempfile::tempdir().unwrap();
+    if let Some(squid) = tool("/usr/sbin/squid") {
+        let parse = |list: &Path| {
+            let conf = d.path().join("squid.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "http_port 3999\nacl cloudcensus_blocked dstdomain \"{}\"\nhttp_access deny cloudcensus_blocked\nhttp_access deny all\ncache_log {}\naccess_log none\npid_filename {}\n",
+                    list.display(),
+                    d.path().join("cache.log").display(),
+                    d.path().join("squid.pid").display()
+                ),
+            )
+            .unwrap();
+            let o = std::process::Command::new(squid).args(["-k", "parse", "-f"]).arg(&conf).output().unwrap();
+            (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+        };
+        let (ok, log) = parse(&data().join("squid.txt"));
+        assert!(ok, "{log}");
+        assert!(!log.contains("WARNING: '") && !log.contains("ERROR"), "{log}");
+        // The check can fail: a subdomain before its parent is fatal to Squid.
+        let bad = d.path().join("bad.txt");
+        std::fs::write(&bad, "weixin.qq.com\n.qq.com\n").unwrap();
+        let (ok, log) = parse(&bad);
+        assert!(!ok && log.contains("is a subdomain of"), "{log}");
+    }
+    if let Some(check) = tool("/usr/bin/named-checkzone") {
+        let o = std::process::Command::new(check)
+            .arg("rpz.cloudcensus")
+            .arg(data().join("rpz.txt"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+        let bad = d.path().join("bad.db");
+        std::fs::write(&bad, "$TTL 300\n@ IN SOA localhost. h.localhost. ( 1 1h 15m 30d 2h )\n  IN NS localhost.\nexample..com CNAME .\n").unwrap();
+        let o = std::process::Command::new(check).arg("rpz.cloudcensus").arg(&bad).output().unwrap();
+        assert!(!o.status.success(), "named-checkzone accepted a bad zone");
+    }
+}

@@ -272,3 +272,29 @@ fn bundled_templates_parse_and_name_real_categories() {
     let e = crate::policy::model::load_dir(dir.path()).unwrap_err().to_string();
     assert!(e.contains("telepathy"), "{e}");
 }
+
+#[test]
+fn an_apps_query_filters_like_the_other_filters_and_errors_name_the_line_and_column() {
+    let text = EXAMPLE.replace(
+        "risk_score = { lt = 6 }",
+        "query = 'not tags = \"sanctioned\" and soc_2 = false'",
+    );
+    let p = parse(Path::new("p.toml"), &text).unwrap();
+    let mut f = facts("dropbox").unwrap();
+    assert!(!p.apps.matches(&f), "soc_2 unknown: no match");
+    f.factors.insert("soc_2".into(), toml::Value::Boolean(false));
+    assert!(p.apps.matches(&f));
+    f.tags.push("sanctioned".into());
+    assert!(!p.apps.matches(&f));
+    f.tags.clear();
+    f.category = "CRM".into();
+    assert!(!p.apps.matches(&f), "the category filter still holds");
+    // Usage belongs in [same_day]; a typo points at its column.
+    let bad = EXAMPLE.replace("risk_score = { lt = 6 }", "query = 'users > 5'");
+    let e = parse(Path::new("p.toml"), &bad).unwrap_err();
+    assert_eq!(e[0].line, 12, "{e:?}");
+    assert!(e[0].message.contains("column 1") && e[0].message.contains("[same_day]"), "{}", e[0].message);
+    let bad = EXAMPLE.replace("risk_score = { lt = 6 }", "query = 'catgory = \"CRM\"'");
+    let e = parse(Path::new("p.toml"), &bad).unwrap_err();
+    assert!(e[0].message.contains("did you mean category?"), "{}", e[0].message);
+}

@@ -195,6 +195,45 @@ mod tests {
             assert!(r.failure.is_none(), "{}: {}: {:?}", r.file, r.description, r.failure);
         }
     }
+
+    #[test]
+    fn an_app_query_filter_picks_apps_by_tag_and_category() {
+        let text = r#"
+id = "upload-unsanctioned-storage"
+name = "Upload to unsanctioned cloud storage"
+severity = "high"
+category = "dlp"
+source = "traffic"
+
+[[filter]]
+field = "app"
+op = "query"
+value = 'tags = "unsanctioned" and category = "Cloud storage"'
+"#;
+        let p = super::model::parse_policy(std::path::Path::new("p.toml"), text).unwrap();
+        let act = |app: &str| crate::base::Activity {
+            app: Some(app.into()),
+            ..crate::base::Activity::default()
+        };
+        let all = |a: &crate::base::Activity| p.filters.iter().all(|f| f.matches(a));
+        // Until resolved, it matches nothing.
+        assert!(!all(&act("Dropbox")));
+        let catalog = crate::catalog::Catalog::load(None).unwrap();
+        let mut tags = std::collections::BTreeMap::new();
+        for app in ["dropbox", "mega", "slack"] {
+            tags.insert(app.to_string(), vec!["unsanctioned".to_string()]);
+        }
+        super::resolve_app_queries(std::slice::from_ref(&p), &catalog, &tags, &Default::default(), &Default::default());
+        assert!(all(&act("Dropbox")));
+        assert!(all(&act("mega")), "names compare without case");
+        assert!(!all(&act("Slack")), "unsanctioned, but not cloud storage");
+        assert!(!all(&act("Box")), "cloud storage, but not unsanctioned");
+        assert!(!all(&crate::base::Activity::default()), "no app");
+        // A bad query is a problem of the policy file.
+        let bad = text.replace("category = \"Cloud storage\"", "category = Cloud");
+        let e = super::model::parse_policy(std::path::Path::new("p.toml"), &bad).unwrap_err();
+        assert!(e[0].message.contains("column 38") && e[0].line == 11, "{:?}", e);
+    }
 }
 
 /// Fill in the apps each `app` / `query` filter of these policies picks, from the catalog, the
