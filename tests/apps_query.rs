@@ -8,7 +8,10 @@ fn scan() -> (tempfile::TempDir, String, String) {
     let d = tempfile::tempdir().unwrap();
     let mut log = String::new();
     let t0 = 1_793_491_200u64;
-    for (i, (host, n)) in [("www.dropbox.com", 6), ("app.box.com", 3), ("slack.com", 2)].iter().enumerate() {
+    for (i, (host, n)) in [("www.dropbox.com", 6), ("app.box.com", 3), ("slack.com", 2)]
+        .iter()
+        .enumerate()
+    {
         for k in 0..*n {
             log.push_str(&format!(
                 "{}.000    120 10.0.{i}.{k} TCP_TUNNEL/200 {} CONNECT {host}:443 user{k} HIER_DIRECT/203.0.113.9 -\n",
@@ -47,7 +50,12 @@ fn json_csv_and_table_agree() {
     let (code, json, err) = run(&["apps", "query", "--from", &out, "--format", "json", "transactions > 2"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|a| a["app_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["app_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["dropbox", "box"], "most traffic first");
     assert_eq!(v[0]["transactions"], 6);
     assert_eq!(v[0]["users"], 6);
@@ -58,11 +66,17 @@ fn json_csv_and_table_agree() {
     assert_eq!(code, 0);
     let mut lines = csv.lines();
     assert!(lines.next().unwrap().starts_with("app_id,app,category,tags,risk_score"));
-    assert!(lines.next().unwrap().starts_with("dropbox,Dropbox,Cloud storage,unsanctioned,"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("dropbox,Dropbox,Cloud storage,unsanctioned,"));
     assert_eq!(lines.count(), 1);
     let (code, table, _) = run(&["apps", "query", "--from", &out, "app contains \"box\""]);
     assert_eq!(code, 0);
-    assert!(table.contains("2 of 3 discovered apps match: app contains \"box\""), "{table}");
+    assert!(
+        table.contains("2 of 3 discovered apps match: app contains \"box\""),
+        "{table}"
+    );
     // No match is not an error.
     let (code, json, _) = run(&["apps", "query", "--from", &out, "--format", "json", "users > 1000"]);
     assert_eq!((code, json.trim()), (0, "[]"));
@@ -71,17 +85,40 @@ fn json_csv_and_table_agree() {
 #[test]
 fn saved_and_suggested_queries() {
     let (_d, out, cfg) = scan();
-    let (code, json, err) = run(&["apps", "query", "--from", &out, "-c", &cfg, "--saved", "risky-storage-use", "--format", "json"]);
+    let (code, json, err) = run(&[
+        "apps",
+        "query",
+        "--from",
+        &out,
+        "-c",
+        &cfg,
+        "--saved",
+        "risky-storage-use",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["app_id"], "dropbox");
     let (code, list, _) = run(&["apps", "query", "-c", &cfg, "--list"]);
     assert_eq!(code, 0);
-    for name in ["anonymous-use", "csa-star", "fedramp", "owns-user-data", "risky-storage", "weak-authentication", "weak-encryption", "gdpr-ready"] {
+    for name in [
+        "anonymous-use",
+        "csa-star",
+        "fedramp",
+        "owns-user-data",
+        "risky-storage",
+        "weak-authentication",
+        "weak-encryption",
+        "gdpr-ready",
+    ] {
         assert!(list.contains(name), "{name}");
     }
-    assert!(list.contains("risky-storage-use") && list.contains("(invalid: column 8"), "{list}");
+    assert!(
+        list.contains("risky-storage-use") && list.contains("(invalid: column 8"),
+        "{list}"
+    );
     let (code, _, err) = run(&["apps", "query", "--from", &out, "--suggested", "weak-authentication"]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(&["apps", "query", "--from", &out, "--suggested", "nope"]);

@@ -40,7 +40,7 @@ fn every_appliance_matches_its_golden_file() {
             let hit = text.lines().any(|l| {
                 let l = l.trim();
                 !l.starts_with(['#', ';', '!'])
-                    && l.split(|c: char| c == ' ' || c == '=' || c == '"' || c == '/')
+                    && l.split([' ', '=', '"', '/'])
                         .any(|w| w.trim_start_matches("*.").trim_start_matches('.') == bad)
             });
             assert!(!hit, "{}: {bad} must not be blocked", a.name);
@@ -132,7 +132,11 @@ fn squid_and_bind_accept_the_lists_and_squid_rejects_an_unmerged_one() {
                 ),
             )
             .unwrap();
-            let o = std::process::Command::new(squid).args(["-k", "parse", "-f"]).arg(&conf).output().unwrap();
+            let o = std::process::Command::new(squid)
+                .args(["-k", "parse", "-f"])
+                .arg(&conf)
+                .output()
+                .unwrap();
             (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
         };
         let (ok, log) = parse(&data().join("squid.txt"));
@@ -153,7 +157,11 @@ fn squid_and_bind_accept_the_lists_and_squid_rejects_an_unmerged_one() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
         let bad = d.path().join("bad.db");
         std::fs::write(&bad, "$TTL 300\n@ IN SOA localhost. h.localhost. ( 1 1h 15m 30d 2h )\n  IN NS localhost.\nexample..com CNAME .\n").unwrap();
-        let o = std::process::Command::new(check).arg("rpz.cloudcensus").arg(&bad).output().unwrap();
+        let o = std::process::Command::new(check)
+            .arg("rpz.cloudcensus")
+            .arg(&bad)
+            .output()
+            .unwrap();
         assert!(!o.status.success(), "named-checkzone accepted a bad zone");
     }
 }

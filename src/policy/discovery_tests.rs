@@ -293,7 +293,11 @@ fn an_apps_query_filters_like_the_other_filters_and_errors_name_the_line_and_col
     let bad = EXAMPLE.replace("risk_score = { lt = 6 }", "query = 'users > 5'");
     let e = parse(Path::new("p.toml"), &bad).unwrap_err();
     assert_eq!(e[0].line, 12, "{e:?}");
-    assert!(e[0].message.contains("column 1") && e[0].message.contains("[same_day]"), "{}", e[0].message);
+    assert!(
+        e[0].message.contains("column 1") && e[0].message.contains("[same_day]"),
+        "{}",
+        e[0].message
+    );
     let bad = EXAMPLE.replace("risk_score = { lt = 6 }", "query = 'catgory = \"CRM\"'");
     let e = parse(Path::new("p.toml"), &bad).unwrap_err();
     assert!(e[0].message.contains("did you mean category?"), "{}", e[0].message);

@@ -173,6 +173,40 @@ pub struct PolicyReport {
     pub suppressed_by_daily_limit: u64,
 }
 
+/// Fill in the apps each `app` / `query` filter of these policies picks, from the catalog, the
+/// run's tags (the config's and the state's), scores and evidence. Call it once per run,
+/// before any activity is matched: until then such a filter matches nothing.
+pub fn resolve_app_queries(
+    policies: &[Policy],
+    catalog: &crate::catalog::Catalog,
+    tags: &std::collections::BTreeMap<String, Vec<String>>,
+    scores: &std::collections::BTreeMap<String, f64>,
+    evidence: &std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
+) {
+    for f in policies.iter().flat_map(|p| &p.filters) {
+        if let filter::Op::AppQuery(sel) = &f.op {
+            let names = catalog
+                .apps
+                .iter()
+                .filter(|a| {
+                    let mut t = tags.get(&a.id).cloned().unwrap_or_default();
+                    if a.custom {
+                        t.push("custom".into());
+                    }
+                    sel.query.matches(&query::CatalogApp {
+                        app: a,
+                        tags: &t,
+                        risk_score: scores.get(&a.id).copied(),
+                        risk_factors_known: evidence.get(&a.id).map(|e| u64::from(e.known)),
+                    })
+                })
+                .map(|a| a.name.to_lowercase())
+                .collect();
+            let _ = sel.names.set(names);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -223,7 +257,13 @@ value = 'tags = "unsanctioned" and category = "Cloud storage"'
         for app in ["dropbox", "mega", "slack"] {
             tags.insert(app.to_string(), vec!["unsanctioned".to_string()]);
         }
-        super::resolve_app_queries(std::slice::from_ref(&p), &catalog, &tags, &Default::default(), &Default::default());
+        super::resolve_app_queries(
+            std::slice::from_ref(&p),
+            &catalog,
+            &tags,
+            &Default::default(),
+            &Default::default(),
+        );
         assert!(all(&act("Dropbox")));
         assert!(all(&act("mega")), "names compare without case");
         assert!(!all(&act("Slack")), "unsanctioned, but not cloud storage");
@@ -233,39 +273,5 @@ value = 'tags = "unsanctioned" and category = "Cloud storage"'
         let bad = text.replace("category = \"Cloud storage\"", "category = Cloud");
         let e = super::model::parse_policy(std::path::Path::new("p.toml"), &bad).unwrap_err();
         assert!(e[0].message.contains("column 38") && e[0].line == 11, "{:?}", e);
-    }
-}
-
-/// Fill in the apps each `app` / `query` filter of these policies picks, from the catalog, the
-/// run's tags (the config's and the state's), scores and evidence. Call it once per run,
-/// before any activity is matched: until then such a filter matches nothing.
-pub fn resolve_app_queries(
-    policies: &[Policy],
-    catalog: &crate::catalog::Catalog,
-    tags: &std::collections::BTreeMap<String, Vec<String>>,
-    scores: &std::collections::BTreeMap<String, f64>,
-    evidence: &std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
-) {
-    for f in policies.iter().flat_map(|p| &p.filters) {
-        if let filter::Op::AppQuery(sel) = &f.op {
-            let names = catalog
-                .apps
-                .iter()
-                .filter(|a| {
-                    let mut t = tags.get(&a.id).cloned().unwrap_or_default();
-                    if a.custom {
-                        t.push("custom".into());
-                    }
-                    sel.query.matches(&query::CatalogApp {
-                        app: a,
-                        tags: &t,
-                        risk_score: scores.get(&a.id).copied(),
-                        risk_factors_known: evidence.get(&a.id).map(|e| u64::from(e.known)),
-                    })
-                })
-                .map(|a| a.name.to_lowercase())
-                .collect();
-            let _ = sel.names.set(names);
-        }
     }
 }

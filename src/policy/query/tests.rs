@@ -1,3 +1,6 @@
+//! Tests of the app query language: every operator on every kind of field, unknown values,
+//! errors with their columns, and the suggested queries on fixture apps.
+
 use super::*;
 use std::collections::BTreeMap;
 

@@ -311,15 +311,17 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
     let users = inp.agg.app_users.as_slice();
     let ips = inp.agg.app_ips.as_slice();
     for r in inp.rows.iter().take(DETAIL_APPS) {
-        let mut d = Detail::default();
-        d.users = top_rows(users, &r.app_id)
-            .into_iter()
-            .map(|(u, t)| (u.to_string(), t.transactions, t.traffic()))
-            .collect();
-        d.ips = top_rows(ips, &r.app_id)
-            .into_iter()
-            .map(|(ip, t)| (ip.to_string(), inp.countries.of(*ip), t.transactions, t.traffic()))
-            .collect();
+        let mut d = Detail {
+            users: top_rows(users, &r.app_id)
+                .into_iter()
+                .map(|(u, t)| (u.to_string(), t.transactions, t.traffic()))
+                .collect(),
+            ips: top_rows(ips, &r.app_id)
+                .into_iter()
+                .map(|(ip, t)| (ip.to_string(), inp.countries.of(*ip), t.transactions, t.traffic()))
+                .collect(),
+            ..Detail::default()
+        };
         let mut dd = days.remove(r.app_id.as_str()).unwrap_or_default();
         dd.sort_unstable();
         d.daily = dd;
