@@ -86,7 +86,8 @@
     var tr = el('tr');
     Object.keys(data || {}).forEach(function (k) { tr.dataset[k] = String(data[k]); });
     cells.forEach(function (c) {
-      var td = el('td', typeof c === 'number' ? 'n' : null, typeof c === 'number' ? num(c) : c);
+      var numeric = typeof c === 'number' || (typeof c === 'string' && /^[\d.,]+ (B|KB|MB|GB|TB|PB)$/.test(c));
+      var td = el('td', numeric ? 'n' : null, typeof c === 'number' ? num(c) : c);
       tr.appendChild(td);
     });
     return tr;
@@ -96,6 +97,14 @@
     var s = svg('svg', { width: 204, height: 14, role: 'img', 'aria-label': label });
     s.appendChild(tip(svg('rect', { x: 0, y: 2, width: w, height: 10, fill: color }), label));
     return s;
+  }
+  function swatch(key, text) {
+    var w = el('span', 'sw');
+    var g = svg('svg', { width: 12, height: 12, 'aria-hidden': 'true' });
+    g.appendChild(svg('rect', { width: 12, height: 12, fill: COLOR[key] }));
+    w.appendChild(g);
+    w.appendChild(document.createTextNode(' ' + text));
+    return w;
   }
   var trafficKnown = D.bytes_up_known || D.bytes_down_known;
   function metric(u) { return trafficKnown ? u.traffic_bytes : u.transactions; }
@@ -155,28 +164,43 @@
     root.appendChild(sn);
   }
 
-  // 30-day trend.
+  // 30-day trend: one slot per UTC day, ending on the night's day (days without data are gaps).
   if (D.trend && D.trend.length) {
-    var tr = section('Last 30 days', 'trend', trafficKnown ? 'Traffic per UTC day (bars) and apps seen (line), from the history.' : 'Transactions per UTC day (bars) and apps seen (line), from the history.');
-    var W = 900, H = 180, n = D.trend.length;
-    var vals = D.trend.map(function (d) { return trafficKnown ? d.bytes_up + d.bytes_down : d.transactions; });
-    var vmax = Math.max.apply(null, vals.concat([1]));
-    var amax = Math.max.apply(null, D.trend.map(function (d) { return d.apps; }).concat([1]));
-    var chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + (H + 24), class: 'chart', role: 'img', 'aria-label': 'daily trend' });
-    var bw = W / Math.max(n, 1);
+    var tr = section('Last 30 days', 'trend', (trafficKnown ? 'Traffic' : 'Transactions') + ' per UTC day (bars, left scale) and apps seen (line, right scale), from the history. An empty slot is a day the history has no data for.');
+    var last = D.trend[D.trend.length - 1].day;
+    var byDay = {};
+    D.trend.forEach(function (d) { byDay[d.day] = d; });
+    var W = 900, H = 160, L = 70, R = 40, n = 30;
+    var slots = [];
+    for (var k = 0; k < n; k++) { slots.push(byDay[last - n + 1 + k] || null); }
+    var val = function (d) { return d ? (trafficKnown ? d.bytes_up + d.bytes_down : d.transactions) : 0; };
+    var vmax = Math.max.apply(null, slots.map(val).concat([1]));
+    var amax = Math.max.apply(null, slots.map(function (d) { return d ? d.apps : 0; }).concat([1]));
+    var chart = svg('svg', { viewBox: '0 0 ' + (W + L + R) + ' ' + (H + 30), class: 'chart', role: 'img', 'aria-label': 'daily trend of the last 30 days' });
+    var bw = W / n;
+    var label = function (x, y, text, anchor) {
+      var t = svg('text', { x: x, y: y, 'text-anchor': anchor || 'middle', class: 'axis' });
+      t.textContent = text;
+      chart.appendChild(t);
+    };
+    chart.appendChild(svg('line', { x1: L, y1: H, x2: L + W, y2: H, stroke: '#999' }));
+    label(L - 6, 12, trafficKnown ? bytes(vmax) : num(vmax), 'end');
+    label(L - 6, H, '0', 'end');
+    label(L + W + 6, 12, num(amax) + ' apps', 'start');
     var pts = [];
-    D.trend.forEach(function (d, i) {
-      var bh = Math.round(H * vals[i] / vmax);
-      chart.appendChild(tip(svg('rect', { x: i * bw + 1, y: H - bh, width: Math.max(bw - 2, 1), height: bh, fill: '#56B4E9' }),
-        day(d.day) + ': ' + (trafficKnown ? bytes(vals[i]) : num(vals[i]) + ' transactions') + ', ' + d.apps + ' apps'));
-      pts.push((i * bw + bw / 2).toFixed(1) + ',' + (H - H * d.apps / amax).toFixed(1));
-      if (i === 0 || i === n - 1 || i % 7 === 0) {
-        var t = svg('text', { x: i * bw + bw / 2, y: H + 16, 'text-anchor': 'middle', class: 'axis' });
-        t.textContent = day(d.day).slice(5);
-        chart.appendChild(t);
+    slots.forEach(function (d, i) {
+      var x = L + i * bw;
+      var dayNo = last - n + 1 + i;
+      if (d) {
+        var bh = Math.round(H * val(d) / vmax);
+        chart.appendChild(tip(svg('rect', { x: x + 1, y: H - bh, width: Math.max(bw - 2, 1), height: bh, fill: '#56B4E9' }),
+          day(dayNo) + ': ' + (trafficKnown ? bytes(val(d)) : num(val(d)) + ' transactions') + ', ' + d.apps + ' apps'));
+        pts.push((x + bw / 2).toFixed(1) + ',' + (H - H * d.apps / amax).toFixed(1));
+        chart.appendChild(svg('circle', { cx: x + bw / 2, cy: H - H * d.apps / amax, r: 3, fill: '#000' }));
       }
+      if (i === n - 1 || i % 7 === 1) { label(x + bw / 2, H + 18, day(dayNo).slice(5)); }
     });
-    chart.appendChild(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: '#000', 'stroke-width': 2 }));
+    if (pts.length > 1) { chart.appendChild(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: '#000', 'stroke-width': 1.5 })); }
     tr.appendChild(chart);
     root.appendChild(tr);
   }
@@ -186,14 +210,12 @@
   var cs = section('App categories', 'categories', trafficKnown ? 'Traffic per category: sanctioned, unsanctioned, other.' : 'Apps per category (this log carries no byte counts).');
   var cats = D.categories.slice(0, 12);
   var cmax = Math.max.apply(null, cats.map(function (c) { return trafficKnown ? c.sanctioned + c.unsanctioned + c.other : c.apps; }).concat([1]));
-  var legend = el('p', 'legend');
-  ['sanctioned', 'unsanctioned', 'other'].forEach(function (k) {
-    var sw = svg('svg', { width: 12, height: 12 });
-    sw.appendChild(svg('rect', { width: 12, height: 12, fill: COLOR[k] }));
-    legend.appendChild(sw);
-    legend.appendChild(document.createTextNode(' ' + k + '  '));
-  });
-  cs.appendChild(legend);
+  function tagLegend() {
+    var legend = el('p', 'legend');
+    ['sanctioned', 'unsanctioned', 'other'].forEach(function (k) { legend.appendChild(swatch(k, k + '   ')); });
+    return legend;
+  }
+  cs.appendChild(tagLegend());
   cs.appendChild(table(['Category', 'Apps', trafficKnown ? 'Traffic' : '', ''], cats.map(function (c) {
     var total = c.sanctioned + c.unsanctioned + c.other;
     var s = svg('svg', { width: 204, height: 14, role: 'img', 'aria-label': c.category });
@@ -234,7 +256,7 @@
   });
   var rwrap = el('div', 'cols', donut);
   rwrap.appendChild(table(['Level', 'Scores', 'Apps', trafficKnown ? 'Traffic' : 'Transactions'], levels.map(function (l) {
-    return row([l.level, l.scores, l.apps, trafficKnown ? bytes(l.traffic_bytes) : num(l.transactions)], { level: l.level, apps: l.apps });
+    return row([swatch(l.level, l.level), l.scores, l.apps, trafficKnown ? bytes(l.traffic_bytes) : num(l.transactions)], { level: l.level, apps: l.apps });
   }), 'risk-levels'));
   rs.appendChild(rwrap);
   grid.appendChild(rs);
@@ -242,6 +264,7 @@
 
   // Top apps.
   var ts = section('Top apps', 'top-apps-panel', 'By ' + (trafficKnown ? 'traffic' : 'transactions') + '; the bar is coloured by the app\u2019s tag.');
+  ts.appendChild(tagLegend());
   var top = D.apps.slice(0, 15);
   var tmax = Math.max.apply(null, top.map(function (a) { return trafficKnown ? a.traffic : a.tx; }).concat([1]));
   ts.appendChild(table(['App', 'Category', 'Risk', trafficKnown ? 'Traffic' : 'Transactions', '', 'Transactions', 'Users'], top.map(function (a) {
