@@ -107,7 +107,7 @@ fn tags_and_custom_apps_in_the_scan_output() {
     std::fs::create_dir_all(d.path().join("mycat/apps")).unwrap();
     std::fs::write(
         d.path().join("mycat/apps/lob.toml"),
-        "[[app]]\nid = \"corp-crm\"\nname = \"Corp CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\"]\n",
+        "[[app]]\nid = \"corp-crm\"\nname = \"Corp CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\"]\n\n[[app]]\nid = \"corp-chat\"\nname = \"Corp chat\"\ncategory = \"Collaboration\"\ndomains = [\"chat.corp.example\"]\n",
     )
     .unwrap();
     let log = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/ a DIRECT/- -\n\
@@ -148,10 +148,11 @@ fn risk_scores_in_the_scan_output_and_explain() {
     let d = tempfile::tempdir().unwrap();
     let p = |n: &str| d.path().join(n).to_str().unwrap().to_string();
     std::fs::create_dir_all(d.path().join("cat/curated")).unwrap();
-    // Slack: mfa true (10), supports_saml false (0) → security 5 → total 5 (medium).
+    // corp-crm: mfa true (10), supports_saml false (0) → security 5; soc_2 true → compliance 10;
+    // total 7.5 (medium), from 3 factors in 2 categories. corp-chat: mfa only → unscored.
     std::fs::write(
         d.path().join("cat/curated/factors.toml"),
-        "[[factors]]\napp = \"corp-crm\"\nmfa = { value = true, source = \"test\" }\nsupports_saml = { value = false, source = \"test\" }\n",
+        "[[factors]]\napp = \"corp-crm\"\nmfa = { value = true, source = \"test\" }\nsupports_saml = { value = false, source = \"test\" }\nsoc_2 = { value = true, source = \"test\" }\n\n[[factors]]\napp = \"corp-chat\"\nmfa = { value = true, source = \"test\" }\n",
     )
     .unwrap();
     std::fs::write(
@@ -163,12 +164,13 @@ fn risk_scores_in_the_scan_output_and_explain() {
     std::fs::create_dir_all(d.path().join("cat/apps")).unwrap();
     std::fs::write(
         d.path().join("cat/apps/lob.toml"),
-        "[[app]]\nid = \"corp-wiki\"\nname = \"Corp wiki\"\ncategory = \"Collaboration\"\ndomains = [\"wiki.corp.example\"]\n\n[[app]]\nid = \"corp-crm\"\nname = \"Corp CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\"]\n",
+        "[[app]]\nid = \"corp-wiki\"\nname = \"Corp wiki\"\ncategory = \"Collaboration\"\ndomains = [\"wiki.corp.example\"]\n\n[[app]]\nid = \"corp-crm\"\nname = \"Corp CRM\"\ncategory = \"CRM\"\ndomains = [\"crm.corp.example\"]\n\n[[app]]\nid = \"corp-chat\"\nname = \"Corp chat\"\ncategory = \"Collaboration\"\ndomains = [\"chat.corp.example\"]\n",
     )
     .unwrap();
     let log = "1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://www.dropbox.com/ a DIRECT/- -\n\
                1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://crm.corp.example/ a DIRECT/- -\n\
-               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://wiki.corp.example/ a DIRECT/- -\n";
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://wiki.corp.example/ a DIRECT/- -\n\
+               1700000000.000 10 10.0.0.1 TCP_MISS/200 1 GET https://chat.corp.example/ a DIRECT/- -\n";
     std::fs::write(p("a.log"), log).unwrap();
     let (code, _, err) = run(&[
         "scan",
@@ -190,9 +192,42 @@ fn risk_scores_in_the_scan_output_and_explain() {
             .unwrap()
             .get(row(&apps, "app_id", id))
     };
-    assert_eq!(score("corp-crm"), Some(5.0));
-    assert_eq!(score("dropbox"), Some(9.5));
+    assert_eq!(score("corp-crm"), Some(7.5));
+    assert_eq!(score("dropbox"), Some(9.5), "the override wins");
     assert_eq!(score("corp-wiki"), None, "no known factor: unscored, not 0");
+    assert_eq!(score("corp-chat"), None, "one known factor: unscored by default");
+    // The evidence columns, exact.
+    let int = |col: &str, id: &str| {
+        apps.column(col)
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .get(row(&apps, "app_id", id))
+    };
+    assert_eq!(int("risk_factors_known", "corp-crm"), Some(3));
+    assert_eq!(int("risk_factors_total", "corp-crm"), Some(71));
+    assert_eq!(int("risk_factors_known_general", "corp-crm"), Some(0));
+    assert_eq!(int("risk_factors_known_security", "corp-crm"), Some(2));
+    assert_eq!(int("risk_factors_known_compliance", "corp-crm"), Some(1));
+    assert_eq!(int("risk_factors_known_legal", "corp-crm"), Some(0));
+    assert_eq!(int("risk_factors_known", "corp-chat"), Some(1));
+    assert_eq!(int("risk_factors_known", "corp-wiki"), Some(0));
+    let why = |id: &str| {
+        apps.column("risk_unscored_reason")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(row(&apps, "app_id", id))
+            .map(str::to_string)
+    };
+    assert_eq!(why("corp-crm"), None);
+    assert_eq!(why("dropbox"), None, "overridden: scored");
+    assert!(why("corp-chat")
+        .unwrap()
+        .starts_with("1 of 71 scored factors known, in 1 category; a score needs 3 in 2"));
+    assert!(why("corp-wiki").unwrap().starts_with("0 of 71"));
     let dash: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.path().join("out/dashboard.json")).unwrap()).unwrap();
     let level = |l: &str| {
@@ -207,7 +242,7 @@ fn risk_scores_in_the_scan_output_and_explain() {
     };
     assert_eq!(
         (level("low"), level("medium"), level("high"), level("unscored")),
-        (1, 1, 0, 1)
+        (1, 1, 0, 2)
     );
     let (code, out, _) = run(&[
         "catalog",
@@ -221,7 +256,8 @@ fn risk_scores_in_the_scan_output_and_explain() {
     ]);
     assert_eq!(code, 0);
     let e: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(e["score"], 5.0);
+    assert_eq!(e["score"], 7.5);
+    assert_eq!(e["evidence"]["known"], 3);
     assert_eq!(
         e["categories"]
             .as_array()

@@ -31,14 +31,18 @@ pub struct Stats {
     pub factors_scored: usize,
     /// Apps with at least one known factor value.
     pub apps_with_factor_values: usize,
-    /// Apps that get a risk score with default weights (a known scored factor, or a set score).
+    /// Apps that get a risk score with the default settings (enough evidence, or a set score).
     pub apps_scored: usize,
+    /// Apps with at least one known scored factor but too little evidence for a score.
+    pub apps_unscored_for_evidence: usize,
     /// Per factor id: how many apps have a value (factors with no value are listed with 0).
     pub factor_coverage: BTreeMap<String, usize>,
 }
 
 /// Compute statistics.
 pub fn stats(cat: &Catalog) -> Stats {
+    let today = crate::base::time::utc_day(crate::base::time::now_us());
+    let scored = super::risk::score_all(cat, &cat.factors, &super::risk::ScoreConfig::default(), today);
     let mut per: BTreeMap<String, usize> = cat.categories.iter().map(|c| (c.clone(), 0)).collect();
     for a in &cat.apps {
         *per.entry(a.category.clone()).or_default() += 1;
@@ -55,13 +59,11 @@ pub fn stats(cat: &Catalog) -> Stats {
         factors_defined: cat.factors.len(),
         factors_scored: cat.factors.iter().filter(|f| f.scored).count(),
         apps_with_factor_values: cat.apps.iter().filter(|a| !a.factors.is_empty()).count(),
-        apps_scored: {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            let today = secs.div_euclid(86_400);
-            super::risk::scores(cat, &cat.factors, &super::risk::ScoreConfig::default(), today).len()
-        },
+        apps_scored: scored.values().filter(|s| s.score.is_some()).count(),
+        apps_unscored_for_evidence: scored
+            .values()
+            .filter(|s| s.score.is_none() && s.evidence.known > 0)
+            .count(),
         factor_coverage: cat
             .factors
             .iter()
@@ -173,27 +175,54 @@ struct ExportRow<'a> {
     #[serde(flatten)]
     app: &'a App,
     risk_score: Option<f64>,
+    risk_factors_known: u32,
+    risk_factors_total: u32,
+    risk_factors_known_general: u32,
+    risk_factors_known_security: u32,
+    risk_factors_known_compliance: u32,
+    risk_factors_known_legal: u32,
+    risk_unscored_reason: Option<&'a str>,
+}
+
+impl<'a> ExportRow<'a> {
+    fn new(app: &'a App, s: Option<&'a super::risk::Scored>) -> Self {
+        let e = s.map(|s| s.evidence).unwrap_or_default();
+        ExportRow {
+            app,
+            risk_score: s.and_then(|s| s.score),
+            risk_factors_known: e.known,
+            risk_factors_total: e.total,
+            risk_factors_known_general: e.known_by_category[0],
+            risk_factors_known_security: e.known_by_category[1],
+            risk_factors_known_compliance: e.known_by_category[2],
+            risk_factors_known_legal: e.known_by_category[3],
+            risk_unscored_reason: s.and_then(|s| s.unscored_reason.as_deref()),
+        }
+    }
 }
 
 /// One app per line as JSON: every field of the catalog entry (factors with their sources
-/// included) and `risk_score`.
-pub fn export_jsonl(cat: &Catalog, scores: &BTreeMap<String, f64>, mut w: impl std::io::Write) -> std::io::Result<()> {
+/// included), `risk_score`, the evidence counts and why an app is unscored.
+pub fn export_jsonl(
+    cat: &Catalog,
+    scores: &BTreeMap<String, super::risk::Scored>,
+    mut w: impl std::io::Write,
+) -> std::io::Result<()> {
     for a in &cat.apps {
-        serde_json::to_writer(
-            &mut w,
-            &ExportRow {
-                app: a,
-                risk_score: scores.get(&a.id).copied(),
-            },
-        )?;
+        serde_json::to_writer(&mut w, &ExportRow::new(a, scores.get(&a.id)))?;
         w.write_all(b"\n")?;
     }
     Ok(())
 }
 
 /// One app per row as CSV: id, name, category, vendor, headquarters, domains (space-separated),
-/// ip_ranges (space-separated), homepage, risk_score, factors (JSON object: id → value).
-pub fn export_csv(cat: &Catalog, scores: &BTreeMap<String, f64>, w: impl std::io::Write) -> Result<(), csv::Error> {
+/// ip_ranges (space-separated), homepage, risk_score, the evidence counts, why it is unscored,
+/// factors (JSON object: id → value).
+pub fn export_csv(
+    cat: &Catalog,
+    scores: &BTreeMap<String, super::risk::Scored>,
+    w: impl std::io::Write,
+) -> Result<(), csv::Error> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record([
         "id",
@@ -205,10 +234,18 @@ pub fn export_csv(cat: &Catalog, scores: &BTreeMap<String, f64>, w: impl std::io
         "ip_ranges",
         "homepage",
         "risk_score",
+        "risk_factors_known",
+        "risk_factors_total",
+        "risk_factors_known_general",
+        "risk_factors_known_security",
+        "risk_factors_known_compliance",
+        "risk_factors_known_legal",
+        "risk_unscored_reason",
         "factors",
     ])?;
     for a in &cat.apps {
         let factors: BTreeMap<&str, &toml::Value> = a.factors.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
+        let r = ExportRow::new(a, scores.get(&a.id));
         out.write_record([
             a.id.as_str(),
             a.name.as_str(),
@@ -218,7 +255,14 @@ pub fn export_csv(cat: &Catalog, scores: &BTreeMap<String, f64>, w: impl std::io
             &a.domains.join(" "),
             &a.ip_ranges.join(" "),
             a.homepage.as_deref().unwrap_or(""),
-            &scores.get(&a.id).map_or(String::new(), |s| s.to_string()),
+            &r.risk_score.map_or(String::new(), |s| s.to_string()),
+            &r.risk_factors_known.to_string(),
+            &r.risk_factors_total.to_string(),
+            &r.risk_factors_known_general.to_string(),
+            &r.risk_factors_known_security.to_string(),
+            &r.risk_factors_known_compliance.to_string(),
+            &r.risk_factors_known_legal.to_string(),
+            r.risk_unscored_reason.unwrap_or(""),
             &serde_json::to_string(&factors).unwrap_or_default(),
         ])?;
     }
@@ -260,6 +304,11 @@ mod tests {
         assert_eq!(find(&cat, "Dropbox").map(|a| a.id.as_str()), Some("dropbox"));
         let mut buf = Vec::new();
         export_csv(&cat, &BTreeMap::new(), &mut buf).unwrap();
+        let scored = super::super::risk::score_all(&cat, &cat.factors, &Default::default(), 20_000);
+        let mut buf2 = Vec::new();
+        export_jsonl(&cat, &scored, &mut buf2).unwrap();
+        let first: serde_json::Value = serde_json::from_slice(buf2.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        assert_eq!(first["risk_factors_total"], 71);
         assert_eq!(String::from_utf8(buf).unwrap().lines().count(), cat.apps.len() + 1);
         let s = stats(&cat);
         assert_eq!(s.apps, cat.apps.len());

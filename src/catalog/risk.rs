@@ -80,7 +80,22 @@ pub struct ScoreConfig {
     /// App id → pinned score with a note.
     #[serde(default)]
     pub overrides: BTreeMap<String, Override>,
+    /// Fewest known factors (that carry weight) for a score; below it the app is unscored.
+    /// Default [`MIN_FACTORS`].
+    #[serde(default)]
+    pub min_factors: Option<u32>,
+    /// Fewest categories (that carry weight) with a known factor for a score. Default
+    /// [`MIN_CATEGORIES`]; 4 asks for a known factor in every category.
+    #[serde(default)]
+    pub min_categories: Option<u32>,
 }
+
+/// Default `[score] min_factors`: a score rests on at least three facts.
+pub const MIN_FACTORS: u32 = 3;
+/// Default `[score] min_categories`: from at least two of general, security, compliance and
+/// legal. (All four would score no app of today's catalog: no app has a sourced legal and a
+/// sourced general factor beside security and compliance ones.)
+pub const MIN_CATEGORIES: u32 = 2;
 
 /// A problem in the config's `[score]` section.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -105,6 +120,9 @@ pub enum ScoreError {
     /// An override without a note.
     #[error("[score.overrides] {0:?}: say why in `note`")]
     NoNote(String),
+    /// More categories than there are.
+    #[error("[score] min_categories = {0}: there are 4 categories (general, security, compliance, legal)")]
+    MinCategories(u32),
 }
 
 impl ScoreConfig {
@@ -135,6 +153,9 @@ impl ScoreConfig {
             if o.note.trim().is_empty() {
                 out.push(ScoreError::NoNote(app.clone()));
             }
+        }
+        if self.min_categories.is_some_and(|n| n > 4) {
+            out.push(ScoreError::MinCategories(self.min_categories.unwrap_or_default()));
         }
         out
     }
@@ -230,6 +251,8 @@ impl Evidence {
 pub struct Explanation {
     /// What the score rests on.
     pub evidence: Evidence,
+    /// Why there is no score (too little evidence), when there is none.
+    pub unscored_reason: Option<String>,
     /// App id.
     pub app_id: String,
     /// Every scored factor.
@@ -253,10 +276,12 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
     let mut lines = Vec::new();
     let mut cats = Vec::new();
     let mut known = 0usize;
+    let mut known_cats = 0u32;
     let mut evidence = Evidence::default();
     let (mut num, mut den) = (0.0, 0.0);
     for (ci, c) in CATEGORIES.into_iter().enumerate() {
         let (mut cn, mut cd) = (0.0, 0.0);
+        let known_before = known;
         let cw = cfg.category_weights.get(c).copied().unwrap_or_default().multiplier();
         for def in factors.iter().filter(|f| f.scored && f.category == c) {
             let w = cfg
@@ -292,6 +317,9 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
                 counted,
             });
         }
+        if known > known_before {
+            known_cats += 1;
+        }
         let sub = (cd > 0.0).then(|| cn / cd);
         if let Some(s) = sub {
             if cw > 0.0 {
@@ -305,7 +333,21 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
             weight: cw,
         });
     }
-    let computed = (known > 0 && den > 0.0).then(|| round2(num / den));
+    let (min_f, min_c) = (
+        cfg.min_factors.unwrap_or(MIN_FACTORS).max(1),
+        cfg.min_categories.unwrap_or(MIN_CATEGORIES),
+    );
+    let enough = known as u32 >= min_f && known_cats >= min_c;
+    let computed = (enough && den > 0.0).then(|| round2(num / den));
+    let unscored_reason = (!enough).then(|| {
+        format!(
+            "{} of {} scored factors known, in {} categor{}; a score needs {min_f} in {min_c} ([score] min_factors, min_categories)",
+            evidence.known,
+            evidence.total,
+            known_cats,
+            if known_cats == 1 { "y" } else { "ies" }
+        )
+    });
     let overridden = cfg.overrides.get(&app.id).cloned().or_else(|| {
         app.score.map(|s| Override {
             score: s,
@@ -317,6 +359,7 @@ pub fn explain(app: &App, factors: &[FactorDef], cfg: &ScoreConfig, today_days: 
     });
     let score = overridden.as_ref().map(|o| o.score).or(computed);
     Explanation {
+        unscored_reason: if score.is_some() { None } else { unscored_reason },
         evidence,
         app_id: app.id.clone(),
         factors: lines,
@@ -332,6 +375,52 @@ pub fn scores(cat: &Catalog, factors: &[FactorDef], cfg: &ScoreConfig, today_day
     cat.apps
         .iter()
         .filter_map(|a| explain(a, factors, cfg, today_days).score.map(|s| (a.id.clone(), s)))
+        .collect()
+}
+
+/// One app's score with what it rests on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Scored {
+    /// The score used (override, else computed), if any.
+    pub score: Option<f64>,
+    /// The evidence.
+    pub evidence: Evidence,
+    /// Why there is no score.
+    pub unscored_reason: Option<String>,
+}
+
+/// Every app's score and evidence.
+pub fn score_all(cat: &Catalog, factors: &[FactorDef], cfg: &ScoreConfig, today_days: i64) -> BTreeMap<String, Scored> {
+    cat.apps
+        .iter()
+        .map(|a| {
+            let e = explain(a, factors, cfg, today_days);
+            (
+                a.id.clone(),
+                Scored {
+                    score: e.score,
+                    evidence: e.evidence,
+                    unscored_reason: e.unscored_reason,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Why each unscored app has no score.
+pub fn unscored_reasons(
+    cat: &Catalog,
+    factors: &[FactorDef],
+    cfg: &ScoreConfig,
+    today_days: i64,
+) -> BTreeMap<String, String> {
+    cat.apps
+        .iter()
+        .filter_map(|a| {
+            explain(a, factors, cfg, today_days)
+                .unscored_reason
+                .map(|r| (a.id.clone(), r))
+        })
         .collect()
 }
 
@@ -366,6 +455,15 @@ mod tests {
             );
         }
         a
+    }
+
+    /// The arithmetic tests score from one or two facts: the evidence minimum off.
+    fn lax() -> ScoreConfig {
+        ScoreConfig {
+            min_factors: Some(1),
+            min_categories: Some(1),
+            ..ScoreConfig::default()
+        }
     }
 
     fn defs() -> Vec<FactorDef> {
@@ -411,7 +509,7 @@ mod tests {
     #[test]
     fn hand_computed_scores() {
         let d = defs();
-        let cfg = ScoreConfig::default();
+        let cfg = lax();
         // Security: mfa=true (10), supports_saml=false (0) → 5. Compliance: soc_2=true (10) → 10.
         // Total with every weight Medium: (5·2 + 10·2) / 4 = 7.5.
         let mfa = d.iter().find(|f| f.id == "mfa").map(|f| f.id.clone()).unwrap();
@@ -437,16 +535,16 @@ mod tests {
         );
         assert_eq!(e.score, Some(7.5));
         // Security weighted Very high (×4), compliance Low (×1): (5·4 + 10·1) / 5 = 6.
-        let mut w = ScoreConfig::default();
+        let mut w = lax();
         w.category_weights.insert("security".into(), Weight::VeryHigh);
         w.category_weights.insert("compliance".into(), Weight::Low);
         assert_eq!(explain(&a, &d, &w, TODAY).score, Some(6.0));
         // A factor weight: mfa High (×3), saml Medium (×2): security = 30/5 = 6; total (6·2+10·2)/4 = 8.
-        let mut fw = ScoreConfig::default();
+        let mut fw = lax();
         fw.factor_weights.insert(mfa.clone(), Weight::High);
         assert_eq!(explain(&a, &d, &fw, TODAY).score, Some(8.0));
         // Ignored factor drops out: saml ignored → security 10 → total 10.
-        let mut ig = ScoreConfig::default();
+        let mut ig = lax();
         ig.factor_weights.insert(saml.clone(), Weight::Ignored);
         assert_eq!(explain(&a, &d, &ig, TODAY).score, Some(10.0));
     }
@@ -462,22 +560,22 @@ mod tests {
         let hipaa = d.iter().find(|f| f.id == "hipaa").map(|f| f.id.clone()).unwrap();
         let a = app(&[(&soc2, true.into())]);
         // N/A excluded (default): compliance = 10.
-        assert_eq!(explain(&a, &d, &ScoreConfig::default(), TODAY).score, Some(10.0));
+        assert_eq!(explain(&a, &d, &lax(), TODAY).score, Some(10.0));
         // HIPAA N/A counted as 0: compliance = (10·2 + 0·2) / 4 = 5.
         let cfg = ScoreConfig {
             na_as_zero: vec![hipaa],
-            ..Default::default()
+            ..lax()
         };
         assert_eq!(explain(&a, &d, &cfg, TODAY).score, Some(5.0));
         // Nothing known: unscored, even with N/A counted as 0.
         let none = app(&[]);
         assert_eq!(explain(&none, &d, &cfg, TODAY).score, None);
         // The only known value is Ignored: still unscored.
-        let mut ig = ScoreConfig::default();
+        let mut ig = lax();
         ig.factor_weights.insert(soc2.clone(), Weight::Ignored);
         assert_eq!(explain(&a, &d, &ig, TODAY).score, None);
         // Override wins, and says why.
-        let mut o = ScoreConfig::default();
+        let mut o = lax();
         o.overrides.insert(
             "x".into(),
             Override {
@@ -492,5 +590,68 @@ mod tests {
         assert_eq!(factor_score(f, &toml::Value::Integer(2016), TODAY), Some(5.0));
         assert_eq!(factor_score(f, &toml::Value::Integer(1990), TODAY), Some(10.0));
         assert!(check_value(f, &toml::Value::String("old".into())).is_err());
+    }
+
+    #[test]
+    fn a_score_needs_three_facts_in_two_categories_by_default() {
+        let d = defs();
+        let cfg = ScoreConfig::default();
+        // One known factor: unscored, and the explanation says why.
+        let one = app(&[("mfa", true.into())]);
+        let e = explain(&one, &d, &cfg, TODAY);
+        assert_eq!((e.computed, e.score), (None, None));
+        assert_eq!(e.evidence.known, 1);
+        assert_eq!(e.evidence.total, d.iter().filter(|f| f.scored).count() as u32);
+        let why = e.unscored_reason.unwrap();
+        assert!(
+            why.starts_with("1 of 71 scored factors known, in 1 category; a score needs 3 in 2"),
+            "{why}"
+        );
+        // Three facts in one category: still unscored.
+        let sec = app(&[
+            ("mfa", true.into()),
+            ("supports_saml", true.into()),
+            ("password_policy", false.into()),
+        ]);
+        assert_eq!(explain(&sec, &d, &cfg, TODAY).score, None);
+        // Three facts in two categories: scored, with its evidence per category.
+        let two = app(&[
+            ("mfa", true.into()),
+            ("supports_saml", false.into()),
+            ("soc_2", true.into()),
+        ]);
+        let e = explain(&two, &d, &cfg, TODAY);
+        assert_eq!(e.score, Some(7.5));
+        assert_eq!(e.unscored_reason, None);
+        assert_eq!(e.evidence.known_by_category, [0, 2, 1, 0]);
+        // An ignored factor does not count toward the minimum.
+        let mut ig = ScoreConfig::default();
+        ig.factor_weights.insert("soc_2".into(), Weight::Ignored);
+        assert_eq!(explain(&two, &d, &ig, TODAY).score, None);
+        // The override still wins.
+        let mut o = ScoreConfig::default();
+        o.overrides.insert(
+            "x".into(),
+            Override {
+                score: 3.0,
+                note: "reviewed by the security team".into(),
+            },
+        );
+        let e = explain(&one, &d, &o, TODAY);
+        assert_eq!((e.score, e.unscored_reason), (Some(3.0), None));
+        // Configurable, both ways.
+        let strict = ScoreConfig {
+            min_categories: Some(3),
+            ..ScoreConfig::default()
+        };
+        assert_eq!(explain(&two, &d, &strict, TODAY).score, None);
+        assert_eq!(explain(&one, &d, &lax(), TODAY).score, Some(10.0));
+        let bad = ScoreConfig {
+            min_categories: Some(5),
+            ..ScoreConfig::default()
+        };
+        assert!(bad
+            .check(&d, &crate::catalog::Catalog::load(None).unwrap())
+            .contains(&ScoreError::MinCategories(5)));
     }
 }

@@ -102,8 +102,14 @@ pub(crate) fn run(c: CatalogCmd) -> Result<i32> {
                 }
                 writeln!(
                     out,
-                    "risk factors: {} defined, {} scored; {} apps have factor values, {} apps are scored",
-                    s.factors_defined, s.factors_scored, s.apps_with_factor_values, s.apps_scored
+                    "risk factors: {} defined, {} scored; {} apps have factor values; {} apps are scored, {} more are unscored for too little evidence (a score needs {} known factors in {} categories by default: [score] min_factors, min_categories)",
+                    s.factors_defined,
+                    s.factors_scored,
+                    s.apps_with_factor_values,
+                    s.apps_scored,
+                    s.apps_unscored_for_evidence,
+                    cloudcensus::catalog::risk::MIN_FACTORS,
+                    cloudcensus::catalog::risk::MIN_CATEGORIES
                 )?;
                 writeln!(out, "factor coverage (apps with a value):")?;
                 for (f, n) in s.factor_coverage.iter().filter(|(_, n)| **n > 0) {
@@ -161,11 +167,21 @@ pub(crate) fn run(c: CatalogCmd) -> Result<i32> {
                 let fmt = |x: Option<f64>| x.map_or("N/A".to_string(), |v| format!("{v:.2}"));
                 writeln!(
                     out,
-                    "{} ({}): risk score {} (10 = least risky)",
+                    "{} ({}): risk score {} (10 = least risky) — {}",
                     a.name,
                     a.id,
-                    fmt(e.score)
+                    fmt(e.score),
+                    e.evidence.describe()
                 )?;
+                let by = e.evidence.known_by_category;
+                writeln!(
+                    out,
+                    "  known factors: general {}, security {}, compliance {}, legal {}",
+                    by[0], by[1], by[2], by[3]
+                )?;
+                if let Some(why) = &e.unscored_reason {
+                    writeln!(out, "  unscored: {why}")?;
+                }
                 if let Some(o) = &e.overridden {
                     writeln!(
                         out,
@@ -237,7 +253,8 @@ pub(crate) fn run(c: CatalogCmd) -> Result<i32> {
         CatalogCmd::Export { format, cat, config } => {
             let catalog = cat.load()?;
             let cfg = load_config(config.as_ref())?;
-            let scores = cloudcensus::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, run::today_days());
+            let scores =
+                cloudcensus::catalog::risk::score_all(&catalog, &catalog.factors, &cfg.score, run::today_days());
             if format == "csv" {
                 cloudcensus::catalog::inspect::export_csv(&catalog, &scores, &mut out)?;
             } else {

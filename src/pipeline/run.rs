@@ -272,6 +272,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     let config_tags = cfg.apps.tags_by_app();
     let scores = crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days());
     let evidence = crate::catalog::risk::evidence(&catalog, &catalog.factors, &cfg.score, today_days());
+    let unscored = crate::catalog::risk::unscored_reasons(&catalog, &catalog.factors, &cfg.score, today_days());
     let stored_tags = match state.as_ref() {
         Some(s) => s.app_tags().map_err(RunError::State)?,
         None => Vec::new(),
@@ -409,6 +410,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         tags,
         scores,
         evidence,
+        unscored,
         policy: Some(report::PolicyOutputs {
             alerts: &outcome.alerts,
             info,

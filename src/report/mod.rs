@@ -79,6 +79,8 @@ pub struct RunContext<'a> {
     pub scores: std::collections::BTreeMap<String, f64>,
     /// App id → what its score rests on.
     pub evidence: std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
+    /// App id → why it has no score (too little evidence).
+    pub unscored: std::collections::BTreeMap<String, String>,
     /// The activity-policy outputs, when the policy stage ran.
     pub policy: Option<PolicyOutputs<'a>>,
     /// The history and discovery-policy side of a nightly run.
@@ -102,7 +104,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     let report_start = crate::base::time::now_us();
     let agg = &result.aggregates;
     let countries = tables::Countries::resolve(agg, ctx.geo);
-    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores, &ctx.evidence);
+    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores, &ctx.evidence, &ctx.unscored);
     // The tables are independent: build and write them in parallel.
     let paths: Vec<std::path::PathBuf> = [
         "discovered_apps.parquet",

@@ -306,6 +306,8 @@ pub struct AppRow {
     pub ip_addresses: u64,
     /// What the score rests on (`None` for an app the catalog does not know).
     pub evidence: Option<crate::catalog::risk::Evidence>,
+    /// Why there is no score, when there is none.
+    pub unscored_reason: Option<String>,
 }
 
 /// `discovered_apps` rows, most traffic first (ties by transactions, then id). `tags` maps app
@@ -316,6 +318,7 @@ pub fn app_rows(
     tags: &std::collections::BTreeMap<String, Vec<String>>,
     scores: &std::collections::BTreeMap<String, f64>,
     evidence: &std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
+    unscored: &std::collections::BTreeMap<String, String>,
 ) -> Vec<AppRow> {
     let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let users = agg.users_per_app();
@@ -342,6 +345,10 @@ pub fn app_rows(
                 users: users.get(id.as_ref()).copied().unwrap_or(0),
                 ip_addresses: ips.get(id.as_ref()).copied().unwrap_or(0),
                 evidence: evidence.get(id.as_ref()).copied(),
+                unscored_reason: match app {
+                    Some(_) => unscored.get(id.as_ref()).cloned(),
+                    None => Some("not in the catalog".into()),
+                },
             }
         })
         .collect();
@@ -392,6 +399,12 @@ pub fn discovered_apps(path: &Path, rows: &[AppRow], rc: &RunCols) -> Result<usi
             ev(&|e| e.known_by_category[i]),
         ));
     }
+    cols.push(opt_str_col(
+        "risk_unscored_reason",
+        rows.iter()
+            .map(|r| r.unscored_reason.clone().filter(|_| r.risk_score.is_none()))
+            .collect(),
+    ));
     cols.extend(rc.cols(rows.len()));
     write(path, cols)
 }

@@ -481,7 +481,7 @@
     while (detail.firstChild) { detail.removeChild(detail.firstChild); }
     var d = D.details[a.id];
     detail.appendChild(el('h3', null, a.name + ' — ' + a.category));
-    detail.appendChild(el('p', null, 'Risk score: ' + score(a.score, a.known, a.total) + '.'));
+    detail.appendChild(el('p', null, 'Risk score: ' + score(a.score, a.known, a.total) + (a.why ? ' (' + a.why + ')' : '') + '.'));
     if (!d) { detail.appendChild(el('p', 'note', 'Details are embedded for the ' + D.limits[1] + ' busiest apps; this app\u2019s users and addresses are in app_users.parquet and app_ips.parquet.')); detail.scrollIntoView(); return; }
     if (a.known !== null && a.known !== undefined && d.known_by_category) {
       detail.appendChild(el('p', a.known < 5 ? 'warn' : 'note', 'Known factors — general ' + d.known_by_category[0] + ', security ' + d.known_by_category[1] +
