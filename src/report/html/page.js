@@ -170,7 +170,7 @@
     var last = D.trend[D.trend.length - 1].day;
     var byDay = {};
     D.trend.forEach(function (d) { byDay[d.day] = d; });
-    var W = 900, H = 160, L = 70, R = 40, n = 30;
+    var W = 880, H = 160, L = 70, R = 80, n = 30;
     var slots = [];
     for (var k = 0; k < n; k++) { slots.push(byDay[last - n + 1 + k] || null); }
     var val = function (d) { return d ? (trafficKnown ? d.bytes_up + d.bytes_down : d.transactions) : 0; };
