@@ -111,6 +111,23 @@ pub struct AppsSection {
 /// The built-in tags; an app has at most one of them.
 pub const EXCLUSIVE_TAGS: [&str; 3] = ["sanctioned", "unsanctioned", "monitored"];
 
+/// Add stored tags (the governance tags discovery policies set, kept in the state) to the
+/// config's. The config wins: a stored sanctioned/unsanctioned/monitored tag is not added to an
+/// app the config already gives one of them, nor a second one of them.
+pub fn merge_tags(
+    tags: &mut std::collections::BTreeMap<String, Vec<String>>,
+    stored: impl IntoIterator<Item = (String, String)>,
+) {
+    let exclusive = |t: &str| EXCLUSIVE_TAGS.contains(&t);
+    for (app, tag) in stored {
+        let v = tags.entry(app).or_default();
+        let taken = exclusive(&tag) && v.iter().any(|t| exclusive(t));
+        if !v.contains(&tag) && !taken {
+            v.push(tag);
+        }
+    }
+}
+
 impl AppsSection {
     /// Tags of each app (app id → tags: the built-in tag first, then custom tags in name order).
     pub fn tags_by_app(&self) -> std::collections::BTreeMap<String, Vec<String>> {

@@ -62,12 +62,7 @@ pub(crate) fn run(a: BlockArgs) -> Result<i32> {
     let mut tags = cfg.apps.tags_by_app();
     if let Some(path) = cloudcensus::pipeline::run::state_path(a.state.as_deref(), &cfg).filter(|p| p.exists()) {
         let st = usage(cloudcensus::state::State::open(&path, false).map_err(anyhow::Error::from))?;
-        for (app, tag, _, _) in st.app_tags()? {
-            let v = tags.entry(app).or_default();
-            if !v.contains(&tag) {
-                v.push(tag);
-            }
-        }
+        cloudcensus::config::merge_tags(&mut tags, st.app_tags()?.into_iter().map(|(a, t, _, _)| (a, t)));
     }
     let sel = block::select(&catalog, &tags, &a.tag);
     let today =
@@ -91,6 +86,14 @@ pub(crate) fn run(a: BlockArgs) -> Result<i32> {
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("{}: cannot write here", dir.display()))?;
             std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+            // A temporary file is private (0600); the list is read by other services (a web
+            // server for an EDL, squid): keep the mode of the file it replaces, else 0644.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+                std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))?;
+            }
             tmp.as_file().sync_all()?;
             tmp.persist(&path)
                 .with_context(|| format!("{}: cannot write", path.display()))?;

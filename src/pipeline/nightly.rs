@@ -249,18 +249,19 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                 known.alerts.entry((p, app)).or_default().insert(day);
             }
             let mut tags = inp.tags.clone();
-            for (app, tag, _, _) in state.app_tags()? {
-                let v = tags.entry(app).or_default();
-                if !v.contains(&tag) {
-                    v.push(tag);
-                }
-            }
+            crate::config::merge_tags(&mut tags, state.app_tags()?.into_iter().map(|(a, t, _, _)| (a, t)));
             let facts = |id: &str| {
                 let a = by_id.get(id)?;
                 Some(AppFacts {
                     id: id.to_string(),
                     category: a.category.clone(),
-                    tags: tags.get(id).cloned().unwrap_or_default(),
+                    tags: {
+                        let mut t = tags.get(id).cloned().unwrap_or_default();
+                        if a.custom {
+                            t.push("custom".into());
+                        }
+                        t
+                    },
                     risk_score: inp.scores.get(id).copied(),
                     factors: a.factors.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
                     name: a.name.clone(),

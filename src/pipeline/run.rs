@@ -280,12 +280,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     {
         // App queries in activity and traffic policies see the tags known at the start.
         let mut tags = config_tags.clone();
-        for (app, tag, _, _) in &stored_tags {
-            let v = tags.entry(app.clone()).or_default();
-            if !v.contains(tag) {
-                v.push(tag.clone());
-            }
-        }
+        crate::config::merge_tags(&mut tags, stored_tags.iter().map(|(a, t, _, _)| (a.clone(), t.clone())));
         crate::policy::resolve_app_queries(&policies, &catalog, &tags, &scores, &evidence);
     }
     opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
@@ -387,15 +382,15 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     // wins: a policy's sanctioned/unsanctioned/monitored tag is not added to an app the config
     // already gives one of them, nor a second one of them.
     let mut tags = config_tags;
-    let new_tags = prepared.discovered().tags.iter().cloned();
-    let exclusive = |t: &str| crate::config::EXCLUSIVE_TAGS.contains(&t);
-    for (app, tag, _, _) in stored_tags.into_iter().chain(new_tags) {
-        let v = tags.entry(app).or_default();
-        let taken = exclusive(&tag) && v.iter().any(|t| exclusive(t));
-        if !v.contains(&tag) && !taken {
-            v.push(tag);
-        }
-    }
+    let new_tags = prepared
+        .discovered()
+        .tags
+        .iter()
+        .map(|(a, t, _, _)| (a.clone(), t.clone()));
+    crate::config::merge_tags(
+        &mut tags,
+        stored_tags.into_iter().map(|(a, t, _, _)| (a, t)).chain(new_tags),
+    );
     let run_cols = run_columns(started, &result);
     let ctx = report::RunContext {
         command: o.command.clone(),

@@ -108,19 +108,34 @@ pub enum Op {
     Lt(f64),
     /// Regular expression (case-insensitive), anywhere in the value.
     Regex(regex::Regex),
-    /// The app is one the app query picks (`field = "app"` only). The names are filled in by
+    /// The app is one the app query picks (`field = "app"` only). The apps are filled in by
     /// [`super::resolve_app_queries`] once the catalog and the tags are known; until then
     /// nothing matches.
     AppQuery(std::sync::Arc<AppSelection>),
 }
 
-/// An app query of an activity or traffic policy, and the apps it picked (lower-case names).
+/// An app query of an activity or traffic policy, and the apps it picked.
 #[derive(Debug)]
 pub struct AppSelection {
     /// The expression.
     pub query: super::query::Query,
-    /// The display names of the apps it picks, lower-cased.
-    pub names: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// The apps it picks: (catalog ids, lower-cased display names).
+    pub picked: std::sync::OnceLock<(std::collections::HashSet<String>, std::collections::HashSet<String>)>,
+}
+
+impl AppSelection {
+    /// Whether the activity's app is picked: by catalog id when the activity has one (two
+    /// catalog apps can share a name), else by name.
+    fn has(&self, a: &Activity) -> bool {
+        let Some((ids, names)) = self.picked.get() else {
+            return false;
+        };
+        match (a.app_id, a.app.as_deref()) {
+            (Some(id), _) => ids.contains(id),
+            (None, Some(name)) => names.contains(lower(name).as_ref()),
+            (None, None) => false,
+        }
+    }
 }
 
 /// One `contains` value: any of these words, or one exact phrase.
@@ -299,10 +314,7 @@ impl Filter {
             Op::Gt(x) => matches!(v, Value::Number(n) if n > *x),
             Op::Lt(x) => matches!(v, Value::Number(n) if n < *x),
             Op::Regex(r) => any(&|s| r.is_match(s)),
-            Op::AppQuery(sel) => match (sel.names.get(), &v) {
-                (Some(names), Value::Text(s)) => names.contains(lower(s).as_ref()),
-                _ => false,
-            },
+            Op::AppQuery(sel) => sel.has(a),
             Op::Cidr(_) | Op::NotCidr(_) => false,
         }
     }
@@ -550,7 +562,7 @@ pub fn compile(field: &str, op: &str, value: RawValue) -> Result<Filter, FilterE
                 super::query::Query::parse(&text, &fields).map_err(|e| FilterError::BadQuery(e.pointed(&text)))?;
             Op::AppQuery(std::sync::Arc::new(AppSelection {
                 query,
-                names: std::sync::OnceLock::new(),
+                picked: std::sync::OnceLock::new(),
             }))
         }
         other => return Err(FilterError::UnknownOperator { op: other.into() }),

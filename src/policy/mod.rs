@@ -185,7 +185,7 @@ pub fn resolve_app_queries(
 ) {
     for f in policies.iter().flat_map(|p| &p.filters) {
         if let filter::Op::AppQuery(sel) = &f.op {
-            let names = catalog
+            let apps: Vec<&crate::catalog::App> = catalog
                 .apps
                 .iter()
                 .filter(|a| {
@@ -200,9 +200,10 @@ pub fn resolve_app_queries(
                         risk_factors_known: evidence.get(&a.id).map(|e| u64::from(e.known)),
                     })
                 })
-                .map(|a| a.name.to_lowercase())
                 .collect();
-            let _ = sel.names.set(names);
+            let ids = apps.iter().map(|a| a.id.clone()).collect();
+            let names = apps.iter().map(|a| a.name.to_lowercase()).collect();
+            let _ = sel.picked.set((ids, names));
         }
     }
 }
@@ -269,6 +270,14 @@ value = 'tags = "unsanctioned" and category = "Cloud storage"'
         assert!(!all(&act("Slack")), "unsanctioned, but not cloud storage");
         assert!(!all(&act("Box")), "cloud storage, but not unsanctioned");
         assert!(!all(&crate::base::Activity::default()), "no app");
+        // By id when the activity has one: two catalog apps may share a name.
+        let with_id = |id: &'static str, name: &str| crate::base::Activity {
+            app_id: Some(id),
+            app: Some(name.into()),
+            ..crate::base::Activity::default()
+        };
+        assert!(all(&with_id("dropbox", "Dropbox")));
+        assert!(!all(&with_id("dropbox-clone", "Dropbox")), "same name, another app");
         // A bad query is a problem of the policy file.
         let bad = text.replace("category = \"Cloud storage\"", "category = Cloud");
         let e = super::model::parse_policy(std::path::Path::new("p.toml"), &bad).unwrap_err();

@@ -1,6 +1,7 @@
 //! Reports: every output file — the discovery tables as Parquet (written with polars),
-//! `dashboard.json`, `run.json`, `rejected_lines.jsonl`, and the alert and activity files
-//! ([`alert_files`]).
+//! `dashboard.json` and `dashboard.html` ([`html`]), `run.json`, `rejected_lines.jsonl`, and the
+//! alert and activity files ([`alert_files`]); the history ([`history`]); reading a scan's
+//! `discovered_apps.parquet` back ([`read`]); block scripts ([`block`]).
 //!
 //! Owns: output schemas and files. Every file is written into a hidden staging folder inside the
 //! output directory and renamed into place when all are complete, `run.json` last, so a killed

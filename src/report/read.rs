@@ -1,5 +1,5 @@
 //! Reading a finished scan's `discovered_apps.parquet` back, for the commands that work on a
-//! scan's results (`apps query`, `block-script`).
+//! scan's results (`apps query`).
 //!
 //! Owns: the reader and [`DiscoveredApp`], the app as the query language sees it after a scan
 //! (its usage figures plus its catalog entry). Must not touch: writing outputs.

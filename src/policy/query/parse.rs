@@ -9,6 +9,8 @@ enum Tok {
     Ident(String),
     Str(String),
     Num(f64),
+    /// A number with a size unit (`500MB`), for the byte fields only.
+    Size(f64),
     Op(&'static str),
     End,
 }
@@ -49,6 +51,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
                 crate::base::units::parse_size(&format!("{num}{unit}")).map(|b| b as f64)
             };
             match v {
+                Some(v) if v.is_finite() && !unit.is_empty() => out.push((Tok::Size(v), col)),
                 Some(v) if v.is_finite() => out.push((Tok::Num(v), col)),
                 _ => {
                     return Err(err(
@@ -120,7 +123,13 @@ struct Parser<'a> {
     toks: Vec<(Tok, usize)>,
     at: usize,
     fields: &'a Fields<'a>,
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses and `not`, and most conditions, in one expression: a
+/// hostile or generated expression gets an error, never a stack overflow.
+const MAX_DEPTH: usize = 64;
+const MAX_CONDITIONS: usize = 1024;
 
 fn kw(t: &Tok, word: &str) -> bool {
     matches!(t, Tok::Ident(s) if s.eq_ignore_ascii_case(word))
@@ -131,6 +140,7 @@ fn describe(t: &Tok) -> String {
         Tok::Ident(s) => format!("{s:?}"),
         Tok::Str(s) => format!("the string {s:?}"),
         Tok::Num(n) => format!("the number {n}"),
+        Tok::Size(n) => format!("the size {n} bytes"),
         Tok::Op(o) => format!("{o:?}"),
         Tok::End => "the end of the expression".into(),
     }
@@ -207,6 +217,16 @@ impl Parser<'_> {
         Ok(e)
     }
     fn not(&mut self) -> Result<Expr, QueryError> {
+        self.depth += 1;
+        let e = self.not_inner();
+        self.depth -= 1;
+        e
+    }
+    fn not_inner(&mut self) -> Result<Expr, QueryError> {
+        if self.depth > MAX_DEPTH {
+            let col = self.peek().1;
+            return self.fail(col, format!("nested more than {MAX_DEPTH} deep"));
+        }
         if kw(&self.peek().0, "not") {
             self.next();
             return Ok(Expr::Not(Box::new(self.not()?)));
@@ -274,6 +294,13 @@ impl Parser<'_> {
         let lit = match (&t, kind) {
             (Tok::Str(s), Kind::Text | Kind::Texts) => Lit::Text(s.to_lowercase()),
             (Tok::Num(n), Kind::Number) => Lit::Number(*n),
+            (Tok::Size(n), Kind::Number) if field.to_ascii_lowercase().starts_with("bytes_") => Lit::Number(*n),
+            (Tok::Size(_), Kind::Number) => {
+                return self.fail(
+                    col,
+                    format!("{field} is not a byte count: write the number without a unit"),
+                )
+            }
             (Tok::Ident(s), Kind::Bool) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
             (Tok::Ident(s), Kind::Bool) if s.eq_ignore_ascii_case("false") => Lit::Bool(false),
             (Tok::Str(s), Kind::Time) => {
@@ -290,7 +317,9 @@ impl Parser<'_> {
         // An enum factor's value must be one of its values: a typo would silently match nothing.
         if let (Source::Factor(id), Lit::Text(v)) = (src, &lit) {
             if let Some(d) = self.fields.factors.iter().find(|d| &d.id == id) {
-                if matches!(d.kind, FactorType::Enum | FactorType::Set) && !d.values.iter().any(|x| x == v) {
+                if matches!(d.kind, FactorType::Enum | FactorType::Set)
+                    && !d.values.iter().any(|x| x.to_lowercase() == *v)
+                {
                     return self.fail(col, format!("{field} is one of {}; not {v:?}", d.values.join(", ")));
                 }
             }
@@ -393,7 +422,19 @@ pub(super) fn parse(text: &str, fields: &Fields) -> Result<Expr, QueryError> {
             message: "the expression is empty".into(),
         });
     }
-    let mut p = Parser { toks, at: 0, fields };
+    let conditions = toks.iter().filter(|(t, _)| kw(t, "and") || kw(t, "or")).count();
+    if conditions >= MAX_CONDITIONS {
+        return Err(QueryError {
+            column: 1,
+            message: format!("more than {MAX_CONDITIONS} conditions in one expression"),
+        });
+    }
+    let mut p = Parser {
+        toks,
+        at: 0,
+        fields,
+        depth: 0,
+    };
     let expr = p.or()?;
     let (t, col) = p.next();
     if t != Tok::End {

@@ -345,3 +345,34 @@ fn suggested_queries_parse_and_pick_the_apps_they_describe() {
         assert_eq!(got, ids, "{name}");
     }
 }
+
+#[test]
+fn hostile_and_unusual_expressions_get_errors_not_crashes() {
+    // Deep nesting and long chains.
+    let deep = format!("{}app = \"x\"{}", "(".repeat(10_000), ")".repeat(10_000));
+    assert!(err(&deep).message.contains("nested more than"));
+    let nots = format!("{}app = \"x\"", "not ".repeat(10_000));
+    assert!(err(&nots).message.contains("nested more than"));
+    let chain = vec!["app = \"x\""; 5000].join(" or ");
+    assert!(err(&chain).message.contains("conditions"));
+    let ok_chain = vec!["app = \"x\""; 500].join(" or ");
+    assert!(!q(&ok_chain).matches(&dropbox()));
+    // Columns count characters, not bytes.
+    // (byte offset 22: `ü` is two bytes; the unexpected `ï` is character 21)
+    let e = err("app = \"Bücher\" and rïsk = 1");
+    assert_eq!(e.column, 21, "{e}");
+    assert_eq!(
+        e.pointed("app = \"Bücher\" and rïsk = 1").lines().nth(1),
+        Some(format!("{}^", " ".repeat(20)).as_str())
+    );
+    // Sizes only on byte counts.
+    assert!(err("risk_score < 5MB").message.contains("not a byte count"));
+    assert!(q("bytes_up > 4GB").matches(&dropbox()));
+    // Enum values of any case.
+    let a = dropbox();
+    assert!(q("pci_dss = \"V3_2_1\"").matches(&a));
+    // A string with quotes and backslashes.
+    let mut b = dropbox();
+    b.name = "Say \"hi\" \\ there";
+    assert!(q(r#"app = "say \"hi\" \\ there""#).matches(&b));
+}

@@ -8,7 +8,7 @@
 //! | `zscaler` | `.d` | up to 5 levels | ZIA "URL Format Guidelines": 1,024 characters, 255 a host; 25,000 custom URLs an organisation |
 //! | `bluecoat` | `url.domain=d deny` in a `<Proxy>` layer | yes (whole labels) | ProxySG CPL Guide, `url.domain=`; Defender for Cloud Apps' block-script example |
 //! | `websense` | `dest_host=d action=deny` | exact host | Defender for Cloud Apps' block script (its MCAS module); no Forcepoint document |
-//! | `cisco-asa` | `object network` + `fqdn d`, an object group, a deny ACE | exact host: `d` and `www.d` | ASA CLI reference `fqdn`; object names ≤ 64 characters |
+//! | `cisco-asa` | `object network` + `fqdn d`, an object group, a deny ACE and a permit | exact host: `d` and `www.d` | ASA CLI reference `fqdn`; object names ≤ 64 characters |
 //! | `juniper-srx` | `url-pattern` values `http://d`, `http://*.d` | both (before 20.4R1 `*` needs a label) | Junos `url-pattern`: 8,192 values a list |
 //! | `rpz` | `d CNAME .` and `*.d CNAME .` | both (RFC 4592 wildcards need a label) | BIND 9 ARM, Response Policy Zones; names ≤ 255 octets with the zone |
 //! | `hosts` | `0.0.0.0 d` and `0.0.0.0 www.d` | exact host | hosts(5); one name a line |
@@ -27,6 +27,8 @@ pub struct Appliance {
     pub reference: &'static str,
     /// Most entries (lines of the list), if documented.
     pub max_entries: Option<usize>,
+    /// Largest file, if documented.
+    pub max_bytes: Option<usize>,
     /// Longest domain an entry can carry.
     pub max_domain: usize,
     /// Whether an entry covers the subdomains of its domain (then children are merged).
@@ -40,6 +42,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Palo Alto Networks External Dynamic List (type URL List)",
         reference: "PAN-OS admin guide, Formatting Guidelines for an External Dynamic List, URL List; Guidelines for URL Category Exceptions",
         max_entries: None,
+        max_bytes: None,
         max_domain: 252, // "*." + domain + "/" within 255 characters
         covers_subdomains: true,
     },
@@ -48,6 +51,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Squid dstdomain ACL file",
         reference: "squid.conf acl dstdomain (https://www.squid-cache.org/Doc/config/acl/)",
         max_entries: None,
+        max_bytes: None,
         max_domain: 253,
         covers_subdomains: true,
     },
@@ -56,6 +60,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Fortinet FortiGate external threat feed (Domain Name)",
         reference: "FortiOS administration guide, Domain name threat feed (131,072 entries before FortiOS 7.4.4)",
         max_entries: Some(131_072),
+        max_bytes: Some(10 * 1024 * 1024),
         max_domain: 253,
         covers_subdomains: true,
     },
@@ -64,6 +69,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Zscaler Internet Access custom URL category",
         reference: "Zscaler help, URL Format Guidelines; 25,000 custom URLs per organization",
         max_entries: Some(25_000),
+        max_bytes: None,
         max_domain: 254,
         covers_subdomains: true,
     },
@@ -72,6 +78,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Symantec (Blue Coat) ProxySG CPL",
         reference: "ProxySG Content Policy Language Guide, url.domain= condition",
         max_entries: None,
+        max_bytes: None,
         max_domain: 253,
         covers_subdomains: true,
     },
@@ -80,6 +87,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Forcepoint (Websense) Web Security",
         reference: "the dest_host=... action=deny lines of Microsoft Defender for Cloud Apps' Websense block script",
         max_entries: None,
+        max_bytes: None,
         max_domain: 253,
         covers_subdomains: false,
     },
@@ -88,7 +96,8 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Cisco ASA FQDN network objects and an access list",
         reference: "Cisco ASA command reference, fqdn; Objects for Access Control",
         max_entries: None,
-        max_domain: 253,
+        max_bytes: None,
+        max_domain: 249, // "www." + domain
         covers_subdomains: false,
     },
     Appliance {
@@ -96,6 +105,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "Juniper SRX content security (UTM) custom URL category",
         reference: "Junos OS, url-pattern (8,192 values per pattern list)",
         max_entries: None,
+        max_bytes: None,
         max_domain: 244, // "http://*." + domain
         covers_subdomains: true,
     },
@@ -104,6 +114,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "DNS response policy zone (BIND, Unbound, PowerDNS, Infoblox)",
         reference: "BIND 9 ARM, Response Policy Zone (RPZ) Rewriting; RFC 1035 2.3.4",
         max_entries: None,
+        max_bytes: None,
         max_domain: 235, // "*." + domain + ".rpz.cloudcensus" within 253
         covers_subdomains: true,
     },
@@ -112,6 +123,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "hosts file (0.0.0.0 entries)",
         reference: "hosts(5)",
         max_entries: None,
+        max_bytes: None,
         max_domain: 249, // "www." + domain
         covers_subdomains: false,
     },
@@ -120,6 +132,7 @@ pub const APPLIANCES: [Appliance; 11] = [
         title: "plain domain list",
         reference: "one registrable or catalog domain per line",
         max_entries: None,
+        max_bytes: None,
         max_domain: 253,
         covers_subdomains: true,
     },
@@ -207,14 +220,26 @@ pub(super) fn render(a: &Appliance, sel: &Selection, generated: &str) -> Result<
             s.push_str(
                 "; named.conf: options { response-policy { zone \"rpz.cloudcensus\"; }; };\n\
                  ;             zone \"rpz.cloudcensus\" { type primary; file \"rpz.cloudcensus.db\"; allow-query { localhost; }; };\n\
-                 $TTL 300\n\
-                 @ IN SOA localhost. hostmaster.localhost. ( 1 1h 15m 30d 2h )\n  IN NS localhost.\n",
+                 $TTL 300\n",
             );
+            // A date serial, so that secondaries take a new zone (one a day; `YYYYMMDD00`).
+            s.push_str(&format!(
+                "@ IN SOA localhost. hostmaster.localhost. ( {}00 1h 15m 30d 2h )\n  IN NS localhost.\n",
+                generated.replace('-', "")
+            ));
             lines(&mut s, &|d| format!("{d} CNAME .\n*.{d} CNAME .\n"));
         }
         "cisco-asa" => {
             s.push_str(&header("!"));
-            s.push_str("! FQDN objects match exact names: each domain and its www. name. The ASA resolves them\n! with its DNS server (dns domain-lookup); apply the access list to the inside interface.\n");
+            s.push_str(
+                "! FQDN objects match exact names: each domain and its www. name. The ASA resolves them\n\
+                 ! with its DNS server (dns domain-lookup). The access list denies them and permits the\n\
+                 ! rest; bind it with `access-group cloudcensus-block in interface inside`, or copy the\n\
+                 ! deny line to the top of the inside interface's own list. Re-running replaces the list\n\
+                 ! and the group; objects of domains no longer listed stay until removed (`no object network`).\n\
+                 clear configure access-list cloudcensus-block\n\
+                 no object-group network cloudcensus-blocked\n",
+            );
             let mut names = Vec::new();
             for d in &domains {
                 for host in [d.to_string(), format!("www.{d}")] {
@@ -228,6 +253,7 @@ pub(super) fn render(a: &Appliance, sel: &Selection, generated: &str) -> Result<
                 s.push_str(&format!(" network-object object {n}\n"));
             }
             s.push_str("access-list cloudcensus-block extended deny ip any object-group cloudcensus-blocked\n");
+            s.push_str("access-list cloudcensus-block extended permit ip any any\n");
         }
         "juniper-srx" => {
             s.push_str(&header("#"));
@@ -236,6 +262,14 @@ pub(super) fn render(a: &Appliance, sel: &Selection, generated: &str) -> Result<
                 .iter()
                 .flat_map(|d| [format!("\"http://{d}\""), format!("\"http://*.{d}\"")])
                 .collect();
+            // Replace, not add: a re-run must drop the domains no longer listed.
+            s.push_str("delete security utm custom-objects custom-url-category cloudcensus-blocked\n");
+            for i in 0..values.len().div_ceil(JUNIPER_LIST).max(1) {
+                s.push_str(&format!(
+                    "delete security utm custom-objects url-pattern cloudcensus-blocked-{}\n",
+                    i + 1
+                ));
+            }
             for (i, chunk) in values.chunks(JUNIPER_LIST).enumerate() {
                 s.push_str(&format!(
                     "set security utm custom-objects url-pattern cloudcensus-blocked-{} value [ {} ]\n",
@@ -249,6 +283,16 @@ pub(super) fn render(a: &Appliance, sel: &Selection, generated: &str) -> Result<
             }
         }
         other => unreachable!("appliance {other} has no renderer"),
+    }
+    if let Some(limit) = a.max_bytes {
+        if s.len() > limit {
+            return Err(BlockError::TooBig {
+                appliance: a.name,
+                bytes: s.len(),
+                limit,
+                reference: a.reference,
+            });
+        }
     }
     let entries = s.lines().filter(|l| !l.is_empty()).count();
     if let Some(limit) = a.max_entries {

@@ -36,6 +36,18 @@ pub enum BlockError {
         /// Where the limit is documented.
         reference: &'static str,
     },
+    /// A bigger file than the appliance takes.
+    #[error("{appliance}: {bytes} bytes, more than the {limit} the appliance takes ({reference}); block fewer apps, or split them by tag")]
+    TooBig {
+        /// Appliance name.
+        appliance: &'static str,
+        /// Size of the list.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+        /// Where the limit is documented.
+        reference: &'static str,
+    },
 }
 
 /// The built-in do-not-block list.

@@ -60,8 +60,16 @@ fn sanctioned_and_protected_domains_are_never_selected() {
     assert!(why("box.com").contains("sanctioned too"));
     // Every selected domain is clear of every sanctioned and protected name.
     let p = protected();
+    let sanctioned: Vec<&String> = ["openai-api", "box"]
+        .iter()
+        .flat_map(|id| &c.apps.iter().find(|a| a.id == *id).unwrap().domains)
+        .collect();
+    assert!(!sanctioned.is_empty());
     for d in s.domains.keys() {
         assert!(valid_name(d));
+        for x in &sanctioned {
+            assert!(!covers(d, x), "{d} would block the sanctioned {x}");
+        }
         for (x, sub) in &p {
             assert!(!(covers(d, x) || *sub && covers(x, d)), "{d} vs {x}");
         }

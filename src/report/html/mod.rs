@@ -122,7 +122,7 @@ struct PageApp<'a> {
     blocked: u64,
     up: Option<u64>,
     down: Option<u64>,
-    traffic: u64,
+    traffic: Option<u64>,
     users: u64,
     ips: u64,
     first: Option<String>,
@@ -144,8 +144,8 @@ struct Factor {
 
 #[derive(Serialize, Default)]
 struct Detail {
-    users: Vec<(String, u64, u64)>,
-    ips: Vec<(String, Option<String>, u64, u64)>,
+    users: Vec<(String, u64, Option<u64>)>,
+    ips: Vec<(String, Option<String>, u64, Option<u64>)>,
     daily: Vec<(i64, u64, u64, u64)>,
     factors: Vec<Factor>,
     known_by_category: Option<[u32; 4]>,
@@ -173,6 +173,7 @@ struct PageData<'a> {
     categories: Vec<Split>,
     alerts: &'a [PageAlert],
     alerts_total: usize,
+    alerts_open: usize,
     trend: Option<Vec<TrendDay>>,
     bytes_up_known: bool,
     bytes_down_known: bool,
@@ -241,7 +242,7 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
             blocked: r.totals.blocked,
             up: up_known.then_some(r.totals.bytes_up),
             down: down_known.then_some(r.totals.bytes_down),
-            traffic: r.totals.traffic(),
+            traffic: (up_known || down_known).then_some(r.totals.traffic()),
             users: r.users,
             ips: r.ip_addresses,
             first: fmt(r.totals.first()),
@@ -309,6 +310,8 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
             }
         }
     }
+    // Byte counts the run's logs do not carry are unknown, not 0.
+    let known = |b: u64| (up_known || down_known).then_some(b);
     let mut details = BTreeMap::new();
     let users = inp.agg.app_users.as_slice();
     let ips = inp.agg.app_ips.as_slice();
@@ -316,11 +319,18 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
         let mut d = Detail {
             users: top_rows(users, &r.app_id)
                 .into_iter()
-                .map(|(u, t)| (u.to_string(), t.transactions, t.traffic()))
+                .map(|(u, t)| (u.to_string(), t.transactions, known(t.traffic())))
                 .collect(),
             ips: top_rows(ips, &r.app_id)
                 .into_iter()
-                .map(|(ip, t)| (ip.to_string(), inp.countries.of(*ip), t.transactions, t.traffic()))
+                .map(|(ip, t)| {
+                    (
+                        ip.to_string(),
+                        inp.countries.of(*ip),
+                        t.transactions,
+                        known(t.traffic()),
+                    )
+                })
                 .collect(),
             ..Detail::default()
         };
@@ -360,24 +370,25 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
         categories,
         alerts: &inp.alerts[..inp.alerts.len().min(ALERTS)],
         alerts_total: inp.alerts.len(),
+        alerts_open: inp.alerts.iter().filter(|a| a.status == "open").count(),
         trend,
         bytes_up_known: up_known,
         bytes_down_known: down_known,
         limits: [TABLE_APPS, DETAIL_APPS, DETAIL_ROWS],
     };
     let json = script_safe(&serde_json::to_string(&data)?);
-    let script = format!("{TOPOJSON_JS}\n{PAGE_JS}");
+    let (script, css) = page_code();
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; img-src data:; base-uri 'none'; form-action 'none'",
         sha256_b64(&script),
-        sha256_b64(PAGE_CSS)
+        sha256_b64(&css)
     );
     Ok(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
 <meta name=\"referrer\" content=\"no-referrer\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>cloudcensus — cloud discovery</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n\
+<title>cloudcensus — cloud discovery</title>\n<style>{css}</style>\n</head>\n<body>\n\
 <noscript><p>This dashboard draws itself with the script embedded in this file; scripts are off. \
 The same figures are in dashboard.json and the Parquet tables beside it.</p></noscript>\n\
 <main id=\"app\"></main>\n\
@@ -390,6 +401,14 @@ The same figures are in dashboard.json and the Parquet tables beside it.</p></no
         script_safe(CODES),
         script_safe(NAMES),
     ))
+}
+
+/// The page's script and style, as embedded and hashed. Line ends are made `\n` first: the
+/// browser hashes the text after turning CRLF into LF, so a CRLF checkout would otherwise get a
+/// hash that blocks its own script.
+fn page_code() -> (String, String) {
+    let script = format!("{TOPOJSON_JS}\n{PAGE_JS}").replace("\r\n", "\n");
+    (script, PAGE_CSS.replace("\r\n", "\n"))
 }
 
 /// The app's rows of a (app, key)-sorted table, most traffic first, at most [`DETAIL_ROWS`].
@@ -412,10 +431,106 @@ mod tests {
 
     #[test]
     fn embedded_json_cannot_end_its_script_element() {
-        let hostile = r#"{"u":"</script><script>alert(1)</script><!-- & \u2028"}"#;
-        let s = script_safe(hostile);
+        let hostile = serde_json::to_string(
+            &serde_json::json!({"u": "</script><script>alert(1)</script><!-- & \u{2028}\u{2029}"}),
+        )
+        .unwrap();
+        assert!(hostile.contains('\u{2028}'), "serde_json keeps the separator raw");
+        let s = script_safe(&hostile);
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'), "{s}");
+        assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'));
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();
-        assert_eq!(back["u"], "</script><script>alert(1)</script><!-- & \u{2028}");
+        assert_eq!(back["u"], "</script><script>alert(1)</script><!-- & \u{2028}\u{2029}");
+    }
+
+    /// 5,000 apps and 50,000 users: the page embeds top-N, never the full tables.
+    #[test]
+    fn a_large_scan_gives_a_bounded_page() {
+        use crate::discovery::{Aggregates, Name, Rows, Totals};
+        let t = Totals {
+            transactions: 3,
+            bytes_up: 10,
+            bytes_down: 1000,
+            first_us: 0,
+            last_us: 1,
+            ..Totals::default()
+        };
+        let mut agg = Aggregates::default();
+        let apps: Vec<Name> = (0..5000).map(|i| Name::from(format!("app-{i:04}"))).collect();
+        let mut users = Vec::new();
+        for u in 0..50_000 {
+            let user = Name::from(format!("user{u:05}@corp.example"));
+            for k in 0..2 {
+                users.push(((apps[(u * 7 + k * 13) % apps.len()].clone(), user.clone()), t));
+            }
+        }
+        users.sort_by(|a, b| a.0.cmp(&b.0));
+        users.dedup_by(|a, b| a.0 == b.0);
+        agg.app_users = Rows::from_unique(users);
+        for a in &apps {
+            agg.apps.insert(a.clone(), t);
+        }
+        let rows: Vec<AppRow> = apps
+            .iter()
+            .map(|a| AppRow {
+                app_id: a.to_string(),
+                app: a.to_string(),
+                category: "CRM".into(),
+                risk_score: None,
+                tags: vec![],
+                headquarters: None,
+                totals: t,
+                users: 20,
+                ip_addresses: 0,
+                evidence: None,
+                unscored_reason: None,
+            })
+            .collect();
+        let catalog = Catalog::load(None).unwrap();
+        let countries = super::super::tables::Countries::resolve(&agg, None);
+        let rc = RunCols::default();
+        let html = page(&PageInput {
+            dashboard: serde_json::json!({"totals": {}}),
+            rows: &rows,
+            agg: &agg,
+            countries: &countries,
+            catalog: &catalog,
+            run_cols: &rc,
+            alerts: vec![],
+            trend: None,
+            generated_us: 0,
+            timezone: "UTC",
+            today_days: 20_000,
+        })
+        .unwrap();
+        // The map and libraries are ~130 KB; 5,000 table rows ~1.3 MB; 300 drill-downs of 10 users.
+        assert!(html.len() < 3_000_000, "{} bytes", html.len());
+        let start = html.find("id=\"cc-data\">").unwrap() + 13;
+        let end = start + html[start..].find("</script>").unwrap();
+        let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+        assert_eq!(data["apps"].as_array().unwrap().len(), 5000);
+        let details = data["details"].as_object().unwrap();
+        assert_eq!(details.len(), DETAIL_APPS);
+        assert!(details
+            .values()
+            .all(|d| d["users"].as_array().unwrap().len() <= DETAIL_ROWS));
+        assert!(details
+            .values()
+            .any(|d| d["users"].as_array().unwrap().len() == DETAIL_ROWS));
+    }
+
+    #[test]
+    fn the_embedded_code_cannot_end_its_own_element() {
+        let (script, css) = page_code();
+        let (s, c) = (script.to_lowercase(), css.to_lowercase());
+        assert!(
+            !s.contains("</script") && !s.contains("<!--"),
+            "page.js or a vendored script"
+        );
+        assert!(!c.contains("</style"), "page.css");
+        assert!(!script.contains('\r') && !css.contains('\r'));
+        for data in [WORLD, CODES, NAMES] {
+            assert!(serde_json::from_str::<serde_json::Value>(data).is_ok());
+        }
     }
 }

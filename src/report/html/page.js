@@ -123,7 +123,7 @@
 
   // Headline cards.
   var T = DASH.totals;
-  var openAlerts = D.alerts.filter(function (a) { return a.status === 'open'; }).length;
+  var openAlerts = D.alerts_open;
   var cards = el('div', 'cards');
   cards.id = 'totals';
   function card(label, value, sub, key, raw) {
@@ -149,12 +149,12 @@
     var cols = el('div', 'cols');
     cols.appendChild(el('div', null, el('h3', null, 'New apps (' + S.new_apps.length + ')'),
       S.new_apps.length ? table(['App', 'Users', 'Transactions', 'Traffic'], S.new_apps.slice(0, 15).map(function (a) {
-        return row([a.app, a.users, a.transactions, bytes(a.bytes_total)], { app: a.app_id });
+        return row([a.app, a.users, a.transactions, trafficKnown ? bytes(a.bytes_total) : 'n/a'], { app: a.app_id });
       }), 'new-apps') : el('p', 'note', 'No app seen for the first time in 90 days.')));
     cols.appendChild(el('div', null, el('h3', null, 'Largest changes against the 7-day mean'),
       table(['App', 'Users', 'Traffic', 'Change'], S.app_changes.slice(0, 10).map(function (c) {
         var ch = c.bytes_total_change === null || c.bytes_total_change === undefined ? 'new' : (c.bytes_total_change >= 0 ? '+' : '') + (100 * c.bytes_total_change).toFixed(0) + ' %';
-        return row([c.app, c.users, bytes(c.bytes_total), ch]);
+        return row([c.app, c.users, trafficKnown ? bytes(c.bytes_total) : 'n/a', ch]);
       }))));
     if (S.quiet_apps.length) {
       cols.appendChild(el('div', null, el('h3', null, 'Quiet for ' + S.quiet_days + ' days'),
@@ -409,7 +409,7 @@
   bar2.appendChild(count);
   ap.appendChild(bar2);
   var COLS = [['App', 'name'], ['Category', 'category'], ['Risk', 'score'], ['Evidence', 'known'], ['Tags', null], ['Traffic', 'traffic'], ['Upload', 'up'], ['Transactions', 'tx'], ['Users', 'users'], ['IP addresses', 'ips'], ['Last seen', 'last']];
-  var sortKey = 'traffic', sortDir = -1, page = 0, PER = 50;
+  var sortKey = trafficKnown ? 'traffic' : 'tx', sortDir = -1, page = 0, PER = 50;
   var at = el('table', 'grid');
   at.id = 'apps-table';
   var head = el('tr');
@@ -501,7 +501,7 @@
         var v = trafficKnown ? x[2] + x[3] : x[1];
         var hh = Math.round(70 * v / dm);
         ch.appendChild(tip(svg('rect', { x: i * w + 1, y: 72 - hh, width: Math.max(w - 2, 1), height: hh, fill: '#56B4E9' }),
-          day(x[0]) + ': ' + num(x[1]) + ' transactions, ' + bytes(x[2] + x[3])));
+          day(x[0]) + ': ' + num(x[1]) + ' transactions' + (trafficKnown ? ', ' + bytes(x[2] + x[3]) : '')));
       });
       detail.appendChild(el('h4', null, 'Per UTC day (' + day(d.daily[0][0]) + ' to ' + day(d.daily[d.daily.length - 1][0]) + ')'));
       detail.appendChild(ch);
