@@ -84,6 +84,28 @@ fn match_search_show_export() {
     let s: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert_eq!(jsonl.lines().count() as u64, s["apps"].as_u64().unwrap());
     assert!(s["apps"].as_u64().unwrap() >= 300);
+    // Coverage per factor, and how many apps the evidence minimum leaves unscored: every app with
+    // a known scored factor is either scored or unscored for too little evidence.
+    let cov = |f: &str| s["factor_coverage"][f].as_u64().unwrap();
+    assert!(cov("http_header_hsts") >= 400, "the HSTS preload import");
+    assert!(cov("mfa") >= 2000);
+    let exported: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let with_known = exported
+        .iter()
+        .filter(|a| a["risk_factors_known"].as_u64().unwrap() > 0)
+        .count() as u64;
+    let scored = exported.iter().filter(|a| !a["risk_score"].is_null()).count() as u64;
+    assert_eq!(s["apps_scored"].as_u64().unwrap(), scored);
+    assert_eq!(s["apps_unscored_for_evidence"].as_u64().unwrap() + scored, with_known);
+    // No app is scored from fewer than 3 facts (bar overrides in the catalog entries).
+    for a in &exported {
+        if !a["risk_score"].is_null() && a["score"].is_null() {
+            assert!(a["risk_factors_known"].as_u64().unwrap() >= 3, "{}", a["id"]);
+        }
+    }
+    let (_, text, _) = run(&["catalog", "stats"]);
+    assert!(text.contains("more are unscored for too little evidence"), "{text}");
+    assert!(text.contains("http_header_hsts"), "{text}");
 }
 
 #[test]
