@@ -90,16 +90,40 @@ enum Command {
 /// Restore the default SIGPIPE action, so that `cloudcensus alerts list | head -1` ends quietly
 /// when the reader goes away, as Unix tools do, instead of panicking on "failed printing to
 /// stdout" (Rust ignores SIGPIPE by default).
-fn reset_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid action.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+/// A closed stdout (`cloudcensus alerts list | head`) ends the command quietly with exit code 0,
+/// as other Unix tools do, instead of a panic or an error. Writes to a closed pipe fail with
+/// EPIPE (Rust ignores SIGPIPE); the failure is recognised here, in a returned error or in the
+/// panic of `print!`.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(exit::OK);
+        }
+        default(info);
+    }));
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<csv::Error>()
+                .is_some_and(|x| matches!(x.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe))
+    })
 }
 
 fn main() {
-    reset_sigpipe();
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let r = match cli.command {
         Command::Scan(a) => cli::scan::run(a),
@@ -115,6 +139,7 @@ fn main() {
     };
     match r {
         Ok(code) => std::process::exit(code),
+        Err(e) if broken_pipe(&e) => std::process::exit(exit::OK),
         Err(e) => {
             eprintln!("cloudcensus: error: {e:#}");
             let code = if e.downcast_ref::<cli::Usage>().is_some() {

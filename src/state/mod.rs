@@ -275,6 +275,10 @@ impl State {
              CREATE TABLE IF NOT EXISTS app_tags(
                  app_id TEXT NOT NULL, tag TEXT NOT NULL, policy_id TEXT NOT NULL, day INTEGER NOT NULL,
                  PRIMARY KEY(app_id, tag));
+             CREATE TABLE IF NOT EXISTS alert_events(
+                 alert_id TEXT NOT NULL, at_us INTEGER NOT NULL, status TEXT NOT NULL,
+                 resolution TEXT, comment TEXT);
+             CREATE INDEX IF NOT EXISTS alert_events_id ON alert_events(alert_id, at_us);
              INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
              INSERT OR IGNORE INTO meta(key, value) VALUES('application', 'cloudcensus');
              COMMIT;",
@@ -541,16 +545,114 @@ impl State {
         Ok(out)
     }
 
-    /// Close an alert. Returns false when no alert has this id.
-    pub fn close_alert(&self, id: &str, resolution: &str, comment: Option<&str>) -> Result<bool, StateError> {
-        let n = self
+    /// Close an alert, or change the resolution of a closed one; every change is kept in its
+    /// history ([`State::alert`]). Returns the status it had, `None` when no alert has this id.
+    pub fn close_alert(&self, id: &str, resolution: &str, comment: Option<&str>) -> Result<Option<String>, StateError> {
+        self.change_status(id, "closed", Some(resolution), comment)
+    }
+
+    /// Reopen an alert (kept in its history). Returns the status it had, `None` when no alert
+    /// has this id.
+    pub fn reopen_alert(&self, id: &str, comment: Option<&str>) -> Result<Option<String>, StateError> {
+        self.change_status(id, "open", None, comment)
+    }
+
+    fn change_status(
+        &self,
+        id: &str,
+        status: &str,
+        resolution: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<Option<String>, StateError> {
+        let now = crate::base::time::now_us();
+        let tx = self.conn.unchecked_transaction().map_err(self.sql())?;
+        let before: Option<String> = tx
+            .query_row("SELECT status FROM alerts WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())?;
+        if before.is_none() {
+            return Ok(None);
+        }
+        tx.execute(
+            "UPDATE alerts SET status = ?2, resolution = ?3, comment = ?4,
+                 closed_us = CASE WHEN ?2 = 'closed' THEN ?5 ELSE NULL END WHERE id = ?1",
+            params![id, status, resolution, comment, now],
+        )
+        .map_err(self.sql())?;
+        tx.execute(
+            "INSERT INTO alert_events(alert_id, at_us, status, resolution, comment) VALUES(?1, ?2, ?3, ?4, ?5)",
+            params![id, now, status, resolution, comment],
+        )
+        .map_err(self.sql())?;
+        tx.commit().map_err(self.sql())?;
+        Ok(before)
+    }
+
+    /// One alert's whole record: the alert as `alerts.jsonl` has it (with its current status,
+    /// resolution and comment in `Metadata`), its history of status changes and its deliveries.
+    /// `None` when no alert has this id.
+    pub fn alert(&self, id: &str) -> Result<Option<serde_json::Value>, StateError> {
+        let row: Option<(String, String, Option<String>, Option<String>, i64)> = self
             .conn
-            .execute(
-                "UPDATE alerts SET status = 'closed', resolution = ?2, comment = ?3, closed_us = ?4 WHERE id = ?1",
-                params![id, resolution, comment, crate::base::time::now_us()],
+            .query_row(
+                "SELECT data, status, resolution, comment, generated_us FROM alerts WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(self.sql())?;
+        let Some((data, status, resolution, comment, generated)) = row else {
+            return Ok(None);
+        };
+        let mut v: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|_| serde_json::json!({}));
+        v["Metadata"]["Status"] = status.into();
+        v["Metadata"]["Resolution"] = resolution.into();
+        v["Metadata"]["Comment"] = comment.into();
+        v["Metadata"]["IsNew"] = serde_json::Value::Null;
+        let mut history = vec![serde_json::json!({
+            "TimeUtc": crate::base::time::format_rfc3339(generated), "Status": "open",
+            "Resolution": null, "Comment": "raised"})];
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT at_us, status, resolution, comment FROM alert_events WHERE alert_id = ?1 ORDER BY at_us, rowid",
             )
             .map_err(self.sql())?;
-        Ok(n == 1)
+        let rows = st
+            .query_map([id], |r| {
+                Ok(serde_json::json!({
+                    "TimeUtc": crate::base::time::format_rfc3339(r.get::<_, i64>(0)?),
+                    "Status": r.get::<_, String>(1)?,
+                    "Resolution": r.get::<_, Option<String>>(2)?,
+                    "Comment": r.get::<_, Option<String>>(3)?,
+                }))
+            })
+            .map_err(self.sql())?;
+        for r in rows {
+            history.push(r.map_err(self.sql())?);
+        }
+        v["History"] = history.into();
+        let mut st = self
+            .conn
+            .prepare("SELECT target, status, attempts, last_error, updated_us FROM deliveries WHERE alert_id = ?1 ORDER BY target")
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([id], |r| {
+                Ok(serde_json::json!({
+                    "Target": r.get::<_, String>(0)?,
+                    "Status": r.get::<_, String>(1)?,
+                    "Attempts": r.get::<_, i64>(2)?,
+                    "LastError": r.get::<_, Option<String>>(3)?,
+                    "UpdatedUtc": crate::base::time::format_rfc3339(r.get::<_, i64>(4)?),
+                }))
+            })
+            .map_err(self.sql())?;
+        let mut deliveries = Vec::new();
+        for r in rows {
+            deliveries.push(r.map_err(self.sql())?);
+        }
+        v["Deliveries"] = deliveries.into();
+        Ok(Some(v))
     }
 }
 
