@@ -227,7 +227,7 @@ fn a_rerun_against_the_state_agrees_too() {
         .alerts;
     assert!(!stored_alerts.is_empty());
     state
-        .commit_run(DAY * 1_000_000, "first", &stored_alerts, 1, &Default::default())
+        .commit_run(DAY * 1_000_000, "first", &stored_alerts, 1, &Default::default(), None)
         .unwrap();
     // The whole log again: known alerts, and days that already hold some.
     let mem = run_once(&e, &log, &a, 2, usize::MAX, Some(&state));

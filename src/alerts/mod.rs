@@ -16,6 +16,8 @@ use crate::policy::model::{Policy, Severity};
 pub const ALERT_TYPE: &str = "ALERT_CABINET_EVENT_MATCH_AUDIT";
 /// The alert type of app discovery policy alerts (the product's "New app discovered").
 pub const DISCOVERY_ALERT_TYPE: &str = "ALERT_CABINET_DISCOVERY_NEW_SERVICE";
+/// `AlertType` of the built-in anomaly detections ("Suspicious activity alert").
+pub const ANOMALY_ALERT_TYPE: &str = "ALERT_SUSPICIOUS_ACTIVITY";
 
 /// Which kind of policy raised an alert.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +27,8 @@ pub enum AlertKind {
     Activity,
     /// An app discovery policy: about an app (`apps[0]`), no user.
     Discovery,
+    /// A built-in anomaly detection: about a user.
+    Anomaly,
 }
 
 impl AlertKind {
@@ -33,6 +37,7 @@ impl AlertKind {
         match self {
             AlertKind::Activity => ALERT_TYPE,
             AlertKind::Discovery => DISCOVERY_ALERT_TYPE,
+            AlertKind::Anomaly => ANOMALY_ALERT_TYPE,
         }
     }
 }
@@ -265,10 +270,55 @@ impl Alert {
         }
     }
 
+    /// The alert of an anomaly detection's finding.
+    pub fn from_anomaly(
+        hit: &crate::policy::anomaly::detect::AnomalyHit,
+        policy: &crate::policy::anomaly::AnomalyPolicy,
+        generated_us: i64,
+    ) -> Alert {
+        let id = format!(
+            "{:016x}",
+            crate::base::hash::fnv1a(&[b"anomaly", policy.id.as_bytes(), hit.key.as_bytes()])
+        );
+        Alert {
+            kind: AlertKind::Anomaly,
+            id,
+            policy_id: policy.id.clone(),
+            policy_name: policy.name.clone(),
+            severity: policy.severity,
+            category: "threat-detection".into(),
+            user: Some(hit.user.clone()),
+            start_us: hit.start_us,
+            end_us: hit.end_us,
+            trigger_us: hit.end_us,
+            generated_us,
+            count: hit.count,
+            ips: hit.ips.clone(),
+            apps: hit.apps.clone(),
+            countries: hit.countries.clone(),
+            objects: Vec::new(),
+            event_ids: Vec::new(),
+            activities: Vec::new(),
+            actions: Vec::new(),
+            description: hit.description.clone(),
+            remediation: if policy.remediation.is_empty() {
+                vec![
+                    "Confirm with the user whether the activity was theirs.".to_string(),
+                    "If not: reset the user's password, revoke their sessions and review what they did.".to_string(),
+                ]
+            } else {
+                policy.remediation.clone()
+            },
+            status: "open".into(),
+            resolution: None,
+            is_new: true,
+        }
+    }
+
     /// `CompromisedEntity`: the user, or the app of a discovery alert.
     pub fn entity(&self) -> Option<&str> {
         match self.kind {
-            AlertKind::Activity => self.user.as_deref(),
+            AlertKind::Activity | AlertKind::Anomaly => self.user.as_deref(),
             AlertKind::Discovery => self.apps.first().map(String::as_str),
         }
     }
@@ -309,6 +359,7 @@ impl Alert {
                 "Component": match self.kind {
                     AlertKind::Activity => "cloudcensus policy engine",
                     AlertKind::Discovery => "cloudcensus app discovery policies",
+                    AlertKind::Anomaly => "cloudcensus anomaly detections",
                 },
                 "ComponentVersion": env!("CARGO_PKG_VERSION"),
                 "MCASAlertCategory": self.category,
@@ -360,6 +411,7 @@ impl Alert {
                     match self.kind {
                         AlertKind::Activity => "Activity",
                         AlertKind::Discovery => "App discovery",
+                        AlertKind::Anomaly => "Anomaly detection",
                     },
                     self.policy_name,
                     self.entity().unwrap_or("")

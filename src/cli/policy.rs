@@ -1,5 +1,5 @@
-//! `cloudcensus policy`: validate, test (golden cases), enable, disable and list the activity
-//! policies.
+//! `cloudcensus policy`: validate, test (golden cases), enable, disable and list the activity,
+//! app discovery and anomaly detection policies.
 
 use super::{open_state, usage, StateArg, Usage};
 use anyhow::{Context, Result};
@@ -66,18 +66,23 @@ fn print_problems(e: &cloudcensus::policy::PolicyError) {
 pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
     use cloudcensus::policy;
     match c {
-        PolicyCmd::Validate { dir } => match (policy::load(dir.as_deref()), policy::load_discovery(dir.as_deref())) {
-            (Ok(ps), Ok(ds)) => {
+        PolicyCmd::Validate { dir } => match (
+            policy::load(dir.as_deref()),
+            policy::load_discovery(dir.as_deref()),
+            policy::load_anomaly(dir.as_deref()),
+        ) {
+            (Ok(ps), Ok(ds), Ok(an)) => {
                 println!(
-                    "valid: {} activity and {} app discovery policies ({})",
+                    "valid: {} activity, {} app discovery and {} anomaly detection policies ({})",
                     ps.len(),
                     ds.len(),
+                    an.len(),
                     dir.as_ref().map_or("built-in".into(), |d| d.display().to_string())
                 );
                 Ok(exit::OK)
             }
-            (a, b) => {
-                for e in [a.err(), b.err()].into_iter().flatten() {
+            (a, b, c) => {
+                for e in [a.err(), b.err(), c.err()].into_iter().flatten() {
                     print_problems(&e);
                 }
                 Ok(exit::USAGE)
@@ -137,10 +142,12 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
             let dir = policies.or_else(|| cfg.policies.dir.clone());
             let ps = usage(policy::load(dir.as_deref()).map_err(anyhow::Error::from))?;
             let ds = usage(policy::load_discovery(dir.as_deref()).map_err(anyhow::Error::from))?;
+            let an = usage(policy::load_anomaly(dir.as_deref()).map_err(anyhow::Error::from))?;
             let ids: Vec<&str> = ps
                 .iter()
                 .map(|p| p.id.as_str())
                 .chain(ds.iter().map(|p| p.id.as_str()))
+                .chain(an.iter().map(|p| p.id.as_str()))
                 .collect();
             if !ids.contains(&id.as_str()) {
                 return Err(anyhow::Error::new(Usage(anyhow::anyhow!(
@@ -182,6 +189,18 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
                     e,
                     p.severity.as_str(),
                     "discovery",
+                    p.name
+                );
+            }
+            let an = usage(policy::load_anomaly(dir.as_deref()).map_err(anyhow::Error::from))?;
+            for p in &an {
+                let e = over.get(&p.id).copied().unwrap_or(p.enabled);
+                println!(
+                    "{:<36} {:<8} {:<8} {:<11} {}",
+                    p.id,
+                    e,
+                    p.severity.as_str(),
+                    "anomaly",
                     p.name
                 );
             }

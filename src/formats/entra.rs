@@ -118,7 +118,13 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
             app_id: if app.is_none() { Some("entra-id") } else { None },
             app,
             activity: ActivityType::Login,
-            action: category.unwrap_or_else(|| "Sign-in activity".into()),
+            // A sign-in marked `isInteractive: false` counts as non-interactive, whatever
+            // its category (the location detections leave those out).
+            action: if act::get(p, "isInteractive").and_then(Value::as_bool) == Some(false) {
+                "NonInteractiveUserSignInLogs".into()
+            } else {
+                category.unwrap_or_else(|| "Sign-in activity".into())
+            },
             result: Some(if code == "0" {
                 Outcome::Success
             } else {

@@ -246,6 +246,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         },
     };
     let discovery_policies = crate::policy::load_discovery(policy_dir.as_deref())?;
+    let anomaly_policies = crate::policy::load_anomaly(policy_dir.as_deref())?;
     let history_dir = match o.history.as_deref() {
         Some("none") => None,
         Some(d) => Some(PathBuf::from(d)),
@@ -316,6 +317,16 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         state: state.as_ref(),
         now_us: started,
         shards: rayon::current_num_threads(),
+        anomaly: (&anomaly_policies, {
+            let over = match state.as_ref() {
+                Some(s) => s.policy_overrides().map_err(RunError::State)?,
+                None => Default::default(),
+            };
+            anomaly_policies
+                .iter()
+                .map(|p| over.get(&p.id).copied().unwrap_or(p.enabled))
+                .collect()
+        }),
     };
     let replayed = replay::run(activity_runs, &table, &input).map_err(|e| match e {
         replay::ReplayError::State(e) => RunError::State(e),
@@ -424,6 +435,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             &outcome.alerts,
             replayed.activities,
             prepared.discovered(),
+            replayed.baselines.as_ref(),
         )
         .map_err(RunError::State)?;
     }

@@ -10,7 +10,9 @@
 //! 4. [`golden`] — `policy test`: input activities and expected alerts beside the policies.
 //! 5. [`query`] — the app query language, which discovery and activity policies, saved and
 //!    suggested queries and `apps query` share.
+//! 6. [`anomaly`] — built-in anomaly detections (`kind = "anomaly"`), learned across runs.
 
+pub mod anomaly;
 pub mod discovery;
 pub mod engine;
 pub mod filter;
@@ -116,6 +118,55 @@ pub const BUNDLED_DISCOVERY: [(&str, &str); 15] = [
         include_str!("../../policies/discovery-crm-app-compliance-check.toml"),
     ),
 ];
+
+/// The bundled anomaly detections (`policies/anomaly-*.toml`), used when no `--policies`
+/// folder is given; all enabled, as the product's are.
+pub const BUNDLED_ANOMALY: [(&str, &str); 8] = [
+    (
+        "anomaly-impossible-travel.toml",
+        include_str!("../../policies/anomaly-impossible-travel.toml"),
+    ),
+    (
+        "anomaly-infrequent-country.toml",
+        include_str!("../../policies/anomaly-infrequent-country.toml"),
+    ),
+    (
+        "anomaly-unusual-download.toml",
+        include_str!("../../policies/anomaly-unusual-download.toml"),
+    ),
+    (
+        "anomaly-unusual-deletion.toml",
+        include_str!("../../policies/anomaly-unusual-deletion.toml"),
+    ),
+    (
+        "anomaly-unusual-share.toml",
+        include_str!("../../policies/anomaly-unusual-share.toml"),
+    ),
+    (
+        "anomaly-unusual-admin.toml",
+        include_str!("../../policies/anomaly-unusual-admin.toml"),
+    ),
+    (
+        "anomaly-ransomware-rate.toml",
+        include_str!("../../policies/anomaly-ransomware-rate.toml"),
+    ),
+    (
+        "anomaly-terminated-user.toml",
+        include_str!("../../policies/anomaly-terminated-user.toml"),
+    ),
+];
+
+/// The anomaly detection policies of `dir`, or the bundled ones.
+pub fn load_anomaly(dir: Option<&std::path::Path>) -> Result<Vec<anomaly::AnomalyPolicy>, PolicyError> {
+    match dir {
+        Some(d) => anomaly::load_dir(d),
+        None => anomaly::from_texts(
+            BUNDLED_ANOMALY
+                .iter()
+                .map(|(n, t)| (std::path::PathBuf::from(format!("policies/{n}")), t.to_string())),
+        ),
+    }
+}
 
 /// The app discovery policies of `dir`, or the bundled templates.
 pub fn load_discovery(dir: Option<&std::path::Path>) -> Result<Vec<discovery::DiscoveryPolicy>, PolicyError> {

@@ -160,12 +160,12 @@ pub enum PolicyError {
 }
 
 /// Finds the line of keys in a TOML text (the TOML parser keeps no positions for values).
-struct Lines<'t> {
+pub(super) struct Lines<'t> {
     lines: Vec<&'t str>,
 }
 
 impl<'t> Lines<'t> {
-    fn new(text: &'t str) -> Self {
+    pub(super) fn new(text: &'t str) -> Self {
         Lines {
             lines: text.lines().collect(),
         }
@@ -180,7 +180,7 @@ impl<'t> Lines<'t> {
             .map_or(0, |(i, _)| i + 1)
     }
     /// Line of `key = ` at or after line `from` (1-based) and before the next table header.
-    fn key(&self, from: usize, key: &str) -> usize {
+    pub(super) fn key(&self, from: usize, key: &str) -> usize {
         let start = from.saturating_sub(1);
         for (i, l) in self.lines.iter().enumerate().skip(start) {
             let t = l.trim_start();
@@ -577,16 +577,17 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, PolicyError> {
             }
         };
         // Other kinds of policy file share the folder: app discovery policies are loaded by
-        // `discovery::load_dir`; a kind this version does not know is an error, not a skip.
+        // `discovery::load_dir`, anomaly policies by `anomaly::load_dir`; a kind this version
+        // does not know is an error, not a skip.
         match super::discovery::kind_of(&text).as_deref() {
-            Some("discovery") => continue,
+            Some("discovery") | Some("anomaly") => continue,
             None | Some("activity") => {}
             Some(k) => {
                 problems.push(Problem {
                     file: f.display().to_string(),
                     line: Lines::new(&text).key(1, "kind"),
                     message: format!(
-                        "kind {k:?} is not one this version knows: \"activity\" (the default) or \"discovery\""
+                        "kind {k:?} is not one this version knows: \"activity\" (the default), \"discovery\" or \"anomaly\""
                     ),
                 });
                 continue;

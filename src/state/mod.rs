@@ -2,7 +2,8 @@
 //! SQLite): alerts with their triage status, policy enable/disable, alert deliveries, the
 //! runs (so `activities` finds the last scan's output), and what app discovery remembers:
 //! the days each app was seen on, its first and last discovery day, the discovery alerts
-//! raised and the tags their policies set ([`Discovered`]).
+//! raised and the tags their policies set ([`Discovered`]); and what the anomaly detections
+//! learned about each user ([`Baselines`], one row per user).
 //!
 //! Owns: the state file and its schema. Must not touch: matching or alert content.
 //!
@@ -20,8 +21,32 @@
 
 use crate::alerts::delivery::Outcome;
 use crate::alerts::Alert;
+use crate::policy::anomaly::detect::Baselines;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
+
+/// The baselines' organisation-wide part, stored under the key `meta`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BaselineMeta {
+    first_us: Option<i64>,
+    org_countries: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>,
+    terminated: std::collections::BTreeMap<String, crate::policy::anomaly::detect::Terminated>,
+}
+
+fn store_baselines(tx: &rusqlite::Transaction<'_>, b: &Baselines) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM anomaly_baselines", [])?;
+    let mut st = tx.prepare("INSERT INTO anomaly_baselines(key, data) VALUES(?1, ?2)")?;
+    let meta = BaselineMeta {
+        first_us: b.first_us,
+        org_countries: b.org_countries.clone(),
+        terminated: b.terminated.clone(),
+    };
+    st.execute(params!["meta", serde_json::to_string(&meta).expect("JSON")])?;
+    for (user, u) in &b.users {
+        st.execute(params![format!("u:{user}"), serde_json::to_string(u).expect("JSON")])?;
+    }
+    Ok(())
+}
 
 /// Days of `app_days` kept before the newest one (twice the 90 days "new app" looks back).
 pub const APP_DAYS_KEPT: i64 = 180;
@@ -279,6 +304,7 @@ impl State {
                  alert_id TEXT NOT NULL, at_us INTEGER NOT NULL, status TEXT NOT NULL,
                  resolution TEXT, comment TEXT);
              CREATE INDEX IF NOT EXISTS alert_events_id ON alert_events(alert_id, at_us);
+             CREATE TABLE IF NOT EXISTS anomaly_baselines(key TEXT PRIMARY KEY, data TEXT NOT NULL);
              INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
              INSERT OR IGNORE INTO meta(key, value) VALUES('application', 'cloudcensus');
              COMMIT;",
@@ -391,6 +417,7 @@ impl State {
         alerts: &[Alert],
         activities: u64,
         discovery: &Discovered,
+        anomaly: Option<&Baselines>,
     ) -> Result<i64, StateError> {
         let path = self.path.clone();
         let sql = |e| StateError::Sql {
@@ -448,8 +475,66 @@ impl State {
             }
         }
         discovery.store(&tx).map_err(sql)?;
+        if let Some(b) = anomaly {
+            store_baselines(&tx, b).map_err(sql)?;
+        }
         tx.commit().map_err(sql)?;
         Ok(run)
+    }
+
+    /// What the anomaly detections learned in earlier runs (empty for a new state).
+    pub fn anomaly_baselines(&self) -> Result<Baselines, StateError> {
+        let mut b = Baselines::default();
+        let mut st = self
+            .conn
+            .prepare("SELECT key, data FROM anomaly_baselines")
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.sql())?;
+        let bad = |key: &str, e: serde_json::Error| StateError::Schema {
+            path: self.path.clone(),
+            message: format!("anomaly baseline {key:?} does not parse ({e}); remove it with a new state file"),
+        };
+        for r in rows {
+            let (key, data) = r.map_err(self.sql())?;
+            match key.strip_prefix("u:") {
+                Some(user) => {
+                    b.users
+                        .insert(user.to_string(), serde_json::from_str(&data).map_err(|e| bad(&key, e))?);
+                }
+                None if key == "meta" => {
+                    let m: BaselineMeta = serde_json::from_str(&data).map_err(|e| bad(&key, e))?;
+                    b.first_us = m.first_us;
+                    b.org_countries = m.org_countries;
+                    b.terminated = m.terminated;
+                }
+                None => {}
+            }
+        }
+        Ok(b)
+    }
+
+    /// The stored status, resolution and first generation of these alert ids.
+    pub fn known_alerts(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, (String, Option<String>, i64)>, StateError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT status, resolution, generated_us FROM alerts WHERE id = ?1")
+            .map_err(self.sql())?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(v) = st
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+                .map_err(self.sql())?
+            {
+                out.insert(id.to_string(), v);
+            }
+        }
+        Ok(out)
     }
 
     /// The output folder of the last finished run that read activities.

@@ -215,10 +215,10 @@ pub fn deliver(
         if a.status != "open" {
             continue;
         }
-        // Discovery alerts have no activity policy: they go to the global targets.
+        // Discovery and anomaly alerts have no activity policy: they go to the global targets.
         let targets = match policies.iter().find(|p| p.id == a.policy_id) {
             Some(p) => targets_for(p, global),
-            None if a.kind == crate::alerts::AlertKind::Discovery => global.to_vec(),
+            None if a.kind != crate::alerts::AlertKind::Activity => global.to_vec(),
             None => continue,
         };
         for t in targets {

@@ -17,6 +17,8 @@ use super::{Enricher, ReplayOutcome};
 use crate::alerts::Alert;
 use crate::catalog::Catalog;
 use crate::enrich::ip_ranges::IpRanges;
+use crate::policy::anomaly::detect::{Baselines, Detector};
+use crate::policy::anomaly::AnomalyPolicy;
 use crate::enrich::{GeoDb, Identity};
 use crate::pipeline::spill::{ActivityRuns, SpillError};
 use crate::policy::engine::{apply_daily_limits, id_value, shard_of, Replay, Stored};
@@ -50,6 +52,8 @@ pub struct ReplayInput<'a> {
     pub now_us: i64,
     /// Replay shards (threads).
     pub shards: usize,
+    /// The anomaly detection policies, and which of them run.
+    pub anomaly: (&'a [AnomalyPolicy], Vec<bool>),
 }
 
 /// What the replay gave.
@@ -61,6 +65,8 @@ pub struct Replayed {
     pub activities: u64,
     /// Of which derived from traffic records.
     pub traffic_activities: u64,
+    /// What the anomaly detections learned, to keep in the state (none without one).
+    pub baselines: Option<Baselines>,
 }
 
 /// Why the replay stopped.
@@ -131,7 +137,23 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
     let shards = c.shards.clamp(1, u16::MAX as usize);
     let mut enricher = Enricher::new(c.catalog, c.geo, c.ranges, c.identity);
     let merge = runs.into_merge()?;
-    let (results, rows, traffic) = std::thread::scope(|s| -> Result<_, ReplayError> {
+    let (anomaly, anomaly_on) = (c.anomaly.0, c.anomaly.1.clone());
+    let baselines = match c.state {
+        Some(s) => s.anomaly_baselines()?,
+        None => Baselines::default(),
+    };
+    let (results, rows, traffic, (found, learned)) = std::thread::scope(|s| -> Result<_, ReplayError> {
+        // The detections see the whole stream in time order, on their own thread.
+        let (dtx, drx) = sync_channel::<Arc<Batch>>(2);
+        let detector = s.spawn(move || {
+            let mut d = Detector::new(anomaly, anomaly_on, baselines);
+            for b in drx {
+                for a in &b.acts {
+                    d.push(a);
+                }
+            }
+            d.finish()
+        });
         let (wtx, wrx) = sync_channel::<Arc<Batch>>(2);
         let writer = s.spawn(move || -> Result<u64, ReportError> {
             let mut t = ActivityTable::create(table)?;
@@ -178,6 +200,7 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
             for tx in &txs {
                 let _ = tx.send(b.clone());
             }
+            let _ = dtx.send(b.clone());
             wtx.send(b).is_ok()
         };
         for k in merge {
@@ -204,6 +227,8 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
         }
         drop(txs);
         drop(wtx);
+        drop(dtx);
+        let detected = detector.join().expect("the anomaly detections panicked");
         let results: Vec<_> = replayers
             .into_iter()
             .map(|h| h.join().expect("a replay shard panicked"))
@@ -214,7 +239,7 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
             return Err(e.into());
         }
         let rows = written?;
-        Ok((results, rows, traffic))
+        Ok((results, rows, traffic, detected))
     })?;
 
     let (hits, stats) = Replay::combine(results);
@@ -237,6 +262,26 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
             a
         })
         .collect();
+    // The anomaly detections' alerts, with what the state knows of them.
+    let mut anomalies: Vec<Alert> = found
+        .iter()
+        .map(|h| Alert::from_anomaly(h, &anomaly[h.policy], c.now_us))
+        .collect();
+    anomalies.sort_by(|a, b| a.id.cmp(&b.id));
+    anomalies.dedup_by(|a, b| a.id == b.id);
+    if let Some(s) = c.state {
+        let ids: Vec<&str> = anomalies.iter().map(|a| a.id.as_str()).collect();
+        let known = s.known_alerts(&ids)?;
+        for a in &mut anomalies {
+            if let Some((status, resolution, generated)) = known.get(&a.id) {
+                a.status = status.clone();
+                a.resolution = resolution.clone();
+                a.generated_us = *generated;
+                a.is_new = false;
+            }
+        }
+    }
+    alerts.extend(anomalies);
     alerts.sort_by(|a, b| (a.trigger_us, &a.policy_id, &a.id).cmp(&(b.trigger_us, &b.policy_id, &b.id)));
     let reports = c
         .policies
@@ -251,6 +296,15 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
             new_alerts: alerts.iter().filter(|a| a.policy_id == p.id && a.is_new).count() as u64,
             suppressed_by_daily_limit: suppressed[i],
         })
+        .chain(anomaly.iter().enumerate().map(|(i, p)| PolicyReport {
+            id: p.id.clone(),
+            enabled: c.anomaly.1.get(i).copied().unwrap_or(false),
+            matched_activities: 0,
+            before_created: 0,
+            alerts: alerts.iter().filter(|a| a.policy_id == p.id).count() as u64,
+            new_alerts: alerts.iter().filter(|a| a.policy_id == p.id && a.is_new).count() as u64,
+            suppressed_by_daily_limit: 0,
+        }))
         .collect();
     Ok(Replayed {
         outcome: ReplayOutcome {
@@ -260,5 +314,6 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
         },
         activities: rows,
         traffic_activities: traffic,
+        baselines: c.state.map(|_| learned),
     })
 }
