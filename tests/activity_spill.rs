@@ -120,6 +120,7 @@ fn replayed(
         state,
         now_us: DAY * 1_000_000,
         shards: threads,
+        anomaly: (&[], Vec::new()),
     };
     replay::run(runs, table, &input).unwrap()
 }

@@ -35,7 +35,10 @@ fn month() -> Vec<String> {
         for (i, u) in users.iter().enumerate() {
             let upn = format!("{u}@contoso.com");
             if !(*u == "frank" && d == 20) {
-                lines.push((day + 9 * 3600 + i as i64 * 60, signin(day + 9 * 3600 + i as i64 * 60, &upn, "FR", "192.0.2.10", true)));
+                lines.push((
+                    day + 9 * 3600 + i as i64 * 60,
+                    signin(day + 9 * 3600 + i as i64 * 60, &upn, "FR", "192.0.2.10", true),
+                ));
             }
         }
         let at = |h: i64| day + 9 * 3600 + h * 3600;
@@ -46,7 +49,10 @@ fn month() -> Vec<String> {
             15 => lines.push((at(1), signin(at(1), "dave@contoso.com", "US", "10.20.0.5", true))),
             16 => lines.push((at(1), signin(at(1), "erin@contoso.com", "BR", "198.51.100.9", false))),
             20 => {
-                lines.push((day + 9 * 3600, signin(day + 9 * 3600, "frank@contoso.com", "BR", "198.51.100.8", true)));
+                lines.push((
+                    day + 9 * 3600,
+                    signin(day + 9 * 3600, "frank@contoso.com", "BR", "198.51.100.8", true),
+                ));
                 lines.push((at(1), signin(at(1), "frank@contoso.com", "FR", "192.0.2.10", true)));
             }
             _ => {}
@@ -70,7 +76,11 @@ fn anomaly_alerts(state: &Path) -> BTreeSet<(String, String, String)> {
             (
                 a["ProviderPolicyId"].as_str().unwrap().to_string(),
                 a["CompromisedEntity"].as_str().unwrap().to_string(),
-                format!("{}|{}", a["ProviderAlertId"].as_str().unwrap(), a["Description"].as_str().unwrap()),
+                format!(
+                    "{}|{}",
+                    a["ProviderAlertId"].as_str().unwrap(),
+                    a["Description"].as_str().unwrap()
+                ),
             )
         })
         .collect()
@@ -126,7 +136,15 @@ fn one_scan_and_thirty_nightly_scans_raise_the_same_expected_alerts() {
         ]
     );
     let text: Vec<&str> = once.iter().map(|(_, _, t)| t.as_str()).collect();
-    assert!(text[0].contains("France (FR)") && text[0].contains("Japan (JP)") && text[0].contains("km in 2.0 h"), "{}", text[0]);
-    assert!(text[2].contains("Spain (ES)") && text[2].contains("last there never"), "{}", text[2]);
+    assert!(
+        text[0].contains("France (FR)") && text[0].contains("Japan (JP)") && text[0].contains("km in 2.0 h"),
+        "{}",
+        text[0]
+    );
+    assert!(
+        text[2].contains("Spain (ES)") && text[2].contains("last there never"),
+        "{}",
+        text[2]
+    );
     assert!(text[3].contains("Brazil (BR)"), "{}", text[3]);
 }

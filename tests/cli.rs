@@ -251,7 +251,7 @@ fn readme_policy_examples_are_valid() {
             let f = d.path().join("case.toml");
             std::fs::write(&f, b).unwrap();
             let ps = cloudcensus::policy::bundled().unwrap();
-            let r = cloudcensus::policy::golden::run_case(&f, &ps);
+            let r = cloudcensus::policy::golden::run_case(&f, &ps, &[]);
             assert!(r.failure.is_none(), "{r:?}");
             continue;
         }

@@ -108,9 +108,16 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
                 &cloudcensus::catalog::risk::scores(&catalog, &catalog.factors, &cfg, today),
                 &cloudcensus::catalog::risk::evidence(&catalog, &catalog.factors, &cfg, today),
             );
+            let an = match policy::load_anomaly(dir.as_deref()) {
+                Ok(a) => a,
+                Err(e) => {
+                    print_problems(&e);
+                    return Ok(exit::USAGE);
+                }
+            };
             let results = match &dir {
-                None => policy::golden::run_bundled(&ps),
-                Some(folder) => usage(policy::golden::run_dir(folder, &ps).with_context(|| {
+                None => policy::golden::run_bundled(&ps, &an),
+                Some(folder) => usage(policy::golden::run_dir(folder, &ps, &an).with_context(|| {
                     format!(
                         "{}: cannot read the golden cases folder",
                         folder.join("tests").display()

@@ -10,7 +10,8 @@
 //! Sign-ins → `login`; failure when `status.errorCode` (or the top-level `resultType`) is not 0.
 //! Audit records → `admin` (or `password_change` for password activities), admin = true,
 //! failure when `result` is `failure`/`timeout`. The country is the log's own
-//! `location.countryOrRegion`.
+//! `location.countryOrRegion`. A sign-in with `isInteractive: false` gets the action
+//! `NonInteractiveUserSignInLogs`, as Entra's own non-interactive category.
 
 use super::activity::{self as act, Activity, ActivityType, Outcome};
 use super::Reject;
@@ -41,6 +42,7 @@ const MEMBERS: &[&str] = &[
     "identity",
     "initiatedBy",
     "ipAddress",
+    "isInteractive",
     "location",
     "operationName",
     "properties",

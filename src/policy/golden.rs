@@ -19,8 +19,12 @@
 //! ```
 //!
 //! Policies run as if enabled (so disabled templates can be tested too), without daily limits
-//! unless `daily_limits = true`.
+//! unless `daily_limits = true`. Anomaly detections (`kind = "anomaly"`) run when the case names
+//! them in `policies`, from empty baselines: the case's first activity starts their learning
+//! period, so a case gives them days of history first (`repeat` with `every = "1d"`).
 
+use super::anomaly::detect::{Baselines, Detector};
+use super::anomaly::AnomalyPolicy;
 use super::engine::{apply_daily_limits, Hit, Replay, Stored};
 use super::model::{parse_window, Policy};
 use crate::base::activity::{Activity, ActivityType, IpCategory, Outcome};
@@ -152,10 +156,10 @@ fn activities(case: &Case) -> Result<Vec<Activity>, String> {
     Ok(out)
 }
 
-/// Run one case file against `policies`.
-pub fn run_case(file: &Path, policies: &[Policy]) -> CaseResult {
+/// Run one case file against `policies` (and the anomaly detections it names).
+pub fn run_case(file: &Path, policies: &[Policy], anomaly: &[AnomalyPolicy]) -> CaseResult {
     match std::fs::read_to_string(file) {
-        Ok(t) => run_case_text(&file.display().to_string(), &t, policies),
+        Ok(t) => run_case_text(&file.display().to_string(), &t, policies, anomaly),
         Err(e) => CaseResult {
             file: file.display().to_string(),
             description: String::new(),
@@ -165,7 +169,7 @@ pub fn run_case(file: &Path, policies: &[Policy]) -> CaseResult {
 }
 
 /// Run one case, given its text (`name` is used in the result).
-pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult {
+pub fn run_case_text(name: &str, text: &str, policies: &[Policy], anomaly: &[AnomalyPolicy]) -> CaseResult {
     let name = name.to_string();
     let fail = |d: String, m: String| CaseResult {
         file: name.clone(),
@@ -179,14 +183,19 @@ pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult 
             return fail(String::new(), format!("line {line}: {}", e.message()));
         }
     };
+    let mut detections: Vec<AnomalyPolicy> = Vec::new();
     let selected: Vec<Policy> = match &case.policies {
         None => policies.to_vec(),
         Some(ids) => {
             let mut v = Vec::new();
             for id in ids {
-                match policies.iter().find(|p| &p.id == id) {
-                    Some(p) => v.push(p.clone()),
-                    None => return fail(case.description.clone(), format!("no policy with id {id:?}")),
+                match (
+                    policies.iter().find(|p| &p.id == id),
+                    anomaly.iter().find(|p| &p.id == id),
+                ) {
+                    (Some(p), _) => v.push(p.clone()),
+                    (None, Some(a)) => detections.push(a.clone()),
+                    (None, None) => return fail(case.description.clone(), format!("no policy with id {id:?}")),
                 }
             }
             v
@@ -213,6 +222,17 @@ pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult 
             count: Some(m.count),
         })
         .collect();
+    if !detections.is_empty() {
+        let mut d = Detector::new(&detections, vec![true; detections.len()], Baselines::default());
+        for a in &acts {
+            d.push(a);
+        }
+        got.extend(d.finish().0.iter().map(|h| Expect {
+            policy: detections[h.policy].id.clone(),
+            user: Some(h.user.clone()),
+            count: Some(h.count),
+        }));
+    }
     // A `count` left out of an expectation matches any count.
     let mut want = case.expect.clone();
     got.sort();
@@ -263,18 +283,34 @@ pub fn run_case_text(name: &str, text: &str, policies: &[Policy]) -> CaseResult 
 }
 
 /// Run every case in `dir/tests/` (sorted by name).
-pub fn run_dir(dir: &Path, policies: &[Policy]) -> Result<Vec<CaseResult>, std::io::Error> {
+pub fn run_dir(dir: &Path, policies: &[Policy], anomaly: &[AnomalyPolicy]) -> Result<Vec<CaseResult>, std::io::Error> {
     let tdir = dir.join("tests");
     let mut files: Vec<_> = std::fs::read_dir(&tdir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    Ok(files.iter().map(|f| run_case(f, policies)).collect())
+    Ok(files.iter().map(|f| run_case(f, policies, anomaly)).collect())
 }
 
 /// The bundled templates' golden cases (`policies/tests/`).
-pub const BUNDLED: [(&str, &str); 9] = [
+pub const BUNDLED: [(&str, &str); 13] = [
+    (
+        "anomaly-impossible-travel.toml",
+        include_str!("../../policies/tests/anomaly-impossible-travel.toml"),
+    ),
+    (
+        "anomaly-infrequent-country.toml",
+        include_str!("../../policies/tests/anomaly-infrequent-country.toml"),
+    ),
+    (
+        "anomaly-terminated-user.toml",
+        include_str!("../../policies/tests/anomaly-terminated-user.toml"),
+    ),
+    (
+        "anomaly-unusual-volume.toml",
+        include_str!("../../policies/tests/anomaly-unusual-volume.toml"),
+    ),
     (
         "admin-non-corporate-ip.toml",
         include_str!("../../policies/tests/admin-non-corporate-ip.toml"),
@@ -313,10 +349,10 @@ pub const BUNDLED: [(&str, &str); 9] = [
     ),
 ];
 
-/// Run the bundled golden cases against `policies`.
-pub fn run_bundled(policies: &[Policy]) -> Vec<CaseResult> {
+/// Run the bundled golden cases against `policies` and the anomaly detections.
+pub fn run_bundled(policies: &[Policy], anomaly: &[AnomalyPolicy]) -> Vec<CaseResult> {
     BUNDLED
         .iter()
-        .map(|(n, t)| run_case_text(&format!("policies/tests/{n}"), t, policies))
+        .map(|(n, t)| run_case_text(&format!("policies/tests/{n}"), t, policies, anomaly))
         .collect()
 }

@@ -268,13 +268,15 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
         let from_dir = super::model::load_dir(&dir).unwrap();
         assert_eq!(from_dir.len(), ps.len(), "BUNDLED lists every file of policies/");
-        let results = super::golden::run_dir(&dir, &ps).unwrap();
+        let an = super::load_anomaly(None).unwrap();
+        assert_eq!(an.len(), super::BUNDLED_ANOMALY.len());
+        let results = super::golden::run_dir(&dir, &ps, &an).unwrap();
         assert_eq!(
             results.len(),
             super::golden::BUNDLED.len(),
             "golden::BUNDLED lists every case"
         );
-        let bundled = super::golden::run_bundled(&ps);
+        let bundled = super::golden::run_bundled(&ps, &an);
         assert_eq!(bundled.len(), results.len());
         assert!(bundled.iter().all(|r| r.failure.is_none()));
         for r in &results {

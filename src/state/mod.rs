@@ -25,6 +25,9 @@ use crate::policy::anomaly::detect::Baselines;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
+/// A stored alert's status, resolution and first generation time (µs).
+pub type KnownAlert = (String, Option<String>, i64);
+
 /// The baselines' organisation-wide part, stored under the key `meta`.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct BaselineMeta {
@@ -516,10 +519,7 @@ impl State {
     }
 
     /// The stored status, resolution and first generation of these alert ids.
-    pub fn known_alerts(
-        &self,
-        ids: &[&str],
-    ) -> Result<std::collections::HashMap<String, (String, Option<String>, i64)>, StateError> {
+    pub fn known_alerts(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, KnownAlert>, StateError> {
         let mut st = self
             .conn
             .prepare_cached("SELECT status, resolution, generated_us FROM alerts WHERE id = ?1")
@@ -677,7 +677,8 @@ impl State {
     /// resolution and comment in `Metadata`), its history of status changes and its deliveries.
     /// `None` when no alert has this id.
     pub fn alert(&self, id: &str) -> Result<Option<serde_json::Value>, StateError> {
-        let row: Option<(String, String, Option<String>, Option<String>, i64)> = self
+        type Row = (String, String, Option<String>, Option<String>, i64);
+        let row: Option<Row> = self
             .conn
             .query_row(
                 "SELECT data, status, resolution, comment, generated_us FROM alerts WHERE id = ?1",

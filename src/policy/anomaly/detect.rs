@@ -234,7 +234,11 @@ impl<'p> Detector<'p> {
         });
         u.watermark_us = u.watermark_us.max(a.time_us);
         if self.counted.contains(&a.activity) && a.result != Some(Outcome::Failure) {
-            *u.days.entry(day).or_default().entry(kind_index(a.activity)).or_default() += 1;
+            *u.days
+                .entry(day)
+                .or_default()
+                .entry(kind_index(a.activity))
+                .or_default() += 1;
         }
         if located(a) {
             let country = a.country.clone().unwrap_or_default().to_ascii_uppercase();
@@ -391,7 +395,16 @@ impl<'p> Detector<'p> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn infrequent(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, user: &str, day: i64, window: i64, org_wide: bool) {
+    fn infrequent(
+        &mut self,
+        i: usize,
+        p: &AnomalyPolicy,
+        a: &Activity,
+        user: &str,
+        day: i64,
+        window: i64,
+        org_wide: bool,
+    ) {
         if !located(a) {
             return;
         }
@@ -453,7 +466,8 @@ impl<'p> Detector<'p> {
         let Some(u) = self.b.users.get(user) else {
             return;
         };
-        let sum = |c: &BTreeMap<u8, u32>| -> u32 { kinds.iter().map(|t| c.get(&kind_index(*t)).copied().unwrap_or(0)).sum() };
+        let sum =
+            |c: &BTreeMap<u8, u32>| -> u32 { kinds.iter().map(|t| c.get(&kind_index(*t)).copied().unwrap_or(0)).sum() };
         // Today's count with this activity.
         let today = u.days.get(&day).map_or(0, sum) + 1;
         if u.first_day > day - min_history_days || self.learning(p, a.time_us) {
@@ -491,7 +505,12 @@ impl<'p> Detector<'p> {
 
     /// The findings, and the baselines to keep (pruned to what the windows need).
     pub fn finish(mut self) -> (Vec<AnomalyHit>, Baselines) {
-        let newest = self.b.users.values().map(|u| crate::base::time::utc_day(u.watermark_us)).max();
+        let newest = self
+            .b
+            .users
+            .values()
+            .map(|u| crate::base::time::utc_day(u.watermark_us))
+            .max();
         if let Some(newest) = newest {
             let keep = newest - KEEP_DAYS;
             let keep_counts = newest - self.count_days;

@@ -41,7 +41,15 @@ fn table() -> &'static HashMap<String, Country> {
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect();
-                Some((code, Country { name, lat, lon, borders }))
+                Some((
+                    code,
+                    Country {
+                        name,
+                        lat,
+                        lon,
+                        borders,
+                    },
+                ))
             })
             .collect()
     })

@@ -152,7 +152,10 @@ pub fn parse(file: &Path, text: &str) -> Result<AnomalyPolicy, Vec<Problem>> {
         message,
     };
     let f: File = toml::from_str(text).map_err(|e: toml::de::Error| {
-        vec![problem(crate::base::toml_line::toml_error_line(text, &e), e.message().to_string())]
+        vec![problem(
+            crate::base::toml_line::toml_error_line(text, &e),
+            e.message().to_string(),
+        )]
     })?;
     let mut problems = Vec::new();
     let key = |k: &str| lines.key(1, k);
@@ -160,7 +163,10 @@ pub fn parse(file: &Path, text: &str) -> Result<AnomalyPolicy, Vec<Problem>> {
         problems.push(problem(key("kind"), "kind must be \"anomaly\"".into()));
     }
     if f.id.is_empty() || !f.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        problems.push(problem(key("id"), "id is required: letters, digits, '-' and '_'".into()));
+        problems.push(problem(
+            key("id"),
+            "id is required: letters, digits, '-' and '_'".into(),
+        ));
     }
     let severity = Severity::parse(&f.severity).unwrap_or_else(|| {
         problems.push(problem(key("severity"), "severity must be low, medium or high".into()));
@@ -219,7 +225,10 @@ pub fn parse(file: &Path, text: &str) -> Result<AnomalyPolicy, Vec<Problem>> {
                 "medium" => Sensitivity::Medium,
                 "high" => Sensitivity::High,
                 _ => {
-                    problems.push(problem(key("sensitivity"), "sensitivity must be low, medium or high".into()));
+                    problems.push(problem(
+                        key("sensitivity"),
+                        "sensitivity must be low, medium or high".into(),
+                    ));
                     Sensitivity::Medium
                 }
             },

@@ -43,21 +43,36 @@ fn run(ps: &[AnomalyPolicy], acts: &[Activity], b: Baselines) -> (Vec<detect::An
 
 /// Ten days of a user in France, then the test's activities (after the learning period).
 fn history(user: &str) -> Vec<Activity> {
-    (0..10).map(|d| signin(user, T0 + d * DAY + 9 * HOUR, "FR", "192.0.2.10")).collect()
+    (0..10)
+        .map(|d| signin(user, T0 + d * DAY + 9 * HOUR, "FR", "192.0.2.10"))
+        .collect()
 }
 
 #[test]
 fn policy_files_say_what_is_wrong() {
     let p = travel("high");
     assert_eq!(p.learning_days, 7);
-    assert!(matches!(p.detection, Detection::ImpossibleTravel { sensitivity: Sensitivity::High, .. }));
+    assert!(matches!(
+        p.detection,
+        Detection::ImpossibleTravel {
+            sensitivity: Sensitivity::High,
+            ..
+        }
+    ));
     let e = parse(
         Path::new("p.toml"),
         "kind = \"anomaly\"\nid = \"x\"\nname = \"X\"\ndetection = \"infrequent_country\"\nseverity = \"low\"\nsensitivity = \"low\"\n",
     )
     .unwrap_err();
-    assert!(e[0].message.contains("applies to detection impossible_travel only") && e[0].line == 6, "{e:?}");
-    let e = parse(Path::new("p.toml"), "kind = \"anomaly\"\nid = \"x\"\nname = \"X\"\ndetection = \"teleport\"\nseverity = \"low\"\n").unwrap_err();
+    assert!(
+        e[0].message.contains("applies to detection impossible_travel only") && e[0].line == 6,
+        "{e:?}"
+    );
+    let e = parse(
+        Path::new("p.toml"),
+        "kind = \"anomaly\"\nid = \"x\"\nname = \"X\"\ndetection = \"teleport\"\nseverity = \"low\"\n",
+    )
+    .unwrap_err();
     assert!(e[0].message.contains("unknown detection \"teleport\""), "{e:?}");
     let e = parse(Path::new("p.toml"), "kind = \"anomaly\"\nid = \"x\"\nname = \"X\"\ndetection = \"unusual_volume\"\nseverity = \"low\"\nactivities = [\"dowload\"]\n").unwrap_err();
     assert!(e[0].message.contains("\"dowload\" is not an activity type"), "{e:?}");
@@ -75,7 +90,11 @@ fn impossible_travel_and_its_suppressions() {
     assert_eq!(hits.len(), 1, "{hits:?}");
     let h = &hits[0];
     assert_eq!(h.countries, ["FR", "AU"]);
-    assert!(h.description.contains("France (FR)") && h.description.contains("Australia (AU)"), "{}", h.description);
+    assert!(
+        h.description.contains("France (FR)") && h.description.contains("Australia (AU)"),
+        "{}",
+        h.description
+    );
     assert!(h.description.contains(" km in 2.0 h"), "{}", h.description);
     // Bordering countries (France, then Spain an hour later): never.
     let mut b = history("eve@contoso.com");
@@ -114,7 +133,11 @@ fn impossible_travel_and_its_suppressions() {
     b.sort_by_key(|a| a.time_us);
     b.push(signin("eve@contoso.com", t, "FR", "192.0.2.10"));
     b.push(signin("eve@contoso.com", t + 2 * HOUR, "AU", "203.0.113.5"));
-    assert_eq!(run(&[travel("high")], &b, Baselines::default()).0.len(), 3, "high: system suppressions only");
+    assert_eq!(
+        run(&[travel("high")], &b, Baselines::default()).0.len(),
+        3,
+        "high: system suppressions only"
+    );
     let medium = run(&[travel("medium")], &b, Baselines::default()).0;
     assert_eq!(medium.len(), 1, "medium: the user's own countries are suppressed");
     assert_eq!(medium[0].start_us, T0 + 8 * DAY + 9 * HOUR);
@@ -140,15 +163,30 @@ fn infrequent_country_once_per_user_and_country() {
     acts.push(signin("bob@contoso.com", t + 2 * DAY, "BR", "198.51.100.2"));
     let (hits, b) = run(&p, &acts, Baselines::default());
     assert_eq!(hits.len(), 1, "{hits:?}");
-    assert!(hits[0].description.contains("Brazil (BR)") && hits[0].description.contains("last there never"), "{}", hits[0].description);
+    assert!(
+        hits[0].description.contains("Brazil (BR)") && hits[0].description.contains("last there never"),
+        "{}",
+        hits[0].description
+    );
     assert!(hits[0].description.contains("usual in the last 30 days: FR"));
     // 40 days later Brazil is infrequent again: the description says when it was last seen.
     let later = vec![signin("bob@contoso.com", t + 2 * DAY + 40 * DAY, "BR", "198.51.100.2")];
     let (hits, _) = run(&p, &later, b);
     assert_eq!(hits.len(), 1);
-    assert!(hits[0].description.contains("last there 2026-11-13"), "{}", hits[0].description);
+    assert!(
+        hits[0].description.contains("last there 2026-11-13"),
+        "{}",
+        hits[0].description
+    );
     // A user's very first place is not infrequent.
-    let (hits, _) = run(&p, &[signin("new@contoso.com", T0 + 20 * DAY, "JP", "198.51.100.3")], Baselines { first_us: Some(T0), ..Baselines::default() });
+    let (hits, _) = run(
+        &p,
+        &[signin("new@contoso.com", T0 + 20 * DAY, "JP", "198.51.100.3")],
+        Baselines {
+            first_us: Some(T0),
+            ..Baselines::default()
+        },
+    );
     assert!(hits.is_empty());
 }
 
@@ -172,12 +210,19 @@ fn unusual_volume_against_the_users_own_baseline() {
     }
     let (hits, b) = run(&p, &acts, Baselines::default());
     assert_eq!(hits.len(), 1, "one alert, when the count first passes the threshold");
-    assert!(hits[0].description.contains("median of the 14 days before is 7.0"), "{}", hits[0].description);
+    assert!(
+        hits[0].description.contains("median of the 14 days before is 7.0"),
+        "{}",
+        hits[0].description
+    );
     assert_eq!(hits[0].count, 21, "max(20, 7 + 5·1.4826·1.0) = 20: the 21st download");
     // Only the window's days are kept.
     assert!(b.users["dan@contoso.com"].days.len() <= 31);
     // A quiet user's few downloads never pass the floor.
-    let quiet: Vec<Activity> = (0..12).map(|d| dl(T0 + d * DAY)).chain((0..15).map(|k| dl(T0 + 12 * DAY + k))).collect();
+    let quiet: Vec<Activity> = (0..12)
+        .map(|d| dl(T0 + d * DAY))
+        .chain((0..15).map(|k| dl(T0 + 12 * DAY + k)))
+        .collect();
     assert!(run(&p, &quiet, Baselines::default()).0.is_empty());
 }
 
@@ -198,16 +243,29 @@ fn a_terminated_user_who_acts_again() {
     let mut s3 = signin("ana@contoso.com", t + HOUR, "FR", "192.0.2.10");
     s3.app = Some("Amazon Web Services".into());
     acts.push(s3.clone());
-    acts.push(Activity { time_us: t + 2 * HOUR, ..s3 });
+    acts.push(Activity {
+        time_us: t + 2 * HOUR,
+        ..s3
+    });
     let (hits, b) = run(&p, &acts, Baselines::default());
     assert_eq!(hits.len(), 1);
-    assert!(hits[0].description.contains("acted in Amazon Web Services") && hits[0].description.contains("ended by admin@contoso.com"), "{}", hits[0].description);
+    assert!(
+        hits[0].description.contains("acted in Amazon Web Services")
+            && hits[0].description.contains("ended by admin@contoso.com"),
+        "{}",
+        hits[0].description
+    );
     assert!(b.terminated["ana@contoso.com"].alerted);
 }
 
 #[test]
 fn runs_split_anywhere_give_the_same_hits_and_a_rescan_adds_nothing() {
-    let ps = [travel("medium"), policy("kind = \"anomaly\"\nid = \"ic\"\nname = \"I\"\ndetection = \"infrequent_country\"\nseverity = \"low\"\n")];
+    let ps = [
+        travel("medium"),
+        policy(
+            "kind = \"anomaly\"\nid = \"ic\"\nname = \"I\"\ndetection = \"infrequent_country\"\nseverity = \"low\"\n",
+        ),
+    ];
     let mut acts = history("eve@contoso.com");
     acts.extend(history("bob@contoso.com"));
     acts.sort_by_key(|a| a.time_us);
