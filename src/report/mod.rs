@@ -251,7 +251,11 @@ fn page_alerts(alerts: &[crate::alerts::Alert]) -> Vec<html::PageAlert> {
             let discovery = a.kind == crate::alerts::AlertKind::Discovery;
             html::PageAlert {
                 id: a.id.clone(),
-                kind: if discovery { "discovery" } else { "activity" },
+                kind: match a.kind {
+                    crate::alerts::AlertKind::Activity => "activity",
+                    crate::alerts::AlertKind::Discovery => "discovery",
+                    crate::alerts::AlertKind::Anomaly => "anomaly",
+                },
                 severity: a.severity.as_str(),
                 policy: a.policy_name.clone(),
                 entity: if discovery {

@@ -44,7 +44,7 @@ const NAMES: &str = include_str!("../../../vendor/i18n-iso-countries/en.json");
 pub struct PageAlert {
     /// Alert id.
     pub id: String,
-    /// `activity` or `discovery`.
+    /// `activity`, `discovery` or `anomaly`.
     pub kind: &'static str,
     /// Severity.
     pub severity: &'static str,
