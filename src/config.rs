@@ -75,8 +75,34 @@ pub struct ScanSection {
     pub rejected_lines_cap: Option<usize>,
     /// Length of top-N lists in `dashboard.json`.
     pub top_n: Option<usize>,
-    /// Worker threads (0 = one per core).
+    /// Worker threads (leave out for one per core; 0 is refused).
     pub threads: Option<usize>,
+}
+
+impl ScanSection {
+    /// Numbers that parse but cannot work: a zero line limit would reject every line, zero
+    /// threads would run nothing; absurd values are refused rather than clamped.
+    fn check_numbers(&self) -> Result<(), String> {
+        if let Some(n) = self.max_line_bytes {
+            if !(64..=1 << 30).contains(&n) {
+                return Err(format!(
+                    "[scan] max_line_bytes = {n}: must be between 64 and 1073741824 (bytes); leave it out for the default of 1 MiB"
+                ));
+            }
+        }
+        if self.threads == Some(0) {
+            return Err("[scan] threads = 0: give 1 or more, or leave it out for one worker per core".into());
+        }
+        if let Some(n) = self.threads {
+            if n > 1024 {
+                return Err(format!("[scan] threads = {n}: at most 1024"));
+            }
+        }
+        if self.top_n == Some(0) {
+            return Err("[scan] top_n = 0: give 1 or more, or leave it out for 25".into());
+        }
+        Ok(())
+    }
 }
 
 /// `[identity]`: how user names are written (see `enrich::identity`).
@@ -352,6 +378,10 @@ impl Config {
                 line,
                 message: e.message().to_string(),
             }
+        })?;
+        cfg.scan.check_numbers().map_err(|m| ConfigError::Invalid {
+            path: name.to_string(),
+            message: m,
         })?;
         for f in &cfg.formats {
             f.validate().map_err(|m| ConfigError::Invalid {

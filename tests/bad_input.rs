@@ -91,11 +91,29 @@ fn unreadable_unknown_binary_and_empty_inputs() {
 }
 
 #[test]
-fn only_empty_input_is_fine() {
+fn an_empty_night_keeps_the_last_outputs_unless_allowed() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("empty.log"), "").unwrap();
+    std::fs::write(d.path().join("ok.log"), GOOD).unwrap();
     let out = d.path().join("out");
-    let (code, err, run) = scan(&out, &[d.path().join("empty.log").to_str().unwrap()]);
+    let (code, err, _) = scan(&out, &[d.path().join("ok.log").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let empty = d.path().join("empty.log");
+    // A night with nothing in it is exit 4 and the last good outputs stay.
+    let (code, err, run) = scan(&out, &[empty.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("--allow-empty") && err.contains("kept"), "{err}");
+    assert_eq!(run["totals"]["records"], 1, "the previous run is still published");
+    // So is a night whose only input is missing.
+    let (code, err, run) = scan(&out, &[d.path().join("gone.log").to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("gone.log") && err.contains("no input could be read"),
+        "{err}"
+    );
+    assert_eq!(run["totals"]["records"], 1);
+    // Where empty nights are normal, --allow-empty publishes empty outputs.
+    let (code, err, run) = scan(&out, &["--allow-empty", empty.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(run["totals"]["records"], 0);
     assert_eq!(parquet(&out.join("discovered_apps.parquet")).height(), 0);
@@ -230,8 +248,9 @@ fn unwritable_output_is_fatal_and_bad_config_is_usage() {
         file_not_dir.to_str().unwrap(),
         d.path().join("ok.log").to_str().unwrap(),
     ]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("afile"), "{err}");
+    // Found before a byte is read: nothing was scanned, exit 2.
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("afile") && err.contains("is a file"), "{err}");
     let cfg = d.path().join("bad.toml");
     std::fs::write(&cfg, "[scan]\nout = 3\n").unwrap();
     let (code, _, err) = run(&[
@@ -296,4 +315,118 @@ fn rescanning_a_folder_skips_its_own_output_folder() {
         );
     }
     assert_eq!(run_json(&out)["totals"]["inputs"], 1);
+}
+
+/// The three codecs, on `data`.
+fn compressed(data: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    use std::io::Write;
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(data).unwrap();
+    vec![
+        ("gz", gzip(data)),
+        ("zst", zstd::encode_all(data, 3).unwrap()),
+        ("bz2", bz.finish().unwrap()),
+    ]
+}
+
+#[test]
+fn a_truncated_compressed_file_of_any_size_is_an_input_error() {
+    let d = tempfile::tempdir().unwrap();
+    // Small files cut anywhere (what `gzip -t`, `zstd -t`, `bzip2 -t` refuse), and a large one
+    // cut in the middle.
+    let small = GOOD.repeat(40);
+    let large = GOOD.repeat(20_000);
+    for (ext, bytes) in compressed(small.as_bytes()) {
+        for cut in [6usize, 15, bytes.len() / 2, bytes.len() - 1] {
+            let name = format!("cut{cut}.{ext}");
+            std::fs::write(d.path().join(&name), &bytes[..cut.min(bytes.len() - 1)]).unwrap();
+            let out = d.path().join(format!("out-{name}"));
+            let (code, err, run) = scan(&out, &[d.path().join(&name).to_str().unwrap()]);
+            assert_eq!(code, 4, "{name}: {err}");
+            assert!(
+                err.contains(&name) && err.contains("read failed after"),
+                "{name}: {err}"
+            );
+            assert!(!err.contains("empty"), "{name} is not empty: {err}");
+            if run.is_null() {
+                // Nothing could be read: the last outputs (here none) stay.
+                assert!(err.contains("no input could be read"), "{name}: {err}");
+            } else {
+                assert_eq!(input(&run, &name)["status"], "partial", "{name}");
+            }
+        }
+    }
+    for (ext, bytes) in compressed(large.as_bytes()) {
+        let name = format!("large.{ext}");
+        std::fs::write(d.path().join(&name), &bytes[..bytes.len() / 2]).unwrap();
+        let out = d.path().join(format!("out-{name}"));
+        let (code, err, run) = scan(&out, &[d.path().join(&name).to_str().unwrap()]);
+        assert_eq!(code, 4, "{name}: {err}");
+        let r = input(&run, &name);
+        assert_eq!(r["status"], "partial", "{name}");
+        assert!(
+            r["error"].as_str().unwrap().contains("read failed after"),
+            "{name}: {r}"
+        );
+        assert!(
+            r["records"].as_u64().unwrap() > 0,
+            "{name}: records before the cut are kept"
+        );
+    }
+    // Whole files of each codec still read.
+    for (ext, bytes) in compressed(small.as_bytes()) {
+        let name = format!("whole.{ext}");
+        std::fs::write(d.path().join(&name), &bytes).unwrap();
+        let (code, err, run) = scan(
+            &d.path().join(format!("out-{name}")),
+            &[d.path().join(&name).to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(run["totals"]["records"], 40);
+    }
+}
+
+#[test]
+fn numbers_that_cannot_work_and_damaged_files_are_refused_before_reading() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("ok.log"), GOOD).unwrap();
+    let ok = d.path().join("ok.log");
+    let out = d.path().join("out");
+    for (text, what) in [
+        ("[scan]\nmax_line_bytes = 0\n", "max_line_bytes"),
+        ("[scan]\nthreads = 0\n", "threads"),
+        ("[scan]\ntop_n = 0\n", "top_n"),
+    ] {
+        let cfg = d.path().join("c.toml");
+        std::fs::write(&cfg, text).unwrap();
+        let (code, err, _) = scan(&out, &["-c", cfg.to_str().unwrap(), ok.to_str().unwrap()]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(err.contains(what) && err.contains("c.toml"), "{err}");
+    }
+    let (code, err, _) = scan(&out, &["--threads", "0", ok.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    // A 0-byte state file is not silently a new state.
+    let st = d.path().join("state.db");
+    std::fs::write(&st, "").unwrap();
+    let (code, err, _) = scan(&out, &["--state", st.to_str().unwrap(), ok.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("empty (0 bytes)"), "{err}");
+    // A GeoIP database with a damaged search tree (bytes overwritten in it) is refused.
+    let mut db = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/dbip-country.mmdb")).unwrap();
+    let mut x: u32 = 12345;
+    for _ in 0..300 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let at = 1_000 + (x as usize >> 8) % 300_000;
+        db[at] = (x >> 3) as u8;
+    }
+    let bad = d.path().join("bad.mmdb");
+    std::fs::write(&bad, &db).unwrap();
+    let (code, err, _) = scan(&out, &["--geoip", bad.to_str().unwrap(), ok.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("damaged"), "{err}");
+    assert!(!out.exists(), "nothing was written by any of these");
+    // The undamaged database opens.
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/data/dbip-country.mmdb");
+    let (code, err, _) = scan(&out, &["--geoip", good, ok.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
 }

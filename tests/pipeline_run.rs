@@ -100,12 +100,10 @@ fn a_second_scan_on_the_same_state_is_refused_at_once() {
 fn the_state_is_committed_only_after_the_outputs_are_written() {
     let d = tempfile::tempdir().unwrap();
     let logs = samples().join("logs").display().to_string();
-    // run.json cannot be put in place (a non-empty folder holds its name): the run fails after
-    // the scan and the replay, while writing.
+    // The publish fails (as on a full disk) after the scan and the replay.
     let out = d.path().join("out");
-    std::fs::create_dir_all(out.join("run.json")).unwrap();
-    std::fs::write(out.join("run.json").join("keep"), "x").unwrap();
-    let (cfg, o) = options(d.path(), vec![logs.clone()]);
+    let (cfg, mut o) = options(d.path(), vec![logs.clone()]);
+    o.fail_publish = true;
     let err = run::run(cfg, &o, &mut quiet).unwrap_err();
     assert!(matches!(err, RunError::Write { .. }), "{err}");
     assert_eq!(err.exit_code(), 1);
@@ -118,8 +116,8 @@ fn the_state_is_committed_only_after_the_outputs_are_written() {
     assert_eq!(s.last_activity_run().unwrap(), None, "the failed run is not finished");
     drop(s);
 
+    assert!(!out.exists(), "nothing was published");
     // Fixed: the same alerts are raised again, as new, and now stored with the run.
-    std::fs::remove_dir_all(out.join("run.json")).unwrap();
     let (cfg, o) = options(d.path(), vec![logs.clone()]);
     let mut events = 0;
     let s = run::run(cfg, &o, &mut |e| {

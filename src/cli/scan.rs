@@ -21,12 +21,16 @@ pub(crate) struct ScanArgs {
     /// skip. Default: the bundled DB-IP country database.
     #[arg(long, value_name = "FILE|none")]
     geoip: Option<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    /// Worker threads, 1 to 1024 (default: `scan.threads` in the config, else one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     /// No progress bar and no summary.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// A night whose inputs hold no line at all is normal: publish empty outputs, exit 0.
+    /// Without it an empty night exits 4 and the last outputs stay published.
+    #[arg(long)]
+    allow_empty: bool,
     /// Folder of activity policies (one TOML file each). Default: `policies.dir` in the config
     /// file, else the bundled templates.
     #[arg(long, value_name = "DIR")]
@@ -46,7 +50,7 @@ pub(crate) struct ScanArgs {
 pub(crate) fn run(a: ScanArgs) -> Result<i32> {
     let cfg = load_config(a.common.config.as_ref())?;
     // Worker threads are the process's: set here, once, not by the library.
-    if let Some(n) = a.threads.or(cfg.scan.threads).filter(|n| *n > 0) {
+    if let Some(n) = a.threads.map(usize::from).or(cfg.scan.threads) {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
     let opts = RunOptions {
@@ -58,6 +62,8 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
         history: a.history.clone(),
         progress: !a.quiet,
         command: std::env::args().collect(),
+        allow_empty: a.allow_empty,
+        fail_publish: false,
     };
     let quiet = a.quiet;
     let mut on = |e: Event| match e {
@@ -92,9 +98,9 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
     };
     let s = match run::run(cfg, &opts, &mut on) {
         Ok(s) => s,
-        Err(e) if e.exit_code() == exit::STATE_BUSY => {
+        Err(e) if matches!(e.exit_code(), exit::STATE_BUSY | exit::INPUTS_FAILED) => {
             eprintln!("cloudcensus: error: {e}");
-            return Ok(exit::STATE_BUSY);
+            return Ok(e.exit_code());
         }
         Err(e) if e.exit_code() == exit::USAGE => return usage(Err(e.into())),
         Err(e) => return Err(e.into()),

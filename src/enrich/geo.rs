@@ -5,7 +5,7 @@
 //! The country of an address is where the address is registered/announced ("IP country"), not
 //! necessarily where a person is: anycast CDN addresses in particular have no meaningful country.
 
-use maxminddb::{PathElement, Reader};
+use maxminddb::{PathElement, Reader, WithinOptions};
 use std::borrow::Cow;
 use std::net::IpAddr;
 use std::path::Path;
@@ -59,13 +59,20 @@ impl GeoDb {
         };
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         let reader = Reader::from_source(Cow::Owned(bytes)).map_err(|e| err(e.to_string()))?;
+        // The metadata alone says little: a damaged search tree or data section would give wrong
+        // countries (or none) for some addresses, silently. Walk the whole tree once.
+        check_tree(&reader).map_err(|e| {
+            err(format!(
+                "not a valid MaxMind DB (the search tree or data section is damaged: {e}); download the database again"
+            ))
+        })?;
         Ok(GeoDb {
             reader,
             path: path.display().to_string(),
         })
     }
 
-    /// The bundled DB-IP country database.
+    /// The bundled DB-IP country database (checked by a test, not at every start).
     pub fn bundled() -> GeoDb {
         let reader =
             Reader::from_source(Cow::Borrowed(BUNDLED)).expect("the bundled GeoIP database is a valid MaxMind DB");
@@ -329,4 +336,27 @@ mod tests {
         let e = GeoDb::open(&p).unwrap_err().to_string();
         assert!(e.contains("junk.mmdb"), "{e}");
     }
+}
+
+/// Every network of the search tree reachable, without a cycle, and each distinct data record
+/// decodable. Like `Reader::verify`'s tree and data checks, without its metadata rules (which
+/// refuse real databases, e.g. an empty `description` map in DB-IP's conversion).
+fn check_tree<S: AsRef<[u8]>>(reader: &Reader<S>) -> Result<(), maxminddb::MaxMindDbError> {
+    let max = (reader.metadata().node_count as usize).saturating_mul(3);
+    let mut seen = std::collections::HashSet::new();
+    let opts = WithinOptions::default().include_networks_without_data();
+    for (n, r) in reader.networks(opts)?.enumerate() {
+        let l = r?;
+        if n > max {
+            return Err(maxminddb::MaxMindDbError::invalid_database(
+                "the search tree has a cycle (more networks than its nodes allow)",
+            ));
+        }
+        if let Some(off) = l.offset() {
+            if seen.insert(off) {
+                l.decode::<serde::de::IgnoredAny>()?;
+            }
+        }
+    }
+    Ok(())
 }

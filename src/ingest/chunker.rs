@@ -126,6 +126,11 @@ impl<R: Read> Chunker<R> {
         Ok(())
     }
 
+    /// The read error that ended the input early, if any, without taking it.
+    pub fn pending_error(&self) -> Option<&std::io::Error> {
+        self.error.as_ref()
+    }
+
     /// The read error that ended the input early, if any.
     pub fn error(&mut self) -> Option<std::io::Error> {
         self.error.take()

@@ -25,6 +25,7 @@ use super::{nightly, replay};
 use crate::alerts::delivery::DeliveryReport;
 use crate::catalog::Matcher;
 use crate::config::Config;
+use crate::discovery::result::InputStatus;
 use crate::enrich::ip_ranges::{IpRangeError, IpRanges};
 use crate::enrich::{GeoDb, GeoError};
 use crate::policy::PolicyError;
@@ -53,6 +54,13 @@ pub struct RunOptions {
     pub progress: bool,
     /// The command line, for `run.json`.
     pub command: Vec<String>,
+    /// A night without a single input line is normal (else it is exit code 4, and the last
+    /// outputs stay published).
+    pub allow_empty: bool,
+    /// Fail when publishing the outputs, after the scan and the replay (tests of what a failed
+    /// write leaves).
+    #[doc(hidden)]
+    pub fail_publish: bool,
 }
 
 impl RunOptions {
@@ -67,6 +75,8 @@ impl RunOptions {
             history: None,
             progress: false,
             command: Vec::new(),
+            allow_empty: false,
+            fail_publish: false,
         }
     }
 }
@@ -110,13 +120,35 @@ pub enum RunError {
     /// finished by the next scan.
     #[error(transparent)]
     History(HistoryError),
-    /// The output folder cannot be created.
-    #[error("cannot create the output folder {}", dir.display())]
+    /// The output folder cannot be created or written, or is not one cloudcensus may replace:
+    /// nothing was read.
+    #[error("cannot write to the output folder {}", dir.display())]
     OutputDir {
         /// The folder.
         dir: PathBuf,
         /// Why.
-        source: std::io::Error,
+        source: ReportError,
+    },
+    /// Another scan is writing to the same output folder: nothing was done.
+    #[error(transparent)]
+    OutputBusy(ReportError),
+    /// Not one input could be read (missing, unreadable, corrupt, unrecognised): the last
+    /// outputs stay published, the state is untouched.
+    #[error("no input could be read ({failed} failed); the outputs of the last good run are kept in {}", dir.display())]
+    NothingRead {
+        /// Inputs that failed.
+        failed: usize,
+        /// The output folder.
+        dir: PathBuf,
+    },
+    /// Every input was empty and `--allow-empty` was not given: the last outputs stay
+    /// published, the state is untouched.
+    #[error("the inputs hold no line at all ({inputs} input(s), all empty); the outputs of the last good run are kept in {}. If an empty night is normal here, pass --allow-empty", dir.display())]
+    EmptyNight {
+        /// Inputs given.
+        inputs: usize,
+        /// The output folder.
+        dir: PathBuf,
     },
     /// The outputs cannot be written: `run.json` is not updated (tables renamed before the
     /// failure may be new), and the run and its alerts are not stored.
@@ -134,18 +166,18 @@ impl RunError {
     /// busy, else 1.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::StateBusy(_) | RunError::HistoryOpen(HistoryError::Busy { .. }) => exit::STATE_BUSY,
+            RunError::StateBusy(_) | RunError::OutputBusy(_) | RunError::HistoryOpen(HistoryError::Busy { .. }) => {
+                exit::STATE_BUSY
+            }
+            RunError::NothingRead { .. } | RunError::EmptyNight { .. } => exit::INPUTS_FAILED,
             RunError::Setup(_)
             | RunError::GeoIp(_)
             | RunError::Policies(_)
             | RunError::IpRanges(_)
             | RunError::StateOpen(_)
-            | RunError::HistoryOpen(_) => exit::USAGE,
-            RunError::State(_)
-            | RunError::History(_)
-            | RunError::Spill(_)
             | RunError::OutputDir { .. }
-            | RunError::Write { .. } => exit::FATAL,
+            | RunError::HistoryOpen(_) => exit::USAGE,
+            RunError::State(_) | RunError::History(_) | RunError::Spill(_) | RunError::Write { .. } => exit::FATAL,
         }
     }
 }
@@ -230,9 +262,6 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         .or_else(|| cfg.scan.out.clone())
         .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
     opts.progress = o.progress;
-    if let Ok(c) = std::fs::canonicalize(&out) {
-        opts.skip_dirs.push(c);
-    }
     let policy_dir = o.policies.clone().or_else(|| cfg.policies.dir.clone());
     let policies = crate::policy::load(policy_dir.as_deref())?;
     let ranges = IpRanges::new(&cfg.ip_ranges, cfg.policies.builtin_ip_ranges.unwrap_or(true))?;
@@ -287,23 +316,52 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
         .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
     let matcher = Matcher::new(&catalog);
+    // The output folder is locked and proven writable before a byte is read.
+    let mut staged = report::OutputDir::create(&out).map_err(|e| match e {
+        e @ ReportError::Busy { .. } => RunError::OutputBusy(e),
+        e => RunError::OutputDir {
+            dir: out.clone(),
+            source: e,
+        },
+    })?;
+    // A folder scanned recursively must not read the outputs (every run's, and the link).
+    for d in [report::output::runs_dir(&out), out.clone()] {
+        if let Ok(c) = std::fs::canonicalize(&d) {
+            opts.skip_dirs.push(c);
+        }
+    }
 
     let scan_start = crate::base::time::now_us();
     let (result, activity_runs) = scan::scan(&opts, &catalog, &matcher, geo.as_ref());
     let scan_seconds = (crate::base::time::now_us() - scan_start) as f64 / 1e6;
     on(Event::Scanned(&result.inputs));
 
+    // A night that read nothing must not replace the last good outputs.
+    let failed = result.inputs.iter().filter(|i| i.status == InputStatus::Failed).count();
+    if !result.inputs.is_empty() && failed == result.inputs.len() {
+        return Err(RunError::NothingRead { failed, dir: out });
+    }
+    if !o.allow_empty
+        && result
+            .inputs
+            .iter()
+            .all(|i| matches!(i.status, InputStatus::Empty | InputStatus::Failed))
+    {
+        return Err(RunError::EmptyNight {
+            inputs: result.inputs.len(),
+            dir: out,
+        });
+    }
+
     let replay_start = crate::base::time::now_us();
-    std::fs::create_dir_all(&out).map_err(|source| RunError::OutputDir {
-        dir: out.clone(),
-        source,
-    })?;
     let write_err = |source| RunError::Write {
         dir: out.clone(),
         source,
     };
-    let mut staged = report::OutputDir::create(&out).map_err(write_err)?;
-    let out_abs = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+    let out_abs = report::output::absolute(&out);
+    if o.fail_publish {
+        staged.fail_at_publish();
+    }
     // The replay writes `activities.parquet` as it goes, into the staging folder: it is
     // renamed into place with every other output.
     let table = staged.staged("activities.parquet");
@@ -427,6 +485,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     let manifest = report::write_all(staged, &result, &ctx).map_err(write_err)?;
     // Then the history, then the state.
     prepared.publish().map_err(RunError::History)?;
+    report::output::pause_for_tests("published");
     // The outputs are in place: now the state may say this run happened.
     if let Some(s) = state.as_mut() {
         s.commit_run(

@@ -48,6 +48,22 @@ pub enum ReportError {
         /// Why.
         source: serde_json::Error,
     },
+    /// Another scan is writing to the same output folder.
+    #[error("{path}: another cloudcensus scan is writing to this output folder (lock {lock} is held); wait for it to finish, or give this run its own --out")]
+    Busy {
+        /// The output folder.
+        path: String,
+        /// The lock file.
+        lock: String,
+    },
+    /// `--out` names something cloudcensus must not replace.
+    #[error("{path}: {message}")]
+    OutputFolder {
+        /// The path.
+        path: String,
+        /// Why.
+        message: String,
+    },
 }
 
 use crate::catalog::Catalog;
@@ -233,7 +249,8 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
         source: e,
     })?;
     out.write("run.json", &json)?;
-    out.commit("run.json")?;
+    output::pause_for_tests("staged");
+    out.commit(&ctx.run_cols.run_id, "run.json")?;
     Ok(manifest)
 }
 

@@ -249,6 +249,15 @@ impl State {
             path: name.clone(),
             source: e,
         };
+        // SQLite takes an empty file for a new database; for a state file that once held a
+        // scan's alerts that would be silent loss (a truncated copy, a full disk), so a file that
+        // exists must be a database.
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            return Err(StateError::Schema {
+                path: name,
+                message: "the state file is empty (0 bytes): it is not a cloudcensus state (truncated copy or full disk?). Restore it from a backup, or delete it to start a new state (alert statuses and history of alerts are lost)".into(),
+            });
+        }
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
         // Never add tables to a database that is not ours.

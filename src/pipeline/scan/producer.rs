@@ -138,6 +138,42 @@ impl Producer<'_> {
         };
         self.reports.lock().expect("reports lock")[i].compression = Some(compression);
         let mut ch = Chunker::new(reader, i, self.opts.chunk_size);
+        let head_len = match ch.head(SNIFF_BYTES) {
+            Ok(h) => h.len(),
+            Err(e) => {
+                self.fail(i, format!("{}: cannot read: {e}", input.display), InputStatus::Failed);
+                return true;
+            }
+        };
+        // A stream that fails within the first 64 KiB (a truncated or damaged compressed
+        // file): if nothing of it decompressed, or too little to recognise, the read error is
+        // what the analyst must see, not "empty" or "cannot recognise the format".
+        let early_error = ch.pending_error().map(|e| {
+            format!(
+                "{}: read failed after {} bytes{}: {e} ({})",
+                input.display,
+                head_len,
+                if compression == Compression::None {
+                    ""
+                } else {
+                    " of decompressed data"
+                },
+                match compression {
+                    Compression::None => "a read error",
+                    Compression::Gzip => "a truncated or corrupt gzip file: `gzip -t` confirms",
+                    Compression::Zstd => "a truncated or corrupt zstd file: `zstd -t` confirms",
+                    Compression::Bzip2 => "a truncated or corrupt bzip2 file: `bzip2 -t` confirms",
+                }
+            )
+        });
+        if let (0, Some(msg)) = (head_len, &early_error) {
+            self.fail(i, format!("{msg}; nothing of it could be read"), InputStatus::Failed);
+            return true;
+        }
+        if head_len == 0 {
+            self.reports.lock().expect("reports lock")[i].status = InputStatus::Empty;
+            return true;
+        }
         let head = match ch.head(SNIFF_BYTES) {
             Ok(h) => h,
             Err(e) => {
@@ -145,10 +181,6 @@ impl Producer<'_> {
                 return true;
             }
         };
-        if head.is_empty() {
-            self.reports.lock().expect("reports lock")[i].status = InputStatus::Empty;
-            return true;
-        }
         if compression == Compression::None && memchr::memchr(0, &head[..head.len().min(8192)]).is_some() {
             self.fail(
                 i,
@@ -193,6 +225,14 @@ impl Producer<'_> {
                         .map(|l| String::from_utf8_lossy(&l[..l.len().min(120)]).into_owned())
                         .unwrap_or_default()
                 };
+                if let (None, Some(msg)) = (found, &early_error) {
+                    self.fail(
+                        i,
+                        format!("{msg}; the {head_len} bytes before it are not a log format cloudcensus recognises"),
+                        InputStatus::Failed,
+                    );
+                    return true;
+                }
                 if found.is_none() && !head.split(|&c| c == b'\n').any(|l| registry.any_claims(l)) {
                     // Nothing in the first 64 KiB is any format's: the file is not a log we know
                     // (read no further: routing every line of a large file would be wasted).
