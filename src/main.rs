@@ -141,7 +141,10 @@ fn main() {
         Ok(code) => std::process::exit(code),
         Err(e) if broken_pipe(&e) => std::process::exit(exit::OK),
         Err(e) => {
-            eprintln!("cloudcensus: error: {e:#}");
+            // File names and log text in a message are shown, not obeyed by the terminal.
+            let msg = format!("{e:#}");
+            let msg: Vec<_> = msg.split('\n').map(cloudcensus::base::text::inert).collect();
+            eprintln!("cloudcensus: error: {}", msg.join("\n"));
             let code = if e.downcast_ref::<cli::Usage>().is_some() {
                 exit::USAGE
             } else {

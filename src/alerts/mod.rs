@@ -385,11 +385,30 @@ impl Alert {
 
     /// One CEF line in the SIEM agent's layout (`../shared/spec/domain.md` §6.5).
     pub fn to_cef(&self) -> String {
+        // CEF (ArcSight's "Implementing ArcSight CEF", rev. 25): in the header `\` and `|`
+        // are escaped; in extension values `\`, `=` and line breaks (`\n`, `\r`). Any other
+        // character that acts rather than shows (controls, ESC, U+2028, bidi overrides) has no
+        // CEF escape: it is written as a space, so one alert stays one line and one event.
+        fn clean(s: &str) -> String {
+            s.chars()
+                .map(|c| {
+                    if c != '\n' && c != '\r' && crate::base::text::is_active(c) {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        }
         fn hdr(s: &str) -> String {
-            s.replace('\\', "\\\\").replace('|', "\\|").replace(['\r', '\n'], " ")
+            clean(s)
+                .replace('\\', "\\\\")
+                .replace('|', "\\|")
+                .replace(['\r', '\n'], " ")
         }
         fn ext(s: &str) -> String {
-            s.replace('\\', "\\\\")
+            clean(s)
+                .replace('\\', "\\\\")
                 .replace('=', "\\=")
                 .replace('\n', "\\n")
                 .replace('\r', "\\r")
@@ -425,10 +444,10 @@ impl Alert {
             e.push(format!("destinationServiceName={}", ext(&list(&self.apps))));
         }
         if let Some(ip) = v4.first() {
-            e.push(format!("src={ip}"));
+            e.push(format!("src={}", ext(ip)));
         }
         if let Some(ip) = v6.first() {
-            e.push(format!("c6a1Label=Device IPv6 Address c6a1={ip}"));
+            e.push(format!("c6a1Label=Device IPv6 Address c6a1={}", ext(ip)));
         }
         e.push(format!("cs3Label=relatedAudits cs3={}", ext(&self.event_ids.join(","))));
         e.push(format!("cs4Label=policyIDs cs4={}", ext(&self.policy_id)));

@@ -246,15 +246,17 @@ pub fn export_csv(
     for a in &cat.apps {
         let factors: BTreeMap<&str, &toml::Value> = a.factors.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
         let r = ExportRow::new(a, scores.get(&a.id));
+        // Text cells from catalog files (a user's catalog folder too) cannot start a formula.
+        let t = crate::base::text::csv_safe;
         out.write_record([
-            a.id.as_str(),
-            a.name.as_str(),
-            a.category.as_str(),
-            a.vendor.as_deref().unwrap_or(""),
-            a.headquarters.as_deref().unwrap_or(""),
-            &a.domains.join(" "),
-            &a.ip_ranges.join(" "),
-            a.homepage.as_deref().unwrap_or(""),
+            &*t(&a.id),
+            &*t(&a.name),
+            &*t(&a.category),
+            &*t(a.vendor.as_deref().unwrap_or("")),
+            &*t(a.headquarters.as_deref().unwrap_or("")),
+            &*t(&a.domains.join(" ")),
+            &*t(&a.ip_ranges.join(" ")),
+            &*t(a.homepage.as_deref().unwrap_or("")),
             &r.risk_score.map_or(String::new(), |s| s.to_string()),
             &r.risk_factors_known.to_string(),
             &r.risk_factors_total.to_string(),
@@ -263,7 +265,7 @@ pub fn export_csv(
             &r.risk_factors_known_compliance.to_string(),
             &r.risk_factors_known_legal.to_string(),
             r.risk_unscored_reason.unwrap_or(""),
-            &serde_json::to_string(&factors).unwrap_or_default(),
+            &*t(&serde_json::to_string(&factors).unwrap_or_default()),
         ])?;
     }
     out.flush()?;

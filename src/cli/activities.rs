@@ -48,7 +48,7 @@ pub(crate) fn run(a: ActivitiesArgs) -> Result<i32> {
         }
     } else {
         for r in &rows {
-            let g = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+            let g = |k: &str| super::cell(r.get(k).and_then(|v| v.as_str()).unwrap_or("-"), 200);
             println!(
                 "{}  {:<15} {:<8} {:<30} {:<16} {:<3} {:<38} {}",
                 g("time"),
@@ -65,7 +65,7 @@ pub(crate) fn run(a: ActivitiesArgs) -> Result<i32> {
             "{} activit{} of {} in {}",
             rows.len(),
             if rows.len() == 1 { "y" } else { "ies" },
-            a.user,
+            super::cell(&a.user, 200),
             file.display()
         );
     }

@@ -111,18 +111,18 @@ pub(crate) fn run(c: AlertsCmd) -> Result<i32> {
                     writeln!(
                         out,
                         "{:<19} {:<8} {:<22} {:<28} {:<24} {:>6} {:<7} {}{}",
-                        r.id,
-                        r.severity,
-                        r.policy_id,
-                        r.user.as_deref().unwrap_or("-"),
-                        r.start,
+                        super::cell(&r.id, 40),
+                        super::cell(&r.severity, 10),
+                        super::cell(&r.policy_id, 60),
+                        super::cell(r.user.as_deref().unwrap_or("-"), 100),
+                        super::cell(&r.start, 40),
                         r.activity_count,
-                        r.status,
-                        r.resolution.as_deref().unwrap_or("-"),
+                        super::cell(&r.status, 10),
+                        super::cell(r.resolution.as_deref().unwrap_or("-"), 100),
                         if r.undelivered.is_empty() {
                             String::new()
                         } else {
-                            format!("  (undelivered: {})", r.undelivered.join(", "))
+                            format!("  (undelivered: {})", super::cell(&r.undelivered.join(", "), 200))
                         }
                     )?;
                 }

@@ -243,7 +243,11 @@ fn query(
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(CSV_HEADER)?;
             for a in &picked {
-                w.write_record(csv_row(a))?;
+                w.write_record(
+                    csv_row(a)
+                        .iter()
+                        .map(|c| cloudcensus::base::text::csv_safe(c).into_owned()),
+                )?;
             }
             w.flush()?;
         }
@@ -262,7 +266,7 @@ fn query(
             let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
             for r in &rows {
                 for (i, c) in r.iter().enumerate() {
-                    w[i] = w[i].max(c.chars().count().min(40));
+                    w[i] = w[i].max(cloudcensus::base::text::cell(c, 40).chars().count());
                 }
             }
             let line = |cells: Vec<String>| -> String {
@@ -270,7 +274,7 @@ fn query(
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
-                        let c: String = c.chars().take(40).collect();
+                        let c = cloudcensus::base::text::cell(c, 40);
                         format!("{c:<0$}", w[i])
                     })
                     .collect::<Vec<_>>()

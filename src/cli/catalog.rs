@@ -126,10 +126,10 @@ pub(crate) fn run(c: CatalogCmd) -> Result<i32> {
                 writeln!(
                     out,
                     "{:<28} {:<36} {:<26} {}",
-                    a.id,
-                    a.name,
-                    a.category,
-                    a.domains.first().map(String::as_str).unwrap_or("")
+                    super::cell(&a.id, 60),
+                    super::cell(&a.name, 100),
+                    super::cell(&a.category, 60),
+                    super::cell(a.domains.first().map(String::as_str).unwrap_or(""), 200)
                 )?;
             }
             if hits.is_empty() {

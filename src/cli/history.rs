@@ -128,7 +128,7 @@ pub(crate) fn run(c: HistoryCmd) -> Result<i32> {
                 "app", "days", "first", "last", "transactions", "traffic", "peak users"
             );
             for s in apps.iter().take(a.limit) {
-                let mut n = s.app.clone();
+                let mut n = super::cell(&s.app, 200);
                 if n.chars().count() > 28 {
                     n = n.chars().take(27).collect::<String>() + "…";
                 }

@@ -25,6 +25,12 @@ use cloudcensus::pipeline::setup::SetupOptions;
 use cloudcensus::state::State;
 use std::path::PathBuf;
 
+/// Text from logs, catalogs and policies as printed in tables for people: control characters
+/// and escape sequences shown (`\x1b`, `\n`), not obeyed; cut to `max` characters.
+pub(crate) fn cell(s: &str, max: usize) -> String {
+    cloudcensus::base::text::cell(s, max).into_owned()
+}
+
 /// A failure before anything was done: exit code 2.
 #[derive(Debug)]
 pub(crate) struct Usage(pub(crate) anyhow::Error);

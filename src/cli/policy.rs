@@ -181,22 +181,22 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
                 };
                 println!(
                     "{:<36} {:<8} {:<8} {:<11} {}",
-                    p.id,
+                    super::cell(&p.id, 60),
                     e,
                     p.severity.as_str(),
                     kind,
-                    p.name
+                    super::cell(&p.name, 200)
                 );
             }
             for p in &ds {
                 let e = over.get(&p.id).copied().unwrap_or(p.enabled);
                 println!(
                     "{:<36} {:<8} {:<8} {:<11} {}",
-                    p.id,
+                    super::cell(&p.id, 60),
                     e,
                     p.severity.as_str(),
                     "discovery",
-                    p.name
+                    super::cell(&p.name, 200)
                 );
             }
             let an = usage(policy::load_anomaly(dir.as_deref()).map_err(anyhow::Error::from))?;
@@ -204,11 +204,11 @@ pub(crate) fn run(c: PolicyCmd) -> Result<i32> {
                 let e = over.get(&p.id).copied().unwrap_or(p.enabled);
                 println!(
                     "{:<36} {:<8} {:<8} {:<11} {}",
-                    p.id,
+                    super::cell(&p.id, 60),
                     e,
                     p.severity.as_str(),
                     "anomaly",
-                    p.name
+                    super::cell(&p.name, 200)
                 );
             }
             Ok(exit::OK)

@@ -70,7 +70,7 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
         Event::Scanned(inputs) => {
             for i in inputs {
                 if let Some(e) = &i.error {
-                    eprintln!("cloudcensus: error: {e}");
+                    eprintln!("cloudcensus: error: {}", super::cell(e, 100_000));
                 } else if i.status == InputStatus::Empty && !quiet {
                     eprintln!("cloudcensus: note: {}: empty input", i.path);
                 }

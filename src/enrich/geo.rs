@@ -238,6 +238,29 @@ impl CountryCache {
     }
 }
 
+/// Every network of the search tree reachable, without a cycle, and each distinct data record
+/// decodable. Like `Reader::verify`'s tree and data checks, without its metadata rules (which
+/// refuse real databases, e.g. an empty `description` map in DB-IP's conversion).
+fn check_tree<S: AsRef<[u8]>>(reader: &Reader<S>) -> Result<(), maxminddb::MaxMindDbError> {
+    let max = (reader.metadata().node_count as usize).saturating_mul(3);
+    let mut seen = std::collections::HashSet::new();
+    let opts = WithinOptions::default().include_networks_without_data();
+    for (n, r) in reader.networks(opts)?.enumerate() {
+        let l = r?;
+        if n > max {
+            return Err(maxminddb::MaxMindDbError::invalid_database(
+                "the search tree has a cycle (more networks than its nodes allow)",
+            ));
+        }
+        if let Some(off) = l.offset() {
+            if seen.insert(off) {
+                l.decode::<serde::de::IgnoredAny>()?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,27 +359,4 @@ mod tests {
         let e = GeoDb::open(&p).unwrap_err().to_string();
         assert!(e.contains("junk.mmdb"), "{e}");
     }
-}
-
-/// Every network of the search tree reachable, without a cycle, and each distinct data record
-/// decodable. Like `Reader::verify`'s tree and data checks, without its metadata rules (which
-/// refuse real databases, e.g. an empty `description` map in DB-IP's conversion).
-fn check_tree<S: AsRef<[u8]>>(reader: &Reader<S>) -> Result<(), maxminddb::MaxMindDbError> {
-    let max = (reader.metadata().node_count as usize).saturating_mul(3);
-    let mut seen = std::collections::HashSet::new();
-    let opts = WithinOptions::default().include_networks_without_data();
-    for (n, r) in reader.networks(opts)?.enumerate() {
-        let l = r?;
-        if n > max {
-            return Err(maxminddb::MaxMindDbError::invalid_database(
-                "the search tree has a cycle (more networks than its nodes allow)",
-            ));
-        }
-        if let Some(off) = l.offset() {
-            if seen.insert(off) {
-                l.decode::<serde::de::IgnoredAny>()?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -4,17 +4,22 @@
 //!
 //! 1. set-up: config, catalog, GeoIP database, policies, IP ranges — any problem stops the run
 //!    before anything is read (exit code 2);
-//! 2. the state file's lock (another scan on the same state: exit code 5, nothing done);
-//! 3. the scan, then the replay of the activities through the policies (reading the state);
+//! 2. the state file's lock (another scan on the same state: exit code 5, nothing done), then
+//!    the output folder's lock and a fresh staging folder in it (another scan on the same
+//!    `--out`: exit 5; not writable: exit 2) — before a byte is read;
+//! 3. the scan; a night that read nothing, or only empty inputs without `allow_empty`, stops
+//!    here (exit 4: the last outputs stay published, the state is untouched); then the replay
+//!    of the activities through the policies (reading the state);
 //! 4. delivery of the new alerts (each outcome recorded, so a failure is retried next run);
-//! 5. every output written — all files staged and renamed into place, `run.json` last;
+//! 5. every output written into the staging folder, published by one rename of the `--out`
+//!    link ([`report::output`]); then the history published;
 //! 6. only then the state committed: the run's alerts and the run itself, in one transaction.
 //!
 //! A run killed or failing before step 6 leaves no run and no alert in the state (only the
 //! outcomes of the deliveries it made, so that an alert that reached its target is not sent
-//! twice): the next run raises the same alerts again, as new. The outputs are staged and
-//! renamed into place one by one, `run.json` last, so a run that fails while renaming leaves
-//! the previous `run.json`.
+//! twice): the next run raises the same alerts again, as new. So an alert is new in the
+//! outputs that first report it, or not yet known to the state. A run killed before the
+//! switch of the link leaves the previous run's outputs, whole.
 //!
 //! Owns: that order and the exit code. Must not touch: printing (the CLI is told what happened
 //! through [`Event`] and the [`Summary`]), the process (threads, signals, exit).
