@@ -196,8 +196,10 @@ fn http_error(url: &str, e: ureq::Error) -> DeliveryError {
 }
 
 /// POST `body` as JSON to an `http://` or `https://` URL (TLS by rustls with the Mozilla root
-/// certificates); Ok on a 2xx status.
-pub fn http_post(url: &str, body: &[u8], timeout: Duration) -> Result<(), DeliveryError> {
+/// certificates); Ok on a 2xx status. `key` (the alert id) goes in an `Idempotency-Key` header:
+/// a retried or repeated delivery of one alert carries the same key, so a receiver can drop
+/// the duplicates (the body's `AlertId` is the same value).
+pub fn http_post(url: &str, body: &[u8], timeout: Duration, key: Option<&str>) -> Result<(), DeliveryError> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(DeliveryError::BadUrl { url: url.to_string() });
     }
@@ -207,11 +209,11 @@ pub fn http_post(url: &str, body: &[u8], timeout: Duration) -> Result<(), Delive
         .user_agent(concat!("cloudcensus/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let resp = agent
-        .post(url)
-        .header("Content-Type", "application/json")
-        .send(body)
-        .map_err(|e| http_error(url, e))?;
+    let mut req = agent.post(url).header("Content-Type", "application/json");
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let resp = req.send(body).map_err(|e| http_error(url, e))?;
     let status = resp.status().as_u16();
     if (200..300).contains(&status) {
         Ok(())
@@ -333,11 +335,11 @@ pub fn deliver(a: &Alert, target: &Target, settings: &Settings) -> Outcome {
     let (attempts, error) = match target {
         Target::Webhook(url) => {
             let body = serde_json::to_vec(&a.to_json()).expect("JSON");
-            with_retries(settings, || http_post(url, &body, settings.timeout))
+            with_retries(settings, || http_post(url, &body, settings.timeout, Some(&a.id)))
         }
         Target::PagerDuty { url, routing_key } => {
             let body = serde_json::to_vec(&pagerduty_event(a, routing_key)).expect("JSON");
-            with_retries(settings, || http_post(url, &body, settings.timeout))
+            with_retries(settings, || http_post(url, &body, settings.timeout, Some(&a.id)))
         }
         Target::Email(to) => match &settings.smtp {
             None => (0, Some(DeliveryError::NoSmtp)),
@@ -407,6 +409,14 @@ mod tests {
     /// An HTTP server answering each request with the next status of `statuses` (the last one
     /// repeats); returns its URL and the number of requests it has seen.
     fn http_server(statuses: Vec<u16>) -> (String, Arc<AtomicUsize>) {
+        let (url, seen, _) = http_server_heads(statuses);
+        (url, seen)
+    }
+
+    /// [`http_server`], also keeping each request's head (lower-cased).
+    fn http_server_heads(statuses: Vec<u16>) -> (String, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>) {
+        let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = heads.clone();
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", l.local_addr().unwrap());
         let seen = Arc::new(AtomicUsize::new(0));
@@ -425,6 +435,7 @@ mod tests {
                     }
                 }
                 let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+                keep.lock().unwrap().push(head.clone());
                 let len: usize = head
                     .lines()
                     .find_map(|l| l.strip_prefix("content-length:"))
@@ -446,7 +457,19 @@ mod tests {
                 );
             }
         });
-        (url, seen)
+        (url, seen, heads)
+    }
+
+    #[test]
+    fn every_attempt_carries_the_alert_id_as_its_idempotency_key() {
+        let (url, _, heads) = http_server_heads(vec![503, 200]);
+        let o = deliver(&alert(), &Target::Webhook(url), &fast(3));
+        assert!(o.error.is_none(), "{o:?}");
+        let heads = heads.lock().unwrap();
+        assert_eq!(heads.len(), 2, "a retry");
+        for h in heads.iter() {
+            assert!(h.contains("idempotency-key: cc-0000000000000001"), "{h}");
+        }
     }
 
     fn alert() -> Alert {
@@ -581,7 +604,13 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
-        let err = http_post(&format!("https://127.0.0.1:{port}/hook"), b"{}", Duration::from_secs(5)).unwrap_err();
+        let err = http_post(
+            &format!("https://127.0.0.1:{port}/hook"),
+            b"{}",
+            Duration::from_secs(5),
+            None,
+        )
+        .unwrap_err();
         let e = err.to_string();
         assert!(e.starts_with(&format!("https://127.0.0.1:{port}/hook: ")), "{e}");
         assert!(!e.contains("HTTP 200"), "{e}");
@@ -593,7 +622,7 @@ mod tests {
         );
         assert_eq!((o.attempts, o.permanent), (1, true), "{o:?}");
         assert_eq!(seen.load(Ordering::SeqCst), 2, "one connection each, no retry");
-        let e = http_post("ftp://x/y", b"{}", Duration::from_secs(1)).unwrap_err();
+        let e = http_post("ftp://x/y", b"{}", Duration::from_secs(1), None).unwrap_err();
         assert!(!e.is_transient());
         assert!(e.to_string().contains("must start with http:// or https://"), "{e}");
     }
