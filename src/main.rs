@@ -13,11 +13,15 @@ macro_rules! exit_codes {
         "\
 Exit codes (for schedulers):
   0  every input read completely, no malformed line
-  1  fatal error: outputs not written (e.g. output directory not writable)
-  2  bad command line, config, catalog or GeoIP file: nothing scanned
+  1  fatal error after the scan (e.g. disk full): the previous outputs stay published
+  2  bad command line, config, catalog, GeoIP or state file, or an output folder that is not
+     writable or holds other files: nothing scanned
   3  outputs written, but some lines were malformed (listed in rejected_lines.jsonl)
-  4  outputs written, but some inputs could not be read or were read only in part (see run.json)
-  5  another scan is using the same state file: nothing was done, try again later"
+  4  some inputs could not be read or were read only in part, truncated .gz/.zst/.bz2
+     included (see run.json); if no input could be read, or all were empty (without
+     --allow-empty), nothing is replaced: the last good outputs stay published
+  5  another scan is using the same state file, history or output folder: nothing was
+     done, try again later"
     };
 }
 
