@@ -11,13 +11,13 @@ secs=${1:-3600}
 runs=${2:-10000000}
 shared=../shared/samples
 [ -d fuzz/corpus ] || python3 fuzz/seed.py
-cargo +nightly fuzz build -s none -O
+cargo +nightly fuzz build -s none --dev
 for t in formats sniff_route json_doc config policy filter query catalog; do
   extra=()
   case $t in formats|sniff_route|json_doc) [ -d "$shared" ] && extra=("$shared") ;; esac
   echo "== $t: up to $secs s or $runs runs"
-  cargo +nightly fuzz run -s none -O "$t" "fuzz/corpus/$t" "${extra[@]}" -- \
+  cargo +nightly fuzz run -s none --dev "$t" "fuzz/corpus/$t" "${extra[@]}" -- \
     -max_total_time="$secs" -runs="$runs" -max_len=1048576 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 2>&1 | tee "target/fuzz-$t.log" | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::|==)" || true
-  cargo +nightly fuzz cmin -s none -O "$t" "fuzz/corpus/$t" >/dev/null 2>&1 || true
+  cargo +nightly fuzz cmin -s none --dev "$t" "fuzz/corpus/$t" >/dev/null 2>&1 || true
 done
