@@ -429,4 +429,10 @@ fn numbers_that_cannot_work_and_damaged_files_are_refused_before_reading() {
     let good = concat!(env!("CARGO_MANIFEST_DIR"), "/data/dbip-country.mmdb");
     let (code, err, _) = scan(&out, &["--geoip", good, ok.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
+    // `--out DIR/` and `DIR/.` are the same output folder (the link), run after run.
+    for spelled in [format!("{}/", out.display()), format!("{}/.", out.display())] {
+        let (code, _, err) = run(&["scan", "-q", "-o", &spelled, ok.to_str().unwrap()]);
+        assert_eq!(code, 0, "{spelled}: {err}");
+    }
+    assert!(std::fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
 }

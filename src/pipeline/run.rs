@@ -266,6 +266,9 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         .clone()
         .or_else(|| cfg.scan.out.clone())
         .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
+    // `out/` and `out/.` name the link itself, not the folder it points to (a rename onto
+    // `out/` would fail after the whole scan).
+    let out: PathBuf = out.components().collect();
     opts.progress = o.progress;
     let policy_dir = o.policies.clone().or_else(|| cfg.policies.dir.clone());
     let policies = crate::policy::load(policy_dir.as_deref())?;
