@@ -125,6 +125,51 @@ impl IdentitySection {
     }
 }
 
+/// `[privacy]`: pseudonymized users and masked source addresses (see `enrich::privacy`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySection {
+    /// `"keep"` (default) or `"pseudonymize"`.
+    pub users: Option<String>,
+    /// The key file (128 hexadecimal characters, readable by its owner only);
+    /// `CLOUDCENSUS_PRIVACY_KEY` wins over it.
+    pub key_file: Option<PathBuf>,
+    /// `"keep"` (default) or `"mask"`.
+    pub source_ips: Option<String>,
+    /// Bits of an IPv4 source address kept when masking (default 24).
+    pub ipv4_prefix: Option<u32>,
+    /// Bits of an IPv6 source address kept when masking (default 64).
+    pub ipv6_prefix: Option<u32>,
+}
+
+impl PrivacySection {
+    /// The privacy settings, with the key read (from the environment or the key file).
+    pub fn privacy(&self) -> Result<crate::enrich::Privacy, crate::enrich::PrivacyError> {
+        let key = crate::enrich::privacy::Key::load(self.key_file.as_deref())?;
+        crate::enrich::Privacy::new(
+            self.users.as_deref().unwrap_or("keep"),
+            self.source_ips.as_deref().unwrap_or("keep"),
+            (self.ipv4_prefix.unwrap_or(24), self.ipv6_prefix.unwrap_or(64)),
+            key,
+        )
+    }
+}
+
+/// `[exclude]`: users, source ranges and apps not counted anywhere (see `enrich::exclude`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludeSection {
+    /// User names (compared after the `[identity]` normalization, ignoring case).
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Source addresses or CIDR ranges.
+    #[serde(default)]
+    pub ips: Vec<String>,
+    /// Catalog app ids or names.
+    #[serde(default)]
+    pub apps: Vec<String>,
+}
+
 /// `[apps]` settings: tags per app.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -289,6 +334,12 @@ pub struct Config {
     /// User-name normalization.
     #[serde(default)]
     pub identity: IdentitySection,
+    /// Pseudonymized users, masked source addresses.
+    #[serde(default)]
+    pub privacy: PrivacySection,
+    /// Users, ranges and apps not counted.
+    #[serde(default)]
+    pub exclude: ExcludeSection,
     /// Risk-score weights, N/A handling and overrides.
     #[serde(default)]
     pub score: crate::catalog::risk::ScoreConfig,
@@ -355,6 +406,7 @@ impl Config {
         rel(&mut cfg.scan.catalog);
         rel(&mut cfg.policies.dir);
         rel(&mut cfg.history.dir);
+        rel(&mut cfg.privacy.key_file);
         if let Some(sp) = &cfg.state.path {
             if sp != "none" && Path::new(sp).is_relative() {
                 cfg.state.path = Some(base.join(sp).display().to_string());

@@ -80,6 +80,10 @@ enum Command {
     History(cli::history::HistoryCmd),
     /// A user's activities from the last scan that read activity logs (its activities.parquet).
     Activities(cli::activities::ActivitiesArgs),
+    /// Pseudonymized user names (`[privacy]`): make a key, find a person's token, reveal a
+    /// token for a stated reason, and list the audit of reveals.
+    #[command(subcommand)]
+    Users(cli::users::UsersCmd),
     /// List the supported log formats with the data attributes each one carries.
     Formats {
         /// Print JSON instead of a table.
@@ -138,6 +142,7 @@ fn main() {
         Command::Policy(c) => cli::policy::run(c),
         Command::Alerts(c) => cli::alerts::run(c),
         Command::Activities(a) => cli::activities::run(a),
+        Command::Users(c) => cli::users::run(c),
         Command::History(c) => cli::history::run(c),
         Command::Formats { json, config } => cli::formats::run(json, config),
     };

@@ -8,7 +8,7 @@
 mod common;
 use cloudcensus::catalog::{Catalog, Matcher};
 use cloudcensus::enrich::ip_ranges::IpRanges;
-use cloudcensus::enrich::{GeoDb, Identity};
+use cloudcensus::enrich::{GeoDb, Privacy};
 use cloudcensus::formats::Registry;
 use cloudcensus::pipeline::{replay, scan};
 use cloudcensus::policy::engine::{apply_daily_limits, Replay, Stored};
@@ -79,7 +79,7 @@ struct Env {
     catalog: Catalog,
     geo: GeoDb,
     ranges: IpRanges,
-    identity: Identity,
+    privacy: Privacy,
     policies: Vec<cloudcensus::policy::model::Policy>,
 }
 
@@ -114,7 +114,7 @@ fn replayed(
         catalog: &e.catalog,
         geo: Some(&e.geo),
         ranges: &e.ranges,
-        identity: &e.identity,
+        privacy: &e.privacy,
         policies: &e.policies,
         enabled: &enabled,
         state,
@@ -147,7 +147,7 @@ fn env() -> Env {
         catalog: Catalog::load(None).unwrap(),
         geo: GeoDb::bundled(),
         ranges: IpRanges::new(&[], true).unwrap(),
-        identity: Identity::default(),
+        privacy: Privacy::off(),
         policies: cloudcensus::policy::load(None).unwrap(),
     }
 }
@@ -190,7 +190,7 @@ fn plain(e: &Env, log: &Path, stored: &Stored) -> Vec<String> {
     let opts = scan::ScanOptions::new(vec![log.display().to_string()], Registry::new(vec![]));
     let (_, runs) = scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo));
     let mut acts = runs.into_vec().unwrap();
-    replay::enrich(&mut acts, &e.catalog, Some(&e.geo), &e.ranges, &e.identity);
+    replay::enrich(&mut acts, &e.catalog, Some(&e.geo), &e.ranges, &e.privacy);
     let enabled = vec![true; e.policies.len()];
     let (hits, _) = Replay::new(&e.policies, &enabled).run(&acts, 1, None);
     let (kept, _) = apply_daily_limits(hits, &e.policies, stored);

@@ -27,7 +27,7 @@ fn parse(path: &Path, ctx: ParseCtx) -> Parsed {
     let res = scan::for_each_record(
         &opts,
         |_, _, n, r, _| records.push((n, r.clone().into_owned())),
-        |_, _, n, a| activities.push((n, a.clone())),
+        |_, _, n, a, _| activities.push((n, a.clone())),
         |_, _, _, _| {},
         |f, n, why| malformed.push(format!("{f}:{n}: {why}")),
     );

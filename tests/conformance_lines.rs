@@ -187,7 +187,7 @@ fn outcomes(path: &Path) -> Outcomes {
         |_, _, n, _, _| {
             by_line.borrow_mut().insert(n, Outcome::Record);
         },
-        |_, _, n, _| {
+        |_, _, n, _, _| {
             by_line.borrow_mut().insert(n, Outcome::Record);
         },
         |_, _, _, _| {},

@@ -3,9 +3,9 @@
 //! concurrent scans, and alert delivery to a real local HTTP server and SMTP server.
 
 mod common;
-use common::{parquet, run, run_json};
+use common::{http_server, http_server_switch, parquet, run, run_json};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -536,56 +536,8 @@ fn policy_validate_and_test_commands() {
     );
 }
 
-/// (request line, body) of each request.
-type Requests = Arc<Mutex<Vec<(String, String)>>>;
 /// (recipients, message) of each mail.
 type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
-
-/// A one-connection-at-a-time HTTP server that records request bodies.
-fn http_server(status: u16) -> (String, Requests) {
-    let (url, got, _) = http_server_switch(status);
-    (url, got)
-}
-
-/// Like [`http_server`], with the status code changeable while it runs.
-fn http_server_switch(status: u16) -> (String, Requests, Arc<std::sync::atomic::AtomicU16>) {
-    let code = Arc::new(std::sync::atomic::AtomicU16::new(status));
-    let c = code.clone();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hooks/cloudcensus", l.local_addr().unwrap());
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let g = got.clone();
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut request_line = String::new();
-            r.read_line(&mut request_line).unwrap();
-            let mut len = 0;
-            loop {
-                let mut h = String::new();
-                r.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).unwrap();
-            g.lock()
-                .unwrap()
-                .push((request_line.trim().to_string(), String::from_utf8(body).unwrap()));
-            let mut s = s;
-            let status = c.load(std::sync::atomic::Ordering::SeqCst);
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    (url, got, code)
-}
 
 /// A minimal SMTP server that records (recipients, message) per mail.
 fn smtp_server() -> (String, Mails) {

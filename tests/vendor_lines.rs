@@ -155,7 +155,7 @@ fn vendor_documented_lines() {
         let res = scan::for_each_record(
             &opts,
             |_, fid, _, r, _| records.push((fid.to_string(), r.clone().into_owned())),
-            |_, _, _, _| {},
+            |_, _, _, _, _| {},
             |_, _, _, _| {},
             |_, _, why| rejects.push(why.to_string()),
         );

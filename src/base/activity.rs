@@ -169,6 +169,9 @@ pub struct Activity {
     pub ip_tags: Vec<String>,
     /// Target object (file, folder, user, role...).
     pub object: Option<String>,
+    /// The object is a user account (the target of a password reset, a role grant...): with
+    /// `[privacy] users = "pseudonymize"` it becomes that user's token.
+    pub object_is_user: bool,
     /// User agent.
     pub user_agent: Option<String>,
     /// Device type or operating system, as the source gives it.

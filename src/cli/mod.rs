@@ -1,7 +1,7 @@
 //! The subcommands, one file each: what a command reads from its arguments, what it asks the
 //! library, and what it prints for people. No pipeline logic lives here: a subcommand calls the
-//! library (`pipeline::run::run` for a scan, `scan::for_each_record` plus the identity rules for
-//! `parse`, the catalog's `inspect`, the state store) and renders its answer.
+//! library (`pipeline::run::run` for a scan, `scan::for_each_record` for `parse`, the catalog's
+//! `inspect`, the state store, `enrich::privacy` for `users`) and renders its answer.
 //!
 //! Errors are `anyhow` here; a [`Usage`] error (bad command line, config, catalog, GeoIP file)
 //! exits with 2, any other with 1.
@@ -16,6 +16,7 @@ pub mod history;
 pub mod parse;
 pub mod policy;
 pub mod scan;
+pub mod users;
 
 use anyhow::{Context, Result};
 use clap::Args;

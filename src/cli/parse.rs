@@ -6,7 +6,6 @@ use super::{load_config, usage, Common};
 use anyhow::Result;
 use clap::Args;
 use cloudcensus::catalog::Matcher;
-use cloudcensus::enrich::identity::split;
 use cloudcensus::pipeline::scan;
 use cloudcensus::pipeline::setup::{self, Setup};
 use cloudcensus::report::lines;
@@ -46,14 +45,7 @@ pub(crate) fn run(a: ParseArgs) -> Result<i32> {
             let app = matcher.attribute(r).map(|(i, _)| catalog.apps[i as usize].id.as_str());
             emit(lines::record_json(file, fmt, line, r, domain, app));
         },
-        |file, fmt, line, act| {
-            let domain = act.user.as_deref().and_then(|u| split(u).0).map(str::to_string);
-            let mut act = act.clone();
-            if !opts.identity.is_as_logged() {
-                act.user = act.user.as_deref().map(|u| opts.identity.apply(u).into_owned());
-            }
-            emit(lines::activity_json(file, fmt, line, &act, domain.as_deref()))
-        },
+        |file, fmt, line, act, domain| emit(lines::activity_json(file, fmt, line, act, domain)),
         |file, fmt, line, why| {
             if a.skipped {
                 emit(lines::skipped_json(file, fmt, line, why));

@@ -69,6 +69,10 @@ pub struct InputReport {
     pub header_lines: u64,
     /// Lines that were not valid UTF-8 (parsed with replacement characters, not dropped).
     pub invalid_utf8_lines: u64,
+    /// Traffic records not counted because `[exclude]` names their user, source range or app.
+    pub excluded_records: u64,
+    /// Activities not counted because `[exclude]` names their user, source range or app.
+    pub excluded_activities: u64,
     /// ok, empty, partial or failed.
     pub status: InputStatus,
     /// What went wrong, naming the file.
@@ -105,6 +109,8 @@ impl InputReport {
             formats: BTreeMap::new(),
             header_lines: 0,
             invalid_utf8_lines: 0,
+            excluded_records: 0,
+            excluded_activities: 0,
             status: InputStatus::Ok,
             error: None,
             content_id: None,

@@ -149,13 +149,19 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     }
     let failed = act::get(m, "errorCode").is_some_and(|v| !v.is_null())
         || act::path_text(m, "responseElements.ConsoleLogin").is_some_and(|r| r.eq_ignore_ascii_case("failure"));
-    let object = act::path_text(m, "requestParameters.key")
+    let storage = act::path_text(m, "requestParameters.key")
         .map(|k| match act::path_text(m, "requestParameters.bucketName") {
             Some(b) => format!("{b}/{k}"),
             None => k,
         })
-        .or_else(|| act::path_text(m, "requestParameters.bucketName"))
-        .or_else(|| act::path_text(m, "requestParameters.userName"))
+        .or_else(|| act::path_text(m, "requestParameters.bucketName"));
+    let target_user = storage
+        .is_none()
+        .then(|| act::path_text(m, "requestParameters.userName"))
+        .flatten();
+    let object_is_user = target_user.is_some();
+    let object = storage
+        .or(target_user)
         .or_else(|| act::path_text(m, "requestParameters.roleName"))
         .or_else(|| {
             act::get(m, "resources")?
@@ -177,6 +183,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         result: Some(if failed { Outcome::Failure } else { Outcome::Success }),
         ip: act::text(m, "sourceIPAddress").and_then(|s| act::ip(&s)),
         object,
+        object_is_user,
         user_agent: act::text(m, "userAgent"),
         admin,
         bytes_up: bytes_up.filter(|b| *b > 0.0).map(|b| b as u64),
@@ -209,6 +216,7 @@ mod tests {
         assert_eq!((v[1].activity, v[1].admin, v[1].ip), (ActivityType::Admin, true, None));
         assert_eq!(v[1].user.as_deref(), Some("Admin"));
         assert_eq!(v[1].object.as_deref(), Some("bob"));
+        assert!(v[1].object_is_user && !v[0].object_is_user);
         let g = all(
             r#"{"eventTime":"2026-11-20T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"userName":"alice"},"sourceIPAddress":"10.0.0.1","requestParameters":{"bucketName":"b","key":"k.csv"},"additionalEventData":{"bytesTransferredOut":2048}}"#,
         );

@@ -159,11 +159,16 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
     let ip = act::path_text(p, "initiatedBy.user.ipAddress")
         .or_else(|| act::text(m, "callerIpAddress"))
         .and_then(|s| act::ip(&s));
-    let object = act::get(p, "targetResources")
+    let target = act::get(p, "targetResources")
         .and_then(Value::as_array)
         .and_then(|t| t.first())
-        .and_then(Value::as_object)
-        .and_then(|t| act::text(t, "userPrincipalName").or_else(|| act::text(t, "displayName")));
+        .and_then(Value::as_object);
+    let object = target.and_then(|t| act::text(t, "userPrincipalName").or_else(|| act::text(t, "displayName")));
+    // A target with a UPN, or of type User, is a person (for pseudonymization).
+    let object_is_user = target.is_some_and(|t| {
+        act::text(t, "userPrincipalName").is_some()
+            || act::text(t, "type").is_some_and(|k| k.eq_ignore_ascii_case("user"))
+    });
     let lower = action.to_ascii_lowercase();
     let activity = if lower.contains("password") {
         ActivityType::PasswordChange
@@ -181,6 +186,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         result: Some(if failed { Outcome::Failure } else { Outcome::Success }),
         ip,
         object,
+        object_is_user,
         admin: true,
         ..Activity::default()
     })
@@ -215,6 +221,7 @@ mod tests {
         let d = one(r#"{"id":"d1","activityDateTime":"2026-11-20T08:00:00Z","activityDisplayName":"Reset user password","result":"success","initiatedBy":{"user":{"userPrincipalName":"adm@contoso.com","ipAddress":"10.1.1.1"}},"targetResources":[{"userPrincipalName":"eve@contoso.com"}]}"#).unwrap();
         assert_eq!((d.activity, d.admin), (ActivityType::PasswordChange, true));
         assert_eq!(d.object.as_deref(), Some("eve@contoso.com"));
+        assert!(d.object_is_user);
         assert!(one(r#"{"eventType":"user.session.start","published":"2026-11-20T08:00:00Z"}"#).is_err());
     }
 }

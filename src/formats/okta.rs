@@ -77,6 +77,8 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         .and_then(|t| t.first())
         .and_then(Value::as_object);
     let target_name = target.and_then(|t| act::text(t, "alternateId").or_else(|| act::text(t, "displayName")));
+    // A `User` target is a person: its name is a user's, for pseudonymization.
+    let target_is_user = target.is_some_and(|t| act::text(t, "type").as_deref() == Some("User"));
     // SSO into an app: the app is the target AppInstance.
     let sso_app = act::get(m, "target").and_then(Value::as_array).and_then(|ts| {
         ts.iter()
@@ -95,6 +97,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         result: Some(if failed { Outcome::Failure } else { Outcome::Success }),
         ip: act::path_text(m, "client.ipAddress").and_then(|s| act::ip(&s)),
         object: target_name,
+        object_is_user: target_is_user,
         user_agent: act::path_text(m, "client.userAgent.rawUserAgent"),
         device_type: act::path_text(m, "client.device"),
         admin,

@@ -282,6 +282,10 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
             Err(e) => return Err(RunError::StateOpen(e)),
         },
     };
+    if let Some(s) = state.as_mut() {
+        s.check_privacy(opts.privacy.fingerprint().as_deref())
+            .map_err(RunError::StateOpen)?;
+    }
     let discovery_policies = crate::policy::load_discovery(policy_dir.as_deref())?;
     let anomaly_policies = crate::policy::load_anomaly(policy_dir.as_deref())?;
     let history_dir = match o.history.as_deref() {
@@ -377,7 +381,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         catalog: &catalog,
         geo: geo.as_ref(),
         ranges: &ranges,
-        identity: &opts.identity,
+        privacy: &opts.privacy,
         policies: &policies,
         enabled: &enabled,
         state: state.as_ref(),
@@ -478,6 +482,7 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         timezone,
         top_n: cfg.scan.top_n.unwrap_or(25),
         rejected_cap: opts.rejected_cap,
+        privacy: opts.privacy.describe(),
         scan_seconds,
         tags,
         scores,

@@ -1,6 +1,7 @@
 //! The set-up that `scan` and `parse` share: the formats (built-in plus the config's custom
 //! ones), the catalog, the config's references checked against the catalog, the time zone of
-//! zone-less timestamps, the format choice and the scan options.
+//! zone-less timestamps, the format choice, the identity, privacy (its key read before any
+//! input is) and exclusion settings, and the scan options.
 //!
 //! Owns: turning a config and the command line's choices into what a scan needs. Must not
 //! touch: reading inputs, or anything a run writes.
@@ -9,7 +10,7 @@ use super::scan::ScanOptions;
 use crate::base::NaiveZone;
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
-use crate::enrich::IdentityError;
+use crate::enrich::{ExcludeError, IdentityError, PrivacyError};
 use crate::formats::{self, ParseCtx, Registry};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,6 +85,22 @@ pub enum SetupError {
         /// What is wrong.
         problem: IdentityError,
     },
+    /// The `[privacy]` section is invalid, or its key cannot be read.
+    #[error("{file}: {problem}")]
+    Privacy {
+        /// The config file (or `config`).
+        file: String,
+        /// What is wrong.
+        problem: PrivacyError,
+    },
+    /// The `[exclude]` section is invalid.
+    #[error("{file}: {problem}")]
+    Exclude {
+        /// The config file (or `config`).
+        file: String,
+        /// What is wrong.
+        problem: ExcludeError,
+    },
 }
 
 /// The registry of formats: the built-in ones and the config's custom ones.
@@ -134,10 +151,17 @@ pub fn prepare(cfg: Config, o: &SetupOptions) -> Result<Setup, SetupError> {
             });
         }
     }
-    let identity = cfg
-        .identity
-        .identity()
-        .map_err(|problem| SetupError::Identity { file, problem })?;
+    let identity = cfg.identity.identity().map_err(|problem| SetupError::Identity {
+        file: file.clone(),
+        problem,
+    })?;
+    let privacy = cfg.privacy.privacy().map_err(|problem| SetupError::Privacy {
+        file: file.clone(),
+        problem,
+    })?;
+    let x = &cfg.exclude;
+    let exclude = crate::enrich::Exclusions::new(&x.users, &x.ips, &x.apps, &identity, &catalog)
+        .map_err(|problem| SetupError::Exclude { file, problem })?;
     let mut opts = ScanOptions::new(o.paths.clone(), registry);
     opts.format = format;
     // One "now" for the whole run: year-less syslog stamps are placed by it, the same way on
@@ -147,6 +171,8 @@ pub fn prepare(cfg: Config, o: &SetupOptions) -> Result<Setup, SetupError> {
         now_us: crate::base::time::now_us(),
     };
     opts.identity = identity;
+    opts.privacy = Arc::new(privacy);
+    opts.exclude = Arc::new(exclude);
     if let Some(n) = cfg.scan.max_line_bytes {
         opts.max_line_bytes = n;
     }

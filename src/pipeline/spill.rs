@@ -498,7 +498,7 @@ fn encode((input, line, a): &Keyed, app_ids: &mut Vec<&'static str>, out: &mut V
     put_str(out, a.device_type.as_deref());
     put_u64(out, a.bytes_up);
     put_u64(out, a.bytes_down);
-    out.push(u8::from(a.admin) | (u8::from(a.traffic) << 1));
+    out.push(u8::from(a.admin) | (u8::from(a.traffic) << 1) | (u8::from(a.object_is_user) << 2));
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -605,6 +605,7 @@ fn decode(rec: &[u8], app_ids: &[&'static str]) -> Result<Keyed, SpillError> {
             ip_category,
             ip_tags,
             object,
+            object_is_user: flags & 4 != 0,
             user_agent,
             device_type,
             admin: flags & 1 != 0,
@@ -643,6 +644,7 @@ mod tests {
             ip_category: (i.is_multiple_of(2)).then_some(CATEGORIES[(i % 6) as usize]),
             ip_tags: (0..i % 3).map(|t| format!("tag{t} é")).collect(),
             object: s(4),
+            object_is_user: i % 5 == 2,
             user_agent: (i.is_multiple_of(5)).then(|| "Mozilla/5.0 \"x\"".to_string()),
             device_type: s(5),
             admin: i % 2 == 1,

@@ -88,6 +88,8 @@ pub struct RunContext<'a> {
     pub top_n: usize,
     /// Rejected-lines cap.
     pub rejected_cap: usize,
+    /// What `[privacy]` did (`run.json`'s `privacy` object).
+    pub privacy: serde_json::Value,
     /// Seconds the scan itself took.
     pub scan_seconds: f64,
     /// App id → tags (from the config file).
@@ -228,6 +230,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
         },
         geoip: ctx.geo.map(|g| g.info()),
         timezone: ctx.timezone.clone(),
+        privacy: ctx.privacy.clone(),
         inputs: result.inputs.clone(),
         totals: run::totals(result),
         rejected_lines: run::RejectedInfo {

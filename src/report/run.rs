@@ -77,6 +77,10 @@ pub struct RunTotals {
     pub attributed_records: u64,
     /// How records were attributed.
     pub attribution: AttributionCounts,
+    /// Records (of `records`) not counted because `[exclude]` names them.
+    pub excluded_records: u64,
+    /// Activities not counted because `[exclude]` names them.
+    pub excluded_activities: u64,
 }
 
 /// Rejected-lines summary.
@@ -153,6 +157,9 @@ pub struct RunManifest {
     pub geoip: Option<crate::enrich::geo::GeoInfo>,
     /// Zone assumed for zone-less timestamps.
     pub timezone: String,
+    /// `[privacy]`: whether users are pseudonymized (and the key's fingerprint), whether
+    /// source addresses are masked.
+    pub privacy: serde_json::Value,
     /// Per input.
     pub inputs: Vec<InputReport>,
     /// Totals.
@@ -229,6 +236,8 @@ pub fn totals(r: &ScanResult) -> RunTotals {
         bytes_read: r.inputs.iter().map(|i| i.bytes_read).sum(),
         attributed_records: a.by_domain + a.by_ip,
         attribution: *a,
+        excluded_records: r.inputs.iter().map(|i| i.excluded_records).sum(),
+        excluded_activities: r.inputs.iter().map(|i| i.excluded_activities).sum(),
     }
 }
 

@@ -3,7 +3,8 @@
 //! runs (so `activities` finds the last scan's output), and what app discovery remembers:
 //! the days each app was seen on, its first and last discovery day, the discovery alerts
 //! raised and the tags their policies set ([`Discovered`]); and what the anomaly detections
-//! learned about each user ([`Baselines`], one row per user).
+//! learned about each user ([`Baselines`], one row per user); which privacy key's tokens it
+//! holds, and the audit of reveals (`privacy`).
 //!
 //! Owns: the state file and its schema. Must not touch: matching or alert content.
 //!
@@ -24,6 +25,9 @@ use crate::alerts::Alert;
 use crate::policy::anomaly::detect::Baselines;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
+
+mod privacy;
+pub use privacy::AuditRow;
 
 /// A stored alert's status, resolution and first generation time (µs).
 pub type KnownAlert = (String, Option<String>, i64);
@@ -197,6 +201,8 @@ pub struct State {
     conn: Connection,
     path: String,
     _lock: Option<std::fs::File>,
+    /// The privacy key fingerprint (or `none`) a run's commit records ([`State::check_privacy`]).
+    privacy_mark: Option<String>,
 }
 
 impl State {
@@ -333,10 +339,12 @@ impl State {
                 ),
             });
         }
+        conn.execute_batch(privacy::SCHEMA).map_err(sql)?;
         Ok(State {
             conn,
             path: name,
             _lock: lock,
+            privacy_mark: None,
         })
     }
 
@@ -436,6 +444,7 @@ impl State {
             path: path.clone(),
             source: e,
         };
+        let mark = self.privacy_mark.clone();
         let tx = self.conn.transaction().map_err(sql)?;
         let new_alerts = alerts.iter().filter(|a| a.is_new).count();
         tx.execute(
@@ -487,6 +496,7 @@ impl State {
             }
         }
         discovery.store(&tx).map_err(sql)?;
+        privacy::store_mark(&tx, mark.as_deref()).map_err(sql)?;
         if let Some(b) = anomaly {
             store_baselines(&tx, b).map_err(sql)?;
         }

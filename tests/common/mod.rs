@@ -2,8 +2,11 @@
 #![allow(dead_code)]
 
 use polars::prelude::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 /// A fresh folder for the default state file of one run (tests run in parallel, and a scan
 /// locks its state file).
@@ -72,8 +75,56 @@ pub fn samples() -> Option<PathBuf> {
 
 /// gzip `bytes`.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
+}
+
+/// (request line, body) of each request.
+pub type Requests = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A one-connection-at-a-time HTTP server that records request bodies.
+pub fn http_server(status: u16) -> (String, Requests) {
+    let (url, got, _) = http_server_switch(status);
+    (url, got)
+}
+
+/// Like [`http_server`], with the status code changeable while it runs.
+pub fn http_server_switch(status: u16) -> (String, Requests, Arc<std::sync::atomic::AtomicU16>) {
+    let code = Arc::new(std::sync::atomic::AtomicU16::new(status));
+    let c = code.clone();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/cloudcensus", l.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut request_line = String::new();
+            r.read_line(&mut request_line).unwrap();
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            g.lock()
+                .unwrap()
+                .push((request_line.trim().to_string(), String::from_utf8(body).unwrap()));
+            let mut s = s;
+            let status = c.load(std::sync::atomic::Ordering::SeqCst);
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, got, code)
 }

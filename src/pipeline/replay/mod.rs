@@ -17,7 +17,7 @@ use crate::base::activity::{Activity, ActivityType};
 use crate::base::Record;
 use crate::catalog::{Catalog, Matcher};
 use crate::enrich::ip_ranges::IpRanges;
-use crate::enrich::{CountryCache, GeoDb, Identity};
+use crate::enrich::{CountryCache, GeoDb, Privacy};
 use crate::policy::model::{Policy, Source};
 use crate::policy::PolicyReport;
 use crate::state::{State, StateError};
@@ -26,20 +26,21 @@ use std::collections::HashMap;
 mod stream;
 pub use stream::{run, ReplayError, ReplayInput, Replayed};
 
-/// Fills in app names, countries and IP categories, and writes users in the configured form,
-/// one activity at a time (its GeoIP memo has a fixed size).
+/// Fills in app names, countries and IP categories, then masks the source address when
+/// `[privacy]` says so, one activity at a time (its GeoIP memo has a fixed size). User names
+/// are already in their configured form (and tokens): the scan's workers did that at parse time.
 pub struct Enricher<'a> {
     by_id: HashMap<&'a str, &'a str>,
     by_name: HashMap<String, &'a str>,
     geo: Option<&'a GeoDb>,
     countries: CountryCache,
     ranges: &'a IpRanges,
-    identity: &'a Identity,
+    privacy: &'a Privacy,
 }
 
 impl<'a> Enricher<'a> {
-    /// An enricher for the given catalog, database, IP ranges and identity settings.
-    pub fn new(catalog: &'a Catalog, geo: Option<&'a GeoDb>, ranges: &'a IpRanges, identity: &'a Identity) -> Self {
+    /// An enricher for the given catalog, database, IP ranges and privacy settings.
+    pub fn new(catalog: &'a Catalog, geo: Option<&'a GeoDb>, ranges: &'a IpRanges, privacy: &'a Privacy) -> Self {
         Enricher {
             by_id: catalog.apps.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect(),
             by_name: catalog
@@ -50,17 +51,12 @@ impl<'a> Enricher<'a> {
             geo,
             countries: CountryCache::default(),
             ranges,
-            identity,
+            privacy,
         }
     }
 
     /// Enrich one activity.
     pub fn apply(&mut self, a: &mut Activity) {
-        if !self.identity.is_as_logged() {
-            if let Some(std::borrow::Cow::Owned(u)) = a.user.as_deref().map(|u| self.identity.apply(u)) {
-                a.user = Some(u);
-            }
-        }
         if let Some(name) = a.app_id.and_then(|id| self.by_id.get(id)) {
             a.app = Some(name.to_string());
         } else if let Some(name) = a.app.as_ref().and_then(|n| self.by_name.get(&n.to_lowercase())) {
@@ -83,12 +79,13 @@ impl<'a> Enricher<'a> {
         if let Some(c) = &mut a.country {
             c.make_ascii_uppercase();
         }
+        self.privacy.mask_activity(a);
     }
 }
 
 /// [`Enricher::apply`] on every activity.
-pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges, identity: &Identity) {
-    let mut e = Enricher::new(catalog, geo, ranges, identity);
+pub fn enrich(acts: &mut [Activity], catalog: &Catalog, geo: Option<&GeoDb>, ranges: &IpRanges, privacy: &Privacy) {
+    let mut e = Enricher::new(catalog, geo, ranges, privacy);
     acts.iter_mut().for_each(|a| e.apply(a));
 }
 

@@ -17,7 +17,7 @@ use super::{Enricher, ReplayOutcome};
 use crate::alerts::Alert;
 use crate::catalog::Catalog;
 use crate::enrich::ip_ranges::IpRanges;
-use crate::enrich::{GeoDb, Identity};
+use crate::enrich::{GeoDb, Privacy};
 use crate::pipeline::spill::{ActivityRuns, SpillError};
 use crate::policy::anomaly::detect::{Baselines, Detector};
 use crate::policy::anomaly::AnomalyPolicy;
@@ -40,8 +40,8 @@ pub struct ReplayInput<'a> {
     pub geo: Option<&'a GeoDb>,
     /// IP categories and tags.
     pub ranges: &'a IpRanges,
-    /// How user names are written.
-    pub identity: &'a Identity,
+    /// Source addresses masked after enrichment (`[privacy]`).
+    pub privacy: &'a Privacy,
     /// Every policy loaded.
     pub policies: &'a [Policy],
     /// Which of them run.
@@ -135,7 +135,7 @@ pub fn run(runs: ActivityRuns, table: &Path, c: &ReplayInput) -> Result<Replayed
     let stored = stored(c.state, c.policies, c.enabled, runs.days())?;
     let replay = Replay::new(c.policies, c.enabled);
     let shards = c.shards.clamp(1, u16::MAX as usize);
-    let mut enricher = Enricher::new(c.catalog, c.geo, c.ranges, c.identity);
+    let mut enricher = Enricher::new(c.catalog, c.geo, c.ranges, c.privacy);
     let merge = runs.into_merge()?;
     let (anomaly, anomaly_on) = (c.anomaly.0, c.anomaly.1.clone());
     let baselines = match c.state {

@@ -33,7 +33,7 @@ use crate::ingest::{self, chunker, Input};
 use crate::pipeline::spill::{ActivityRuns, RunBuilder};
 use producer::{progress_bar, Producer};
 use std::sync::{mpsc, Arc, Mutex};
-use worker::{counters_for, finish_reports, normalize_user, parse_chunk, Counters, Item, Rej, Rejects, Worker};
+use worker::{counters_for, finish_reports, parse_chunk, Counters, Item, People, Rej, Rejects, Worker};
 
 /// What a scan needs besides the catalog.
 #[derive(Clone)]
@@ -65,8 +65,14 @@ pub struct ScanOptions {
     pub skip_dirs: Vec<std::path::PathBuf>,
     /// Turns selected traffic records into activities for `source = "traffic"` policies.
     pub traffic_activities: Option<Arc<dyn TrafficActivities>>,
-    /// How user names are written (`[identity]`), applied to every record before it is counted.
+    /// How user names are written (`[identity]`), applied to every record and activity before
+    /// it is counted.
     pub identity: crate::enrich::Identity,
+    /// Tokens for user names and masked source addresses (`[privacy]`), applied after the
+    /// identity and the exclusions, before anything is counted or kept.
+    pub privacy: Arc<crate::enrich::Privacy>,
+    /// Users, ranges and apps not counted (`[exclude]`).
+    pub exclude: Arc<crate::enrich::Exclusions>,
     /// Also count the per-day rows of `discovery::daily` (for `--history` and app discovery
     /// policies); they cost memory in proportion to app×user×client-IP×day combinations.
     pub keep_days: bool,
@@ -98,6 +104,8 @@ impl ScanOptions {
             skip_dirs: Vec::new(),
             traffic_activities: None,
             identity: crate::enrich::Identity::default(),
+            privacy: Arc::new(crate::enrich::Privacy::off()),
+            exclude: Arc::new(crate::enrich::Exclusions::default()),
             keep_days: false,
             keep_ip_days: false,
         }
@@ -247,6 +255,7 @@ pub fn scan(
                         };
                         let mut geo_cache = CountryCache::default();
                         let mut country = |ip| geo.and_then(|g| geo_cache.country(g, ip));
+                        let mut people = People::new(opts, false);
                         loop {
                             let next = rx.lock().expect("work queue").recv();
                             let Ok(work) = next else { break };
@@ -256,6 +265,7 @@ pub fn scan(
                             let acts = &mut w.activities;
                             let input = work.chunk.input;
                             acc.set_input(input);
+                            let people = &mut people;
                             parse_chunk(
                                 &work,
                                 &opts.registry,
@@ -265,7 +275,9 @@ pub fn scan(
                                 &mut w.rejects,
                                 |n, _, item| match item {
                                     Item::Record(r) => {
-                                        normalize_user(&opts.identity, r);
+                                        if !people.record(r) {
+                                            return;
+                                        }
                                         acc.add(r, &mut country);
                                         if let Some(sel) = &opts.traffic_activities {
                                             if let Some(a) = sel.select(r, matcher) {
@@ -273,10 +285,15 @@ pub fn scan(
                                             }
                                         }
                                     }
-                                    Item::Activities(v) => v.into_iter().for_each(|a| acts.push(input, n, a)),
+                                    Item::Activities(v) => v.into_iter().for_each(|mut a| {
+                                        if people.activity(&mut a) {
+                                            acts.push(input, n, a);
+                                        }
+                                    }),
                                     Item::Skipped(_) => {}
                                 },
                             );
+                            people.count_into(c);
                             // A chunk belongs to one input: what the accumulator counted while
                             // parsing it is that input's attribution.
                             c.attribution.merge(&before.since(&w.acc.attribution()));
@@ -314,13 +331,12 @@ pub fn scan(
         },
     );
     let (mut reps, rejected, total) = finish_reports(
-        &opts.registry,
+        opts,
         &inputs,
         std::mem::take(&mut reports_out),
         counters,
         rejects,
         overlong,
-        opts.rejected_cap,
     );
     reps.extend(unreadable_reports(unreadable));
     let result = ScanResult {
@@ -333,13 +349,14 @@ pub fn scan(
 }
 
 /// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.
-/// `on_record` gets the user's domain as logged (`CORP` of `CORP\jdoe`) next to the record,
-/// whose user is in the configured form. `on_skip` sees each skipped line (format, reason),
+/// `on_record` and `on_activity` get the user's domain as logged (`CORP` of `CORP\jdoe`) next
+/// to the record or activity, whose user is in the configured form (and a token when users are
+/// pseudonymized); excluded ones are not given (they are counted in the input's report). `on_skip` sees each skipped line (format, reason),
 /// `on_reject` each malformed line, as they come.
 pub fn for_each_record(
     opts: &ScanOptions,
     mut on_record: impl FnMut(&str, &str, u64, &Record<'_>, Option<&str>),
-    mut on_activity: impl FnMut(&str, &str, u64, &Activity),
+    mut on_activity: impl FnMut(&str, &str, u64, &Activity, Option<&str>),
     mut on_skip: impl FnMut(&str, &str, u64, &str),
     mut on_reject: impl FnMut(&str, u64, &str),
 ) -> ScanResult {
@@ -349,6 +366,7 @@ pub fn for_each_record(
     let ((counters, rejects), reports, overlong) = with_producer(opts, &inputs, reports, 4, true, |rx, pool| {
         let mut counters: Vec<Counters> = Vec::new();
         let mut rejects = Rejects::new(opts.rejected_cap);
+        let mut people = People::new(opts, true);
         for work in rx {
             let c = counters_for(&mut counters, work.chunk.input);
             let name = &names[work.chunk.input];
@@ -367,25 +385,30 @@ pub fn for_each_record(
                     } else {
                         registry.at(f).info().id.as_str()
                     };
+                    let domain_of =
+                        |u: Option<&str>| u.and_then(|u| crate::enrich::identity::split(u).0).map(str::to_string);
                     match item {
                         Item::Record(r) => {
-                            let domain = r
-                                .user
-                                .as_deref()
-                                .and_then(|u| crate::enrich::identity::split(u).0)
-                                .map(str::to_string);
-                            normalize_user(&opts.identity, r);
-                            on_record(name, fid, n, r, domain.as_deref())
+                            let domain = domain_of(r.user.as_deref());
+                            if people.record(r) {
+                                on_record(name, fid, n, r, domain.as_deref())
+                            }
                         }
-                        Item::Activities(v) => v.iter().for_each(|a| on_activity(name, fid, n, a)),
+                        Item::Activities(v) => v.into_iter().for_each(|mut a| {
+                            let domain = domain_of(a.user.as_deref());
+                            if people.activity(&mut a) {
+                                on_activity(name, fid, n, &a, domain.as_deref())
+                            }
+                        }),
                         Item::Skipped(why) => on_skip(name, fid, n, why),
                     }
                 },
             );
+            people.count_into(c);
             let mut lr: Vec<Rej> = local.heap.into_vec();
             lr.sort();
             for r in lr {
-                on_reject(name, r.line, &r.reason);
+                on_reject(name, r.line, &opts.privacy.scrub_reason(&r.reason));
                 rejects.push(r.input, r.line, &r.reason, r.excerpt.as_bytes());
             }
             let _ = pool.send(work.chunk.data);
@@ -395,15 +418,7 @@ pub fn for_each_record(
     for (i, line, reason) in &overlong {
         on_reject(&names[*i], *line, reason);
     }
-    let (mut reps, rejected, total) = finish_reports(
-        &opts.registry,
-        &inputs,
-        reports,
-        counters,
-        rejects,
-        overlong,
-        opts.rejected_cap,
-    );
+    let (mut reps, rejected, total) = finish_reports(opts, &inputs, reports, counters, rejects, overlong);
     reps.extend(unreadable_reports(unreadable));
     ScanResult {
         aggregates: Aggregates::default(),

@@ -23,6 +23,8 @@ pub(super) struct Counters {
     pub(super) formats: Vec<(usize, FormatCounts)>,
     pub(super) header: u64,
     invalid_utf8: u64,
+    pub(super) excluded_records: u64,
+    pub(super) excluded_activities: u64,
 }
 
 /// Distinct skip reasons kept per input; further ones are counted under one catch-all reason
@@ -40,6 +42,8 @@ impl Counters {
         self.skipped += o.skipped;
         self.header += o.header;
         self.invalid_utf8 += o.invalid_utf8;
+        self.excluded_records += o.excluded_records;
+        self.excluded_activities += o.excluded_activities;
         for (k, v) in &o.skipped_reasons {
             self.skip(k.clone(), *v);
         }
@@ -225,27 +229,92 @@ pub(super) fn parse_chunk<'d>(
     }
 }
 
-/// The record's user in the configured form.
-pub(super) fn normalize_user(identity: &crate::enrich::Identity, r: &mut Record<'_>) {
-    if identity.is_as_logged() {
-        return;
-    }
-    if let Some(u) = &r.user {
-        if let std::borrow::Cow::Owned(n) = identity.apply(u) {
-            r.user = Some(std::borrow::Cow::Owned(n));
+/// What is done to every record and activity before it is counted, in this order: the user
+/// name in its configured form (`[identity]`), the exclusions (`[exclude]`), then tokens and
+/// masks (`[privacy]`). One per worker thread (its token memo is the thread's own).
+pub(super) struct People<'a> {
+    opts: &'a super::ScanOptions,
+    tokens: crate::enrich::privacy::Tokens<'a>,
+    /// Also replace names in URLs (for `parse`, which prints them; a scan writes no URL).
+    urls: bool,
+    excluded_records: u64,
+    excluded_activities: u64,
+}
+
+impl<'a> People<'a> {
+    pub(super) fn new(opts: &'a super::ScanOptions, urls: bool) -> Self {
+        People {
+            opts,
+            urls,
+            tokens: opts.privacy.tokens().with_identity(&opts.identity),
+            excluded_records: 0,
+            excluded_activities: 0,
         }
+    }
+
+    /// Prepare a record; false when it is excluded (and then counted as such).
+    pub(super) fn record(&mut self, r: &mut Record<'_>) -> bool {
+        let logged = if self.urls && self.tokens.on() {
+            r.user.as_deref().map(str::to_string)
+        } else {
+            None
+        };
+        let identity = &self.opts.identity;
+        if !identity.is_as_logged() {
+            if let Some(std::borrow::Cow::Owned(n)) = r.user.as_deref().map(|u| identity.apply(u)) {
+                r.user = Some(std::borrow::Cow::Owned(n));
+            }
+        }
+        if self.opts.exclude.record(r) {
+            self.excluded_records += 1;
+            return false;
+        }
+        if self.urls && self.tokens.on() {
+            let own = r.user.as_deref().map(str::to_string);
+            if let Some(u) = r.url.take() {
+                r.url = Some(std::borrow::Cow::Owned(
+                    self.tokens.scrub(&u, &[logged.as_deref(), own.as_deref()]).into_owned(),
+                ));
+            }
+        }
+        self.tokens.record(r);
+        true
+    }
+
+    /// Prepare an activity; false when it is excluded (and then counted as such).
+    pub(super) fn activity(&mut self, a: &mut Activity) -> bool {
+        let logged = if self.tokens.on() { a.user.clone() } else { None };
+        let identity = &self.opts.identity;
+        if !identity.is_as_logged() {
+            if let Some(std::borrow::Cow::Owned(u)) = a.user.as_deref().map(|u| identity.apply(u)) {
+                a.user = Some(u);
+            }
+        }
+        if self.opts.exclude.activity(a) {
+            self.excluded_activities += 1;
+            return false;
+        }
+        self.tokens.activity(a, logged.as_deref());
+        true
+    }
+
+    /// Move the exclusion counts into an input's counters.
+    pub(super) fn count_into(&mut self, c: &mut Counters) {
+        c.excluded_records += std::mem::take(&mut self.excluded_records);
+        c.excluded_activities += std::mem::take(&mut self.excluded_activities);
     }
 }
 
 pub(super) fn finish_reports(
-    registry: &Registry,
+    opts: &super::ScanOptions,
     inputs: &[Input],
     reports: Vec<InputReport>,
     counters: Vec<Counters>,
     rejects: Rejects,
     overlong: Vec<(usize, u64, String)>,
-    cap: usize,
 ) -> (Vec<InputReport>, Vec<RejectedLine>, u64) {
+    let (registry, cap) = (&opts.registry, opts.rejected_cap);
+    let mut tokens = opts.privacy.tokens();
     let mut reports = reports;
     let mut rejects = rejects;
     for (i, line, reason) in overlong {
@@ -266,6 +335,8 @@ pub(super) fn finish_reports(
             r.skipped_lines += c.skipped;
             r.header_lines += c.header;
             r.invalid_utf8_lines += c.invalid_utf8;
+            r.excluded_records += c.excluded_records;
+            r.excluded_activities += c.excluded_activities;
             for (k, v) in &c.skipped_reasons {
                 *r.skipped_reasons.entry(k.to_string()).or_default() += v;
             }
@@ -284,8 +355,14 @@ pub(super) fn finish_reports(
         r.malformed_lines = 0;
         r.formats.clear();
         r.status = InputStatus::Failed;
+        // The first line may name a user: with users pseudonymized it is given sealed.
+        let first = if tokens.on() {
+            tokens.seal_excerpt(&first)
+        } else {
+            format!("{first:?}")
+        };
         r.error = Some(format!(
-            "{}: cannot recognise the log format (first line: {first:?}); name it with --format, one of: {}",
+            "{}: cannot recognise the log format (first line: {first}); name it with --format, one of: {}",
             r.path,
             registry.ids()
         ));
@@ -304,8 +381,8 @@ pub(super) fn finish_reports(
         .map(|r| RejectedLine {
             file: inputs[r.input].display.clone(),
             line: r.line,
-            reason: r.reason,
-            excerpt: r.excerpt,
+            reason: opts.privacy.scrub_reason(&r.reason).into_owned(),
+            excerpt: tokens.seal_excerpt(&r.excerpt),
         })
         .collect();
     (reports, rejected, total)
