@@ -644,3 +644,54 @@ fn excluded_users_ranges_and_apps_are_counted_nowhere() {
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("CIDR"), "{se}");
 }
+
+#[test]
+fn masked_sources_keep_their_prefix_after_ranges_and_tokens_stay_the_same_every_night() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("proxy.log"),
+        concat!(
+            "1795168800.100    120 10.20.1.5 TCP_MISS/200 2048 GET http://www.box.com/a ingrid HIER_DIRECT/74.112.186.1 text/html\n",
+            "1795168801.100    120 2001:db8:7:8:9:a:b:c TCP_MISS/200 2048 GET http://www.box.com/b ingrid HIER_DIRECT/74.112.186.1 text/html\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("audit.jsonl"),
+        concat!(
+            r#"{"CreationTime":"2026-11-20T08:00:55","Id":"x1","Operation":"UserLoggedIn","RecordType":15,"ResultStatus":"Succeeded","UserType":0,"Workload":"AzureActiveDirectory","ClientIP":"198.51.100.20","UserId":"ingrid"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let cfg = root.join("c.toml");
+    // A /32 range: the activity's category must come from its whole address, before masking.
+    std::fs::write(
+        &cfg,
+        "[privacy]\nusers = \"pseudonymize\"\nsource_ips = \"mask\"\n\n[[ip_ranges]]\nname = \"admin host\"\ncategory = \"administrative\"\ncidrs = [\"198.51.100.20/32\"]\n",
+    )
+    .unwrap();
+    let scan = |out: &Path| {
+        let (c, _, se) = cc(
+            &["scan", "--quiet", "--config", cfg.to_str().unwrap(), "--state", "none", "--out", out.to_str().unwrap(), root.join("proxy.log").to_str().unwrap(), root.join("audit.jsonl").to_str().unwrap()],
+            &[("CLOUDCENSUS_PRIVACY_KEY", KEY_A)],
+        );
+        assert_eq!(c, 0, "{se}");
+    };
+    let (n1, n2) = (root.join("night1"), root.join("night2"));
+    scan(&n1);
+    scan(&n2);
+    let ips = strings(&parquet(&n1.join("app_ips.parquet")), "ip");
+    assert_eq!(ips, BTreeSet::from(["10.20.1.0".to_string(), "2001:db8:7:8::".to_string()]));
+    let acts = parquet(&n1.join("activities.parquet"));
+    assert_eq!(strings(&acts, "ip"), BTreeSet::from(["198.51.100.0".to_string()]));
+    assert_eq!(strings(&acts, "ip_category"), BTreeSet::from(["administrative".to_string()]));
+    assert!(run_json(&n1)["privacy"]["source_ips"].as_str().unwrap().contains("/24"));
+    // One token for ingrid, in traffic and activities, on both nights.
+    let t1 = strings(&parquet(&n1.join("app_users.parquet")), "user");
+    let t2 = strings(&parquet(&n2.join("app_users.parquet")), "user");
+    assert_eq!(t1.len(), 1);
+    assert_eq!(t1, t2);
+    assert_eq!(strings(&acts, "user"), t1);
+}
