@@ -674,7 +674,18 @@ fn masked_sources_keep_their_prefix_after_ranges_and_tokens_stay_the_same_every_
     .unwrap();
     let scan = |out: &Path| {
         let (c, _, se) = cc(
-            &["scan", "--quiet", "--config", cfg.to_str().unwrap(), "--state", "none", "--out", out.to_str().unwrap(), root.join("proxy.log").to_str().unwrap(), root.join("audit.jsonl").to_str().unwrap()],
+            &[
+                "scan",
+                "--quiet",
+                "--config",
+                cfg.to_str().unwrap(),
+                "--state",
+                "none",
+                "--out",
+                out.to_str().unwrap(),
+                root.join("proxy.log").to_str().unwrap(),
+                root.join("audit.jsonl").to_str().unwrap(),
+            ],
             &[("CLOUDCENSUS_PRIVACY_KEY", KEY_A)],
         );
         assert_eq!(c, 0, "{se}");
@@ -683,10 +694,16 @@ fn masked_sources_keep_their_prefix_after_ranges_and_tokens_stay_the_same_every_
     scan(&n1);
     scan(&n2);
     let ips = strings(&parquet(&n1.join("app_ips.parquet")), "ip");
-    assert_eq!(ips, BTreeSet::from(["10.20.1.0".to_string(), "2001:db8:7:8::".to_string()]));
+    assert_eq!(
+        ips,
+        BTreeSet::from(["10.20.1.0".to_string(), "2001:db8:7:8::".to_string()])
+    );
     let acts = parquet(&n1.join("activities.parquet"));
     assert_eq!(strings(&acts, "ip"), BTreeSet::from(["198.51.100.0".to_string()]));
-    assert_eq!(strings(&acts, "ip_category"), BTreeSet::from(["administrative".to_string()]));
+    assert_eq!(
+        strings(&acts, "ip_category"),
+        BTreeSet::from(["administrative".to_string()])
+    );
     assert!(run_json(&n1)["privacy"]["source_ips"].as_str().unwrap().contains("/24"));
     // One token for ingrid, in traffic and activities, on both nights.
     let t1 = strings(&parquet(&n1.join("app_users.parquet")), "user");

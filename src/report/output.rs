@@ -119,22 +119,12 @@ impl OutputDir {
         let runs = runs_dir(out);
         std::fs::create_dir_all(&runs).map_err(|e| io(&runs, e))?;
         let lp = runs.join(".lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lp)
-            .map_err(|e| io(&lp, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(ReportError::Busy {
-                    path: out.display().to_string(),
-                    lock: lp.display().to_string(),
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lp, e)),
-        }
+        let Some(lock) = crate::base::lock::try_exclusive(&lp).map_err(|e| io(&lp, e))? else {
+            return Err(ReportError::Busy {
+                path: out.display().to_string(),
+                lock: lp.display().to_string(),
+            });
+        };
         clean(out, &runs);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

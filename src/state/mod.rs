@@ -224,24 +224,15 @@ impl State {
         }
         let lock = if exclusive {
             let lp = PathBuf::from(format!("{name}.lock"));
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lp)
-                .map_err(|e| StateError::Io {
-                    path: lp.display().to_string(),
-                    source: e,
-                })?;
-            match f.try_lock() {
-                Ok(()) => Some(f),
-                Err(std::fs::TryLockError::WouldBlock) => {
+            match crate::base::lock::try_exclusive(&lp) {
+                Ok(Some(f)) => Some(f),
+                Ok(None) => {
                     return Err(StateError::Busy {
                         path: name,
                         lock: lp.display().to_string(),
                     })
                 }
-                Err(std::fs::TryLockError::Error(e)) => {
+                Err(e) => {
                     return Err(StateError::Io {
                         path: lp.display().to_string(),
                         source: e,

@@ -175,21 +175,11 @@ impl History {
         std::fs::create_dir_all(dir.join(INPUTS)).map_err(io(dir))?;
         // One writer at a time, whatever state file each scan uses.
         let lp = dir.join(".lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lp)
-            .map_err(io(&lp))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(HistoryError::Busy {
-                    path: dir.display().to_string(),
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lp)(e)),
-        }
+        let Some(lock) = crate::base::lock::try_exclusive(&lp).map_err(io(&lp))? else {
+            return Err(HistoryError::Busy {
+                path: dir.display().to_string(),
+            });
+        };
         let journal = dir.join(JOURNAL);
         if journal.exists() {
             let text = std::fs::read_to_string(&journal).map_err(io(&journal))?;
