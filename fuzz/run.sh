@@ -1,23 +1,47 @@
 #!/usr/bin/env bash
-# Fuzz every target in turn (nightly toolchain and cargo-fuzz: `cargo install cargo-fuzz`).
-#   fuzz/run.sh [SECONDS_PER_TARGET] [RUNS_PER_TARGET]     defaults: 3600 s, 10,000,000 runs
-# Each target stops at whichever limit comes first. New inputs go to fuzz/corpus/<target>
-# (minimised at the end with `cargo fuzz cmin`); ../shared/samples, when present, is a
-# read-only seed folder. A crash leaves its input in fuzz/artifacts/<target>/: add it to the
-# corpus once fixed, so tests/fuzz_corpus.rs keeps it fixed.
+# Fuzz every target (nightly toolchain and cargo-fuzz: `cargo install cargo-fuzz`).
+#   fuzz/run.sh [SECONDS_PER_TARGET] [RUNS_PER_TARGET] [LANES]   defaults: 3600 s, 10,000,000 runs, 1 lane
+# Each target stops at whichever limit comes first; LANES targets run side by side (one core
+# each). New inputs go to fuzz/corpus/<target> (minimised at the end with `cargo fuzz cmin`);
+# ../shared/samples, when present, is a read-only seed folder. A crash leaves its input in
+# fuzz/artifacts/<target>/: add it to the corpus once fixed, so tests/fuzz_corpus.rs keeps it
+# fixed. Each target's libFuzzer output is in target/fuzz-<target>.log, its final figures in
+# target/fuzz-summary.txt.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs=${1:-3600}
 runs=${2:-10000000}
+lanes=${3:-1}
 shared=../shared/samples
+targets=(formats sniff_route json_doc config policy filter query catalog)
 [ -d fuzz/corpus ] || python3 fuzz/seed.py
 cargo +nightly fuzz build -s none --dev
-for t in formats sniff_route json_doc config policy filter query catalog; do
-  extra=()
+mkdir -p target
+: > target/fuzz-summary.txt
+
+one() {
+  local t=$1 extra=()
   case $t in formats|sniff_route|json_doc) [ -d "$shared" ] && extra=("$shared") ;; esac
   echo "== $t: up to $secs s or $runs runs"
+  local start=$SECONDS rc=0
   cargo +nightly fuzz run -s none --dev "$t" "fuzz/corpus/$t" "${extra[@]}" -- \
     -max_total_time="$secs" -runs="$runs" -max_len=1048576 -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 2>&1 | tee "target/fuzz-$t.log" | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::|==)" || true
+    -print_final_stats=1 > "target/fuzz-$t.log" 2>&1 || rc=$?
+  local execs speed crashes
+  execs=$(grep -o 'stat::number_executed_units: *[0-9]*' "target/fuzz-$t.log" | grep -o '[0-9]*$' || echo "?")
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "target/fuzz-$t.log" | grep -o '[0-9]*$' || echo "?")
+  crashes=$(ls "fuzz/artifacts/$t" 2>/dev/null | wc -l)
+  echo "$t runs=$execs exec_per_s=$speed seconds=$((SECONDS - start)) exit=$rc artifacts=$crashes" | tee -a target/fuzz-summary.txt
   cargo +nightly fuzz cmin -s none --dev "$t" "fuzz/corpus/$t" >/dev/null 2>&1 || true
-done
+}
+
+lane() {
+  local k=$1 i
+  for i in "${!targets[@]}"; do
+    if (( i % lanes == k )); then one "${targets[$i]}"; fi
+  done
+}
+
+for ((k = 0; k < lanes; k++)); do lane "$k" & done
+wait
+echo "== summary"; cat target/fuzz-summary.txt
