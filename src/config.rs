@@ -145,9 +145,16 @@ pub struct PrivacySection {
 impl PrivacySection {
     /// The privacy settings, with the key read (from the environment or the key file).
     pub fn privacy(&self) -> Result<crate::enrich::Privacy, crate::enrich::PrivacyError> {
-        let key = crate::enrich::privacy::Key::load(self.key_file.as_deref())?;
+        // The key is read only when it is used: a stale variable or key file does not stop a
+        // scan that keeps names.
+        let users = self.users.as_deref().unwrap_or("keep");
+        let key = if users == "pseudonymize" {
+            crate::enrich::privacy::Key::load(self.key_file.as_deref())?
+        } else {
+            None
+        };
         crate::enrich::Privacy::new(
-            self.users.as_deref().unwrap_or("keep"),
+            users,
             self.source_ips.as_deref().unwrap_or("keep"),
             (self.ipv4_prefix.unwrap_or(24), self.ipv6_prefix.unwrap_or(64)),
             key,

@@ -3,12 +3,9 @@
 //! concurrent scans, and alert delivery to a real local HTTP server and SMTP server.
 
 mod common;
-use common::{http_server, http_server_switch, parquet, run, run_json};
+use common::{http_server, http_server_switch, parquet, run, run_json, smtp_server};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// 2026-11-20T00:00:00Z in seconds.
 const DAY: i64 = 1_795_132_800;
@@ -534,57 +531,6 @@ fn policy_validate_and_test_commands() {
         so.contains("FAIL") && so.contains("expected but not raised: failed-logins by eve"),
         "{so}"
     );
-}
-
-/// (recipients, message) of each mail.
-type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
-
-/// A minimal SMTP server that records (recipients, message) per mail.
-fn smtp_server() -> (String, Mails) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap().to_string();
-    let got: Mails = Arc::new(Mutex::new(Vec::new()));
-    let g = got.clone();
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            let mut w = s.try_clone().unwrap();
-            let mut r = BufReader::new(s);
-            let _ = w.write_all(b"220 test ESMTP\r\n");
-            let mut rcpt = Vec::new();
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let up = line.to_ascii_uppercase();
-                if up.starts_with("EHLO") {
-                    let _ = w.write_all(b"250-test\r\n250 8BITMIME\r\n");
-                } else if up.starts_with("RCPT TO:") {
-                    rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_string());
-                    let _ = w.write_all(b"250 ok\r\n");
-                } else if up.starts_with("DATA") {
-                    let _ = w.write_all(b"354 go\r\n");
-                    let mut msg = String::new();
-                    loop {
-                        let mut l2 = String::new();
-                        r.read_line(&mut l2).unwrap();
-                        if l2 == ".\r\n" {
-                            break;
-                        }
-                        msg.push_str(&l2);
-                    }
-                    g.lock().unwrap().push((std::mem::take(&mut rcpt), msg));
-                    let _ = w.write_all(b"250 queued\r\n");
-                } else if up.starts_with("QUIT") {
-                    let _ = w.write_all(b"221 bye\r\n");
-                    break;
-                } else {
-                    let _ = w.write_all(b"250 ok\r\n");
-                }
-            }
-        }
-    });
-    (addr, got)
 }
 
 #[test]

@@ -76,6 +76,14 @@ pub(crate) fn run(c: UsersCmd) -> Result<i32> {
         } => {
             let (cfg, state) = open_state(&st)?;
             let p = privacy(&cfg)?;
+            // A token of another key than the state's would be found nowhere.
+            if let (Some(have), Some(want)) = (state.privacy_key()?, p.fingerprint()) {
+                if have != want {
+                    return usage_error(format!(
+                        "this key (fingerprint {want}) is not the one whose tokens the state holds ({have}); set that key ([privacy] key_file or CLOUDCENSUS_PRIVACY_KEY)"
+                    ));
+                }
+            }
             let identity = usage(cfg.identity.identity().map_err(anyhow::Error::from))?;
             let normalized = identity.apply(name.trim());
             let token = p.token(&normalized).expect("pseudonymizing");

@@ -97,7 +97,9 @@ impl Exclusions {
     }
 
     fn ip(&self, ip: Option<IpAddr>) -> bool {
-        ip.is_some_and(|ip| self.nets.iter().any(|n| n.contains(&ip)))
+        // An IPv4 client logged as `::ffff:10.1.2.3` is the IPv4 client.
+        ip.map(|ip| ip.to_canonical())
+            .is_some_and(|ip| self.nets.iter().any(|n| n.contains(&ip)))
     }
 
     /// Whether a traffic record (its user already normalized) is excluded.

@@ -3,7 +3,7 @@
 //! delivered alert holds a name; source addresses can be masked to a prefix.
 //!
 //! * **Tokens** are AES-SIV (RFC 5297, the RustCrypto `aes-siv` crate, 512-bit key) of the
-//!   identity-normalized name, written `u_` + base64url. SIV is deterministic: the same name
+//!   identity-normalized name in lower case, written `u_` + lower-case base32. SIV is deterministic: the same name
 //!   under the same key is the same token on every night, in traffic and activity logs alike,
 //!   so counts per user stay exact; and it is authenticated: a token opens only under the key
 //!   that made it, and a token that was altered, or made with another key, is refused (never a
@@ -12,7 +12,8 @@
 //! * **Rejected lines** (`rejected_lines.jsonl`) cannot be searched for where the name is, so
 //!   with users pseudonymized their excerpt is sealed whole (`r_` + base64url, the same scheme
 //!   under another associated data) and quoted text in reasons is elided: `users reveal` opens
-//!   a sealed line like a user token, on the record.
+//!   a sealed line like a user token, on the record. With addresses masked and names kept
+//!   there is no key to seal with: the excerpt is withheld.
 //! * **Names inside text**: an activity's object that is a user account (formats mark it:
 //!   the target of a password reset, a role grant, an IAM user policy) becomes that user's token;
 //!   any other object (a shared-with address, a OneDrive `/personal/<name>/` path) has its e-mail
@@ -22,8 +23,9 @@
 //!
 //! The key is 64 random bytes, written as 128 hexadecimal characters, from
 //! `CLOUDCENSUS_PRIVACY_KEY` or `[privacy] key_file` (a file only its owner can read); it is
-//! never written anywhere. Outputs and the state carry its [`Privacy::fingerprint`] (a SHA-256
-//! of the key, which reveals nothing of it) so that a state or history is never fed by two keys.
+//! never written anywhere. Outputs, the state and the history carry its [`Privacy::fingerprint`]
+//! (a SHA-256 of the key, which reveals nothing of it) so that a state or history is never fed
+//! by two keys, or by names and tokens.
 //!
 //! Owns: the key, tokens, sealing and masking. Must not touch: parsing, aggregation, storage
 //! (the audit of reveals is the state's and the command's).
@@ -33,8 +35,6 @@ use crate::base::Record;
 use crate::enrich::Identity;
 use aes_siv::siv::Aes256Siv;
 use aes_siv::KeyInit;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine as _;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -360,9 +360,13 @@ impl Privacy {
             return Err(PrivacyError::NotAToken(t.to_string()));
         };
         let key = self.key.as_ref().ok_or(PrivacyError::NotConfigured)?;
-        let bytes = B64
-            .decode(&t[2..])
-            .map_err(|_| PrivacyError::NotAToken(t.to_string()))?;
+        let bytes = base32::decode(B32, &t[2..].to_ascii_uppercase())
+            .filter(|_| {
+                t[2..]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
+            })
+            .ok_or_else(|| PrivacyError::NotAToken(t.to_string()))?;
         let mut siv = Aes256Siv::new_from_slice(&key.0).expect("a 64-byte key is an AES-256-SIV key");
         let plain = siv.decrypt([kind.ad()], &bytes).map_err(|_| PrivacyError::WrongKey)?;
         let text = String::from_utf8(plain).map_err(|_| PrivacyError::WrongKey)?;
@@ -378,12 +382,22 @@ impl Privacy {
     }
 }
 
+/// Tokens are written in lower-case RFC 4648 base32: letters, digits and `_` only, so a token
+/// survives every place that folds case (filters, the anomaly baselines) and needs no quoting
+/// in CSV, SQL, JSON, URLs or a shell.
+const B32: base32::Alphabet = base32::Alphabet::Rfc4648 { padding: false };
+
 fn seal(siv: &mut Aes256Siv, kind: TokenKind, text: &[u8]) -> String {
     let ct = siv.encrypt([kind.ad()], text).expect("one associated data item");
-    let mut s = String::with_capacity(2 + ct.len() * 4 / 3 + 4);
+    let mut s = String::with_capacity(2 + ct.len() * 8 / 5 + 1);
     s.push_str(kind.prefix());
-    B64.encode_string(&ct, &mut s);
+    s.push_str(&base32::encode(B32, &ct).to_ascii_lowercase());
     s
+}
+
+/// Whether a user field holds a name at all (formats write `-` or nothing for none).
+fn is_name(u: &str) -> bool {
+    !u.is_empty() && u != "-"
 }
 
 /// Names remembered per tokenizer before the memo starts over (a few MB at most).
@@ -418,15 +432,20 @@ impl<'a> Tokens<'a> {
         self.siv.is_some()
     }
 
-    /// The token of a (normalized) user name; the name itself when users are kept.
+    /// The token of a (normalized) user name; the name itself when users are kept, or when it
+    /// is no name (empty or `-`). Letter case is folded first (as directories compare names),
+    /// so `Bob@Contoso.com` and `bob@contoso.com` are one person, one token.
     pub fn user<'n>(&mut self, name: &'n str) -> Cow<'n, str> {
         let Some(siv) = &mut self.siv else {
             return Cow::Borrowed(name);
         };
+        if !is_name(name) {
+            return Cow::Borrowed(name);
+        }
         if let Some(t) = self.memo.get(name) {
             return Cow::Owned(t.to_string());
         }
-        let t = seal(siv, TokenKind::User, name.as_bytes());
+        let t = seal(siv, TokenKind::User, name.to_lowercase().as_bytes());
         if self.memo.len() >= MEMO_MAX {
             self.memo.clear();
         }
@@ -434,15 +453,13 @@ impl<'a> Tokens<'a> {
         Cow::Owned(t)
     }
 
-    /// A traffic record: its user replaced by a token, its source address masked.
+    /// A traffic record's user replaced by a token (its source address is masked by
+    /// [`Privacy::mask_record`], once traffic policies have taken what they need).
     pub fn record(&mut self, r: &mut Record<'_>) {
         if self.siv.is_some() {
             if let Some(u) = r.user.take() {
                 r.user = Some(Cow::Owned(self.user(&u).into_owned()));
             }
-        }
-        if let (Some((a, b)), Some(ip)) = (self.p.mask, r.source_ip) {
-            r.source_ip = Some(mask_ip(ip, a, b));
         }
     }
 
@@ -468,12 +485,23 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    /// `text` with e-mail addresses, `DOMAIN\name` accounts, OneDrive `/personal/<name>/`
-    /// folders and the given names replaced by user tokens.
+    /// `text` with the given names (as logged, and normalized), then e-mail addresses,
+    /// `DOMAIN\name` accounts and OneDrive `/personal/<name>/` folders replaced by user tokens.
+    /// File paths keep their shape: `C:\Users\…` is a path, not an account, and a file name
+    /// with an `@` at the end of a path (`/img/logo@2x.png`) is a file, not an address.
     pub fn scrub<'t>(&mut self, text: &'t str, names: &[Option<&str>]) -> Cow<'t, str> {
         if self.siv.is_none() {
             return Cow::Borrowed(text);
         }
+        // The names first, on the text as it came (a short name must not match inside a token).
+        let mut s: Cow<'t, str> = Cow::Borrowed(text);
+        for n in names.iter().flatten().filter(|n| n.len() >= 3 && is_name(n)) {
+            if s.contains(n) {
+                let t = self.user(&self.normalized(n).into_owned()).into_owned();
+                s = Cow::Owned(s.replace(n, &t));
+            }
+        }
+        let text: &str = &s;
         let mut out = String::with_capacity(text.len());
         let mut changed = false;
         let b = text.as_bytes();
@@ -498,15 +526,26 @@ impl<'a> Tokens<'a> {
                     .rfind(|c: char| !is_name_char(c))
                     .map_or(0, |k| k + text[k..].chars().next().map_or(1, char::len_utf8));
                 let mut e = text[i + 1..]
-                    .find(|c: char| !is_name_char(c) || (b[i] == b'\\' && c == '\\'))
+                    .find(|c: char| !is_name_char(c))
                     .map_or(text.len(), |k| i + 1 + k);
                 // A sentence's full stop is not a part of the address.
                 while e > i + 1 && b[e - 1] == b'.' {
                     e -= 1;
                 }
-                if s >= last && s < i && e > i + 1 {
+                let before = s.checked_sub(1).map(|k| b[k]);
+                let account = if b[i] == b'@' {
+                    // Not the last segment of a path.
+                    !matches!(before, Some(b'/') | Some(b'\\'))
+                } else {
+                    // One backslash in a word of its own: `CORP\jdoe`, not `C:\Users\x`.
+                    let word_start = text[..s].rfind(char::is_whitespace).map_or(0, |k| k + 1);
+                    let word_end = text[e..].find(char::is_whitespace).map_or(text.len(), |k| e + k);
+                    let word = &text[word_start..word_end];
+                    word.matches('\\').count() == 1 && !word.contains([':', '/'])
+                };
+                if account && s >= last && s < i && e > i + 1 {
                     out.push_str(&text[last..s]);
-                    let name = self.normalized(&text[s..e]);
+                    let name = self.normalized(&text[s..e]).into_owned();
                     out.push_str(&self.user(&name));
                     last = e;
                     i = e;
@@ -516,21 +555,22 @@ impl<'a> Tokens<'a> {
             }
             i += 1;
         }
-        out.push_str(&text[last..]);
-        let mut s: Cow<'t, str> = if changed { Cow::Owned(out) } else { Cow::Borrowed(text) };
-        for n in names.iter().flatten().filter(|n| n.len() >= 3) {
-            if s.contains(n) && !n.starts_with("u_") {
-                let t = self.user(n).into_owned();
-                s = Cow::Owned(s.replace(n, &t));
-            }
+        if !changed {
+            return s;
         }
-        s
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
     }
 
-    /// A rejected line's excerpt, sealed whole; the excerpt itself when users are kept.
+    /// A rejected line's excerpt, sealed whole; the excerpt itself when nothing is hidden.
+    /// With masked addresses but users kept (no key to seal with) it is withheld, since the
+    /// line's addresses cannot be found in a line that could not be read.
     pub fn seal_excerpt(&mut self, raw: &str) -> String {
         match &mut self.siv {
             Some(siv) => seal(siv, TokenKind::Text, raw.as_bytes()),
+            None if self.p.mask.is_some() => {
+                format!("(withheld: [privacy] source_ips = \"mask\"; {} bytes)", raw.len())
+            }
             None => raw.to_string(),
         }
     }
@@ -542,6 +582,13 @@ fn is_name_char(c: char) -> bool {
 }
 
 impl Privacy {
+    /// A traffic record's source address masked.
+    pub fn mask_record(&self, r: &mut Record<'_>) {
+        if let (Some((v4, v6)), Some(ip)) = (self.mask, r.source_ip) {
+            r.source_ip = Some(mask_ip(ip, v4, v6));
+        }
+    }
+
     /// An activity's source address masked (after enrichment).
     pub fn mask_activity(&self, a: &mut Activity) {
         if let (Some((v4, v6)), Some(ip)) = (self.mask, a.ip) {
@@ -552,13 +599,16 @@ impl Privacy {
     /// A reason with its quoted parts elided when users are pseudonymized: a reason may quote
     /// the field it could not read, and that field may be a name.
     pub fn scrub_reason<'r>(&self, reason: &'r str) -> Cow<'r, str> {
-        if !self.users || !reason.contains(['"', '\'', '`']) {
+        if !self.users || !reason.contains(['"', '`']) {
             return Cow::Borrowed(reason);
         }
         let mut out = String::with_capacity(reason.len());
         let mut quote: Option<char> = None;
+        let mut escaped = false;
         for c in reason.chars() {
             match quote {
+                Some(_) if escaped => escaped = false,
+                Some(_) if c == '\\' => escaped = true,
                 Some(q) if c == q => {
                     out.push('…');
                     out.push(c);
@@ -597,7 +647,16 @@ mod tests {
         let mut t = p.tokens();
         let a = t.user("alice@contoso.com").into_owned();
         assert!(a.starts_with("u_"), "{a}");
-        assert!(!a.contains("alice"));
+        assert!(
+            a[2..]
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)),
+            "{a}"
+        );
+        // One person whatever the letter case; no token for no name.
+        assert_eq!(t.user("Alice@Contoso.COM"), a);
+        assert_eq!(t.user("-"), "-");
+        assert_eq!(t.user(""), "");
         assert_eq!(a, p.token("alice@contoso.com").unwrap(), "stable across tokenizers");
         assert_ne!(a, t.user("bob@contoso.com"));
         assert_eq!(p.open(&a).unwrap().text, "alice@contoso.com");
@@ -611,7 +670,7 @@ mod tests {
         // Altered by one character: refused, never a wrong name.
         let mut bad = a.clone().into_bytes();
         let k = bad.len() - 3;
-        bad[k] = if bad[k] == b'A' { b'B' } else { b'A' };
+        bad[k] = if bad[k] == b'a' { b'b' } else { b'a' };
         assert_eq!(p.open(std::str::from_utf8(&bad).unwrap()), Err(PrivacyError::WrongKey));
         assert!(matches!(p.open("alice"), Err(PrivacyError::NotAToken(_))));
         // A sealed line is not a user token: its kind is authenticated too.
@@ -655,6 +714,16 @@ mod tests {
         let s = t.scrub("report for jdoe.smith", &[Some("jdoe.smith")]);
         assert!(!s.contains("jdoe"), "{s}");
         assert_eq!(t.scrub("no names here/at all", &[]), "no names here/at all");
+        // Paths keep their shape (a ransomware policy matches the extension).
+        let s = t.scrub("C:\\Users\\alice\\Docs\\x.locky", &[Some("alice")]);
+        assert!(
+            !s.contains("alice") && s.starts_with("C:\\Users\\u_") && s.ends_with("\\Docs\\x.locky"),
+            "{s}"
+        );
+        assert_eq!(t.scrub("/img/logo@2x.png", &[]), "/img/logo@2x.png");
+        // A short name never lands inside a token.
+        let s = t.scrub("bob@fabrikam.com and abc", &[Some("abc")]);
+        assert!(s.contains(&bob) && !s.contains("abc"), "{s}");
         let off = Privacy::off();
         assert_eq!(off.tokens().scrub("bob@fabrikam.com", &[]), "bob@fabrikam.com");
     }
@@ -676,6 +745,7 @@ mod tests {
             "bad time \"…\" in field 3"
         );
         assert_eq!(p.scrub_reason("no quotes"), "no quotes");
+        assert_eq!(p.scrub_reason(r#"bad value "a\"lice" here"#), "bad value \"…\" here");
         assert_eq!(Privacy::off().scrub_reason("bad \"x\""), "bad \"x\"");
     }
 }

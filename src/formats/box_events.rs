@@ -99,6 +99,8 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         object: act::path_text(m, "source.name")
             .or_else(|| act::path_text(m, "source.item_name"))
             .or_else(|| act::path_text(m, "source.login")),
+        // A `user` source is a person (a login, a collaborator added by an admin).
+        object_is_user: act::path_text(m, "source.type").is_some_and(|t| t.eq_ignore_ascii_case("user")),
         admin,
         action: et,
         ..Activity::default()

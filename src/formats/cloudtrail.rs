@@ -159,7 +159,7 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
         .is_none()
         .then(|| act::path_text(m, "requestParameters.userName"))
         .flatten();
-    let object_is_user = target_user.is_some();
+    let mut object_is_user = target_user.is_some();
     let object = storage
         .or(target_user)
         .or_else(|| act::path_text(m, "requestParameters.roleName"))
@@ -170,6 +170,10 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
                 .as_object()
                 .and_then(|r| act::text(r, "ARN"))
         });
+    // An IAM user's ARN (`arn:aws:iam::123456789012:user/bob`) names a person.
+    object_is_user |= object
+        .as_deref()
+        .is_some_and(|o| o.starts_with("arn:") && o.contains(":user/"));
     let bytes_up = act::path(m, "additionalEventData.bytesTransferredIn").and_then(Value::as_f64);
     let bytes_down = act::path(m, "additionalEventData.bytesTransferredOut").and_then(Value::as_f64);
     Ok(Activity {

@@ -110,6 +110,10 @@ pub fn from_record(m: &Map<String, Value>) -> Result<Activity, Reject> {
             .or_else(|| act::text(m, "repository"))
             .or_else(|| act::text(m, "user"))
             .or_else(|| act::text(m, "org")),
+        // The member added, removed or promoted, when there is no repository.
+        object_is_user: act::text(m, "repo").is_none()
+            && act::text(m, "repository").is_none()
+            && act::text(m, "user").is_some(),
         user_agent: act::text(m, "user_agent"),
         admin,
         action,

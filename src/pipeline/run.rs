@@ -300,6 +300,10 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
                 .map_err(RunError::HistoryOpen)?,
         ),
     };
+    if let Some(h) = &history {
+        h.check_privacy(opts.privacy.fingerprint().as_deref())
+            .map_err(RunError::HistoryOpen)?;
+    }
     if let Some(d) = &history_dir {
         if let Ok(c) = std::fs::canonicalize(d) {
             opts.skip_dirs.push(c);

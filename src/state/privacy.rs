@@ -48,11 +48,7 @@ impl State {
     /// mixes names with tokens, or tokens of two keys. The first run records its fingerprint
     /// when it commits ([`State::commit_run`]).
     pub fn check_privacy(&mut self, fingerprint: Option<&str>) -> Result<(), StateError> {
-        let stored: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'privacy_key'", [], |r| r.get(0))
-            .optional()
-            .map_err(self.sql())?;
+        let stored = self.privacy_key()?;
         let runs: i64 = self
             .conn
             .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
@@ -76,6 +72,15 @@ impl State {
         }
         self.privacy_mark = Some(want.to_string());
         Ok(())
+    }
+
+    /// The fingerprint of the privacy key whose tokens this state holds (`none`: names; `None`:
+    /// no run recorded one yet).
+    pub fn privacy_key(&self) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'privacy_key'", [], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
     }
 
     /// Add an audit row (before the name is shown: a reveal that cannot be recorded is not made).

@@ -128,3 +128,54 @@ pub fn http_server_switch(status: u16) -> (String, Requests, Arc<std::sync::atom
     });
     (url, got, code)
 }
+
+/// (recipients, message) of each mail.
+pub type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A minimal SMTP server that records (recipients, message) per mail.
+pub fn smtp_server() -> (String, Mails) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let got: Mails = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut w = s.try_clone().unwrap();
+            let mut r = BufReader::new(s);
+            let _ = w.write_all(b"220 test ESMTP\r\n");
+            let mut rcpt = Vec::new();
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let up = line.to_ascii_uppercase();
+                if up.starts_with("EHLO") {
+                    let _ = w.write_all(b"250-test\r\n250 8BITMIME\r\n");
+                } else if up.starts_with("RCPT TO:") {
+                    rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                    let _ = w.write_all(b"250 ok\r\n");
+                } else if up.starts_with("DATA") {
+                    let _ = w.write_all(b"354 go\r\n");
+                    let mut msg = String::new();
+                    loop {
+                        let mut l2 = String::new();
+                        r.read_line(&mut l2).unwrap();
+                        if l2 == ".\r\n" {
+                            break;
+                        }
+                        msg.push_str(&l2);
+                    }
+                    g.lock().unwrap().push((std::mem::take(&mut rcpt), msg));
+                    let _ = w.write_all(b"250 queued\r\n");
+                } else if up.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    let _ = w.write_all(b"250 ok\r\n");
+                }
+            }
+        }
+    });
+    (addr, got)
+}

@@ -278,12 +278,15 @@ pub fn scan(
                                         if !people.record(r) {
                                             return;
                                         }
-                                        acc.add(r, &mut country);
+                                        // Traffic policies take the whole address: the
+                                        // replay looks up its range, then masks it.
                                         if let Some(sel) = &opts.traffic_activities {
                                             if let Some(a) = sel.select(r, matcher) {
                                                 acts.push(input, n, a);
                                             }
                                         }
+                                        people.mask(r);
+                                        acc.add(r, &mut country);
                                     }
                                     Item::Activities(v) => v.into_iter().for_each(|mut a| {
                                         if people.activity(&mut a) {
@@ -391,6 +394,7 @@ pub fn for_each_record(
                         Item::Record(r) => {
                             let domain = domain_of(r.user.as_deref());
                             if people.record(r) {
+                                people.mask(r);
                                 on_record(name, fid, n, r, domain.as_deref())
                             }
                         }

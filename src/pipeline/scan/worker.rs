@@ -235,26 +235,28 @@ pub(super) fn parse_chunk<'d>(
 pub(super) struct People<'a> {
     opts: &'a super::ScanOptions,
     tokens: crate::enrich::privacy::Tokens<'a>,
-    /// Also replace names in URLs (for `parse`, which prints them; a scan writes no URL).
-    urls: bool,
+    /// For `parse`, which prints what it reads: also replace names in URLs (a scan writes no
+    /// URL) and mask activities' addresses at once (a scan masks them after enrichment).
+    parse: bool,
     excluded_records: u64,
     excluded_activities: u64,
 }
 
 impl<'a> People<'a> {
-    pub(super) fn new(opts: &'a super::ScanOptions, urls: bool) -> Self {
+    pub(super) fn new(opts: &'a super::ScanOptions, parse: bool) -> Self {
         People {
             opts,
-            urls,
+            parse,
             tokens: opts.privacy.tokens().with_identity(&opts.identity),
             excluded_records: 0,
             excluded_activities: 0,
         }
     }
 
-    /// Prepare a record; false when it is excluded (and then counted as such).
+    /// Prepare a record (its source address is masked by [`People::mask`], after traffic
+    /// policies took it); false when it is excluded (and then counted as such).
     pub(super) fn record(&mut self, r: &mut Record<'_>) -> bool {
-        let logged = if self.urls && self.tokens.on() {
+        let logged = if self.parse && self.tokens.on() {
             r.user.as_deref().map(str::to_string)
         } else {
             None
@@ -269,7 +271,7 @@ impl<'a> People<'a> {
             self.excluded_records += 1;
             return false;
         }
-        if self.urls && self.tokens.on() {
+        if self.parse && self.tokens.on() {
             let own = r.user.as_deref().map(str::to_string);
             if let Some(u) = r.url.take() {
                 r.url = Some(std::borrow::Cow::Owned(
@@ -295,7 +297,15 @@ impl<'a> People<'a> {
             return false;
         }
         self.tokens.activity(a, logged.as_deref());
+        if self.parse {
+            self.opts.privacy.mask_activity(a);
+        }
         true
+    }
+
+    /// Mask a record's source address (`[privacy] source_ips = "mask"`).
+    pub(super) fn mask(&self, r: &mut Record<'_>) {
+        self.opts.privacy.mask_record(r);
     }
 
     /// Move the exclusion counts into an input's counters.
@@ -355,8 +365,8 @@ pub(super) fn finish_reports(
         r.malformed_lines = 0;
         r.formats.clear();
         r.status = InputStatus::Failed;
-        // The first line may name a user: with users pseudonymized it is given sealed.
-        let first = if tokens.on() {
+        // The first line may name a user or an address: sealed or withheld under `[privacy]`.
+        let first = if !opts.privacy.is_off() {
             tokens.seal_excerpt(&first)
         } else {
             format!("{first:?}")

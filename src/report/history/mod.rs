@@ -47,6 +47,8 @@ pub const KEEP_DAYS: i64 = 90;
 const INPUTS: &str = "_inputs";
 const STAGING: &str = "_staging";
 const JOURNAL: &str = "_journal.json";
+/// Which privacy key's tokens the history's user columns hold (`none`: names as logged).
+const PRIVACY: &str = "_privacy";
 const PART: &str = "part-0.parquet";
 
 /// A history problem.
@@ -70,6 +72,14 @@ pub enum HistoryError {
     Busy {
         /// The folder.
         path: String,
+    },
+    /// The history holds names or tokens of another key than this run would write.
+    #[error("{path}: {message}")]
+    Privacy {
+        /// The folder.
+        path: String,
+        /// What it holds and what to do.
+        message: String,
     },
     /// No history in the folder (for the commands that read one).
     #[error("{path}: no history here (a scan with --history DIR, or [history] dir in the config, creates one)")]
@@ -235,6 +245,37 @@ impl History {
     /// finishes its journal, some tables may show a day before that run and others after it.
     pub fn publishing(&self) -> bool {
         self.dir.join(JOURNAL).exists()
+    }
+
+    /// Check that this history holds user columns of the same kind as this run's: tokens of
+    /// the same key (`fingerprint`), or names (`None`), so that one person never counts twice
+    /// under two spellings. A history without a mark and with rows holds names (it was written
+    /// without pseudonymization); an empty one takes this run's mark now.
+    pub fn check_privacy(&self, fingerprint: Option<&str>) -> Result<(), HistoryError> {
+        let want = fingerprint.unwrap_or("none");
+        let p = self.dir.join(PRIVACY);
+        let stored = match std::fs::read_to_string(&p) {
+            Ok(t) => Some(t.trim().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (self.inputs() > 0).then(|| "none".to_string()),
+            Err(e) => return Err(io(&p)(e)),
+        };
+        match stored.as_deref() {
+            Some(s) if s == want => Ok(()),
+            Some(have) if self.inputs() > 0 => Err(HistoryError::Privacy {
+                path: self.dir.display().to_string(),
+                message: match (have, want) {
+                    ("none", _) => "this history holds real user names; a run with pseudonymized users needs a new history folder".into(),
+                    (_, "none") => format!("this history holds user tokens of the privacy key {have}; set that key or give this run another history folder"),
+                    _ => format!("this history holds user tokens of the privacy key {have}, not of this run's key {want}; after a key rotation start a new history folder (see README, Privacy)"),
+                },
+            }),
+            // Empty: it takes this run's mark.
+            _ => {
+                let tmp = self.dir.join(format!("{PRIVACY}.tmp"));
+                std::fs::write(&tmp, format!("{want}\n")).map_err(io(&tmp))?;
+                std::fs::rename(&tmp, &p).map_err(io(&p))
+            }
+        }
     }
 
     /// Inputs the history holds rows of.
