@@ -452,47 +452,68 @@ pub fn parse(file: &Path, text: &str) -> Result<DiscoveryPolicy, Vec<Problem>> {
     })
 }
 
-/// Every discovery policy of `dir` (the `.toml` files whose `kind` is `discovery`).
+/// The discovery policies of a folder (its `*.toml` files of `kind = "discovery"`).
 pub fn load_dir(dir: &Path) -> Result<Vec<DiscoveryPolicy>, PolicyError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| PolicyError::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    files.sort();
-    let texts = files
-        .into_iter()
-        .filter_map(|f| std::fs::read_to_string(&f).ok().map(|t| (f, t)));
-    from_texts(texts)
+    from_texts(toml_texts(dir)?)
 }
 
 /// Parse the discovery policies among `(file, text)` pairs; others are skipped.
 pub fn from_texts(texts: impl IntoIterator<Item = (PathBuf, String)>) -> Result<Vec<DiscoveryPolicy>, PolicyError> {
-    let mut out: Vec<DiscoveryPolicy> = Vec::new();
+    of_kind(texts, "discovery", parse, |p| &p.id)
+}
+
+/// Every `*.toml` file of a policy folder with its text, in name order. A file that cannot be
+/// read is an error naming it, never skipped.
+pub(crate) fn toml_texts(dir: &Path) -> Result<Vec<(PathBuf, String)>, PolicyError> {
+    let io = |p: &Path, e| PolicyError::Io {
+        path: p.display().to_string(),
+        source: e,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| io(dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            std::fs::read_to_string(&f)
+                .map(|t| (f.clone(), t))
+                .map_err(|e| io(&f, e))
+        })
+        .collect()
+}
+
+/// The policies of one `kind` among `(file, text)` pairs, parsed by `parse`: every problem of
+/// every file, and a second policy with the same id, make one error.
+pub(crate) fn of_kind<P>(
+    texts: impl IntoIterator<Item = (PathBuf, String)>,
+    kind: &str,
+    parse: impl Fn(&Path, &str) -> Result<P, Vec<Problem>>,
+    id: impl Fn(&P) -> &str,
+) -> Result<Vec<P>, PolicyError> {
+    let mut out: Vec<(PathBuf, P)> = Vec::new();
     let mut problems = Vec::new();
     for (f, text) in texts {
-        if kind_of(&text).as_deref() != Some("discovery") {
+        if kind_of(&text).as_deref() != Some(kind) {
             continue;
         }
         match parse(&f, &text) {
-            Ok(p) => {
-                if let Some(first) = out.iter().find(|o| o.id == p.id) {
-                    problems.push(Problem {
-                        file: f.display().to_string(),
-                        line: 1,
-                        message: format!("duplicate policy id {:?} (also in {})", p.id, first.file.display()),
-                    });
-                }
-                out.push(p)
-            }
+            Ok(p) => match out.iter().find(|(_, o)| id(o) == id(&p)) {
+                Some((first, _)) => problems.push(Problem {
+                    file: f.display().to_string(),
+                    line: 1,
+                    message: format!("duplicate policy id {:?} (also in {})", id(&p), first.display()),
+                }),
+                None => out.push((f, p)),
+            },
             Err(mut ps) => problems.append(&mut ps),
         }
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(out.into_iter().map(|(_, p)| p).collect())
     } else {
         Err(PolicyError::Invalid(problems))
     }

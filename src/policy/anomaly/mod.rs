@@ -294,50 +294,12 @@ pub fn parse(file: &Path, text: &str) -> Result<AnomalyPolicy, Vec<Problem>> {
 
 /// The anomaly policies among `(file, text)` pairs; files of other kinds are skipped.
 pub fn from_texts(texts: impl IntoIterator<Item = (PathBuf, String)>) -> Result<Vec<AnomalyPolicy>, PolicyError> {
-    let mut out: Vec<AnomalyPolicy> = Vec::new();
-    let mut problems = Vec::new();
-    for (f, text) in texts {
-        if super::discovery::kind_of(&text).as_deref() != Some("anomaly") {
-            continue;
-        }
-        match parse(&f, &text) {
-            Ok(p) if out.iter().any(|o| o.id == p.id) => problems.push(Problem {
-                file: f.display().to_string(),
-                line: 1,
-                message: format!("duplicate policy id {:?}", p.id),
-            }),
-            Ok(p) => out.push(p),
-            Err(mut ps) => problems.append(&mut ps),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(PolicyError::Invalid(problems))
-    }
+    super::discovery::of_kind(texts, "anomaly", parse, |p| &p.id)
 }
 
 /// The anomaly policies of a folder (its `*.toml` files of `kind = "anomaly"`).
 pub fn load_dir(dir: &Path) -> Result<Vec<AnomalyPolicy>, PolicyError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| PolicyError::Io {
-        path: dir.display().to_string(),
-        source: e,
-    })?;
-    let mut files: Vec<PathBuf> = rd
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    let mut texts = Vec::new();
-    for f in files {
-        let t = std::fs::read_to_string(&f).map_err(|e| PolicyError::Io {
-            path: f.display().to_string(),
-            source: e,
-        })?;
-        texts.push((f, t));
-    }
-    from_texts(texts)
+    from_texts(super::discovery::toml_texts(dir)?)
 }
 
 #[cfg(test)]
