@@ -302,3 +302,28 @@ fn an_apps_query_filters_like_the_other_filters_and_errors_name_the_line_and_col
     let e = parse(Path::new("p.toml"), &bad).unwrap_err();
     assert!(e[0].message.contains("did you mean category?"), "{}", e[0].message);
 }
+
+#[test]
+fn a_policy_file_that_cannot_be_read_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.toml"), EXAMPLE).unwrap();
+    // Not UTF-8: read_to_string fails (permission bits would not stop root).
+    std::fs::write(dir.path().join("b.toml"), [0xff, 0xfe, 0x00]).unwrap();
+    for e in [
+        load_dir(dir.path()).map(|_| ()).unwrap_err(),
+        crate::policy::anomaly::load_dir(dir.path()).map(|_| ()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, PolicyError::Io { path, .. } if path.ends_with("b.toml")),
+            "{e}"
+        );
+    }
+    // Two files with one id: both named.
+    std::fs::remove_file(dir.path().join("b.toml")).unwrap();
+    std::fs::write(dir.path().join("c.toml"), EXAMPLE).unwrap();
+    let e = load_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("duplicate policy id") && e.contains("a.toml") && e.contains("c.toml"),
+        "{e}"
+    );
+}
