@@ -316,9 +316,18 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     opts.keep_ip_days = history.is_none() && !discovery_policies.is_empty() && state.is_some();
     let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
     let config_tags = cfg.apps.tags_by_app();
-    let scores = crate::catalog::risk::scores(&catalog, &catalog.factors, &cfg.score, today_days());
-    let evidence = crate::catalog::risk::evidence(&catalog, &catalog.factors, &cfg.score, today_days());
-    let unscored = crate::catalog::risk::unscored_reasons(&catalog, &catalog.factors, &cfg.score, today_days());
+    // One explanation per app gives its score, evidence and why it has none.
+    use std::collections::BTreeMap;
+    let (mut scores, mut evidence, mut unscored) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    for (id, s) in crate::catalog::risk::score_all(&catalog, &catalog.factors, &cfg.score, today_days()) {
+        if let Some(v) = s.score {
+            scores.insert(id.clone(), v);
+        }
+        if let Some(r) = s.unscored_reason {
+            unscored.insert(id.clone(), r);
+        }
+        evidence.insert(id, s.evidence);
+    }
     let stored_tags = match state.as_ref() {
         Some(s) => s.app_tags().map_err(RunError::State)?,
         None => Vec::new(),
