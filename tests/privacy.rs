@@ -780,3 +780,75 @@ fn masked_sources_keep_their_prefix_after_ranges_and_tokens_stay_the_same_every_
     assert_eq!(t1, t2);
     assert_eq!(strings(&acts, "user"), t1);
 }
+
+/// The terminated-user detection under pseudonymization, on Entra ID audit and Okta System Log
+/// lines in the vendors' shapes: the deleted account (an object) and the account that acts
+/// afterwards (a user) must be the same token, or the detection is blind.
+#[test]
+fn a_terminated_user_is_still_caught_when_names_are_tokens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("entra.jsonl"),
+        concat!(
+            r#"{"id":"d1","activityDateTime":"2026-11-20T09:00:00Z","activityDisplayName":"Delete user","result":"success","initiatedBy":{"user":{"userPrincipalName":"adm@contoso.com","ipAddress":"10.1.1.1"}},"targetResources":[{"userPrincipalName":"Gwendolyn.Ashcombe@contoso.com","type":"User"}]}"#,
+            "\n",
+            r#"{"id":"s1","createdDateTime":"2026-11-20T11:00:00Z","userPrincipalName":"gwendolyn.ashcombe@contoso.com","appDisplayName":"Azure Portal","ipAddress":"203.0.113.5","status":{"errorCode":0}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("okta.jsonl"),
+        concat!(
+            r#"{"uuid":"o1","published":"2026-11-20T09:30:00.000Z","eventType":"user.lifecycle.deactivate","actor":{"alternateId":"adm@contoso.com","type":"User"},"client":{"ipAddress":"10.1.1.1"},"outcome":{"result":"SUCCESS"},"target":[{"alternateId":"barnaby.quist@contoso.com","displayName":"Barnaby Quist","type":"User"}]}"#,
+            "\n",
+            r#"{"uuid":"o2","published":"2026-11-20T12:00:00.000Z","eventType":"user.session.start","actor":{"alternateId":"barnaby.quist@contoso.com","type":"User"},"client":{"ipAddress":"203.0.113.6"},"outcome":{"result":"SUCCESS"}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let cfg = root.join("c.toml");
+    std::fs::write(&cfg, "[privacy]\nusers = \"pseudonymize\"\n").unwrap();
+    let out = root.join("out");
+    let (c, _, se) = cc(
+        &[
+            "scan",
+            "--quiet",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--state",
+            root.join("s.db").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            root.join("entra.jsonl").to_str().unwrap(),
+            root.join("okta.jsonl").to_str().unwrap(),
+        ],
+        &[("CLOUDCENSUS_PRIVACY_KEY", KEY_A)],
+    );
+    assert_eq!(c, 0, "{se}");
+    let p = cloudcensus::enrich::Privacy::new(
+        "pseudonymize",
+        "keep",
+        (24, 64),
+        Some(cloudcensus::enrich::privacy::Key::parse(KEY_A, "test").unwrap()),
+    )
+    .unwrap();
+    let alerts = std::fs::read_to_string(out.join("alerts.jsonl")).unwrap();
+    assert!(
+        !alerts.to_lowercase().contains("gwendolyn") && !alerts.to_lowercase().contains("barnaby"),
+        "{alerts}"
+    );
+    let mut who: Vec<String> = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|a| a["ProviderPolicyId"] == "terminated-user")
+        .map(|a| p.open(a["CompromisedEntity"].as_str().unwrap()).unwrap().text)
+        .collect();
+    who.sort();
+    assert_eq!(
+        who,
+        ["barnaby.quist@contoso.com", "gwendolyn.ashcombe@contoso.com"],
+        "{alerts}"
+    );
+}
