@@ -497,7 +497,7 @@ impl<'a> Tokens<'a> {
         let mut s: Cow<'t, str> = Cow::Borrowed(text);
         for n in names.iter().flatten().filter(|n| n.len() >= 3 && is_name(n)) {
             if s.contains(n) {
-                let t = self.user(&self.normalized(n).into_owned()).into_owned();
+                let t = self.user(&self.normalized(n)).into_owned();
                 s = Cow::Owned(s.replace(n, &t));
             }
         }
