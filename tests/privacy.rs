@@ -352,6 +352,7 @@ fn no_user_name_reaches_any_output_history_state_or_webhook() {
         leaks(&names, &db)
     );
     assert!(db.contains(&fp), "the state records the key's fingerprint");
+    assert!(!db.contains(KEY_A), "the state holds the key");
     let bodies = got.lock().unwrap().clone();
     assert!(!bodies.is_empty(), "alerts were delivered");
     for (_, b) in &bodies {
