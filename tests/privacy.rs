@@ -39,6 +39,20 @@ fn cc(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     )
 }
 
+/// `scan --quiet --config CFG --state STATE --out OUT INPUT...` with `env`.
+fn scan(cfg: &Path, state: &str, out: &Path, inputs: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let (cfg, out) = (cfg.to_str().unwrap(), out.to_str().unwrap());
+    let mut args = vec!["scan", "--quiet", "--config", cfg, "--state", state, "--out", out];
+    args.extend_from_slice(inputs);
+    cc(&args, env)
+}
+
+/// The privacy of key A, to open what a scan sealed.
+fn key_a() -> cloudcensus::enrich::Privacy {
+    let key = cloudcensus::enrich::privacy::Key::parse(KEY_A, "test").unwrap();
+    cloudcensus::enrich::Privacy::new("pseudonymize", "keep", (24, 64), Some(key)).unwrap()
+}
+
 /// Activity and traffic lines in the vendors' shapes, with people whose names are nowhere else.
 fn write_extra_logs(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
@@ -369,13 +383,7 @@ fn no_user_name_reaches_any_output_history_state_or_webhook() {
     }
     // Every token anywhere opens under the key: none was altered on the way (folded to
     // lower case by a detection, cut, escaped).
-    let p = cloudcensus::enrich::Privacy::new(
-        "pseudonymize",
-        "keep",
-        (24, 64),
-        Some(cloudcensus::enrich::privacy::Key::parse(KEY_A, "test").unwrap()),
-    )
-    .unwrap();
+    let p = key_a();
     let mut tokens = BTreeSet::new();
     let everything = files
         .iter()
@@ -502,36 +510,16 @@ fn a_missing_or_open_key_stops_the_scan_before_it_reads() {
     let e = env("[privacy]\nusers = \"pseudonymize\"\n");
     let cfg = e.root.join("private.toml");
     let out = e.root.join("out");
-    let (c, _, se) = cc(
-        &[
-            "scan",
-            "--quiet",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--state",
-            "none",
-            "--out",
-            out.to_str().unwrap(),
-            &e.paths[0],
-        ],
-        &[],
-    );
+    let (c, _, se) = scan(&cfg, "none", &out, &[&e.paths[0]], &[]);
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("needs a key") && se.contains("users keygen"), "{se}");
     assert!(!out.exists());
     // A malformed key.
-    let (c, _, se) = cc(
-        &[
-            "scan",
-            "--quiet",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--state",
-            "none",
-            "--out",
-            out.to_str().unwrap(),
-            &e.paths[0],
-        ],
+    let (c, _, se) = scan(
+        &cfg,
+        "none",
+        &out,
+        &[&e.paths[0]],
         &[("CLOUDCENSUS_PRIVACY_KEY", "not-a-key")],
     );
     assert_eq!(c, 2, "{se}");
@@ -556,20 +544,7 @@ fn a_missing_or_open_key_stops_the_scan_before_it_reads() {
             format!("[privacy]\nusers = \"pseudonymize\"\nkey_file = \"{}\"\n", kf.display()),
         )
         .unwrap();
-        let (c, _, se) = cc(
-            &[
-                "scan",
-                "--quiet",
-                "--config",
-                cfg.to_str().unwrap(),
-                "--state",
-                "none",
-                "--out",
-                out.to_str().unwrap(),
-                &e.paths[0],
-            ],
-            &[],
-        );
+        let (c, _, se) = scan(&cfg, "none", &out, &[&e.paths[0]], &[]);
         assert_eq!(c, 2, "{se}");
         assert!(se.contains("chmod 600"), "{se}");
     }
@@ -580,35 +555,22 @@ fn a_state_with_names_refuses_tokens_and_the_reverse() {
     let e = env("");
     let state = e.root.join("state.db");
     let out = e.root.join("out");
-    let scan = |cfg: &Path, key: Option<&str>| {
+    let night = |cfg: &Path, key: Option<&str>| {
         let env: Vec<(&str, &str)> = key.map(|k| ("CLOUDCENSUS_PRIVACY_KEY", k)).into_iter().collect();
-        cc(
-            &[
-                "scan",
-                "--quiet",
-                "--config",
-                cfg.to_str().unwrap(),
-                "--state",
-                state.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                &e.paths[1],
-            ],
-            &env,
-        )
+        scan(cfg, state.to_str().unwrap(), &out, &[&e.paths[1]], &env)
     };
-    let (c, _, se) = scan(&e.cfg_plain, None);
+    let (c, _, se) = night(&e.cfg_plain, None);
     assert_eq!(c, 4, "{se}");
     let private = e.root.join("private.toml");
     std::fs::write(&private, "[privacy]\nusers = \"pseudonymize\"\n").unwrap();
-    let (c, _, se) = scan(&private, Some(KEY_A));
+    let (c, _, se) = night(&private, Some(KEY_A));
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("holds real user names"), "{se}");
     // A new state with tokens refuses a plain run.
     std::fs::remove_file(&state).unwrap();
-    let (c, _, se) = scan(&private, Some(KEY_A));
+    let (c, _, se) = night(&private, Some(KEY_A));
     assert_eq!(c, 4, "{se}");
-    let (c, _, se) = scan(&e.cfg_plain, None);
+    let (c, _, se) = night(&e.cfg_plain, None);
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("holds user tokens"), "{se}");
 }
@@ -651,18 +613,16 @@ fn excluded_users_ranges_and_apps_are_counted_nowhere() {
     )
     .unwrap();
     let out = root.join("out");
-    let (c, _, se) = run(&[
-        "scan",
-        "--quiet",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--state",
+    let (c, _, se) = scan(
+        &cfg,
         "none",
-        "--out",
-        out.to_str().unwrap(),
-        root.join("proxy.log").to_str().unwrap(),
-        root.join("audit.jsonl").to_str().unwrap(),
-    ]);
+        &out,
+        &[
+            root.join("proxy.log").to_str().unwrap(),
+            root.join("audit.jsonl").to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(c, 0, "{se}");
     let rj = run_json(&out);
     assert_eq!(rj["totals"]["records"], 4, "every record is still parsed");
@@ -685,31 +645,11 @@ fn excluded_users_ranges_and_apps_are_counted_nowhere() {
     );
     // An app the catalog does not have, or a bad range, is a config error before reading.
     std::fs::write(&cfg, "[exclude]\napps = [\"no-such-app-here\"]\n").unwrap();
-    let (c, _, se) = run(&[
-        "scan",
-        "--quiet",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--state",
-        "none",
-        "--out",
-        out.to_str().unwrap(),
-        root.join("proxy.log").to_str().unwrap(),
-    ]);
+    let (c, _, se) = scan(&cfg, "none", &out, &[root.join("proxy.log").to_str().unwrap()], &[]);
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("no-such-app-here"), "{se}");
     std::fs::write(&cfg, "[exclude]\nips = [\"10.99.0.0/33\"]\n").unwrap();
-    let (c, _, se) = run(&[
-        "scan",
-        "--quiet",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--state",
-        "none",
-        "--out",
-        out.to_str().unwrap(),
-        root.join("proxy.log").to_str().unwrap(),
-    ]);
+    let (c, _, se) = scan(&cfg, "none", &out, &[root.join("proxy.log").to_str().unwrap()], &[]);
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("CIDR"), "{se}");
 }
@@ -741,17 +681,12 @@ fn masked_sources_keep_their_prefix_after_ranges_and_tokens_stay_the_same_every_
         "[privacy]\nusers = \"pseudonymize\"\nsource_ips = \"mask\"\n\n[[ip_ranges]]\nname = \"admin host\"\ncategory = \"administrative\"\ncidrs = [\"198.51.100.20/32\"]\n",
     )
     .unwrap();
-    let scan = |out: &Path| {
-        let (c, _, se) = cc(
+    let night = |out: &Path| {
+        let (c, _, se) = scan(
+            &cfg,
+            "none",
+            out,
             &[
-                "scan",
-                "--quiet",
-                "--config",
-                cfg.to_str().unwrap(),
-                "--state",
-                "none",
-                "--out",
-                out.to_str().unwrap(),
                 root.join("proxy.log").to_str().unwrap(),
                 root.join("audit.jsonl").to_str().unwrap(),
             ],
@@ -760,8 +695,8 @@ fn masked_sources_keep_their_prefix_after_ranges_and_tokens_stay_the_same_every_
         assert_eq!(c, 0, "{se}");
     };
     let (n1, n2) = (root.join("night1"), root.join("night2"));
-    scan(&n1);
-    scan(&n2);
+    night(&n1);
+    night(&n2);
     let ips = strings(&parquet(&n1.join("app_ips.parquet")), "ip");
     assert_eq!(
         ips,
@@ -812,29 +747,18 @@ fn a_terminated_user_is_still_caught_when_names_are_tokens() {
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, "[privacy]\nusers = \"pseudonymize\"\n").unwrap();
     let out = root.join("out");
-    let (c, _, se) = cc(
+    let (c, _, se) = scan(
+        &cfg,
+        root.join("s.db").to_str().unwrap(),
+        &out,
         &[
-            "scan",
-            "--quiet",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--state",
-            root.join("s.db").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
             root.join("entra.jsonl").to_str().unwrap(),
             root.join("okta.jsonl").to_str().unwrap(),
         ],
         &[("CLOUDCENSUS_PRIVACY_KEY", KEY_A)],
     );
     assert_eq!(c, 0, "{se}");
-    let p = cloudcensus::enrich::Privacy::new(
-        "pseudonymize",
-        "keep",
-        (24, 64),
-        Some(cloudcensus::enrich::privacy::Key::parse(KEY_A, "test").unwrap()),
-    )
-    .unwrap();
+    let p = key_a();
     let alerts = std::fs::read_to_string(out.join("alerts.jsonl")).unwrap();
     assert!(
         !alerts.to_lowercase().contains("gwendolyn") && !alerts.to_lowercase().contains("barnaby"),

@@ -296,19 +296,9 @@ impl Privacy {
         Ok(Privacy { key, users, mask })
     }
 
-    /// Whether user names are replaced by tokens.
-    pub fn pseudonymizes(&self) -> bool {
-        self.users
-    }
-
     /// Whether anything is changed at all.
     pub fn is_off(&self) -> bool {
         !self.users && self.mask.is_none()
-    }
-
-    /// The source-address prefixes kept, when masking.
-    pub fn mask(&self) -> Option<(u8, u8)> {
-        self.mask
     }
 
     /// A fingerprint of the key (16 hex characters of SHA-256 over a label and the key), when
@@ -586,6 +576,16 @@ impl Privacy {
     pub fn mask_record(&self, r: &mut Record<'_>) {
         if let (Some((v4, v6)), Some(ip)) = (self.mask, r.source_ip) {
             r.source_ip = Some(mask_ip(ip, v4, v6));
+        }
+    }
+
+    /// A raw line quoted in an error message: as a Rust string literal, or sealed (or withheld)
+    /// under `[privacy]`, since it may name a user or an address.
+    pub fn quote_line(&self, line: &str) -> String {
+        if self.is_off() {
+            format!("{line:?}")
+        } else {
+            self.tokens().seal_excerpt(line)
         }
     }
 

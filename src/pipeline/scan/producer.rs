@@ -236,12 +236,7 @@ impl Producer<'_> {
                 if found.is_none() && !head.split(|&c| c == b'\n').any(|l| registry.any_claims(l)) {
                     // Nothing in the first 64 KiB is any format's: the file is not a log we know
                     // (read no further: routing every line of a large file would be wasted).
-                    // The first line may name a user or an address: sealed or withheld under `[privacy]`.
-                    let shown = if !self.opts.privacy.is_off() {
-                        self.opts.privacy.tokens().seal_excerpt(&first())
-                    } else {
-                        format!("{:?}", first())
-                    };
+                    let shown = self.opts.privacy.quote_line(&first());
                     self.fail(
                         i,
                         format!(

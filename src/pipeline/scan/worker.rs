@@ -365,12 +365,7 @@ pub(super) fn finish_reports(
         r.malformed_lines = 0;
         r.formats.clear();
         r.status = InputStatus::Failed;
-        // The first line may name a user or an address: sealed or withheld under `[privacy]`.
-        let first = if !opts.privacy.is_off() {
-            tokens.seal_excerpt(&first)
-        } else {
-            format!("{first:?}")
-        };
+        let first = opts.privacy.quote_line(&first);
         r.error = Some(format!(
             "{}: cannot recognise the log format (first line: {first}); name it with --format, one of: {}",
             r.path,
