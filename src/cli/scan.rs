@@ -63,6 +63,7 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
         progress: !a.quiet,
         command: std::env::args().collect(),
         allow_empty: a.allow_empty,
+        partials: Vec::new(),
         fail_publish: false,
     };
     let quiet = a.quiet;

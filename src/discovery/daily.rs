@@ -14,7 +14,7 @@ use std::net::IpAddr;
 pub const DAY_US: i64 = 86_400_000_000;
 
 /// One input's usage of one app by one user from one client address on one UTC day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppDay {
     /// Catalog app id.
     pub app: Name,
@@ -29,7 +29,7 @@ pub struct AppDay {
 }
 
 /// One input's traffic to one unmatched registrable domain by one user on one UTC day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedDay {
     /// Registrable domain.
     pub domain: Name,
@@ -44,7 +44,7 @@ pub struct UnmatchedDay {
 /// The per-day rows of one scan, each with the index of the input it came from. Records
 /// without a time have no day and are not here (they are counted in `run.json`'s attribution
 /// as `without_time`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DayRows {
     /// (input index, row).
     pub apps: Vec<(u32, AppDay)>,

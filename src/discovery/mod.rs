@@ -31,7 +31,7 @@ pub type Set<K> = HashSet<K, foldhash::fast::FixedState>;
 pub type Name = std::sync::Arc<str>;
 
 /// Counts shared by every aggregate row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     /// Records.
     pub transactions: u64,
@@ -102,7 +102,7 @@ impl Totals {
 }
 
 /// How records were (or were not) attributed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttributionCounts {
     /// Attributed by host name.
     pub by_domain: u64,
@@ -149,7 +149,7 @@ impl AttributionCounts {
 
 /// A daily row: totals plus the distinct users (and, when asked for, client addresses) of that
 /// app on that day.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Daily {
     /// Counts.
     pub totals: Totals,
@@ -161,7 +161,7 @@ pub struct Daily {
 
 /// An unmatched registrable domain: totals, its distinct users, and the application names the
 /// logging device itself gave this traffic (PAN-OS `app`, FortiGate `app`, Zscaler `appname`...).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unmatched {
     /// Counts.
     pub totals: Totals,
@@ -207,7 +207,7 @@ pub fn is_generic_vendor_app(name: &str) -> bool {
 
 /// The mergeable result of scanning some records. Keys are catalog app ids (strings), so
 /// aggregates from different processes can be merged as long as they used the same catalog ids.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregates {
     /// Per app.
     pub apps: Map<Name, Totals>,

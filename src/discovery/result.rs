@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub const EXCERPT_BYTES: usize = 200;
 
 /// Outcome of one input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputStatus {
     /// Read to the end.
@@ -27,7 +27,7 @@ pub enum InputStatus {
 }
 
 /// Per-input figures for `run.json`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InputReport {
     /// As given / found.
     pub path: String,
@@ -120,7 +120,7 @@ impl InputReport {
 }
 
 /// What one format read in one input.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FormatCounts {
     /// Traffic records.
     pub records: u64,
@@ -143,7 +143,7 @@ impl FormatCounts {
 }
 
 /// A line that could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RejectedLine {
     /// Input path.
     pub file: String,
@@ -156,7 +156,7 @@ pub struct RejectedLine {
 }
 
 /// Everything a scan found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ScanResult {
     /// Merged aggregates.
     pub aggregates: Aggregates,

@@ -5,7 +5,8 @@
 use rayon::prelude::*;
 
 /// Rows with unique keys, sorted by key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Rows<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for Rows<K, V> {
@@ -20,6 +21,11 @@ impl<K: Ord + Send, V: Send> Rows<K, V> {
         v.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0), "keys must be unique");
         Rows(v)
+    }
+
+    /// Whether the keys are unique and in order (rows read back from a file are checked).
+    pub fn is_sorted_unique(&self) -> bool {
+        self.0.windows(2).all(|w| w[0].0 < w[1].0)
     }
 
     /// Fold `other` in: rows of equal keys are combined with `f`, others kept; stays sorted.

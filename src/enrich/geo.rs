@@ -82,6 +82,16 @@ impl GeoDb {
         }
     }
 
+    /// What identifies the database's content: type, build time, IP version and size (the
+    /// basis of a partial scan, which must not depend on the file's path).
+    pub fn identity(&self) -> String {
+        let m = self.reader.metadata();
+        format!(
+            "{} built {} ipv{} {} nodes",
+            m.database_type, m.build_epoch, m.ip_version, m.node_count
+        )
+    }
+
     /// File metadata.
     pub fn info(&self) -> GeoInfo {
         let m = self.reader.metadata();

@@ -4,7 +4,7 @@ use super::{IngestError, Input, Source};
 use std::io::{BufRead, BufReader, Read};
 
 /// Compression of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Plain text.

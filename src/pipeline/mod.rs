@@ -16,6 +16,7 @@
 //! parsed, counted, matched or written — each stage's own module does that.
 
 pub mod nightly;
+pub mod partial;
 pub mod replay;
 pub mod run;
 pub mod scan;

@@ -26,7 +26,8 @@
 
 use super::scan::{self, InputReport};
 use super::setup::{self, Setup, SetupError, SetupOptions};
-use super::{nightly, replay};
+use super::{nightly, partial, replay};
+use std::fmt::Write as _;
 use crate::alerts::delivery::DeliveryReport;
 use crate::catalog::Matcher;
 use crate::config::Config;
@@ -62,6 +63,8 @@ pub struct RunOptions {
     /// A night without a single input line is normal (else it is exit code 4, and the last
     /// outputs stay published).
     pub allow_empty: bool,
+    /// Partials to merge instead of reading `setup.paths` (`cloudcensus merge`), in order.
+    pub partials: Vec<PathBuf>,
     /// Fail when publishing the outputs, after the scan and the replay (tests of what a failed
     /// write leaves).
     #[doc(hidden)]
@@ -81,6 +84,7 @@ impl RunOptions {
             progress: false,
             command: Vec::new(),
             allow_empty: false,
+            partials: Vec::new(),
             fail_publish: false,
         }
     }
@@ -115,6 +119,10 @@ pub enum RunError {
     /// output is written, and the run and its alerts are not stored.
     #[error(transparent)]
     Spill(crate::pipeline::spill::SpillError),
+    /// A partial cannot be written (`scan --partial`: exit 1), or cannot be read or was made on
+    /// another basis (`merge`: exit 2, nothing written).
+    #[error(transparent)]
+    Partial(partial::PartialError),
     /// The history folder cannot be opened (or is not a cloudcensus history, or another scan is
     /// writing it: exit code 5): nothing was read.
     #[error(transparent)]
@@ -182,6 +190,8 @@ impl RunError {
             | RunError::StateOpen(_)
             | RunError::OutputDir { .. }
             | RunError::HistoryOpen(_) => exit::USAGE,
+            RunError::Partial(partial::PartialError::Write { .. } | partial::PartialError::Spill { .. }) => exit::FATAL,
+            RunError::Partial(_) => exit::USAGE,
             RunError::State(_) | RunError::History(_) | RunError::Spill(_) | RunError::Write { .. } => exit::FATAL,
         }
     }
@@ -247,9 +257,32 @@ fn run_columns(started: i64, result: &scan::ScanResult) -> report::tables::RunCo
     }
 }
 
-/// Run a whole scan under `cfg`; `on` hears what happens as it happens.
-pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
-    let started = crate::base::time::now_us();
+/// What a run and a partial scan share, set up before a byte is read: the config, catalog and
+/// scan options, the GeoIP database, the activity policies and what the state says about them,
+/// the risk scores, and the basis a partial records.
+struct Front {
+    cfg: Config,
+    catalog: crate::catalog::Catalog,
+    opts: scan::ScanOptions,
+    timezone: String,
+    geo: Option<GeoDb>,
+    policy_dir: Option<PathBuf>,
+    policies: Vec<crate::policy::Policy>,
+    ranges: IpRanges,
+    state_path: Option<PathBuf>,
+    state: Option<State>,
+    enabled: Vec<bool>,
+    config_tags: std::collections::BTreeMap<String, Vec<String>>,
+    stored_tags: Vec<(String, String, String, i64)>,
+    scores: std::collections::BTreeMap<String, f64>,
+    evidence: std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
+    unscored: std::collections::BTreeMap<String, String>,
+    basis: partial::Basis,
+}
+
+/// Set up what [`run`] and [`partial_scan`] share. `exclusive`: lock the state (a run writes
+/// it); a partial scan only reads it, and only if it exists.
+fn front(cfg: Config, o: &RunOptions, exclusive: bool) -> Result<Front, RunError> {
     let Setup {
         cfg,
         catalog,
@@ -261,14 +294,6 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         Some(g) => Some(GeoDb::open(Path::new(&g))?),
         None => Some(GeoDb::bundled()),
     };
-    let out = o
-        .out
-        .clone()
-        .or_else(|| cfg.scan.out.clone())
-        .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
-    // `out/` and `out/.` name the link itself, not the folder it points to (a rename onto
-    // `out/` would fail after the whole scan).
-    let out: PathBuf = out.components().collect();
     opts.progress = o.progress;
     let policy_dir = o.policies.clone().or_else(|| cfg.policies.dir.clone());
     let policies = crate::policy::load(policy_dir.as_deref())?;
@@ -276,7 +301,8 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     let state_path = state_path(o.state.as_deref(), &cfg);
     let mut state = match &state_path {
         None => None,
-        Some(p) => match State::open(p, true) {
+        Some(p) if !exclusive && !p.exists() => None,
+        Some(p) => match State::open(p, exclusive) {
             Ok(s) => Some(s),
             Err(e @ StateError::Busy { .. }) => return Err(RunError::StateBusy(e)),
             Err(e) => return Err(RunError::StateOpen(e)),
@@ -286,6 +312,138 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
         s.check_privacy(opts.privacy.fingerprint().as_deref())
             .map_err(RunError::StateOpen)?;
     }
+    let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
+    let config_tags = cfg.apps.tags_by_app();
+    // One explanation per app gives its score, evidence and why it has none.
+    use std::collections::BTreeMap;
+    let score_day = today_days();
+    let (mut scores, mut evidence, mut unscored) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    for (id, s) in crate::catalog::risk::score_all(&catalog, &catalog.factors, &cfg.score, score_day) {
+        if let Some(v) = s.score {
+            scores.insert(id.clone(), v);
+        }
+        if let Some(r) = s.unscored_reason {
+            unscored.insert(id.clone(), r);
+        }
+        evidence.insert(id, s.evidence);
+    }
+    let stored_tags = match state.as_ref() {
+        Some(s) => s.app_tags().map_err(RunError::State)?,
+        None => Vec::new(),
+    };
+    let basis = partial::Basis {
+        cloudcensus: env!("CARGO_PKG_VERSION").to_string(),
+        config: partial::hash_debug(|w| {
+            let mut c = cfg.clone();
+            c.path = None;
+            write!(w, "{c:?}")
+        }),
+        format: o.setup.format.clone(),
+        timezone: timezone.clone(),
+        catalog: partial::hash_debug(|w| {
+            write!(w, "{:?}{:?}{:?}", catalog.apps, catalog.categories, catalog.factors)
+        }),
+        geoip: geo.as_ref().map_or("none".into(), GeoDb::identity),
+        policies: partial::hash_debug(|w| write!(w, "{policies:?}")),
+        state: partial::hash_debug(|w| write!(w, "{enabled:?}{stored_tags:?}")),
+        privacy: opts.privacy.fingerprint().unwrap_or_else(|| "none".into()),
+        score_day,
+    };
+    {
+        // App queries in activity and traffic policies see the tags known at the start.
+        let mut tags = config_tags.clone();
+        crate::config::merge_tags(&mut tags, stored_tags.iter().map(|(a, t, _, _)| (a.clone(), t.clone())));
+        crate::policy::resolve_app_queries(&policies, &catalog, &tags, &scores, &evidence);
+    }
+    opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
+        .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
+    Ok(Front {
+        cfg,
+        catalog,
+        opts,
+        timezone,
+        geo,
+        policy_dir,
+        policies,
+        ranges,
+        state_path,
+        state,
+        enabled,
+        config_tags,
+        stored_tags,
+        scores,
+        evidence,
+        unscored,
+        basis,
+    })
+}
+
+/// What a partial scan wrote.
+#[derive(Debug)]
+pub struct PartialSummary {
+    /// The exit code: 0, 3 (malformed lines) or 4 (inputs failed).
+    pub exit_code: i32,
+    /// The partial's footer.
+    pub footer: partial::Footer,
+}
+
+/// `scan --partial`: scan the inputs under `cfg` and write this shard's mergeable result to
+/// `to` — no replay, no output folder, no history, the state only read (see
+/// [`super::partial`]). `o.out`, `o.history` and `o.allow_empty` are not used.
+pub fn partial_scan(
+    cfg: Config,
+    o: &RunOptions,
+    to: &Path,
+    on: &mut dyn FnMut(Event),
+) -> Result<PartialSummary, RunError> {
+    let started = crate::base::time::now_us();
+    let mut f = front(cfg, o, false)?;
+    drop(f.state.take());
+    // Whatever the merge will need: the history's rows and the discovery policies' addresses.
+    f.opts.keep_days = true;
+    f.opts.keep_ip_days = true;
+    let matcher = Matcher::new(&f.catalog);
+    let (result, activity_runs) = scan::scan(&f.opts, &f.catalog, &matcher, f.geo.as_ref());
+    on(Event::Scanned(&result.inputs));
+    let footer = partial::write(to, &result, activity_runs, &f.basis, started).map_err(RunError::Partial)?;
+    Ok(PartialSummary {
+        exit_code: report::run::exit_code(&result),
+        footer,
+    })
+}
+
+/// Run a whole scan under `cfg`; `on` hears what happens as it happens. With
+/// `o.partials`, the partials are read instead of inputs (`merge`).
+pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
+    let started = crate::base::time::now_us();
+    let Front {
+        cfg,
+        catalog,
+        mut opts,
+        timezone,
+        geo,
+        policy_dir,
+        policies,
+        ranges,
+        state_path,
+        state,
+        enabled,
+        config_tags,
+        stored_tags,
+        scores,
+        evidence,
+        unscored,
+        basis,
+    } = front(cfg, o, true)?;
+    let mut state = state;
+    let out = o
+        .out
+        .clone()
+        .or_else(|| cfg.scan.out.clone())
+        .unwrap_or_else(|| PathBuf::from("cloudcensus-out"));
+    // `out/` and `out/.` name the link itself, not the folder it points to (a rename onto
+    // `out/` would fail after the whole scan).
+    let out: PathBuf = out.components().collect();
     let discovery_policies = crate::policy::load_discovery(policy_dir.as_deref())?;
     let anomaly_policies = crate::policy::load_anomaly(policy_dir.as_deref())?;
     let history_dir = match o.history.as_deref() {
@@ -314,32 +472,6 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     // addresses per app and day.
     opts.keep_days = history.is_some();
     opts.keep_ip_days = history.is_none() && !discovery_policies.is_empty() && state.is_some();
-    let enabled = replay::enabled_flags(&policies, state.as_ref()).map_err(RunError::State)?;
-    let config_tags = cfg.apps.tags_by_app();
-    // One explanation per app gives its score, evidence and why it has none.
-    use std::collections::BTreeMap;
-    let (mut scores, mut evidence, mut unscored) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-    for (id, s) in crate::catalog::risk::score_all(&catalog, &catalog.factors, &cfg.score, today_days()) {
-        if let Some(v) = s.score {
-            scores.insert(id.clone(), v);
-        }
-        if let Some(r) = s.unscored_reason {
-            unscored.insert(id.clone(), r);
-        }
-        evidence.insert(id, s.evidence);
-    }
-    let stored_tags = match state.as_ref() {
-        Some(s) => s.app_tags().map_err(RunError::State)?,
-        None => Vec::new(),
-    };
-    {
-        // App queries in activity and traffic policies see the tags known at the start.
-        let mut tags = config_tags.clone();
-        crate::config::merge_tags(&mut tags, stored_tags.iter().map(|(a, t, _, _)| (a.clone(), t.clone())));
-        crate::policy::resolve_app_queries(&policies, &catalog, &tags, &scores, &evidence);
-    }
-    opts.traffic_activities = replay::TrafficSelector::new(&policies, &enabled, &catalog)
-        .map(|t| Arc::new(t) as Arc<dyn scan::TrafficActivities>);
     let matcher = Matcher::new(&catalog);
     // The output folder is locked and proven writable before a byte is read.
     let mut staged = report::OutputDir::create(&out).map_err(|e| match e {
@@ -357,7 +489,13 @@ pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Sum
     }
 
     let scan_start = crate::base::time::now_us();
-    let (result, activity_runs) = scan::scan(&opts, &catalog, &matcher, geo.as_ref());
+    let (result, activity_runs) = if o.partials.is_empty() {
+        scan::scan(&opts, &catalog, &matcher, geo.as_ref())
+    } else {
+        let (mut r, a) = partial::merge(&o.partials, &basis, opts.rejected_cap).map_err(RunError::Partial)?;
+        partial::keep_only(&mut r, opts.keep_days, opts.keep_ip_days);
+        (r, a)
+    };
     let scan_seconds = (crate::base::time::now_us() - scan_start) as f64 / 1e6;
     on(Event::Scanned(&result.inputs));
 

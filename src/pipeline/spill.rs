@@ -176,6 +176,9 @@ struct Part {
     /// The last run, unsorted, with its sorted order.
     tail: (Vec<Keyed>, Vec<u32>),
     app_ids: Vec<&'static str>,
+    /// Added to the input index of every activity read back from the file (a partial's inputs
+    /// come after those of the partials before it).
+    input_offset: usize,
 }
 
 /// The positions of `v` in replay order: a stable sort of indices (the activities, a few
@@ -218,6 +221,7 @@ impl ActivityRuns {
                 runs: b.runs,
                 tail: (b.buf, order),
                 app_ids: b.app_ids,
+                input_offset: 0,
             });
         }
         out
@@ -264,6 +268,7 @@ impl ActivityRuns {
                         at: 0,
                         block,
                         app_ids: ids.clone(),
+                        input_offset: p.input_offset,
                     }));
                 }
             }
@@ -286,6 +291,62 @@ impl ActivityRuns {
             m.sift_down(i);
         }
         Ok(m)
+    }
+
+    /// Write every activity, in replay order, as one run (the spill encoding) to `w`, which
+    /// `to` names in errors. Returns the bytes written and the app-id table the records index
+    /// into, for [`ActivityRuns::from_run`].
+    pub fn write_run(self, w: &mut impl Write, to: &str) -> Result<(u64, Vec<&'static str>), SpillError> {
+        let (mut ids, mut scratch, mut written) = (Vec::new(), Vec::new(), 0u64);
+        for k in self.into_merge()? {
+            let k = k?;
+            scratch.clear();
+            encode(&k, &mut ids, &mut scratch);
+            let write = |w: &mut _, b: &[u8]| {
+                Write::write_all(w, b).map_err(|source| SpillError::Write {
+                    dir: to.to_string(),
+                    source,
+                })
+            };
+            write(w, &(scratch.len() as u32).to_le_bytes())?;
+            write(w, &scratch)?;
+            written += 4 + scratch.len() as u64;
+        }
+        Ok((written, ids))
+    }
+
+    /// A run written by [`ActivityRuns::write_run`], stored in `file` from byte `start` to
+    /// `end`: `count` activities on `days`. Their input indices are shifted by `input_offset`.
+    pub fn from_run(
+        file: File,
+        (start, end): (u64, u64),
+        count: u64,
+        days: BTreeSet<i64>,
+        app_ids: Vec<&'static str>,
+        input_offset: usize,
+    ) -> Self {
+        ActivityRuns {
+            parts: vec![Part {
+                file: Some(file),
+                runs: vec![(start, end)],
+                tail: (Vec::new(), Vec::new()),
+                app_ids,
+                input_offset,
+            }],
+            count,
+            days,
+            error: None,
+        }
+    }
+
+    /// Add the runs of another scan (merging partials: replay order is kept across them).
+    pub fn append(&mut self, mut other: ActivityRuns) {
+        self.parts.append(&mut other.parts);
+        self.count += other.count;
+        self.days.append(&mut other.days);
+        if self.error.is_none() {
+            self.error = other.error;
+        }
     }
 
     /// Every activity in replay order, in memory (for tests and small inputs).
@@ -319,6 +380,7 @@ struct RunReader {
     at: usize,
     block: usize,
     app_ids: std::sync::Arc<Vec<&'static str>>,
+    input_offset: usize,
 }
 
 impl RunReader {
@@ -353,7 +415,9 @@ impl RunReader {
         self.fill(len)?;
         let rec = &self.buf[self.at..self.at + len];
         self.at += len;
-        decode(rec, &self.app_ids).map(Some)
+        let mut k = decode(rec, &self.app_ids)?;
+        k.0 += self.input_offset;
+        Ok(Some(k))
     }
 }
 
