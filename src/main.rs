@@ -35,6 +35,27 @@ const SCAN_HELP: &str = concat!(
     exit_codes!()
 );
 
+const MERGE_HELP: &str = concat!(
+    "A night too large for one machine: split its input files into groups, run
+",
+    "`cloudcensus scan --partial GROUP.ccpart FILES...` on each group (anywhere, in any order,
+",
+    "with the same release, config, catalog, GeoIP database, policies and state), then merge the
+",
+    "partials here, in the order of the groups. The outputs, history, alerts and state equal one
+",
+    "scan over every group's files in that order; activities are replayed here, in time order
+",
+    "across all shards. scaleout/spark_scan.py does this on Spark; docs/partials.md has the file
+",
+    "layout. A partial that is cut short, altered or made on another basis exits 2, and nothing
+",
+    "is written.
+
+",
+    exit_codes!()
+);
+
 /// Cloud discovery (shadow IT) for firewall and proxy logs: which cloud apps are used, by whom,
 /// how much, and how risky — as Parquet and JSON that BI tools read directly. SaaS activity logs
 /// (Microsoft 365, Entra ID, Okta, CloudTrail...) in the same scan are replayed through activity
@@ -52,6 +73,10 @@ enum Command {
     /// table and the policies' alerts (JSON, Parquet, CEF), and run.json.
     #[command(after_help = SCAN_HELP)]
     Scan(cli::scan::ScanArgs),
+    /// Merge the partials of `scan --partial` (one per shard of a night split over many
+    /// machines) into the outputs, history, alerts and state of one scan over all their inputs.
+    #[command(after_help = MERGE_HELP)]
+    Merge(cli::merge::MergeArgs),
     /// Print the normalized records of traffic logs, and the activities of activity logs, as
     /// JSON Lines (for investigation).
     #[command(
@@ -135,6 +160,7 @@ fn main() {
     let cli = Cli::parse();
     let r = match cli.command {
         Command::Scan(a) => cli::scan::run(a),
+        Command::Merge(a) => cli::merge::run(a),
         Command::Parse(a) => cli::parse::run(a),
         Command::Catalog(c) => cli::catalog::run(c),
         Command::Apps(c) => cli::apps::run(c),

@@ -13,6 +13,7 @@ pub mod block_script;
 pub mod catalog;
 pub mod formats;
 pub mod history;
+pub mod merge;
 pub mod parse;
 pub mod policy;
 pub mod scan;

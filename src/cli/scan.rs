@@ -45,6 +45,12 @@ pub(crate) struct ScanArgs {
     /// config, else none.
     #[arg(long, value_name = "DIR|none")]
     history: Option<String>,
+    /// Scan one shard of a night split over many machines: write its exact, mergeable result
+    /// to FILE (conventionally `.ccpart`) instead of the outputs; `cloudcensus merge` turns the
+    /// shards' partials into the outputs of one scan over all their inputs (docs/partials.md).
+    /// Nothing is replayed, written or stored: the state is only read (policy switches, tags).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "history", "allow_empty"])]
+    partial: Option<PathBuf>,
 }
 
 pub(crate) fn run(a: ScanArgs) -> Result<i32> {
@@ -66,8 +72,45 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
         partials: Vec::new(),
         fail_publish: false,
     };
-    let quiet = a.quiet;
-    let mut on = |e: Event| match e {
+    if let Some(to) = &a.partial {
+        return partial(cfg, &opts, to, a.quiet);
+    }
+    finish(run::run(cfg, &opts, &mut events(a.quiet)), a.quiet)
+}
+
+/// `scan --partial FILE`: this shard's result, for `cloudcensus merge`.
+fn partial(cfg: cloudcensus::config::Config, opts: &RunOptions, to: &std::path::Path, quiet: bool) -> Result<i32> {
+    let mut malformed = 0u64;
+    let mut on = events(quiet);
+    let mut count = |e: Event| {
+        if let Event::Scanned(inputs) = &e {
+            malformed = inputs.iter().map(|i| i.malformed_lines).sum();
+        }
+        on(e)
+    };
+    let s = match run::partial_scan(cfg, opts, to, &mut count) {
+        Ok(s) => s,
+        Err(e) if e.exit_code() == exit::USAGE => return usage(Err(e.into())),
+        Err(e) => return Err(e.into()),
+    };
+    if !quiet {
+        let f = &s.footer;
+        println!(
+            "cloudcensus: partial {}: {} input(s), {} records, {} activities, {} malformed line(s); merge it with `cloudcensus merge`",
+            to.display(),
+            f.inputs,
+            f.records,
+            f.activities,
+            malformed
+        );
+    }
+    Ok(s.exit_code)
+}
+
+/// What people read while a scan or a merge runs: inputs that failed, were empty or had
+/// malformed lines, alerts that could not be delivered.
+pub(crate) fn events(quiet: bool) -> impl FnMut(Event) {
+    move |e: Event| match e {
         Event::Scanned(inputs) => {
             for i in inputs {
                 if let Some(e) = &i.error {
@@ -96,8 +139,12 @@ pub(crate) fn run(a: ScanArgs) -> Result<i32> {
             d.attempts,
             d.error.as_deref().unwrap_or("")
         ),
-    };
-    let s = match run::run(cfg, &opts, &mut on) {
+    }
+}
+
+/// The summary of a run (scan or merge) and its exit code.
+pub(crate) fn finish(r: Result<run::Summary, run::RunError>, quiet: bool) -> Result<i32> {
+    let s = match r {
         Ok(s) => s,
         Err(e) if matches!(e.exit_code(), exit::STATE_BUSY | exit::INPUTS_FAILED) => {
             eprintln!("cloudcensus: error: {e}");

@@ -116,7 +116,15 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                     e.unmatched.push(r);
                 }
             }
-            let inputs: Vec<InputRows<'_>> = per_input.into_values().collect();
+            // Each input's rows in key order (one per key): its files then depend on what the
+            // input holds, not on the order workers or shards met its apps and users.
+            let mut inputs: Vec<InputRows<'_>> = per_input.into_values().collect();
+            for e in &mut inputs {
+                e.apps
+                    .sort_unstable_by(|a, b| (a.day, &a.app, &a.user, a.ip).cmp(&(b.day, &b.app, &b.user, b.ip)));
+                e.unmatched
+                    .sort_unstable_by(|a, b| (a.day, &a.domain, &a.user).cmp(&(b.day, &b.domain, &b.user)));
+            }
             let app_info = |id: &str| AppInfo {
                 name: by_id.get(id).map_or_else(|| id.to_string(), |a| a.name.clone()),
                 category: by_id.get(id).map_or_else(String::new, |a| a.category.clone()),

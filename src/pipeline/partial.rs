@@ -189,7 +189,7 @@ pub enum PartialError {
         found: u32,
     },
     /// Made on another basis than this merge.
-    #[error("{} was made with another {what} than this merge ({theirs} there, {ours} here): make every partial and the merge with the same release, config, catalog, GeoIP database, policies, state, privacy key, on the same day", path.display())]
+    #[error("{} does not match this merge: {what} {theirs} in the partial, {ours} here; make every partial and the merge with the same release, config, catalog, GeoIP database, policies, state and privacy key, on the same day", path.display())]
     Basis {
         /// The file.
         path: PathBuf,
@@ -240,7 +240,9 @@ pub fn write(
     basis: &Basis,
     now_us: i64,
 ) -> Result<Footer, PartialError> {
-    let name = path.file_name().map_or("partial".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or("partial".into(), |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let out = write_to(&tmp, path, result, activities, basis, now_us).and_then(|footer| {
         std::fs::rename(&tmp, path)
@@ -408,6 +410,25 @@ fn hash_range(f: &mut File, path: &Path, start: u64, len: u64) -> Result<String,
     Ok(format!("{:016x}", h.digest()))
 }
 
+/// The activity records' app ids are `&'static str` (the formats' own names). Those read from
+/// partials are kept once per distinct id for the life of the process: a few dozen names
+/// however many partials are merged.
+fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static IDS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(id) = ids.get(s) {
+        return id;
+    }
+    let id: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    ids.insert(id);
+    id
+}
+
 /// Read the partial at `path` whole, checking its sums; its inputs are numbered from
 /// `input_offset`.
 pub fn read(path: &Path, input_offset: usize) -> Result<Partial, PartialError> {
@@ -428,8 +449,7 @@ pub fn read(path: &Path, input_offset: usize) -> Result<Partial, PartialError> {
         return Err(corrupt(path, "the activity section's checksum does not match"));
     }
     let z = zstd::Decoder::new(&section[..]).map_err(rerr)?;
-    let mut result: ScanResult =
-        rmp_serde::from_read(z).map_err(|e| corrupt(path, format!("result section: {e}")))?;
+    let mut result: ScanResult = rmp_serde::from_read(z).map_err(|e| corrupt(path, format!("result section: {e}")))?;
     drop(section);
     if result.inputs.len() != footer.inputs {
         return Err(corrupt(path, "the result section does not hold the footer's inputs"));
@@ -439,19 +459,19 @@ pub fn read(path: &Path, input_offset: usize) -> Result<Partial, PartialError> {
     }
     if let Some(d) = result.aggregates.days.as_mut() {
         let n = footer.inputs as u32;
-        if d.apps.iter().map(|r| r.0).chain(d.unmatched.iter().map(|r| r.0)).any(|i| i >= n) {
+        if d.apps
+            .iter()
+            .map(|r| r.0)
+            .chain(d.unmatched.iter().map(|r| r.0))
+            .any(|i| i >= n)
+        {
             return Err(corrupt(path, "a day row names an input the partial does not have"));
         }
         let off = input_offset as u32;
         d.apps.iter_mut().for_each(|r| r.0 += off);
         d.unmatched.iter_mut().for_each(|r| r.0 += off);
     }
-    // The formats' app ids are static names; a partial's few are kept for the process.
-    let ids = footer
-        .activity_app_ids
-        .iter()
-        .map(|s| &*Box::leak(s.clone().into_boxed_str()))
-        .collect();
+    let ids = footer.activity_app_ids.iter().map(|s| intern(s)).collect();
     let activities = ActivityRuns::from_run(
         f,
         (start, start + footer.activity_bytes),
@@ -470,7 +490,11 @@ pub fn read(path: &Path, input_offset: usize) -> Result<Partial, PartialError> {
 /// Read `paths` in order and fold them into one result, as one scan over all their inputs (in
 /// that order) would give: every partial must have been made on `basis`. At most
 /// `rejected_cap` rejected lines are kept, the first by input and line.
-pub fn merge(paths: &[PathBuf], basis: &Basis, rejected_cap: usize) -> Result<(ScanResult, ActivityRuns), PartialError> {
+pub fn merge(
+    paths: &[PathBuf],
+    basis: &Basis,
+    rejected_cap: usize,
+) -> Result<(ScanResult, ActivityRuns), PartialError> {
     let mut total = ScanResult::default();
     let mut runs: Option<ActivityRuns> = None;
     for path in paths {
@@ -506,6 +530,10 @@ pub fn keep_only(result: &mut ScanResult, days: bool, ip_days: bool) {
         result.inputs.iter_mut().for_each(|i| i.content_id = None);
     }
     if !ip_days {
-        result.aggregates.app_daily.values_mut().for_each(|d| d.ips = Default::default());
+        result
+            .aggregates
+            .app_daily
+            .values_mut()
+            .for_each(|d| d.ips = Default::default());
     }
 }

@@ -27,7 +27,6 @@
 use super::scan::{self, InputReport};
 use super::setup::{self, Setup, SetupError, SetupOptions};
 use super::{nightly, partial, replay};
-use std::fmt::Write as _;
 use crate::alerts::delivery::DeliveryReport;
 use crate::catalog::Matcher;
 use crate::config::Config;
@@ -333,18 +332,31 @@ fn front(cfg: Config, o: &RunOptions, exclusive: bool) -> Result<Front, RunError
     };
     let basis = partial::Basis {
         cloudcensus: env!("CARGO_PKG_VERSION").to_string(),
+        // Paths are left out: executors keep their copies elsewhere, and what the paths name
+        // (catalog, policies, key, state) is hashed below by content.
         config: partial::hash_debug(|w| {
             let mut c = cfg.clone();
             c.path = None;
+            c.scan.out = None;
+            c.scan.catalog = None;
+            c.policies.dir = None;
+            c.history.dir = None;
+            c.privacy.key_file = None;
+            c.state.path = None;
             write!(w, "{c:?}")
         }),
         format: o.setup.format.clone(),
         timezone: timezone.clone(),
-        catalog: partial::hash_debug(|w| {
-            write!(w, "{:?}{:?}{:?}", catalog.apps, catalog.categories, catalog.factors)
-        }),
+        catalog: partial::hash_debug(|w| write!(w, "{:?}{:?}{:?}", catalog.apps, catalog.categories, catalog.factors)),
         geoip: geo.as_ref().map_or("none".into(), GeoDb::identity),
-        policies: partial::hash_debug(|w| write!(w, "{policies:?}")),
+        policies: partial::hash_debug(|w| {
+            for p in &policies {
+                let mut p = p.clone();
+                p.file = p.file.file_name().map(PathBuf::from).unwrap_or_default();
+                write!(w, "{p:?}")?;
+            }
+            Ok(())
+        }),
         state: partial::hash_debug(|w| write!(w, "{enabled:?}{stored_tags:?}")),
         privacy: opts.privacy.fingerprint().unwrap_or_else(|| "none".into()),
         score_day,
@@ -413,8 +425,22 @@ pub fn partial_scan(
 }
 
 /// Run a whole scan under `cfg`; `on` hears what happens as it happens. With
-/// `o.partials`, the partials are read instead of inputs (`merge`).
+/// `o.partials`, the partials are read instead of inputs (`merge`): `o.setup.paths` is not
+/// used, and the format choice and time zone are the first partial's (every other part of the
+/// basis must agree with this run's, see [`partial::Basis`]).
 pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
+    let Some(first) = o.partials.first() else {
+        return run_with(cfg, o, on);
+    };
+    let basis = partial::footer(first).map_err(RunError::Partial)?.basis;
+    let mut o = o.clone();
+    o.setup.paths.clear();
+    o.setup.format = basis.format;
+    o.setup.timezone = Some(basis.timezone);
+    run_with(cfg, &o, on)
+}
+
+fn run_with(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
     let started = crate::base::time::now_us();
     let Front {
         cfg,
