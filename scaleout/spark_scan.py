@@ -35,6 +35,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 try:
     import tomllib
@@ -95,7 +96,8 @@ def expand(inputs):
             fail(f"{i}: object-store URIs are not read yet; give a path every executor sees (NFS, /dbfs, a FUSE mount)")
         i = i[len("file://"):] if i.startswith("file://") else i
         if glob.has_magic(i):
-            matched = sorted(glob.glob(i, recursive=True))
+            # Folder by folder, as `scan` walks: "a/x" before "a-b/x".
+            matched = sorted(glob.glob(i, recursive=True), key=lambda p: p.split(os.sep))
             if not matched:
                 fail(f"{i}: no file matches")
             for m in matched:
@@ -168,19 +170,39 @@ def privacy_key(cfg, base):
         return f.read().strip()
 
 
+# What a partial scan reads of the state; the rest (alerts, their history, deliveries, the
+# reveal audit, baselines) stays on the driver.
+STATE_TABLES = ("meta", "policies", "app_tags")
+
+
 def snapshot_state(path, into):
-    """A consistent copy of the state for the executors (they only read its policy switches and
-    app tags); a missing state is none."""
+    """A consistent copy of the state's policy switches and app tags for the executors; a
+    missing state is none."""
     if not os.path.exists(path):
         return None
     dst = os.path.join(into, "state-snapshot.db")
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    src = sqlite3.connect(f"file:{urllib.request.pathname2url(os.path.abspath(path))}?mode=ro", uri=True)
     out = sqlite3.connect(dst)
     with out:
         src.backup(out)
     src.close()
+    tables = [r[0] for r in out.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    with out:
+        for t in tables:
+            if t not in STATE_TABLES and not t.startswith("sqlite_"):
+                out.execute(f'DELETE FROM "{t}"')
+    out.execute("VACUUM")
     out.close()
+    os.chmod(dst, stat.S_IRUSR | stat.S_IWUSR)
     return dst
+
+
+def archive(folder, into):
+    """A folder as a zip for SparkContext.addArchive (addFile ships local folders only in local
+    mode); executors find it unpacked under the zip's name."""
+    name = os.path.basename(os.path.abspath(folder).rstrip(os.sep)) or "folder"
+    base = os.path.join(into, name)
+    return shutil.make_archive(base, "zip", root_dir=folder)
 
 
 def scan_group(rows, binary, shipped, flags, key, threads, partials_dir):
@@ -205,16 +227,17 @@ def scan_group(rows, binary, shipped, flags, key, threads, partials_dir):
             cmd = [exe, "scan", "--partial", part, "--threads", str(threads), *args, "--", *files]
             p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             err = p.stderr.decode("utf-8", "replace")
-            if p.returncode not in PARTIAL_OK:
-                yield (idx, p.returncode, err, None)
+            code = p.returncode if p.returncode >= 0 else 128 - p.returncode  # killed: 128+signal
+            if code not in PARTIAL_OK:
+                yield (idx, code, err, None)
                 continue
             if partials_dir:
-                yield (idx, p.returncode, err, part)
+                yield (idx, code, err, part)
             else:
                 with open(part, "rb") as f:
                     data = f.read()
                 os.remove(part)
-                yield (idx, p.returncode, err, data)
+                yield (idx, code, err, data)
     finally:
         shutil.rmtree(local, ignore_errors=True)
 
@@ -223,54 +246,71 @@ def main(argv):
     a = parse_args(argv)
     if not os.access(a.binary, os.X_OK):
         fail(f"{a.binary}: not an executable cloudcensus binary")
+    if not a.config and os.path.isfile("cloudcensus.toml"):
+        a.config = "cloudcensus.toml"  # as cloudcensus itself finds it
     cfg, base = load_config(a.config)
     files = expand(a.inputs)
+    if not files:
+        fail("the inputs hold no files")
+    key = privacy_key(cfg, base)  # read now: a key that cannot be read stops the job here
 
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.appName("cloudcensus scan").getOrCreate()
     sc = spark.sparkContext
     work = tempfile.mkdtemp(prefix="cloudcensus-driver-")
+    stopped = False
     try:
         # What the executors need, under the names they find it by.
         shipped = []
 
         names = set()
 
-        def add(path, recursive=False):
+        def add(path):
             name = os.path.basename(os.path.abspath(path))
             if name in names:
                 fail(f"{path}: two shipped files or folders are both named {name!r}; rename one")
             names.add(name)
-            sc.addFile(os.path.abspath(path), recursive=recursive)
+            sc.addFile(os.path.abspath(path))
             return name
 
-        def ship(flag, path, recursive=False):
-            shipped.append((flag, add(path, recursive)))
+        def ship(flag, path):
+            shipped.append((flag, add(path)))
+
+        def ship_folder(flag, folder):
+            if not os.path.isdir(folder):
+                fail(f"{folder}: not a folder")
+            z = archive(folder, work)
+            name = os.path.basename(z)
+            if name in names:
+                fail(f"{folder}: two shipped files or folders are both named {name!r}; rename one")
+            names.add(name)
+            sc.addArchive(z)
+            shipped.append((flag, name))
 
         binary = add(a.binary)
         if a.config:
             ship("--config", a.config)
         catalog = a.catalog or from_config(cfg, base, "scan", "catalog")
         if catalog:
-            ship("--catalog", catalog, recursive=True)
+            ship_folder("--catalog", catalog)
         policies = a.policies or from_config(cfg, base, "policies", "dir")
         if policies:
-            ship("--policies", policies, recursive=True)
+            ship_folder("--policies", policies)
         flags = ["--format", a.format]
         if a.timezone:
             flags += ["--timezone", a.timezone]
-        if a.geoip and a.geoip != "none":
-            ship("--geoip", a.geoip)
-        elif a.geoip == "none":
+        geoip = a.geoip or from_config(cfg, base, "scan", "geoip")
+        if geoip == "none":
             flags += ["--geoip", "none"]
+        elif geoip:
+            ship("--geoip", geoip)
         state = a.state or from_config(cfg, base, "state", "path") or default_state()
         snap = None if state == "none" else snapshot_state(state, work)
         if snap:
             ship("--state", snap)
         else:
             flags += ["--state", "none"]
-        key = privacy_key(cfg, base)
 
         n = a.groups or sc.defaultParallelism
         groups = cut(files, n)
@@ -289,26 +329,41 @@ def main(argv):
         results = rdd.mapPartitions(
             lambda rows: scan_group(rows, binary, shipped, flags, key, a.threads, partials_dir)
         ).persist(StorageLevel.DISK_ONLY)
-        results.count()
         parts, failed = {}, None
         local_parts = os.path.join(work, "partials")
         os.makedirs(local_parts)
-        # One group's partial at a time reaches the driver, straight to disk.
-        for idx, code, err, data in results.toLocalIterator():
-            for line in err.splitlines():
-                print(f"spark_scan: group {idx}: {line}", file=sys.stderr)
-            if data is None:
-                failed = failed or (idx, code)
-            elif isinstance(data, str):
-                parts[idx] = data
-            else:
-                parts[idx] = os.path.join(local_parts, f"part-{idx:05d}.ccpart")
-                with open(parts[idx], "wb") as f:
-                    f.write(data)
-        results.unpersist()
+        try:
+            results.count()
+            # One group's partial at a time reaches the driver, straight to disk.
+            for idx, code, err, data in results.toLocalIterator():
+                for line in err.splitlines():
+                    print(f"spark_scan: group {idx}: {line}", file=sys.stderr)
+                if data is None:
+                    failed = failed or (idx, code)
+                elif isinstance(data, str):
+                    parts[idx] = data
+                else:
+                    parts[idx] = os.path.join(local_parts, f"part-{idx:05d}.ccpart")
+                    with open(parts[idx], "wb") as f:
+                        f.write(data)
+            results.unpersist()
+        except Exception as e:  # py4j's Py4JJavaError: a task or the transfer failed
+            remove_partials(parts, partials_dir)
+            first = str(e).strip().splitlines()[:3]
+            fail(
+                "the Spark job failed; nothing was merged. A partial larger than "
+                "spark.driver.maxResultSize (1g by default) or 2 GB cannot come back through Spark: "
+                "use --partials-dir on a shared filesystem, or more --groups. Spark said: " + " ".join(first),
+                1,
+            )
+        # The executors are not needed for the merge.
+        spark.stop()
+        stopped = True
         if failed:
+            remove_partials(parts, partials_dir)
             fail(f"group {failed[0]} could not be scanned (exit {failed[1]}); nothing was merged", failed[1])
         if len(parts) != len(groups):
+            remove_partials(parts, partials_dir)
             fail(f"{len(groups) - len(parts)} group(s) sent no partial; nothing was merged", 1)
 
         cmd = [os.path.abspath(a.binary), "merge", "--out", a.out]
@@ -329,13 +384,23 @@ def main(argv):
         if a.keep_partials:
             print(f"spark_scan: partials kept in {os.path.dirname(parts[0])}", file=sys.stderr)
         elif partials_dir:
-            for p in parts.values():
-                os.remove(p)
+            remove_partials(parts, partials_dir)
         return code
     finally:
         if not a.keep_partials or a.partials_dir:
             shutil.rmtree(work, ignore_errors=True)
-        spark.stop()
+        if not stopped:
+            spark.stop()
+
+
+def remove_partials(parts, partials_dir):
+    """The partials this job wrote into the shared folder."""
+    if partials_dir:
+        for p in parts.values():
+            try:
+                os.remove(p)
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":

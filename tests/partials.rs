@@ -118,7 +118,16 @@ impl Night {
     fn new() -> Night {
         let dir = tempfile::tempdir().unwrap();
         let d = &dir.path().to_path_buf();
-        std::fs::write(d.join("cloudcensus.toml"), "[scan]\ntop_n = 10\n").unwrap();
+        // The bundled policies as a folder of the config's: the Spark driver ships it.
+        std::fs::write(
+            d.join("cloudcensus.toml"),
+            "[scan]\ntop_n = 10\n\n[policies]\ndir = \"policies\"\n",
+        )
+        .unwrap();
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"),
+            &d.join("policies"),
+        );
         std::fs::create_dir_all(d.join("night")).unwrap();
         // The night before, for the state (known alerts, baselines, known apps).
         std::fs::write(d.join("before.log"), squid(7, -86_400, 800)).unwrap();
@@ -150,7 +159,12 @@ impl Night {
         let night = Night {
             dir,
             shards: vec![
-                vec!["night/a-m365.json".into(), "night/a-traffic.log".into()],
+                // A path that cannot be read: one scan lists it after every input it read.
+                vec![
+                    "night/a-m365.json".into(),
+                    "night/a-gone.log".into(),
+                    "night/a-traffic.log".into(),
+                ],
                 vec!["night/b-empty.log".into(), "night/b-traffic.log".into()],
                 vec!["night/c-m365.json".into(), "night/c-traffic.log.gz".into()],
             ],
@@ -367,12 +381,12 @@ fn shards_merged_equal_one_scan() {
     let mut a = vec!["scan", "--state", &s, "--history", &h, "-o", &o];
     a.extend(files.iter().map(String::as_str));
     let (code, so, se) = n.cli(&a);
-    assert_eq!(code, 3, "a malformed line: exit 3\n{so}\n{se}");
+    assert_eq!(code, 4, "an unreadable input: exit 4\n{so}\n{se}");
 
     let mut parts = Vec::new();
     for i in 0..n.shards.len() {
         let (c, so, se, to) = n.partial(i, &[]);
-        assert_eq!(c, if i == 1 { 3 } else { 0 }, "shard {i}\n{so}\n{se}");
+        assert_eq!(c, [4, 3, 0][i], "shard {i}\n{so}\n{se}");
         assert!(so.contains("cloudcensus: partial"), "{so}");
         parts.push(to);
     }
@@ -380,7 +394,7 @@ fn shards_merged_equal_one_scan() {
     let mut m = vec!["merge", "--state", &s, "--history", &h, "-o", &o];
     m.extend(parts.iter().map(String::as_str));
     let (code, so, se) = n.cli(&m);
-    assert_eq!(code, 3, "{so}\n{se}");
+    assert_eq!(code, 4, "{so}\n{se}");
     assert!(se.contains("1 malformed line(s)"), "{se}");
 
     let one = n.dir.path().join("out-one");
@@ -447,7 +461,7 @@ fn same_state(n: &Night, one: &str, parts: &str) {
 fn a_cut_altered_or_foreign_partial_is_refused_and_nothing_is_written() {
     let n = Night::new();
     let (c, so, se, good) = n.partial(0, &[]);
-    assert_eq!(c, 0, "{so}\n{se}");
+    assert_eq!(c, 4, "an unreadable input\n{so}\n{se}");
     let bytes = std::fs::read(&good).unwrap();
     let merge = |part: &str, extra: &[&str]| {
         let out = n.p("out-refused");
@@ -475,13 +489,23 @@ fn a_cut_altered_or_foreign_partial_is_refused_and_nothing_is_written() {
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("checksum"), "{se}");
 
+    // The footer says which days the activities fall on: an altered digit is refused too.
+    let footer_altered = n.p("footer.ccpart");
+    let mut b = bytes.clone();
+    let at = b.len() - 40;
+    b[at] = if b[at] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&footer_altered, &b).unwrap();
+    let (c, _, se) = merge(&footer_altered, &[]);
+    assert_eq!(c, 2, "{se}");
+    assert!(se.contains("footer's checksum"), "{se}");
+
     let text = n.p("night/a-traffic.log");
     let (c, _, se) = merge(&text, &[]);
     assert_eq!(c, 2, "{se}");
     assert!(se.contains("not a whole cloudcensus partial"), "{se}");
 
     // Made with other policies than the merge's.
-    let pol = n.dir.path().join("policies");
+    let pol = n.dir.path().join("other-policies");
     std::fs::create_dir_all(&pol).unwrap();
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/failed-logins.toml"),
@@ -494,7 +518,8 @@ fn a_cut_altered_or_foreign_partial_is_refused_and_nothing_is_written() {
 
     // And the good one merges.
     let (c, so, se) = merge_ok(&n, &good);
-    assert_eq!(c, 0, "{so}\n{se}");
+    assert_eq!(c, 4, "{so}\n{se}");
+    assert!(Path::new(&n.p("out-ok")).join("run.json").exists());
 }
 
 fn merge_ok(n: &Night, part: &str) -> (i32, String, String) {

@@ -166,6 +166,10 @@ pub struct ScanResult {
     pub rejected: Vec<RejectedLine>,
     /// All malformed lines, including those beyond the cap.
     pub rejected_total: u64,
+    /// How many of `inputs`, at the end, are paths that could not be opened or listed (nothing
+    /// was read from them).
+    #[serde(default)]
+    pub unreadable: usize,
 }
 
 impl ScanResult {

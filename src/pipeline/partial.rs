@@ -24,6 +24,7 @@
 //! result section        zstd-compressed MessagePack of the ScanResult (maps with field names)
 //! activity section      one sorted run in the spill encoding (u32 LE length, then the record)
 //! footer                JSON: format, version, basis, counts, section sizes and XXH3-64 sums
+//! footer XXH3-64        u64 LE
 //! footer length         u32 LE
 //! "CCPART1\n"            8 bytes
 //! ```
@@ -44,6 +45,8 @@ pub const MAGIC: &[u8; 8] = b"CCPART1\n";
 pub const VERSION: u32 = 1;
 /// `format` in the footer.
 pub const FORMAT: &str = "cloudcensus-partial";
+/// After the footer: its XXH3-64 (u64 LE), its length (u32 LE), [`MAGIC`].
+const TRAILER: u64 = 8 + 4 + 8;
 
 /// What a shard's figures depend on besides its inputs. Every field is a name or a hash (XXH3,
 /// hex) of what was loaded, never a path, so that executors may keep their files elsewhere.
@@ -243,7 +246,12 @@ pub fn write(
     let name = path
         .file_name()
         .map_or("partial".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    // Process id and time: speculative copies of one Spark task may write the same name.
+    let tmp = path.with_file_name(format!(
+        ".{name}.tmp-{}-{:x}",
+        std::process::id(),
+        crate::base::time::now_us()
+    ));
     let out = write_to(&tmp, path, result, activities, basis, now_us).and_then(|footer| {
         std::fs::rename(&tmp, path)
             .map(|_| footer)
@@ -270,7 +278,12 @@ fn write_to(
         path: path.to_path_buf(),
         source,
     };
-    let file = File::create(tmp).map_err(werr)?;
+    // Only its owner reads it: it holds user names and the activities' source addresses.
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let file = open.open(tmp).map_err(werr)?;
     let mut w = Hashing {
         inner: BufWriter::with_capacity(1 << 20, file),
         hash: xxhash_rust::xxh3::Xxh3::new(),
@@ -309,6 +322,8 @@ fn write_to(
     let json = serde_json::to_vec(&footer).map_err(|e| werr(io::Error::other(e)))?;
     let mut f = w.inner;
     f.write_all(&json).map_err(werr)?;
+    f.write_all(&xxhash_rust::xxh3::xxh3_64(&json).to_le_bytes())
+        .map_err(werr)?;
     f.write_all(&(json.len() as u32).to_le_bytes()).map_err(werr)?;
     f.write_all(MAGIC).map_err(werr)?;
     let f = f.into_inner().map_err(|e| werr(e.into_error()))?;
@@ -348,14 +363,16 @@ fn read_footer(f: &mut File, path: &Path) -> Result<Footer, PartialError> {
         source,
     };
     let len = f.metadata().map_err(rerr)?.len();
-    if len < 28 {
+    if len < 8 + TRAILER {
         return Err(corrupt(path, "too short"));
     }
     let mut head = [0u8; 8];
     f.read_exact(&mut head).map_err(rerr)?;
-    let mut tail = [0u8; 12];
-    f.seek(SeekFrom::Start(len - 12)).map_err(rerr)?;
-    f.read_exact(&mut tail).map_err(rerr)?;
+    let mut trailer = [0u8; TRAILER as usize];
+    f.seek(SeekFrom::Start(len - TRAILER)).map_err(rerr)?;
+    f.read_exact(&mut trailer).map_err(rerr)?;
+    let sum = u64::from_le_bytes(trailer[..8].try_into().expect("8 bytes"));
+    let tail = &trailer[8..];
     if &head[..6] != b"CCPART" {
         return Err(corrupt(path, "no partial header"));
     }
@@ -370,12 +387,15 @@ fn read_footer(f: &mut File, path: &Path) -> Result<Footer, PartialError> {
         return Err(corrupt(path, "cut short: no end marker"));
     }
     let flen = u32::from_le_bytes(tail[..4].try_into().expect("4 bytes")) as u64;
-    if flen + 28 > len {
+    if flen + 8 + TRAILER > len {
         return Err(corrupt(path, "footer length out of range"));
     }
     let mut json = vec![0u8; flen as usize];
-    f.seek(SeekFrom::Start(len - 12 - flen)).map_err(rerr)?;
+    f.seek(SeekFrom::Start(len - TRAILER - flen)).map_err(rerr)?;
     f.read_exact(&mut json).map_err(rerr)?;
+    if xxhash_rust::xxh3::xxh3_64(&json) != sum {
+        return Err(corrupt(path, "the footer's checksum does not match"));
+    }
     let footer: Footer = serde_json::from_slice(&json).map_err(|e| corrupt(path, format!("footer: {e}")))?;
     if footer.format != FORMAT {
         return Err(corrupt(path, format!("footer format {:?}", footer.format)));
@@ -386,7 +406,8 @@ fn read_footer(f: &mut File, path: &Path) -> Result<Footer, PartialError> {
             found: footer.version,
         });
     }
-    if 8 + footer.result_bytes + footer.activity_bytes + flen + 12 != len {
+    let sections = footer.result_bytes.checked_add(footer.activity_bytes);
+    if sections.and_then(|b| b.checked_add(8 + flen + TRAILER)) != Some(len) {
         return Err(corrupt(path, "section sizes do not add up to the file's size"));
     }
     Ok(footer)
@@ -458,7 +479,7 @@ pub fn read(path: &Path, input_offset: usize) -> Result<Partial, PartialError> {
         return Err(corrupt(path, "unsorted rows"));
     }
     if let Some(d) = result.aggregates.days.as_mut() {
-        let n = footer.inputs as u32;
+        let n = (footer.inputs - result.unreadable.min(footer.inputs)) as u32;
         if d.apps
             .iter()
             .map(|r| r.0)
@@ -472,14 +493,19 @@ pub fn read(path: &Path, input_offset: usize) -> Result<Partial, PartialError> {
         d.unmatched.iter_mut().for_each(|r| r.0 += off);
     }
     let ids = footer.activity_app_ids.iter().map(|s| intern(s)).collect();
-    let activities = ActivityRuns::from_run(
-        f,
-        (start, start + footer.activity_bytes),
-        footer.activities,
-        footer.activity_days.iter().copied().collect(),
-        ids,
-        input_offset,
-    );
+    // A partial without activities keeps no file open until the replay.
+    let activities = if footer.activities == 0 {
+        ActivityRuns::new(Vec::new())
+    } else {
+        ActivityRuns::from_run(
+            f,
+            (start, start + footer.activity_bytes),
+            footer.activities,
+            footer.activity_days.iter().copied().collect(),
+            ids,
+            input_offset,
+        )
+    };
     Ok(Partial {
         footer,
         result,
@@ -497,6 +523,8 @@ pub fn merge(
 ) -> Result<(ScanResult, ActivityRuns), PartialError> {
     let mut total = ScanResult::default();
     let mut runs: Option<ActivityRuns> = None;
+    // One scan lists the paths it could not open after every input it read: so does the merge.
+    let mut unreadable = Vec::new();
     for path in paths {
         let p = read(path, total.inputs.len())?;
         if let Some((what, theirs, ours)) = p.footer.basis.difference(basis) {
@@ -507,8 +535,10 @@ pub fn merge(
                 ours,
             });
         }
-        let r = p.result;
+        let mut r = p.result;
         total.aggregates.merge(r.aggregates);
+        let tail = r.inputs.len() - r.unreadable.min(r.inputs.len());
+        unreadable.extend(r.inputs.drain(tail..));
         total.inputs.extend(r.inputs);
         total.rejected.extend(r.rejected);
         total.rejected_total += r.rejected_total;
@@ -517,6 +547,8 @@ pub fn merge(
             None => runs = Some(p.activities),
         }
     }
+    total.unreadable = unreadable.len();
+    total.inputs.extend(unreadable);
     total.rejected.truncate(rejected_cap);
     Ok((total, runs.unwrap_or_else(|| ActivityRuns::new(Vec::new()))))
 }

@@ -281,7 +281,7 @@ struct Front {
 
 /// Set up what [`run`] and [`partial_scan`] share. `exclusive`: lock the state (a run writes
 /// it); a partial scan only reads it, and only if it exists.
-fn front(cfg: Config, o: &RunOptions, exclusive: bool) -> Result<Front, RunError> {
+fn front(cfg: Config, o: &RunOptions, exclusive: bool, score_day: Option<i64>) -> Result<Front, RunError> {
     let Setup {
         cfg,
         catalog,
@@ -315,7 +315,7 @@ fn front(cfg: Config, o: &RunOptions, exclusive: bool) -> Result<Front, RunError
     let config_tags = cfg.apps.tags_by_app();
     // One explanation per app gives its score, evidence and why it has none.
     use std::collections::BTreeMap;
-    let score_day = today_days();
+    let score_day = score_day.unwrap_or_else(today_days);
     let (mut scores, mut evidence, mut unscored) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     for (id, s) in crate::catalog::risk::score_all(&catalog, &catalog.factors, &cfg.score, score_day) {
         if let Some(v) = s.score {
@@ -339,6 +339,7 @@ fn front(cfg: Config, o: &RunOptions, exclusive: bool) -> Result<Front, RunError
             c.path = None;
             c.scan.out = None;
             c.scan.catalog = None;
+            c.scan.geoip = None;
             c.policies.dir = None;
             c.history.dir = None;
             c.privacy.key_file = None;
@@ -409,7 +410,7 @@ pub fn partial_scan(
     on: &mut dyn FnMut(Event),
 ) -> Result<PartialSummary, RunError> {
     let started = crate::base::time::now_us();
-    let mut f = front(cfg, o, false)?;
+    let mut f = front(cfg, o, false, None)?;
     drop(f.state.take());
     // Whatever the merge will need: the history's rows and the discovery policies' addresses.
     f.opts.keep_days = true;
@@ -430,17 +431,23 @@ pub fn partial_scan(
 /// basis must agree with this run's, see [`partial::Basis`]).
 pub fn run(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
     let Some(first) = o.partials.first() else {
-        return run_with(cfg, o, on);
+        return run_with(cfg, o, on, None);
     };
     let basis = partial::footer(first).map_err(RunError::Partial)?.basis;
     let mut o = o.clone();
     o.setup.paths.clear();
     o.setup.format = basis.format;
     o.setup.timezone = Some(basis.timezone);
-    run_with(cfg, &o, on)
+    // A night scanned before midnight UTC and merged after it keeps its day.
+    run_with(cfg, &o, on, Some(basis.score_day))
 }
 
-fn run_with(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Summary, RunError> {
+fn run_with(
+    cfg: Config,
+    o: &RunOptions,
+    on: &mut dyn FnMut(Event),
+    score_day: Option<i64>,
+) -> Result<Summary, RunError> {
     let started = crate::base::time::now_us();
     let Front {
         cfg,
@@ -460,7 +467,7 @@ fn run_with(cfg: Config, o: &RunOptions, on: &mut dyn FnMut(Event)) -> Result<Su
         evidence,
         unscored,
         basis,
-    } = front(cfg, o, true)?;
+    } = front(cfg, o, true, score_day)?;
     let mut state = state;
     let out = o
         .out

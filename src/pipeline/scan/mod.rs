@@ -341,12 +341,14 @@ pub fn scan(
         rejects,
         overlong,
     );
+    let unreadable_count = unreadable.len();
     reps.extend(unreadable_reports(unreadable));
     let result = ScanResult {
         aggregates: acc_results,
         inputs: reps,
         rejected,
         rejected_total: total,
+        unreadable: unreadable_count,
     };
     (result, activities)
 }
@@ -423,11 +425,13 @@ pub fn for_each_record(
         on_reject(&names[*i], *line, reason);
     }
     let (mut reps, rejected, total) = finish_reports(opts, &inputs, reports, counters, rejects, overlong);
+    let unreadable_count = unreadable.len();
     reps.extend(unreadable_reports(unreadable));
     ScanResult {
         aggregates: Aggregates::default(),
         inputs: reps,
         rejected,
         rejected_total: total,
+        unreadable: unreadable_count,
     }
 }
