@@ -2,7 +2,7 @@
 # What splitting a night costs (issue 16): one scan against `scan --partial` per group plus
 # `merge`, and against the Spark driver in local mode, on the same generated files.
 #
-#   WORKDIR=/tmp/ccparts GROUPS=4 SIZE=256MB benches/partials.sh
+#   WORKDIR=/tmp/ccparts NGROUPS=4 SIZE=256MB benches/partials.sh
 #
 # Needs the release binary (built here) and, for the Spark line, a Python with pyspark
 # ($PYSPARK_VENV/bin/spark-submit; default target/bi-venv, which .ci/run creates) and java.
@@ -10,9 +10,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 work=${WORKDIR:-/tmp/ccparts}
-groups=${GROUPS:-4}
+groups=${NGROUPS:-4}
 size=${SIZE:-256MB}
-venv=${PYSPARK_VENV:-target/bi-venv}
+venv=$(realpath -m "${PYSPARK_VENV:-target/bi-venv}")
 mkdir -p "$work/in"
 cargo build -q --release --bin cloudcensus
 bin=$PWD/target/release/cloudcensus
@@ -22,8 +22,24 @@ for i in $(seq 1 "$groups"); do
   [ -s "$f" ] || "$work/gen" --format squid --size "$size" --seed "$i" --out "$f" >/dev/null
 done
 m="$work/in/zz-m365.json"
-# 100,000 Microsoft 365 audit records (~93 MB), from the replay benchmark's generator.
-[ -s "$m" ] || cargo bench -q --bench replay -- 100000 --write "$m" >/dev/null
+# 300,000 Microsoft 365 audit records (sign-ins, failures in bursts, file access and downloads).
+[ -s "$m" ] || python3 - "$m" <<'PY'
+import json, random, sys
+r = random.Random(9)
+ips = ["52.96.0.1", "81.2.69.160", "175.16.199.1", "89.160.20.112", "216.160.83.56"]
+ops = [("UserLoggedIn", "AzureActiveDirectory", 15), ("UserLoginFailed", "AzureActiveDirectory", 15),
+       ("FileAccessed", "SharePoint", 6), ("FileDownloaded", "SharePoint", 6), ("FileUploaded", "OneDrive", 6)]
+t = 1795132800
+with open(sys.argv[1], "w") as f:
+    for i in range(300000):
+        t += r.randrange(2)
+        op, wl, rt = ops[r.randrange(5)]
+        f.write(json.dumps({"CreationTime": f"2026-11-20T{t % 86400 // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}",
+            "Id": f"e-{i}", "Operation": op, "OrganizationId": "org-1", "RecordType": rt,
+            "ResultStatus": "Failed" if op == "UserLoginFailed" else "Succeeded", "UserKey": "k", "UserType": 0,
+            "Version": 1, "Workload": wl, "ClientIP": ips[r.randrange(5)], "UserId": f"user{r.randrange(3000)}@corp.example",
+            "ObjectId": f"https://corp.sharepoint.com/d{r.randrange(5000)}.docx"}) + "\n")
+PY
 cat "$work"/in/* >/dev/null # page cache
 bytes=$(du -cb "$work"/in/* | tail -1 | cut -f1)
 echo "inputs: $(ls "$work/in" | wc -l) files, $bytes bytes"
@@ -32,7 +48,7 @@ measure() { # label, command...
   local label=$1
   shift
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
-  read -r secs kb <"$work/time"
+  read -r secs kb < <(tail -1 "$work/time")
   printf '%-34s %7.2f s  %6d MiB\n' "$label" "$secs" $((kb / 1024))
 }
 
@@ -50,7 +66,7 @@ done
 measure "merge" "$bin" merge -q --state none -o "$work/out-merged" "$work"/g*.ccpart
 ls -l "$work"/g*.ccpart | awk '{s+=$5} END {printf "partials: %d bytes\n", s}'
 if [ -x "$venv/bin/spark-submit" ] && command -v java >/dev/null; then
-  PATH="$PWD/$venv/bin:$PATH" PYSPARK_PYTHON="$PWD/$venv/bin/python" PYSPARK_DRIVER_PYTHON="$PWD/$venv/bin/python" \
+  PATH="$venv/bin:$PATH" PYSPARK_PYTHON="$venv/bin/python" PYSPARK_DRIVER_PYTHON="$venv/bin/python" \
     measure "spark_scan.py local[2], $groups groups" "$venv/bin/spark-submit" --master 'local[2]' \
     --conf spark.ui.enabled=false scaleout/spark_scan.py --binary "$bin" --state none \
     --out "$work/out-spark" --groups "$groups" "$work/in"
