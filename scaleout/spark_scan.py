@@ -216,7 +216,14 @@ def scan_group(rows, binary, shipped, flags, key, threads, partials_dir):
         os.chmod(exe, stat.S_IRWXU)
         args = list(flags)
         for flag, name in shipped:
-            args += [flag, SparkFiles.get(name)]
+            path = SparkFiles.get(name)
+            if flag == "--state":
+                # A copy of its own: tasks on one executor share SparkFiles' folder, and opening
+                # a state may write to it (its schema, WAL mode).
+                own = os.path.join(local, name)
+                shutil.copyfile(path, own)
+                path = own
+            args += [flag, path]
         env = dict(os.environ)
         env.pop("CLOUDCENSUS_PRIVACY_KEY", None)
         if key:
