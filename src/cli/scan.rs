@@ -48,7 +48,8 @@ pub(crate) struct ScanArgs {
     /// Scan one shard of a night split over many machines: write its exact, mergeable result
     /// to FILE (conventionally `.ccpart`) instead of the outputs; `cloudcensus merge` turns the
     /// shards' partials into the outputs of one scan over all their inputs (docs/partials.md).
-    /// Nothing is replayed, written or stored: the state is only read (policy switches, tags).
+    /// Nothing is replayed, written or stored: the state's policy switches and tags are read,
+    /// and no run or alert is added to it (give each machine its own copy).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "history", "allow_empty"])]
     partial: Option<PathBuf>,
 }
