@@ -462,6 +462,18 @@ fn a_cut_altered_or_foreign_partial_is_refused_and_nothing_is_written() {
     let n = Night::new();
     let (c, so, se, good) = n.partial(0, &[]);
     assert_eq!(c, 4, "an unreadable input\n{so}\n{se}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&good).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a partial is its owner's only");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(n.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|f| f.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left: {leftovers:?}");
     let bytes = std::fs::read(&good).unwrap();
     let merge = |part: &str, extra: &[&str]| {
         let out = n.p("out-refused");

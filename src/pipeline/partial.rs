@@ -236,40 +236,10 @@ impl<W> Hashing<W> {
     }
 }
 
-/// Write `result` and `activities` to `path` (replaced atomically: a temporary file beside
-/// it, synced, then renamed). Returns the footer written.
+/// Write `result` and `activities` to `path` (replaced atomically: a hidden temporary file
+/// beside it, private to its owner, synced, then renamed; removed if anything fails). Returns
+/// the footer written.
 pub fn write(
-    path: &Path,
-    result: &ScanResult,
-    activities: ActivityRuns,
-    basis: &Basis,
-    now_us: i64,
-) -> Result<Footer, PartialError> {
-    let name = path
-        .file_name()
-        .map_or("partial".into(), |n| n.to_string_lossy().into_owned());
-    // Process id and time: speculative copies of one Spark task may write the same name.
-    let tmp = path.with_file_name(format!(
-        ".{name}.tmp-{}-{:x}",
-        std::process::id(),
-        crate::base::time::now_us()
-    ));
-    let out = write_to(&tmp, path, result, activities, basis, now_us).and_then(|footer| {
-        std::fs::rename(&tmp, path)
-            .map(|_| footer)
-            .map_err(|source| PartialError::Write {
-                path: path.to_path_buf(),
-                source,
-            })
-    });
-    if out.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    out
-}
-
-fn write_to(
-    tmp: &Path,
     path: &Path,
     result: &ScanResult,
     activities: ActivityRuns,
@@ -280,12 +250,38 @@ fn write_to(
         path: path.to_path_buf(),
         source,
     };
-    // Only its owner reads it: it holds user names and the activities' source addresses.
-    let mut open = std::fs::OpenOptions::new();
-    open.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-    let file = open.open(tmp).map_err(werr)?;
+    let name = path
+        .file_name()
+        .map_or("partial".into(), |n| n.to_string_lossy().into_owned());
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // A unique name (speculative copies of one Spark task may write the same partial), mode
+    // 0600: it holds user names and the activities' source addresses.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(werr)?;
+    let file = tmp.as_file().try_clone().map_err(werr)?;
+    let footer = write_to(file, path, result, activities, basis, now_us)?;
+    tmp.persist(path).map_err(|e| werr(e.error))?;
+    Ok(footer)
+}
+
+fn write_to(
+    file: File,
+    path: &Path,
+    result: &ScanResult,
+    activities: ActivityRuns,
+    basis: &Basis,
+    now_us: i64,
+) -> Result<Footer, PartialError> {
+    let werr = |source: io::Error| PartialError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut w = Hashing {
         inner: BufWriter::with_capacity(1 << 20, file),
         hash: xxhash_rust::xxh3::Xxh3::new(),
