@@ -615,3 +615,62 @@ fn spark_driver_in_local_mode_equals_one_scan() {
     same_tree(&n.dir.path().join("hist-one"), &n.dir.path().join("hist-parts"));
     same_state(&n, "state-one.db", "state-parts.db");
 }
+
+/// Every file of ../shared/samples in `scan`'s walk order: sorted, folder by folder, hidden
+/// entries skipped.
+fn walk(dir: &Path, out: &mut Vec<String>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.file_name().unwrap().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.is_file() {
+            out.push(p.display().to_string());
+        }
+    }
+}
+
+/// Real vendor logs written by other projects (../shared/samples, every format, files that
+/// are not logs at all), in a time zone other than UTC: four shards merged equal one scan of
+/// the folder.
+#[test]
+fn vendor_samples_in_shards_equal_one_scan() {
+    let Some(samples) = common::samples() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let p = |rel: &str| dir.path().join(rel).display().to_string();
+    let tz = ["--timezone", "America/New_York"];
+    let (s, h, o) = (p("state-one.db"), p("hist-one"), p("out-one"));
+    let folder = samples.display().to_string();
+    let mut a = vec!["scan", "--state", &s, "--history", &h, "-o", &o];
+    a.extend(tz);
+    a.push(&folder);
+    let (one_code, so, se) = run(&a);
+    assert!([0, 3, 4].contains(&one_code), "{so}\n{se}");
+
+    let mut files = Vec::new();
+    walk(&samples, &mut files);
+    assert!(files.len() > 50, "{} sample files", files.len());
+    let per = files.len().div_ceil(4);
+    let mut parts = Vec::new();
+    let state = p("state-parts.db");
+    for (i, group) in files.chunks(per).enumerate() {
+        let to = p(&format!("g{i}.ccpart"));
+        let mut a = vec!["scan", "--partial", &to, "--state", &state];
+        a.extend(tz);
+        a.extend(group.iter().map(String::as_str));
+        let (c, so, se) = run(&a);
+        assert!([0, 3, 4].contains(&c), "group {i}\n{so}\n{se}");
+        parts.push(to);
+    }
+    let (h2, o2) = (p("hist-parts"), p("out-parts"));
+    let mut m = vec!["merge", "--state", &state, "--history", &h2, "-o", &o2];
+    m.extend(parts.iter().map(String::as_str));
+    let (code, so, se) = run(&m);
+    assert_eq!(code, one_code, "{so}\n{se}");
+    let rows = same_tree(&dir.path().join("out-one"), &dir.path().join("out-parts"));
+    assert!(rows > 500, "{rows} table rows compared");
+    same_tree(&dir.path().join("hist-one"), &dir.path().join("hist-parts"));
+}
