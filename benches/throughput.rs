@@ -87,7 +87,9 @@ fn main() {
         // With the bundled GeoIP database, as `cloudcensus scan` runs by default (destination
         // countries are counted per record).
         let geo = cloudcensus::enrich::GeoDb::bundled();
-        let (t_scan, records) = best_of(3, || scan::scan(&opts, &catalog, &matcher, Some(&geo)).0.records());
+        let (t_scan, records) = best_of(3, || {
+            scan::scan(&opts, &catalog, &matcher, Some(&geo)).unwrap().0.records()
+        });
         let name: String = f.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
         println!(
             "{:<40} {:>10.1} {:>12.0} {:>12.0} {:>12.0} {:>12}",

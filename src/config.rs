@@ -77,6 +77,9 @@ pub struct ScanSection {
     pub top_n: Option<usize>,
     /// Worker threads (leave out for one per core; 0 is refused).
     pub threads: Option<usize>,
+    /// App×user and app×source-IP rows held in memory before they are spilled to the
+    /// temporary folder (`TMPDIR`); lower it to bound a long night's memory further.
+    pub spill_rows: Option<usize>,
 }
 
 impl ScanSection {
@@ -96,6 +99,13 @@ impl ScanSection {
         if let Some(n) = self.threads {
             if n > 1024 {
                 return Err(format!("[scan] threads = {n}: at most 1024"));
+            }
+        }
+        if let Some(n) = self.spill_rows {
+            if !(1..=1 << 32).contains(&n) {
+                return Err(format!(
+                    "[scan] spill_rows = {n}: must be between 1 and 4294967296 (rows); leave it out for the default of 1048576"
+                ));
             }
         }
         if self.top_n == Some(0) {

@@ -104,7 +104,7 @@ fn replayed(
     let matcher = Matcher::new(&e.catalog);
     let mut opts = scan::ScanOptions::new(vec![input.display().to_string()], Registry::new(vec![]));
     opts.activity_run_bytes = run_bytes;
-    let (result, runs) = pool.install(|| scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo)));
+    let (result, runs) = pool.install(|| scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo)).unwrap());
     assert_eq!(result.malformed(), 0);
     if run_bytes < 1000 {
         assert!(runs.spilled_runs() > 100, "{} runs", runs.spilled_runs());
@@ -188,7 +188,7 @@ fn spilled_runs_give_what_memory_gives() {
 fn plain(e: &Env, log: &Path, stored: &Stored) -> Vec<String> {
     let matcher = Matcher::new(&e.catalog);
     let opts = scan::ScanOptions::new(vec![log.display().to_string()], Registry::new(vec![]));
-    let (_, runs) = scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo));
+    let (_, runs) = scan::scan(&opts, &e.catalog, &matcher, Some(&e.geo)).unwrap();
     let mut acts = runs.into_vec().unwrap();
     replay::enrich(&mut acts, &e.catalog, Some(&e.geo), &e.ranges, &e.privacy);
     let enabled = vec![true; e.policies.len()];

@@ -220,11 +220,12 @@ fn compressed_files_read_side_by_side_give_the_same_aggregates() {
         &m,
         None,
     )
+    .unwrap()
     .0;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
     let mut opts = scan::ScanOptions::new(paths, formats::Registry::new(vec![]));
     opts.chunk_size = 4096;
-    let parts = pool.install(|| scan::scan(&opts, &cat, &m, None).0);
+    let parts = pool.install(|| scan::scan(&opts, &cat, &m, None).unwrap().0);
     assert_eq!(parts.aggregates, one.aggregates);
     assert_eq!(parts.records(), 8 * 150 * 7);
     assert_eq!(parts.inputs.len(), 8);
@@ -247,16 +248,23 @@ fn small_chunks_and_many_threads_change_nothing() {
     let cat = catalog::Catalog::load(None).unwrap();
     let m = catalog::Matcher::new(&cat);
     let mut opts = scan::ScanOptions::new(vec![p.display().to_string()], formats::Registry::new(vec![]));
-    let whole = scan::scan(&opts, &cat, &m, None).0;
+    let whole = scan::scan(&opts, &cat, &m, None).unwrap().0;
     opts.chunk_size = 1024;
-    let chunked = scan::scan(&opts, &cat, &m, None).0;
+    let chunked = scan::scan(&opts, &cat, &m, None).unwrap().0;
     assert_eq!(whole.aggregates, chunked.aggregates);
     // Workers handing their app×user and app×IP rows to the shared accumulator after almost
     // every chunk, on 4 threads, count the same.
     opts.hand_off_rows = 3;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
-    let handed = pool.install(|| scan::scan(&opts, &cat, &m, None).0);
+    let handed = pool.install(|| scan::scan(&opts, &cat, &m, None).unwrap().0);
     assert_eq!(whole.aggregates, handed.aggregates);
+    // And the shared accumulator spilling its rows to temporary files after almost every
+    // hand-off (issue 18): the rows are read back from one merged file, the same.
+    opts.spill_rows = 10;
+    let spilled = pool.install(|| scan::scan(&opts, &cat, &m, None).unwrap().0);
+    assert!(spilled.aggregates.app_users.is_spilled() && spilled.aggregates.app_ips.is_spilled());
+    assert!(!whole.aggregates.app_users.is_spilled());
+    assert_eq!(whole.aggregates, spilled.aggregates);
     assert!(
         whole.aggregates.app_users.len() > 400,
         "{}",
@@ -286,19 +294,19 @@ fn merge_is_associative_across_shards() {
             let f = d.path().join(format!("{i}.log"));
             std::fs::write(&f, p.join("\n") + "\n").unwrap();
             let opts = scan::ScanOptions::new(vec![f.display().to_string()], formats::Registry::new(vec![]));
-            scan::scan(&opts, &cat, &m, None).0.aggregates
+            scan::scan(&opts, &cat, &m, None).unwrap().0.aggregates
         })
         .collect();
     let mut left = aggs[0].clone();
-    left.merge(aggs[1].clone());
-    left.merge(aggs[2].clone());
+    left.merge(aggs[1].clone()).unwrap();
+    left.merge(aggs[2].clone()).unwrap();
     let mut bc = aggs[1].clone();
-    bc.merge(aggs[2].clone());
+    bc.merge(aggs[2].clone()).unwrap();
     let mut right = aggs[0].clone();
-    right.merge(bc);
+    right.merge(bc).unwrap();
     let mut reversed = aggs[2].clone();
-    reversed.merge(aggs[0].clone());
-    reversed.merge(aggs[1].clone());
+    reversed.merge(aggs[0].clone()).unwrap();
+    reversed.merge(aggs[1].clone()).unwrap();
     assert_eq!(left, right);
     assert_eq!(left, reversed);
     let f = d.path().join("all.log");
@@ -309,6 +317,7 @@ fn merge_is_associative_across_shards() {
         &m,
         None,
     )
+    .unwrap()
     .0
     .aggregates;
     assert_eq!(left, all);
@@ -358,7 +367,7 @@ fn header_formats_survive_chunking() {
     let m = catalog::Matcher::new(&cat);
     let mut opts = scan::ScanOptions::new(vec![d.path().display().to_string()], reg);
     opts.chunk_size = 1024;
-    let r = scan::scan(&opts, &cat, &m, None).0;
+    let r = scan::scan(&opts, &cat, &m, None).unwrap().0;
     assert_eq!(r.malformed(), 0, "{:?}", r.rejected.first());
     assert_eq!(r.records(), 6000);
     let dropbox = r.aggregates.apps.get("dropbox").unwrap();

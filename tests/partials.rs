@@ -3,7 +3,8 @@
 //! over every file — with a state from an earlier night, a history, activity bursts whose
 //! halves sit in different shards (the policies' windows span shards), a malformed line, an
 //! empty input and a gzip file. A partial cut short, altered, or made with other policies is
-//! refused with exit 2 and nothing is written.
+//! refused with exit 2 and nothing is written. And a scan whose discovery rows are spilled to
+//! temporary files (issue 18) equals one that keeps them in memory.
 
 mod common;
 
@@ -404,6 +405,67 @@ fn shards_merged_equal_one_scan() {
     assert!(rows > 1000, "{rows} table rows compared");
     same_tree(&n.dir.path().join("hist-one"), &n.dir.path().join("hist-parts"));
     same_state(&n, "state-one.db", "state-parts.db");
+}
+
+/// A scan whose discovery rows are spilled to temporary files (`[scan] spill_rows`, issue 18)
+/// writes the same tables, dashboard, alerts, history and state as one that keeps them in
+/// memory. A temporary folder that cannot be written fails the run, exit 1, with a message that
+/// says what to do, and leaves no outputs and the state and history as they were.
+#[test]
+fn spilled_discovery_rows_equal_rows_in_memory() {
+    let n = Night::new();
+    let files = n.files();
+    // The same config with a spill threshold far below the night's pairs (~1,600 app×user and
+    // app×IP rows), so that the shared rows are written out after most chunks.
+    let cfg = std::fs::read_to_string(n.p("cloudcensus.toml")).unwrap();
+    std::fs::write(n.p("spill.toml"), cfg.replace("[scan]\n", "[scan]\nspill_rows = 40\n")).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let scan = |cfg: &str, s: &str, out: &str, tmp: &Path| {
+        let (st, h, o) = (n.p(&format!("state-{s}.db")), n.p(&format!("hist-{s}")), n.p(out));
+        let r = std::process::Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
+            .args(["scan", "--config", &n.p(cfg), "--state", &st, "--history", &h, "-o", &o])
+            .args(&files)
+            .env("TMPDIR", tmp)
+            .env("XDG_STATE_HOME", home.path())
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (r.status.code().unwrap_or(-1), text(&r.stdout), text(&r.stderr))
+    };
+    let tmp = n.dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let (code, so, se) = scan("cloudcensus.toml", "one", "out-one", &tmp);
+    assert_eq!(code, 4, "an unreadable input: exit 4\n{so}\n{se}");
+
+    let state_before = std::fs::read(n.p("state-parts.db")).unwrap();
+    let (code, so, se) = scan("spill.toml", "parts", "out-fail", &n.dir.path().join("no-such-dir"));
+    assert_eq!(code, 1, "{so}\n{se}");
+    assert!(
+        se.contains("cannot write discovery rows to a temporary file") && se.contains("TMPDIR"),
+        "{se}"
+    );
+    assert!(!n.dir.path().join("out-fail/dashboard.json").exists());
+    assert_eq!(
+        std::fs::read(n.p("state-parts.db")).unwrap(),
+        state_before,
+        "the state is untouched"
+    );
+
+    let (code, so, se) = scan("spill.toml", "parts", "out-parts", &tmp);
+    assert_eq!(code, 4, "{so}\n{se}");
+    let one = n.dir.path().join("out-one");
+    check_outputs(&one);
+    // run.json names the config file, which is the only thing meant to differ.
+    let rj = n.dir.path().join("out-parts/run.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&rj).unwrap()).unwrap();
+    assert!(v["config"].as_str().unwrap().ends_with("spill.toml"), "{}", v["config"]);
+    v["config"] = n.p("cloudcensus.toml").into();
+    std::fs::write(&rj, serde_json::to_vec(&v).unwrap()).unwrap();
+    let rows = same_tree(&one, &n.dir.path().join("out-parts"));
+    assert!(rows > 1000, "{rows} table rows compared");
+    same_tree(&n.dir.path().join("hist-one"), &n.dir.path().join("hist-parts"));
+    same_state(&n, "state-one.db", "state-parts.db");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temporary file is left");
 }
 
 /// The reference run wrote every table, raised alerts and found apps (else equality would

@@ -7,7 +7,10 @@
 //! miss and grew without bound.
 
 use super::daily::{AppDay, DayRows, UnmatchedDay, DAY_US};
-use super::{is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, Set, Totals, Unmatched};
+use super::spilled::{self, IdRow, Run};
+use super::{
+    is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, RowsError, Set, Totals, Unmatched,
+};
 use crate::base::{Action, Record};
 use crate::catalog::Matcher;
 use std::hash::Hash;
@@ -117,6 +120,16 @@ impl IpIds {
     }
 }
 
+/// The app×user and app×IP rows this accumulator wrote out (see [`super::spilled`]).
+struct Spill {
+    /// Each catalog app's rank in name order (runs are sorted by it).
+    app_rank: Vec<u32>,
+    users: Vec<Run>,
+    ips: Vec<Run>,
+    /// (app, day, user id) of the spilled app×user rows: the days each user used each app.
+    user_days: Set<(u32, i32, u32)>,
+}
+
 /// What a host name resolved to.
 #[derive(Debug, Clone, Copy)]
 enum HostMatch {
@@ -150,6 +163,8 @@ pub struct Accumulator<'c> {
     /// (app, client IP id, day) seen, for the distinct addresses per app and day
     /// ([`Accumulator::keep_ip_days`]).
     ip_days: Option<Set<(u32, u32, i32)>>,
+    /// Rows written out to temporary files ([`Accumulator::spill`]).
+    spill: Option<Box<Spill>>,
 }
 
 fn merge_totals<K: Hash + Eq>(into: &mut Map<K, Totals>, from: Map<K, Totals>) {
@@ -184,6 +199,7 @@ impl<'c> Accumulator<'c> {
             attribution: AttributionCounts::default(),
             days: None,
             ip_days: None,
+            spill: None,
         }
     }
 
@@ -330,10 +346,18 @@ impl<'c> Accumulator<'c> {
     /// Fold another worker's accumulator (over the same catalog) into this one, in id space:
     /// its user, domain and vendor-app ids are renumbered into this one's, so the workers' tables
     /// are merged before any string key is built (one string-keyed copy, not one per worker).
+    ///
+    /// At most one of the accumulators merged together may have spilled (the scan's shared
+    /// one): its runs are in its own ids, so it is the one the others are merged into.
     pub fn merge(&mut self, other: Accumulator<'c>) {
         let mut other = other;
-        // Walk the smaller one.
-        if other.app_users.len() + other.app_ips.len() > self.app_users.len() + self.app_ips.len() {
+        debug_assert!(
+            self.spill.is_none() || other.spill.is_none(),
+            "two spilled accumulators"
+        );
+        // Walk the smaller one, unless the other has spilled.
+        let bigger = other.spillable_rows() > self.spillable_rows();
+        if other.spill.is_some() || (self.spill.is_none() && bigger) {
             std::mem::swap(self, &mut other);
         }
         let this = self;
@@ -379,6 +403,50 @@ impl<'c> Accumulator<'c> {
             + self.app_ips.len()
             + self.days.as_ref().map_or(0, |d| d.apps.len())
             + self.ip_days.as_ref().map_or(0, |d| d.len())
+    }
+
+    /// Rows in the app×user and app×IP tables: what [`Accumulator::spill`] would write out.
+    pub fn spillable_rows(&self) -> usize {
+        self.app_users.len() + self.app_ips.len()
+    }
+
+    /// Write the app×user and app×IP rows out to temporary files, as one sorted run each, and
+    /// go on counting with those tables empty; [`Accumulator::finish`] merges the runs back.
+    /// The scan's shared accumulator does this when it holds more than
+    /// [`super::SPILL_ROWS`] rows, so that a long night's pairs are not all in memory. On an
+    /// error the rows are lost and the scan must fail.
+    pub fn spill(&mut self) -> Result<(), RowsError> {
+        let app_ids = self.app_ids;
+        let sp = self.spill.get_or_insert_with(|| {
+            Box::new(Spill {
+                app_rank: spilled::app_ranks(app_ids),
+                users: Vec::new(),
+                ips: Vec::new(),
+                user_days: Set::default(),
+            })
+        });
+        let mut rows: Vec<IdRow> = Vec::with_capacity(self.app_users.len());
+        for ((app, id), row) in std::mem::take(&mut self.app_users) {
+            for d in row.days.iter() {
+                sp.user_days.insert((app, d as i32, id));
+            }
+            rows.push(IdRow {
+                app,
+                id,
+                totals: row.totals,
+            });
+        }
+        spilled::sort_run(&mut rows, &sp.app_rank);
+        sp.users.push(Run::write(&rows)?);
+        rows.clear();
+        rows.extend(
+            std::mem::take(&mut self.app_ips)
+                .into_iter()
+                .map(|((app, id), totals)| IdRow { app, id, totals }),
+        );
+        spilled::sort_run(&mut rows, &sp.app_rank);
+        sp.ips.push(Run::write(&rows)?);
+        Ok(())
     }
 
     /// Move this accumulator's app×user and app×IP rows into `into` (ids renumbered, as in
@@ -429,8 +497,10 @@ impl<'c> Accumulator<'c> {
         self.attribution
     }
 
-    /// Convert to string-keyed, mergeable aggregates.
-    pub fn finish(self) -> Aggregates {
+    /// Convert to string-keyed, mergeable aggregates. After a [`Accumulator::spill`], the
+    /// app×user and app×IP rows are merged into one temporary file each and read from there
+    /// (an error here is the temporary folder's).
+    pub fn finish(self) -> Result<Aggregates, RowsError> {
         let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
         let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();
         let domains: Vec<Name> = self.domains.names.iter().map(|s| Name::from(s.as_ref())).collect();
@@ -483,19 +553,43 @@ impl<'c> Accumulator<'c> {
             out
         }
         let mut daily_users: Vec<(u32, i64, u32)> = Vec::new();
-        let mut app_users = Vec::with_capacity(self.app_users.len());
-        for ((a, u), row) in self.app_users {
-            daily_users.extend(row.days.iter().map(|d| (a, d, u)));
-            app_users.push(((app(a), users[u as usize].clone()), row.totals));
-        }
-        out.app_users = Rows::from_unique(app_users);
-        let addrs = &self.client_ips.addrs;
-        out.app_ips = Rows::from_unique(
-            self.app_ips
+        if let Some(sp) = self.spill {
+            // Spilled: what is still in memory is the last run.
+            let mut rest = Vec::with_capacity(self.app_users.len());
+            for ((a, u), row) in self.app_users {
+                daily_users.extend(row.days.iter().map(|d| (a, d, u)));
+                rest.push(IdRow {
+                    app: a,
+                    id: u,
+                    totals: row.totals,
+                });
+            }
+            daily_users.extend(sp.user_days.into_iter().map(|(a, d, u)| (a, i64::from(d), u)));
+            spilled::sort_run(&mut rest, &sp.app_rank);
+            let apps: std::sync::Arc<[Name]> = ids.iter().cloned().collect();
+            out.app_users = spilled::compact(sp.users, rest, &sp.app_rank, apps.clone(), users.clone())?;
+            let mut rest: Vec<IdRow> = self
+                .app_ips
                 .into_iter()
-                .map(|((a, ip), t)| ((app(a), addrs[ip as usize]), t))
-                .collect(),
-        );
+                .map(|((app, id), totals)| IdRow { app, id, totals })
+                .collect();
+            spilled::sort_run(&mut rest, &sp.app_rank);
+            out.app_ips = spilled::compact(sp.ips, rest, &sp.app_rank, apps, self.client_ips.addrs.clone())?;
+        } else {
+            let mut app_users = Vec::with_capacity(self.app_users.len());
+            for ((a, u), row) in self.app_users {
+                daily_users.extend(row.days.iter().map(|d| (a, d, u)));
+                app_users.push(((app(a), users[u as usize].clone()), row.totals));
+            }
+            out.app_users = Rows::from_unique(app_users);
+            let addrs = &self.client_ips.addrs;
+            out.app_ips = Rows::from_unique(
+                self.app_ips
+                    .into_iter()
+                    .map(|((a, ip), t)| ((app(a), addrs[ip as usize]), t))
+                    .collect(),
+            );
+        }
         out.app_dest_countries = conv(self.app_dest, |(a, c)| (app(a), (c != 0).then(|| c.to_be_bytes())));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
             .into_iter()
@@ -544,7 +638,7 @@ impl<'c> Accumulator<'c> {
                     .insert(Name::from(self.vendor_apps.names[v as usize].as_ref()), n);
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -609,18 +703,26 @@ mod tests {
         }
         let small = new();
         // A hand-off moves b's big tables into a; b keeps counting and is merged later.
-        let mut shared = Accumulator::new(&matcher, &ids);
+        let mut shared = new();
         b.hand_off(&mut shared);
         assert_eq!(b.pair_rows(), 0);
         for i in 500..520 {
             b.add(&rec(i), &mut country);
             one.add(&rec(i), &mut country);
         }
+        // The shared one spills its rows (twice, so two runs meet again at the end); the
+        // rows handed to it afterwards stay in memory and are merged with the runs.
+        shared.spill().unwrap();
         a.hand_off(&mut shared);
+        shared.spill().unwrap();
+        for i in 520..530 {
+            shared.add(&rec(i), &mut country);
+            one.add(&rec(i), &mut country);
+        }
         a.merge(b);
         a.merge(small);
         a.merge(shared);
-        let (want, got) = (one.finish(), a.finish());
+        let (want, got) = (one.finish().unwrap(), a.finish().unwrap());
         assert!(want.app_users.len() > 5 && want.unmatched.len() == 2, "{want:?}");
         assert!(want.app_daily.values().any(|d| d.ips.len() > 1), "{want:?}");
         let mut got = got;
@@ -632,6 +734,7 @@ mod tests {
             d.unmatched.sort_by(|p, q| format!("{p:?}").cmp(&format!("{q:?}")));
         }
         assert!(!want.days.as_ref().unwrap().apps.is_empty());
+        assert!(got.app_users.is_spilled() && got.app_ips.is_spilled() && !want.app_users.is_spilled());
         assert_eq!(got, want);
     }
 }

@@ -14,9 +14,11 @@ pub mod changes;
 pub mod daily;
 pub mod result;
 mod rows;
+mod spilled;
 
 pub use accumulator::Accumulator;
-pub use rows::Rows;
+pub use rows::{Rows, RowsError};
+pub use spilled::SPILL_ROWS;
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -244,11 +246,12 @@ fn merge_map<K: std::hash::Hash + Eq, V: Default>(into: &mut Map<K, V>, from: Ma
 }
 
 impl Aggregates {
-    /// Fold `other` into `self`. Associative and commutative.
-    pub fn merge(&mut self, other: Aggregates) {
+    /// Fold `other` into `self`. Associative and commutative. Spilled rows are read into
+    /// memory (see [`Rows::merge_with`]); an error there leaves `self` incomplete.
+    pub fn merge(&mut self, other: Aggregates) -> Result<(), RowsError> {
         merge_map(&mut self.apps, other.apps, |a, b| a.merge(&b));
-        self.app_users.merge_with(other.app_users, |a, b| a.merge(&b));
-        self.app_ips.merge_with(other.app_ips, |a, b| a.merge(&b));
+        self.app_users.merge_with(other.app_users, |a, b| a.merge(&b))?;
+        self.app_ips.merge_with(other.app_ips, |a, b| a.merge(&b))?;
         merge_map(&mut self.app_dest_countries, other.app_dest_countries, |a, b| {
             a.merge(&b)
         });
@@ -270,25 +273,34 @@ impl Aggregates {
             (a @ None, b) => *a = b,
             (Some(_), None) => {}
         }
+        Ok(())
     }
 
     /// Distinct users per app.
-    pub fn users_per_app(&self) -> Map<&str, u64> {
-        let mut m: Map<&str, u64> = Map::default();
-        for (app, _) in self.app_users.keys() {
-            *m.entry(app.as_ref()).or_default() += 1;
-        }
-        m
+    pub fn users_per_app(&self) -> Result<Map<Name, u64>, RowsError> {
+        per_app(&self.app_users)
     }
 
     /// Distinct source IPs per app.
-    pub fn ips_per_app(&self) -> Map<&str, u64> {
-        let mut m: Map<&str, u64> = Map::default();
-        for (app, _) in self.app_ips.keys() {
-            *m.entry(app.as_ref()).or_default() += 1;
-        }
-        m
+    pub fn ips_per_app(&self) -> Result<Map<Name, u64>, RowsError> {
+        per_app(&self.app_ips)
     }
+}
+
+/// Rows per app (rows come grouped by app, so a row compares its app with the last one).
+fn per_app<B>(rows: &Rows<(Name, B), Totals>) -> Result<Map<Name, u64>, RowsError> {
+    let mut m: Map<Name, u64> = Map::default();
+    let mut last: Option<(Name, u64)> = None;
+    rows.try_for_each(|(app, _), _| match &mut last {
+        Some((a, n)) if a == app => *n += 1,
+        _ => {
+            if let Some((a, n)) = last.replace((app.clone(), 1)) {
+                m.insert(a, n);
+            }
+        }
+    })?;
+    m.extend(last);
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -308,13 +320,13 @@ mod tests {
     #[test]
     fn vendor_app_counts_merge_and_pick_the_most_frequent() {
         let mut a = unmatched(&[("Alpha", 2), ("Beta", 1)]);
-        a.merge(unmatched(&[("Beta", 2)]));
+        a.merge(unmatched(&[("Beta", 2)])).unwrap();
         let u = &a.unmatched["example.com"];
         assert_eq!(u.vendor_apps["Beta"], 3);
         assert_eq!(u.top_vendor_app(), Some("Beta"));
         // Ties go to the alphabetically first name, whatever the merge order.
         let mut b = unmatched(&[("Zeta", 1)]);
-        b.merge(unmatched(&[("Eta", 1)]));
+        b.merge(unmatched(&[("Eta", 1)])).unwrap();
         assert_eq!(b.unmatched["example.com"].top_vendor_app(), Some("Eta"));
         assert!(is_generic_vendor_app(" SSL ") && is_generic_vendor_app("web-browsing"));
         assert!(!is_generic_vendor_app("dropbox-base"));

@@ -1,17 +1,126 @@
-//! [`Rows`]: a table of unique keys kept as one vector sorted by key — the form of the
-//! million-row aggregates (app×user, app×source IP) once counting is done: no hash-table slack
-//! (a hash table is 1.1–2.3× its rows), the order the report writes, and a linear merge.
+//! [`Rows`]: a table of unique keys kept in key order — the form of the million-row aggregates
+//! (app×user, app×source IP) once counting is done. In memory it is one vector sorted by key:
+//! no hash-table slack (a hash table is 1.1–2.3× its rows), the order the report writes, and a
+//! linear merge. After a long scan it can instead be a file the scan spilled
+//! ([`super::spilled`]), read back in chunks, so that the rows are never all in memory.
+//!
+//! Readers therefore see the rows a chunk at a time ([`Rows::for_each_chunk`],
+//! [`Rows::try_for_each`]), never as one slice.
+//!
+//! Owns: the row order and the in-memory/spilled choice. Must not touch: what the rows count.
 
 use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Rows read back from a spill file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RowsError {
+    /// Writing the temporary file failed (often: no space left in the temporary folder).
+    #[error(
+        "cannot write discovery rows to a temporary file in {dir}: {source} (set TMPDIR to a folder with free space)"
+    )]
+    Write {
+        /// The temporary folder.
+        dir: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Reading the temporary file back failed.
+    #[error("cannot read back the temporary file of discovery rows: {0}")]
+    Read(std::io::Error),
+}
+
+/// Where spilled rows come from: a file of rows in key order, read back a chunk at a time.
+pub trait RowSource<K, V>: Send + Sync {
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// Call `f` with consecutive chunks of at most `n` rows, in key order, until it fails.
+    fn chunks(&self, n: usize, f: &mut dyn FnMut(&[(K, V)]) -> Result<(), ChunkStop>) -> Result<(), RowsError>;
+}
+
+/// A chunk visitor asked to stop (its own error is kept by the caller).
+#[derive(Debug)]
+pub struct ChunkStop;
 
 /// Rows with unique keys, sorted by key.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Rows<K, V>(Vec<(K, V)>);
+pub struct Rows<K, V>(Inner<K, V>);
+
+enum Inner<K, V> {
+    Mem(Vec<(K, V)>),
+    Spilled(Arc<dyn RowSource<K, V>>),
+}
+
+impl<K: Clone, V: Clone> Clone for Rows<K, V> {
+    fn clone(&self) -> Self {
+        Rows(match &self.0 {
+            Inner::Mem(v) => Inner::Mem(v.clone()),
+            Inner::Spilled(s) => Inner::Spilled(Arc::clone(s)),
+        })
+    }
+}
+
+impl<K: std::fmt::Debug + Clone, V: std::fmt::Debug + Clone> std::fmt::Debug for Rows<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Inner::Mem(v) => f.debug_tuple("Rows").field(v).finish(),
+            Inner::Spilled(s) => write!(f, "Rows(spilled, {} rows)", s.len()),
+        }
+    }
+}
+
+impl<K: PartialEq + Clone, V: PartialEq + Clone> PartialEq for Rows<K, V> {
+    /// Equal rows in the same order, wherever they are kept (spilled rows are read back; rows
+    /// that cannot be read are equal to nothing).
+    fn eq(&self, other: &Self) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        match (&self.0, &other.0) {
+            (Inner::Mem(a), Inner::Mem(b)) => a == b,
+            _ => matches!((self.to_vec(), other.to_vec()), (Ok(a), Ok(b)) if a == b),
+        }
+    }
+}
+
+impl<K: Eq + Clone, V: Eq + Clone> Eq for Rows<K, V> {}
 
 impl<K, V> Default for Rows<K, V> {
     fn default() -> Self {
-        Rows(Vec::new())
+        Rows(Inner::Mem(Vec::new()))
+    }
+}
+
+impl<K: serde::Serialize + Clone, V: serde::Serialize + Clone> serde::Serialize for Rows<K, V> {
+    /// A sequence of (key, value), in key order; spilled rows are streamed from their file.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        match &self.0 {
+            Inner::Mem(v) => v.serialize(s),
+            Inner::Spilled(src) => {
+                let mut seq = s.serialize_seq(Some(src.len()))?;
+                let mut err = None;
+                let read = src.chunks(8192, &mut |c| {
+                    for row in c {
+                        if let Err(e) = seq.serialize_element(row) {
+                            err = Some(e);
+                            return Err(ChunkStop);
+                        }
+                    }
+                    Ok(())
+                });
+                if let Some(e) = err {
+                    return Err(e);
+                }
+                read.map_err(S::Error::custom)?;
+                seq.end()
+            }
+        }
+    }
+}
+
+impl<'de, K: serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::Deserialize<'de> for Rows<K, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Rows(Inner::Mem(Vec::deserialize(d)?)))
     }
 }
 
@@ -20,26 +129,35 @@ impl<K: Ord + Send, V: Send> Rows<K, V> {
     pub fn from_unique(mut v: Vec<(K, V)>) -> Self {
         v.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0), "keys must be unique");
-        Rows(v)
+        Rows(Inner::Mem(v))
     }
+}
 
-    /// Whether the keys are unique and in order (rows read back from a file are checked).
+impl<K: Ord + Clone, V: Clone> Rows<K, V> {
+    /// Whether the keys are unique and in order (rows read back from a file are checked;
+    /// spilled rows were written in order by this process).
     pub fn is_sorted_unique(&self) -> bool {
-        self.0.windows(2).all(|w| w[0].0 < w[1].0)
+        match &self.0 {
+            Inner::Mem(v) => v.windows(2).all(|w| w[0].0 < w[1].0),
+            Inner::Spilled(_) => true,
+        }
     }
 
     /// Fold `other` in: rows of equal keys are combined with `f`, others kept; stays sorted.
-    pub fn merge_with(&mut self, other: Rows<K, V>, f: impl Fn(&mut V, V)) {
-        if other.0.is_empty() {
-            return;
+    /// Spilled rows are read into memory first (merging is for partial results, which are
+    /// decoded into memory anyway).
+    pub fn merge_with(&mut self, other: Rows<K, V>, f: impl Fn(&mut V, V)) -> Result<(), RowsError> {
+        let other = other.into_vec()?;
+        if other.is_empty() {
+            return Ok(());
         }
-        if self.0.is_empty() {
-            *self = other;
-            return;
+        let a = std::mem::take(self).into_vec()?;
+        if a.is_empty() {
+            self.0 = Inner::Mem(other);
+            return Ok(());
         }
-        let a = std::mem::take(&mut self.0);
-        let mut out = Vec::with_capacity(a.len().max(other.0.len()));
-        let (mut a, mut b) = (a.into_iter().peekable(), other.0.into_iter().peekable());
+        let mut out = Vec::with_capacity(a.len().max(other.len()));
+        let (mut a, mut b) = (a.into_iter().peekable(), other.into_iter().peekable());
         loop {
             let next = match (a.peek(), b.peek()) {
                 (Some(x), Some(y)) => match x.0.cmp(&y.0) {
@@ -60,43 +178,88 @@ impl<K: Ord + Send, V: Send> Rows<K, V> {
                 None => break,
             }
         }
-        self.0 = out;
+        self.0 = Inner::Mem(out);
+        Ok(())
+    }
+}
+
+impl<K: Clone, V: Clone> Rows<K, V> {
+    /// All rows in one vector, in key order (spilled rows are read back).
+    pub fn to_vec(&self) -> Result<Vec<(K, V)>, RowsError> {
+        match &self.0 {
+            Inner::Mem(v) => Ok(v.clone()),
+            Inner::Spilled(_) => {
+                let mut out = Vec::with_capacity(self.len());
+                self.try_for_each(|k, v| out.push((k.clone(), v.clone())))?;
+                Ok(out)
+            }
+        }
     }
 
-    /// The value of `k`.
-    pub fn get(&self, k: &K) -> Option<&V> {
-        self.0.binary_search_by(|r| r.0.cmp(k)).ok().map(|i| &self.0[i].1)
+    fn into_vec(self) -> Result<Vec<(K, V)>, RowsError> {
+        match self.0 {
+            Inner::Mem(v) => Ok(v),
+            Inner::Spilled(_) => self.to_vec(),
+        }
     }
 }
 
 impl<K, V> Rows<K, V> {
+    /// Rows kept in a file (see [`super::spilled`]).
+    pub fn spilled(src: Arc<dyn RowSource<K, V>>) -> Self {
+        Rows(Inner::Spilled(src))
+    }
+
+    /// Whether the rows are in a spill file rather than in memory.
+    pub fn is_spilled(&self) -> bool {
+        matches!(self.0, Inner::Spilled(_))
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            Inner::Mem(v) => v.len(),
+            Inner::Spilled(s) => s.len(),
+        }
     }
+
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
-    /// The rows, in key order.
-    pub fn as_slice(&self) -> &[(K, V)] {
-        &self.0
-    }
-    /// The rows as (key, value), in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-    /// The keys, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &K> {
-        self.0.iter().map(|(k, _)| k)
-    }
-}
 
-impl<'a, K, V> IntoIterator for &'a Rows<K, V> {
-    type Item = (&'a K, &'a V);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+    /// Call `f` with consecutive chunks of at most `n` rows (`n` ≥ 1), in key order; stops at
+    /// the first error, `f`'s or the spill file's.
+    pub fn for_each_chunk<E: From<RowsError>>(
+        &self,
+        n: usize,
+        mut f: impl FnMut(&[(K, V)]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let n = n.max(1);
+        match &self.0 {
+            Inner::Mem(v) => v.chunks(n).try_for_each(f),
+            Inner::Spilled(s) => {
+                let mut err = None;
+                let read = s.chunks(n, &mut |c| {
+                    f(c).map_err(|e| {
+                        err = Some(e);
+                        ChunkStop
+                    })
+                });
+                match err {
+                    Some(e) => Err(e),
+                    None => read.map_err(E::from),
+                }
+            }
+        }
+    }
+
+    /// Call `f` with every row, in key order.
+    pub fn try_for_each(&self, mut f: impl FnMut(&K, &V)) -> Result<(), RowsError> {
+        self.for_each_chunk(8192, |c| {
+            c.iter().for_each(|(k, v)| f(k, v));
+            Ok::<(), RowsError>(())
+        })
     }
 }
 
@@ -104,18 +267,66 @@ impl<'a, K, V> IntoIterator for &'a Rows<K, V> {
 mod tests {
     use super::*;
 
+    /// A spill stand-in: rows served from a vector, `n` at a time, as a file would.
+    struct Served(Vec<(i32, i32)>);
+    impl RowSource<i32, i32> for Served {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn chunks(&self, n: usize, f: &mut dyn FnMut(&[(i32, i32)]) -> Result<(), ChunkStop>) -> Result<(), RowsError> {
+            for c in self.0.chunks(n) {
+                if f(c).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+
     #[test]
     fn merge_is_a_sorted_union_combining_equal_keys() {
         let mut a = Rows::from_unique(vec![(5, 1), (1, 10), (3, 100)]);
         let b = Rows::from_unique(vec![(4, 2), (3, 20), (9, 7), (0, 1)]);
-        a.merge_with(b, |x, y| *x += y);
-        assert_eq!(a.as_slice(), &[(0, 1), (1, 10), (3, 120), (4, 2), (5, 1), (9, 7)]);
-        assert_eq!(a.get(&3), Some(&120));
-        assert_eq!(a.get(&2), None);
+        a.merge_with(b, |x, y| *x += y).unwrap();
+        let want = vec![(0, 1), (1, 10), (3, 120), (4, 2), (5, 1), (9, 7)];
+        assert_eq!(a.to_vec().unwrap(), want);
         let mut e = Rows::default();
-        e.merge_with(a.clone(), |x: &mut i32, y| *x += y);
+        e.merge_with(a.clone(), |x: &mut i32, y| *x += y).unwrap();
         assert_eq!(e, a);
-        a.merge_with(Rows::default(), |x, y| *x += y);
+        a.merge_with(Rows::default(), |x, y| *x += y).unwrap();
         assert_eq!(e, a);
+        // Spilled rows read the same, equal the rows in memory, and merge the same.
+        let s = Rows::spilled(Arc::new(Served(want.clone())));
+        assert!(s.is_spilled() && s == a && a == s && s.len() == 6);
+        let mut seen = Vec::new();
+        s.for_each_chunk(4, |c| {
+            seen.push(c.len());
+            Ok::<_, RowsError>(())
+        })
+        .unwrap();
+        assert_eq!(seen, [4, 2]);
+        let mut m = s.clone();
+        m.merge_with(Rows::from_unique(vec![(3, 1), (7, 7)]), |x, y| *x += y)
+            .unwrap();
+        assert_eq!(
+            m.to_vec().unwrap(),
+            [(0, 1), (1, 10), (3, 121), (4, 2), (5, 1), (7, 7), (9, 7)]
+        );
+        assert!(!m.is_spilled());
+        // A visitor's error stops the walk and comes back as it was.
+        let mut calls = 0;
+        let r = s.for_each_chunk(1, |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(RowsError::Read(std::io::Error::other("stop")))
+            } else {
+                Ok(())
+            }
+        });
+        assert!(r.is_err() && calls == 2);
+        // Serialised, spilled rows are the same sequence as rows in memory.
+        assert_eq!(serde_json::to_string(&s).unwrap(), serde_json::to_string(&a).unwrap());
+        let back: Rows<i32, i32> = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, a);
     }
 }

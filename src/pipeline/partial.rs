@@ -574,7 +574,10 @@ pub fn merge(
 fn fold(total: &mut ScanResult, runs: &mut Option<ActivityRuns>, unreadable: &mut Vec<InputReport>, p: Partial) {
     {
         let mut r = p.result;
-        total.aggregates.merge(r.aggregates);
+        total
+            .aggregates
+            .merge(r.aggregates)
+            .expect("decoded partials are in memory, so merging them reads no spill file");
         let tail = r.inputs.len() - r.unreadable.min(r.inputs.len());
         unreadable.extend(r.inputs.drain(tail..));
         total.inputs.extend(r.inputs);

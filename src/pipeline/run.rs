@@ -118,6 +118,10 @@ pub enum RunError {
     /// output is written, and the run and its alerts are not stored.
     #[error(transparent)]
     Spill(crate::pipeline::spill::SpillError),
+    /// The discovery rows of a long scan could not be written to, or read back from, the
+    /// temporary folder: no output is written, and the run is not stored.
+    #[error(transparent)]
+    Rows(#[from] crate::discovery::RowsError),
     /// A partial cannot be written (`scan --partial`: exit 1), or cannot be read or was made on
     /// another basis (`merge`: exit 2, nothing written).
     #[error(transparent)]
@@ -191,7 +195,11 @@ impl RunError {
             | RunError::HistoryOpen(_) => exit::USAGE,
             RunError::Partial(partial::PartialError::Write { .. } | partial::PartialError::Spill { .. }) => exit::FATAL,
             RunError::Partial(_) => exit::USAGE,
-            RunError::State(_) | RunError::History(_) | RunError::Spill(_) | RunError::Write { .. } => exit::FATAL,
+            RunError::State(_)
+            | RunError::History(_)
+            | RunError::Spill(_)
+            | RunError::Rows(_)
+            | RunError::Write { .. } => exit::FATAL,
         }
     }
 }
@@ -416,7 +424,7 @@ pub fn partial_scan(
     f.opts.keep_days = true;
     f.opts.keep_ip_days = true;
     let matcher = Matcher::new(&f.catalog);
-    let (result, activity_runs) = scan::scan(&f.opts, &f.catalog, &matcher, f.geo.as_ref());
+    let (result, activity_runs) = scan::scan(&f.opts, &f.catalog, &matcher, f.geo.as_ref())?;
     on(Event::Scanned(&result.inputs));
     let footer = partial::write(to, &result, activity_runs, &f.basis, started).map_err(RunError::Partial)?;
     Ok(PartialSummary {
@@ -523,7 +531,7 @@ fn run_with(
 
     let scan_start = crate::base::time::now_us();
     let (result, activity_runs) = if o.partials.is_empty() {
-        scan::scan(&opts, &catalog, &matcher, geo.as_ref())
+        scan::scan(&opts, &catalog, &matcher, geo.as_ref())?
     } else {
         let (mut r, a) = partial::merge(&o.partials, &basis, opts.rejected_cap).map_err(RunError::Partial)?;
         partial::keep_only(&mut r, opts.keep_days, opts.keep_ip_days);

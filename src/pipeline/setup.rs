@@ -179,6 +179,9 @@ pub fn prepare(cfg: Config, o: &SetupOptions) -> Result<Setup, SetupError> {
     if let Some(n) = cfg.scan.rejected_lines_cap {
         opts.rejected_cap = n;
     }
+    if let Some(n) = cfg.scan.spill_rows {
+        opts.spill_rows = n;
+    }
     Ok(Setup {
         cfg,
         catalog,

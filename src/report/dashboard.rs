@@ -5,7 +5,7 @@
 //! score. The product does not document its boundaries; these are ours.
 
 use super::tables::{AppRow, Countries};
-use crate::discovery::{Aggregates, Totals};
+use crate::discovery::{Aggregates, Name, Totals};
 use crate::discovery::{Map, Set};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -243,28 +243,47 @@ fn by_country(m: Map<String, Usage>) -> Vec<CountryUsage> {
 }
 
 /// Build the dashboard from the aggregates and the app rows.
-pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: usize) -> Dashboard {
+pub fn build(
+    agg: &Aggregates,
+    apps: &[AppRow],
+    countries: &Countries,
+    top_n: usize,
+) -> Result<Dashboard, crate::discovery::RowsError> {
     let fmt = |t: Option<i64>| t.map(crate::base::time::format_rfc3339);
     let mut all = Totals::default();
     for r in apps {
         all.merge(&r.totals);
     }
-    let users: Set<&str> = agg.app_users.keys().map(|(_, u)| u.as_ref()).collect();
-    let ips: Set<_> = agg.app_ips.keys().map(|(_, ip)| *ip).collect();
-
-    // Categories, with distinct users per category.
+    // One pass over each of the two large tables (they may be read back from a spill file):
+    // distinct users and addresses, users per category, and the per-user and per-address sums.
     let cat_of: Map<&str, &str> = apps.iter().map(|r| (r.app_id.as_str(), r.category.as_str())).collect();
-    let mut cats: BTreeMap<&str, (u64, Usage, Set<&str>)> = BTreeMap::new();
+    let mut cats: BTreeMap<&str, (u64, Usage, Set<Name>)> = BTreeMap::new();
     for r in apps {
         let e = cats.entry(r.category.as_str()).or_default();
         e.0 += 1;
         e.1.add(&r.totals);
     }
-    for (app, user) in agg.app_users.keys() {
-        if let Some(c) = cat_of.get(app.as_ref()) {
-            cats.entry(c).or_default().2.insert(user.as_ref());
+    let mut per_user: Map<Name, (u64, Usage)> = Map::default();
+    let mut last_app: Option<(Name, Option<&str>)> = None;
+    agg.app_users.try_for_each(|(app, u), t| {
+        let e = per_user.entry(u.clone()).or_default();
+        e.0 += 1;
+        e.1.add(t);
+        // Rows come grouped by app: look its category up once per app.
+        if last_app.as_ref().is_none_or(|(a, _)| a != app) {
+            last_app = Some((app.clone(), cat_of.get(app.as_ref()).copied()));
         }
-    }
+        if let Some((_, Some(c))) = &last_app {
+            cats.entry(c).or_default().2.insert(u.clone());
+        }
+    })?;
+    let mut per_ip: Map<std::net::IpAddr, (u64, Usage)> = Map::default();
+    agg.app_ips.try_for_each(|(_, ip), t| {
+        let e = per_ip.entry(*ip).or_default();
+        e.0 += 1;
+        e.1.add(t);
+    })?;
+    let (users, ips) = (per_user.len(), per_ip.len());
     let mut categories: Vec<Category> = cats
         .into_iter()
         .map(|(c, (n, u, us))| Category {
@@ -322,12 +341,6 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         })
         .collect();
 
-    let mut per_user: Map<&str, (u64, Usage)> = Map::default();
-    for ((_, u), t) in &agg.app_users {
-        let e = per_user.entry(u.as_ref()).or_default();
-        e.0 += 1;
-        e.1.add(t);
-    }
     let mut top_users: Vec<TopEntity> = per_user
         .into_iter()
         .map(|(n, (a, u))| TopEntity {
@@ -340,12 +353,6 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
     top_users.sort_by(|a, b| a.name.cmp(&b.name));
     rank(&mut top_users, top_n, |e| (e.usage.traffic_bytes, e.usage.transactions));
 
-    let mut per_ip: Map<std::net::IpAddr, (u64, Usage)> = Map::default();
-    for ((_, ip), t) in &agg.app_ips {
-        let e = per_ip.entry(*ip).or_default();
-        e.0 += 1;
-        e.1.add(t);
-    }
     let mut top_ips: Vec<(std::net::IpAddr, u64, Usage)> = per_ip.into_iter().map(|(ip, (a, u))| (ip, a, u)).collect();
     top_ips.sort_by_key(|e| e.0);
     rank(&mut top_ips, top_n, |e| (e.2.traffic_bytes, e.2.transactions));
@@ -408,7 +415,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
     unmatched.sort_by(|a, b| a.domain.cmp(&b.domain));
     rank(&mut unmatched, top_n, |e| (e.usage.transactions, e.usage.traffic_bytes));
 
-    Dashboard {
+    Ok(Dashboard {
         version: DASHBOARD_VERSION,
         period: Period {
             first_seen: fmt(all.first()),
@@ -416,8 +423,8 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         },
         totals: Headline {
             apps: apps.len() as u64,
-            users: users.len() as u64,
-            ip_addresses: ips.len() as u64,
+            users: users as u64,
+            ip_addresses: ips as u64,
             usage: Usage::of(&all),
             unmatched_domains: agg.unmatched.len() as u64,
             unmatched_transactions: agg.unmatched.values().map(|u| u.totals.transactions).sum(),
@@ -432,7 +439,7 @@ pub fn build(agg: &Aggregates, apps: &[AppRow], countries: &Countries, top_n: us
         top_apps_by_destination_country,
         top_unmatched_domains: unmatched,
         since_last_night: None,
-    }
+    })
 }
 
 /// `dashboard.json`'s bytes: byte counts the run's logs do not carry are null, not 0, and a note

@@ -40,6 +40,9 @@ pub enum ReportError {
         /// Why.
         source: polars::error::PolarsError,
     },
+    /// The discovery rows a long scan spilled to the temporary folder cannot be read back.
+    #[error(transparent)]
+    Rows(#[from] crate::discovery::RowsError),
     /// JSON serialisation failed.
     #[error("{file}: {source}")]
     Json {
@@ -122,8 +125,8 @@ pub struct PolicyOutputs<'a> {
 pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> Result<run::RunManifest, ReportError> {
     let report_start = crate::base::time::now_us();
     let agg = &result.aggregates;
-    let countries = tables::Countries::resolve(agg, ctx.geo);
-    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores, &ctx.evidence, &ctx.unscored);
+    let countries = tables::Countries::resolve(agg, ctx.geo)?;
+    let rows = tables::app_rows(agg, ctx.catalog, &ctx.tags, &ctx.scores, &ctx.evidence, &ctx.unscored)?;
     // The tables are independent: build and write them in parallel.
     let paths: Vec<std::path::PathBuf> = [
         "discovered_apps.parquet",
@@ -162,7 +165,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     for r in [r1, r2, r3, r4, r5] {
         r?;
     }
-    let mut dash = dash;
+    let mut dash = dash?;
     dash.since_last_night = ctx.nightly.as_ref().and_then(|n| n.changes.clone());
     let dash_json = dashboard::with_byte_notes(&dash, &ctx.run_cols).map_err(|e| ReportError::Json {
         file: "dashboard.json".into(),
@@ -184,10 +187,6 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
         generated_us: crate::base::time::now_us(),
         timezone: &ctx.timezone,
         today_days: crate::base::time::utc_day(ctx.started_us),
-    })
-    .map_err(|e| ReportError::Json {
-        file: "dashboard.html".into(),
-        source: e,
     })?;
     out.write("dashboard.html", page.as_bytes())?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;

@@ -19,11 +19,20 @@ pub struct Countries {
 impl Countries {
     /// Resolve every source address of `agg` (none without a database). Destination countries
     /// are counted at record time instead (`Aggregates::app_dest_countries`).
-    pub fn resolve(agg: &Aggregates, geo: Option<&GeoDb>) -> Self {
+    pub fn resolve(agg: &Aggregates, geo: Option<&GeoDb>) -> Result<Self, ReportError> {
         let Some(geo) = geo else {
-            return Countries { map: Map::default() };
+            return Ok(Countries { map: Map::default() });
         };
-        let mut ips: Vec<IpAddr> = agg.app_ips.keys().map(|k| k.1).collect();
+        let mut ips: Vec<IpAddr> = Vec::new();
+        agg.app_ips.for_each_chunk(ROWS_PER_GROUP, |c| {
+            ips.extend(c.iter().map(|((_, ip), _)| *ip));
+            // Addresses repeat across apps: keep the list near the number of addresses.
+            if ips.len() > 4 * ROWS_PER_GROUP {
+                ips.par_sort_unstable();
+                ips.dedup();
+            }
+            Ok::<(), ReportError>(())
+        })?;
         ips.par_sort_unstable();
         ips.dedup();
         let map = ips
@@ -32,7 +41,7 @@ impl Countries {
             .collect::<Vec<_>>()
             .into_iter()
             .collect();
-        Countries { map }
+        Ok(Countries { map })
     }
     /// Country code of `ip`, if known.
     pub fn of(&self, ip: IpAddr) -> Option<String> {
@@ -193,33 +202,6 @@ pub(crate) fn write(path: &Path, cols: Vec<Column>) -> Result<usize, ReportError
 /// once: the columns of a million-row table are never all in memory).
 const ROWS_PER_GROUP: usize = 1 << 18;
 
-/// Write a table of `n` rows one row group at a time: `cols(range)` builds the columns of those
-/// rows. Same schema and contents as one [`write`] of all rows.
-pub(crate) fn write_batched(
-    path: &Path,
-    n: usize,
-    cols: impl Fn(std::ops::Range<usize>) -> Vec<Column>,
-) -> Result<usize, ReportError> {
-    write_groups(path, n, ROWS_PER_GROUP, cols)
-}
-
-fn write_groups(
-    path: &Path,
-    n: usize,
-    per_group: usize,
-    cols: impl Fn(std::ops::Range<usize>) -> Vec<Column>,
-) -> Result<usize, ReportError> {
-    if n <= per_group {
-        return write(path, cols(0..n));
-    }
-    let mut w = GroupWriter::create(path)?;
-    for start in (0..n).step_by(per_group) {
-        w.push(cols(start..(start + per_group).min(n)))?;
-    }
-    w.finish(|| cols(0..0))?;
-    Ok(n)
-}
-
 /// A Parquet table written one row group at a time, as its rows come.
 pub(crate) struct GroupWriter {
     path: std::path::PathBuf,
@@ -319,10 +301,10 @@ pub fn app_rows(
     scores: &std::collections::BTreeMap<String, f64>,
     evidence: &std::collections::BTreeMap<String, crate::catalog::risk::Evidence>,
     unscored: &std::collections::BTreeMap<String, String>,
-) -> Vec<AppRow> {
+) -> Result<Vec<AppRow>, ReportError> {
     let by_id: HashMap<&str, &crate::catalog::App> = catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
-    let users = agg.users_per_app();
-    let ips = agg.ips_per_app();
+    let users = agg.users_per_app()?;
+    let ips = agg.ips_per_app()?;
     let mut rows: Vec<AppRow> = agg
         .apps
         .iter()
@@ -359,7 +341,7 @@ pub fn app_rows(
             .then(b.totals.transactions.cmp(&a.totals.transactions))
             .then(a.app_id.cmp(&b.app_id))
     });
-    rows
+    Ok(rows)
 }
 
 /// Write `discovered_apps.parquet`.
@@ -416,11 +398,32 @@ fn sorted<K: Ord + Sync, V: Sync, S>(m: &HashMap<K, V, S>) -> Vec<(&K, &V)> {
     v
 }
 
+/// Write a table of `rows` (already in key order) one row group at a time: `cols(chunk)` builds
+/// the columns of a chunk. Spilled rows are read back a row group at a time.
+/// Same schema and contents as one [`write`] of all rows.
+fn write_rows<K, V>(
+    path: &Path,
+    rows: &crate::discovery::Rows<K, V>,
+    per_group: usize,
+    cols: impl Fn(&[(K, V)]) -> Vec<Column>,
+) -> Result<usize, ReportError> {
+    if rows.len() <= per_group {
+        let mut all = None;
+        rows.for_each_chunk(per_group, |c| {
+            all = Some(write(path, cols(c)));
+            Ok::<(), ReportError>(())
+        })?;
+        return all.unwrap_or_else(|| write(path, cols(&[])));
+    }
+    let mut w = GroupWriter::create(path)?;
+    rows.for_each_chunk(per_group, |c| w.push(cols(c)))?;
+    w.finish(|| cols(&[]))?;
+    Ok(rows.len())
+}
+
 /// Write `app_users.parquet`.
 pub fn app_users(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, ReportError> {
-    let rows = agg.app_users.as_slice(); // already in key order
-    write_batched(path, rows.len(), |range| {
-        let rows = &rows[range];
+    write_rows(path, &agg.app_users, ROWS_PER_GROUP, |rows| {
         let mut cols = vec![
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
             str_col("user", rows.iter().map(|((_, u), _)| u.as_ref())),
@@ -434,9 +437,7 @@ pub fn app_users(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, R
 
 /// Write `app_ips.parquet` (with the IP country of each source address).
 pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries, rc: &RunCols) -> Result<usize, ReportError> {
-    let rows = agg.app_ips.as_slice(); // already in key order
-    write_batched(path, rows.len(), |range| {
-        let rows = &rows[range];
+    write_rows(path, &agg.app_ips, ROWS_PER_GROUP, |rows| {
         let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
         let mut cols = vec![
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
@@ -523,7 +524,9 @@ mod tests {
         let (one, groups) = (d.path().join("one.parquet"), d.path().join("groups.parquet"));
         let n = 10_007;
         write(&one, cols(0..n)).unwrap();
-        assert_eq!(write_groups(&groups, n, 1_000, cols).unwrap(), n);
+        let rows = crate::discovery::Rows::from_unique((0..n).map(|i| (i, ())).collect());
+        let by_chunk = |c: &[(usize, ())]| cols(c.first().map_or(0..0, |f| f.0..f.0 + c.len()));
+        assert_eq!(write_rows(&groups, &rows, 1_000, by_chunk).unwrap(), n);
         let (a, b) = (read(&one), read(&groups));
         assert_eq!(a.schema(), b.schema());
         assert!(a.equals_missing(&b));

@@ -26,7 +26,7 @@ mod worker;
 pub use crate::discovery::result::{FormatCounts, InputReport, InputStatus, RejectedLine, ScanResult, EXCERPT_BYTES};
 
 use crate::catalog::{Catalog, Matcher};
-use crate::discovery::{Accumulator, Aggregates};
+use crate::discovery::{Accumulator, Aggregates, RowsError};
 use crate::enrich::{CountryCache, GeoDb};
 use crate::formats::{Activity, ParseCtx, Record, Registry};
 use crate::ingest::{self, chunker, Input};
@@ -51,6 +51,9 @@ pub struct ScanOptions {
     /// A worker hands its app×user and app×IP rows to the shared accumulator when it holds
     /// more than this many (see `Accumulator::hand_off`).
     pub hand_off_rows: usize,
+    /// The shared accumulator writes its app×user and app×IP rows to temporary files when it
+    /// holds more than this many (see `Accumulator::spill`; `usize::MAX`: never).
+    pub spill_rows: usize,
     /// A worker writes its activities to a temporary file as a sorted run when they take more
     /// than this many bytes (see [`crate::pipeline::spill`]).
     pub activity_run_bytes: usize,
@@ -97,6 +100,7 @@ impl ScanOptions {
             ctx: ParseCtx::default(),
             chunk_size: chunker::DEFAULT_CHUNK,
             hand_off_rows: HAND_OFF_ROWS,
+            spill_rows: crate::discovery::SPILL_ROWS,
             activity_run_bytes: crate::pipeline::spill::RUN_BYTES,
             max_line_bytes: 1 << 20,
             rejected_cap: 10_000,
@@ -211,13 +215,15 @@ fn unreadable_reports(unreadable: Vec<(String, String)>) -> impl Iterator<Item =
 
 /// Scan `opts.paths` with the given catalog: the discovery aggregates plus per-input figures.
 /// `geo` gives the destination countries (none without a database).
-/// The activities come back as sorted runs (see [`crate::pipeline::spill`]).
+/// The activities come back as sorted runs (see [`crate::pipeline::spill`]). The error is the
+/// temporary folder's: the discovery rows of a long scan could not be spilled there or read
+/// back (see `Accumulator::spill`).
 pub fn scan(
     opts: &ScanOptions,
     catalog: &Catalog,
     matcher: &Matcher,
     geo: Option<&GeoDb>,
-) -> (ScanResult, ActivityRuns) {
+) -> Result<(ScanResult, ActivityRuns), RowsError> {
     let (inputs, unreadable) = ingest::expand(&opts.paths, &opts.skip_dirs);
     let app_ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
     let mut reports: Vec<InputReport> = inputs.iter().map(InputReport::new).collect();
@@ -237,6 +243,8 @@ pub fn scan(
             let done = Mutex::new(Vec::with_capacity(workers));
             // Where workers hand off their large tables (see `ScanOptions::hand_off_rows`).
             let shared: Mutex<Option<Accumulator>> = Mutex::new(None);
+            // The first error spilling the shared rows; no spill is tried after it.
+            let spill_error: Mutex<Option<RowsError>> = Mutex::new(None);
             rayon::scope(|s| {
                 for _ in 0..workers {
                     s.spawn(|_| {
@@ -301,10 +309,17 @@ pub fn scan(
                             // parsing it is that input's attribution.
                             c.attribution.merge(&before.since(&w.acc.attribution()));
                             let _ = pool.lock().map(|p| p.send(work.chunk.data));
-                            if w.acc.pair_rows() > opts.hand_off_rows {
+                            // A low spill threshold holds the workers' tables down too.
+                            if w.acc.pair_rows() > opts.hand_off_rows.min(opts.spill_rows) {
                                 let mut g = shared.lock().expect("shared accumulator");
                                 let g = g.get_or_insert_with(|| Accumulator::new(matcher, &app_ids));
                                 w.acc.hand_off(g);
+                                if g.spillable_rows() > opts.spill_rows {
+                                    let mut err = spill_error.lock().expect("spill error");
+                                    if err.is_none() {
+                                        *err = g.spill().err();
+                                    }
+                                }
                             }
                         }
                         let finished = (w.acc, w.counters, w.rejects, w.activities);
@@ -329,7 +344,10 @@ pub fn scan(
                 merged.2.merge(rb);
                 runs.push(ab);
             }
-            let aggregates = merged.0.map_or_else(Aggregates::default, Accumulator::finish);
+            let aggregates = match spill_error.into_inner().expect("spill error") {
+                Some(e) => Err(e),
+                None => merged.0.map_or_else(|| Ok(Aggregates::default()), Accumulator::finish),
+            };
             ((aggregates, merged.1, merged.2), ActivityRuns::new(runs))
         },
     );
@@ -344,13 +362,13 @@ pub fn scan(
     let unreadable_count = unreadable.len();
     reps.extend(unreadable_reports(unreadable));
     let result = ScanResult {
-        aggregates: acc_results,
+        aggregates: acc_results?,
         inputs: reps,
         rejected,
         rejected_total: total,
         unreadable: unreadable_count,
     };
-    (result, activities)
+    Ok((result, activities))
 }
 
 /// Visit every record of `opts.paths` in input order (single consumer), for `cloudcensus parse`.

@@ -16,7 +16,7 @@ use super::dashboard::risk_level;
 use super::tables::{AppRow, RunCols};
 use crate::catalog::Catalog;
 use crate::discovery::daily::AppDaily;
-use crate::discovery::{Aggregates, Totals};
+use crate::discovery::{Aggregates, Name, Rows, Totals};
 use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -218,7 +218,7 @@ fn sha256_b64(s: &str) -> String {
 }
 
 /// The page.
-pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
+pub fn page(inp: &PageInput) -> Result<String, super::ReportError> {
     let fmt = |t: Option<i64>| t.map(crate::base::time::format_rfc3339);
     let by_id: HashMap<&str, &crate::catalog::App> = inp.catalog.apps.iter().map(|a| (a.id.as_str(), a)).collect();
     let defs: HashMap<&str, &crate::catalog::factors::FactorDef> =
@@ -313,24 +313,23 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
     // Byte counts the run's logs do not carry are unknown, not 0.
     let known = |b: u64| (up_known || down_known).then_some(b);
     let mut details = BTreeMap::new();
-    let users = inp.agg.app_users.as_slice();
-    let ips = inp.agg.app_ips.as_slice();
+    let detail_apps: std::collections::HashSet<&str> =
+        inp.rows.iter().take(DETAIL_APPS).map(|r| r.app_id.as_str()).collect();
+    let mut users = top_rows(&inp.agg.app_users, &detail_apps)?;
+    let mut ips = top_rows(&inp.agg.app_ips, &detail_apps)?;
     for r in inp.rows.iter().take(DETAIL_APPS) {
         let mut d = Detail {
-            users: top_rows(users, &r.app_id)
+            users: users
+                .remove(r.app_id.as_str())
+                .unwrap_or_default()
                 .into_iter()
                 .map(|(u, t)| (u.to_string(), t.transactions, known(t.traffic())))
                 .collect(),
-            ips: top_rows(ips, &r.app_id)
+            ips: ips
+                .remove(r.app_id.as_str())
+                .unwrap_or_default()
                 .into_iter()
-                .map(|(ip, t)| {
-                    (
-                        ip.to_string(),
-                        inp.countries.of(*ip),
-                        t.transactions,
-                        known(t.traffic()),
-                    )
-                })
+                .map(|(ip, t)| (ip.to_string(), inp.countries.of(ip), t.transactions, known(t.traffic())))
                 .collect(),
             ..Detail::default()
         };
@@ -376,7 +375,10 @@ pub fn page(inp: &PageInput) -> Result<String, serde_json::Error> {
         bytes_down_known: down_known,
         limits: [TABLE_APPS, DETAIL_APPS, DETAIL_ROWS],
     };
-    let json = script_safe(&serde_json::to_string(&data)?);
+    let json = script_safe(&serde_json::to_string(&data).map_err(|e| super::ReportError::Json {
+        file: "dashboard.html".into(),
+        source: e,
+    })?);
     let (script, css) = page_code();
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; img-src data:; base-uri 'none'; form-action 'none'",
@@ -412,17 +414,50 @@ fn page_code() -> (String, String) {
 }
 
 /// The app's rows of a (app, key)-sorted table, most traffic first, at most [`DETAIL_ROWS`].
-fn top_rows<'a, K: Ord>(rows: &'a [((crate::discovery::Name, K), Totals)], app: &str) -> Vec<(&'a K, &'a Totals)> {
-    let start = rows.partition_point(|((a, _), _)| a.as_ref() < app);
-    let end = start + rows[start..].partition_point(|((a, _), _)| a.as_ref() == app);
-    let mut v: Vec<(&K, &Totals)> = rows[start..end].iter().map(|((_, k), t)| (k, t)).collect();
-    v.sort_by(|a, b| {
+/// The [`DETAIL_ROWS`] largest rows (by traffic, then transactions, then key) of each app in
+/// `apps`, from one pass over the rows (which may be read back from a spill file).
+fn top_rows<K: Ord + Clone>(
+    rows: &Rows<(Name, K), Totals>,
+    apps: &std::collections::HashSet<&str>,
+) -> Result<HashMap<Name, Vec<(K, Totals)>>, crate::discovery::RowsError> {
+    fn order<K: Ord>(a: &(K, Totals), b: &(K, Totals)) -> std::cmp::Ordering {
         (b.1.traffic(), b.1.transactions)
             .cmp(&(a.1.traffic(), a.1.transactions))
-            .then(a.0.cmp(b.0))
-    });
-    v.truncate(DETAIL_ROWS);
-    v
+            .then(a.0.cmp(&b.0))
+    }
+    let mut out: HashMap<Name, Vec<(K, Totals)>> = HashMap::new();
+    // Rows come grouped by app: the current app's rows, if it is one of `apps`.
+    let mut cur: Option<(Name, Vec<(K, Totals)>)> = None;
+    let mut close = |cur: Option<(Name, Vec<(K, Totals)>)>| {
+        if let Some((app, mut v)) = cur {
+            v.sort_by(order);
+            v.truncate(DETAIL_ROWS);
+            out.insert(app, v);
+        }
+    };
+    let mut skip: Option<Name> = None;
+    rows.try_for_each(|(app, k), t| {
+        if skip.as_ref() == Some(app) {
+            return;
+        }
+        if cur.as_ref().is_none_or(|(a, _)| a != app) {
+            close(cur.take());
+            if !apps.contains(app.as_ref()) {
+                skip = Some(app.clone());
+                return;
+            }
+            cur = Some((app.clone(), Vec::new()));
+        }
+        if let Some((_, v)) = &mut cur {
+            v.push((k.clone(), *t));
+            if v.len() >= 8 * DETAIL_ROWS {
+                v.sort_by(order);
+                v.truncate(DETAIL_ROWS);
+            }
+        }
+    })?;
+    close(cur);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -487,7 +522,7 @@ mod tests {
             })
             .collect();
         let catalog = Catalog::load(None).unwrap();
-        let countries = super::super::tables::Countries::resolve(&agg, None);
+        let countries = super::super::tables::Countries::resolve(&agg, None).unwrap();
         let rc = RunCols::default();
         let html = page(&PageInput {
             dashboard: serde_json::json!({"totals": {}}),

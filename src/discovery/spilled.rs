@@ -1,0 +1,368 @@
+//! The app×user and app×source-IP rows of a long scan, spilled to temporary files so that
+//! their memory does not grow with the night.
+//!
+//! The scan's shared accumulator (the one workers hand their tables to) writes its rows out as
+//! a sorted *run* whenever it holds more than [`SPILL_ROWS`] of them, and starts again empty.
+//! At the end, [`compact`] merges the runs (and the rows still in memory) into one file of
+//! unique rows in the report's order, which [`super::Rows`] reads back a chunk at a time. So
+//! the rows held at any time are at most [`SPILL_ROWS`], one read buffer per run, and one
+//! app's rows while they are put in order.
+//!
+//! Rows are in id space: the app's catalog index and the user's (or address's) id in the
+//! spilling accumulator, with the names kept once, in memory. A row is 56 bytes on disk. Runs
+//! are sorted by (app name, id), so the merge meets every app's rows together; each app's rows
+//! are then sorted by name (or address) before they are written.
+//!
+//! The temporary files are anonymous (`tempfile::tempfile`, in `TMPDIR`): they are gone when
+//! the process ends, however it ends.
+//!
+//! Owns: the spill encoding and the merge of runs. Must not touch: what the rows count.
+
+use super::rows::{ChunkStop, RowSource, RowsError};
+use super::{Name, Rows, Totals};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
+
+/// The shared accumulator spills its app×user and app×IP rows when it holds more than this
+/// many (~110 MB in its hash tables).
+pub const SPILL_ROWS: usize = 1 << 20;
+
+/// Bytes of one row on disk.
+const ROW_BYTES: usize = 56;
+
+/// One row in id space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IdRow {
+    /// Catalog index of the app.
+    pub app: u32,
+    /// The user's or address's id in the spilling accumulator.
+    pub id: u32,
+    pub totals: Totals,
+}
+
+impl IdRow {
+    fn encode(&self, out: &mut [u8; ROW_BYTES]) {
+        let t = &self.totals;
+        out[0..4].copy_from_slice(&self.app.to_le_bytes());
+        out[4..8].copy_from_slice(&self.id.to_le_bytes());
+        for (i, x) in [t.transactions, t.blocked, t.bytes_up, t.bytes_down]
+            .into_iter()
+            .enumerate()
+        {
+            out[8 + 8 * i..16 + 8 * i].copy_from_slice(&x.to_le_bytes());
+        }
+        out[40..48].copy_from_slice(&t.first_us.to_le_bytes());
+        out[48..56].copy_from_slice(&t.last_us.to_le_bytes());
+    }
+
+    fn decode(b: &[u8]) -> IdRow {
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        IdRow {
+            app: u32_at(0),
+            id: u32_at(4),
+            totals: Totals {
+                transactions: u64_at(8),
+                blocked: u64_at(16),
+                bytes_up: u64_at(24),
+                bytes_down: u64_at(32),
+                first_us: u64_at(40) as i64,
+                last_us: u64_at(48) as i64,
+            },
+        }
+    }
+}
+
+fn write_error(source: std::io::Error) -> RowsError {
+    RowsError::Write {
+        dir: std::env::temp_dir().display().to_string(),
+        source,
+    }
+}
+
+/// Rows in a temporary file.
+#[derive(Debug)]
+pub(crate) struct Run {
+    file: File,
+    rows: usize,
+}
+
+impl Run {
+    /// Write `rows` (already in the order wanted) to a new temporary file.
+    pub fn write(rows: &[IdRow]) -> Result<Run, RowsError> {
+        let file = tempfile::tempfile().map_err(write_error)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        let mut b = [0u8; ROW_BYTES];
+        for r in rows {
+            r.encode(&mut b);
+            w.write_all(&b).map_err(write_error)?;
+        }
+        let file = w.into_inner().map_err(|e| write_error(e.into_error()))?;
+        Ok(Run { file, rows: rows.len() })
+    }
+
+    fn reader(&self) -> Result<RunReader, RowsError> {
+        let mut f = self.file.try_clone().map_err(RowsError::Read)?;
+        f.seek(SeekFrom::Start(0)).map_err(RowsError::Read)?;
+        Ok(RunReader {
+            r: BufReader::with_capacity(64 << 10, f),
+            left: self.rows,
+        })
+    }
+}
+
+struct RunReader {
+    r: BufReader<File>,
+    left: usize,
+}
+
+impl RunReader {
+    fn next(&mut self) -> Result<Option<IdRow>, RowsError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        let mut b = [0u8; ROW_BYTES];
+        self.r.read_exact(&mut b).map_err(RowsError::Read)?;
+        self.left -= 1;
+        Ok(Some(IdRow::decode(&b)))
+    }
+}
+
+/// The rank of every catalog app id in name order (what runs are sorted by first).
+pub(crate) fn app_ranks(app_ids: &[String]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..app_ids.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| app_ids[a as usize].cmp(&app_ids[b as usize]));
+    let mut rank = vec![0u32; app_ids.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    rank
+}
+
+/// Sort `rows` into run order: app name, then id.
+pub(crate) fn sort_run(rows: &mut [IdRow], app_rank: &[u32]) {
+    rows.sort_unstable_by_key(|r| (app_rank[r.app as usize], r.id));
+}
+
+/// Merge the runs and the rows still in memory (`rest`, in run order) into one file of unique
+/// rows ordered by (app id, then `seconds[id]`): the order of [`Rows`]. `apps` are the catalog
+/// ids, `seconds` the names (or addresses) behind the ids.
+pub(crate) fn compact<B>(
+    runs: Vec<Run>,
+    rest: Vec<IdRow>,
+    app_rank: &[u32],
+    apps: Arc<[Name]>,
+    seconds: Vec<B>,
+) -> Result<Rows<(Name, B), Totals>, RowsError>
+where
+    B: Ord + Clone + Send + Sync + 'static,
+{
+    // The rank of every id by its name, so each app's rows can be put in order.
+    let mut order: Vec<u32> = (0..seconds.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| seconds[a as usize].cmp(&seconds[b as usize]));
+    let mut second_rank = vec![0u32; seconds.len()];
+    for (r, &i) in order.iter().enumerate() {
+        second_rank[i as usize] = r as u32;
+    }
+    drop(order);
+
+    let mut readers = runs.iter().map(Run::reader).collect::<Result<Vec<_>, _>>()?;
+    let mut rest = rest.into_iter();
+    // Heads: one per run, and the in-memory rows last.
+    let mut heads: Vec<Option<IdRow>> = Vec::with_capacity(readers.len() + 1);
+    for r in &mut readers {
+        heads.push(r.next()?);
+    }
+    heads.push(rest.next());
+    let key = |r: &IdRow| (app_rank[r.app as usize], r.id);
+    let mut heap: BinaryHeap<Reverse<((u32, u32), usize)>> = heads
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.as_ref().map(|r| Reverse((key(r), i))))
+        .collect();
+
+    let file = tempfile::tempfile().map_err(write_error)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut rows = 0usize;
+    let mut group: Vec<IdRow> = Vec::new();
+    let mut flush = |group: &mut Vec<IdRow>, out: &mut BufWriter<File>| -> Result<(), RowsError> {
+        group.sort_unstable_by_key(|r| second_rank[r.id as usize]);
+        let mut b = [0u8; ROW_BYTES];
+        for r in group.iter() {
+            r.encode(&mut b);
+            out.write_all(&b).map_err(write_error)?;
+        }
+        rows += group.len();
+        group.clear();
+        Ok(())
+    };
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let row = heads[i].take().expect("a head in the heap");
+        let next = if i < readers.len() {
+            readers[i].next()?
+        } else {
+            rest.next()
+        };
+        if let Some(n) = &next {
+            heap.push(Reverse((key(n), i)));
+        }
+        heads[i] = next;
+        match group.last_mut() {
+            Some(last) if last.app == row.app && last.id == row.id => last.totals.merge(&row.totals),
+            Some(last) if last.app != row.app => {
+                flush(&mut group, &mut out)?;
+                group.push(row);
+            }
+            _ => group.push(row),
+        }
+    }
+    flush(&mut group, &mut out)?;
+    drop(flush);
+    let file = out.into_inner().map_err(|e| write_error(e.into_error()))?;
+    drop(runs);
+    Ok(Rows::spilled(Arc::new(PairFile {
+        file: Mutex::new(file),
+        rows,
+        apps,
+        seconds,
+    })))
+}
+
+/// The compacted rows: a file of [`IdRow`]s in key order and the names behind their ids.
+struct PairFile<B> {
+    /// Read with a seek and one large read per chunk; the lock lets tables be written in
+    /// parallel from the same rows.
+    file: Mutex<File>,
+    rows: usize,
+    apps: Arc<[Name]>,
+    seconds: Vec<B>,
+}
+
+impl<B: Clone + Send + Sync> RowSource<(Name, B), Totals> for PairFile<B> {
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn chunks(
+        &self,
+        n: usize,
+        f: &mut dyn FnMut(&[((Name, B), Totals)]) -> Result<(), ChunkStop>,
+    ) -> Result<(), RowsError> {
+        let n = n.clamp(1, 1 << 16);
+        let mut buf = vec![0u8; n * ROW_BYTES];
+        let mut rows: Vec<((Name, B), Totals)> = Vec::with_capacity(n);
+        let mut at = 0usize;
+        while at < self.rows {
+            let k = n.min(self.rows - at);
+            let b = &mut buf[..k * ROW_BYTES];
+            {
+                let mut file = self
+                    .file
+                    .lock()
+                    .map_err(|_| RowsError::Read(std::io::Error::other("a reader of the spill file panicked")))?;
+                file.seek(SeekFrom::Start((at * ROW_BYTES) as u64))
+                    .map_err(RowsError::Read)?;
+                file.read_exact(b).map_err(RowsError::Read)?;
+            }
+            rows.clear();
+            for c in b.chunks_exact(ROW_BYTES) {
+                let r = IdRow::decode(c);
+                let (Some(app), Some(second)) = (self.apps.get(r.app as usize), self.seconds.get(r.id as usize)) else {
+                    return Err(RowsError::Read(std::io::Error::other("the spill file is damaged")));
+                };
+                rows.push(((app.clone(), second.clone()), r.totals));
+            }
+            if f(&rows).is_err() {
+                return Ok(());
+            }
+            at += k;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(n: u64, at: i64) -> Totals {
+        let mut x = Totals::default();
+        for i in 0..n {
+            x.add(Some(at + i as i64), i % 2 == 0, i, 10 * i);
+        }
+        x
+    }
+
+    #[test]
+    fn runs_merge_into_unique_rows_in_name_order() {
+        // Apps and users whose ids are not in name order.
+        let app_ids: Vec<String> = ["zoom", "box", "miro"].iter().map(|s| s.to_string()).collect();
+        let apps: Arc<[Name]> = app_ids.iter().map(|s| Name::from(s.as_str())).collect();
+        let users: Vec<Name> = ["carol", "alice", "bob"].iter().map(|s| Name::from(*s)).collect();
+        let rank = app_ranks(&app_ids);
+        assert_eq!(rank, [2, 0, 1]);
+        let row = |app, id, n| IdRow {
+            app,
+            id,
+            totals: t(n, 1_000 * i64::from(app) + i64::from(id)),
+        };
+        let mut r1 = vec![row(0, 0, 1), row(1, 2, 2), row(2, 1, 3), row(0, 1, 4)];
+        let mut r2 = vec![row(0, 0, 5), row(1, 0, 6), row(1, 2, 7)];
+        let mut rest = vec![row(2, 1, 1), row(0, 2, 2)];
+        for r in [&mut r1, &mut r2, &mut rest] {
+            sort_run(r, &rank);
+        }
+        let runs = vec![
+            Run::write(&r1).unwrap(),
+            Run::write(&r2).unwrap(),
+            Run::write(&[]).unwrap(),
+        ];
+        let rows = compact(runs, rest, &rank, apps, users).unwrap();
+        assert!(rows.is_spilled());
+        let got: Vec<(String, String, u64)> = rows
+            .to_vec()
+            .unwrap()
+            .into_iter()
+            .map(|((a, u), t)| (a.to_string(), u.to_string(), t.transactions))
+            .collect();
+        let want = [
+            ("box", "bob", 9),
+            ("box", "carol", 6),
+            ("miro", "alice", 4),
+            ("zoom", "alice", 4),
+            ("zoom", "bob", 2),
+            ("zoom", "carol", 6),
+        ];
+        let want: Vec<(String, String, u64)> = want
+            .iter()
+            .map(|(a, u, n)| (a.to_string(), u.to_string(), *n))
+            .collect();
+        assert_eq!(got, want);
+        // Totals are combined, not just counted: first/last and bytes too.
+        let mut both = t(2, 1_002);
+        both.merge(&t(7, 1_002));
+        let box_bob = rows.to_vec().unwrap()[0].1;
+        assert_eq!(box_bob, both);
+        // Read in chunks of any size, the same rows.
+        for n in [1, 2, 5, 100] {
+            let mut seen = Vec::new();
+            rows.try_for_each(|k, v| seen.push((k.clone(), *v))).unwrap();
+            let mut chunked = Vec::new();
+            rows.for_each_chunk(n, |c| {
+                chunked.extend_from_slice(c);
+                Ok::<_, RowsError>(())
+            })
+            .unwrap();
+            assert_eq!(chunked, seen);
+        }
+    }
+
+    #[test]
+    fn an_empty_spill_is_empty() {
+        let rows = compact::<Name>(Vec::new(), Vec::new(), &[], Arc::from(Vec::new()), Vec::new()).unwrap();
+        assert!(rows.is_empty() && rows.to_vec().unwrap().is_empty());
+    }
+}
