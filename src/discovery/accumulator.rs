@@ -7,7 +7,7 @@
 //! miss and grew without bound.
 
 use super::daily::{AppDay, DayRows, UnmatchedDay, DAY_US};
-use super::spilled::{self, IdRow, Run};
+use super::spilled::{self, DaysSeen, IdRow, Run};
 use super::{
     is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, RowsError, Set, Totals, Unmatched,
 };
@@ -29,50 +29,6 @@ struct DayAcc {
     apps: Map<(u32, u32, u32, u32, i32), Totals>,
     /// (input, domain, user, day) → totals.
     unmatched: Map<(u32, u32, u32, i32), Totals>,
-}
-
-/// The days (since 1970-01-01, UTC) on which a user used an app. Kept with the app×user row so
-/// a record costs one map update for both tables; a single-day scan never allocates.
-///
-/// 16 bytes, as there is one per app×user pair: the first day inline, any others behind one
-/// pointer (`None` for the single-day scan of a nightly run).
-#[derive(Debug)]
-struct DaysSeen {
-    /// `i32::MIN` for none yet (days since 1970 fit an `i32` for millions of years).
-    first: i32,
-    more: Option<Box<[i32]>>,
-}
-
-impl Default for DaysSeen {
-    fn default() -> Self {
-        DaysSeen {
-            first: i32::MIN,
-            more: None,
-        }
-    }
-}
-
-impl DaysSeen {
-    #[inline]
-    fn insert(&mut self, day: i64) {
-        let day = day.clamp(i64::from(i32::MIN + 1), i64::from(i32::MAX)) as i32;
-        if self.first == i32::MIN {
-            self.first = day;
-        } else if self.first != day {
-            // Rare (a multi-day scan), so a new slice per new day is fine.
-            let more = self.more.as_deref().unwrap_or(&[]);
-            if !more.contains(&day) {
-                self.more = Some(more.iter().copied().chain([day]).collect());
-            }
-        }
-    }
-    fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        (self.first != i32::MIN)
-            .then_some(self.first)
-            .into_iter()
-            .chain(self.more.iter().flat_map(|m| m.iter().copied()))
-            .map(i64::from)
-    }
 }
 
 /// An app×user row: totals and the days seen.
@@ -126,8 +82,6 @@ struct Spill {
     app_rank: Vec<u32>,
     users: Vec<Run>,
     ips: Vec<Run>,
-    /// (app, day, user id) of the spilled app×user rows: the days each user used each app.
-    user_days: Set<(u32, i32, u32)>,
 }
 
 /// What a host name resolved to.
@@ -422,27 +376,29 @@ impl<'c> Accumulator<'c> {
                 app_rank: spilled::app_ranks(app_ids),
                 users: Vec::new(),
                 ips: Vec::new(),
-                user_days: Set::default(),
             })
         });
-        let mut rows: Vec<IdRow> = Vec::with_capacity(self.app_users.len());
-        for ((app, id), row) in std::mem::take(&mut self.app_users) {
-            for d in row.days.iter() {
-                sp.user_days.insert((app, d as i32, id));
-            }
-            rows.push(IdRow {
+        let mut rows: Vec<IdRow> = std::mem::take(&mut self.app_users)
+            .into_iter()
+            .map(|((app, id), row)| IdRow {
                 app,
                 id,
                 totals: row.totals,
-            });
-        }
+                days: row.days,
+            })
+            .collect();
         spilled::sort_run(&mut rows, &sp.app_rank);
         sp.users.push(Run::write(&rows)?);
         rows.clear();
         rows.extend(
             std::mem::take(&mut self.app_ips)
                 .into_iter()
-                .map(|((app, id), totals)| IdRow { app, id, totals }),
+                .map(|((app, id), totals)| IdRow {
+                    app,
+                    id,
+                    totals,
+                    days: DaysSeen::default(),
+                }),
         );
         spilled::sort_run(&mut rows, &sp.app_rank);
         sp.ips.push(Run::write(&rows)?);
@@ -552,44 +508,6 @@ impl<'c> Accumulator<'c> {
             out.extend(m.into_iter().map(|(k, v)| (f(k), v)));
             out
         }
-        let mut daily_users: Vec<(u32, i64, u32)> = Vec::new();
-        if let Some(sp) = self.spill {
-            // Spilled: what is still in memory is the last run.
-            let mut rest = Vec::with_capacity(self.app_users.len());
-            for ((a, u), row) in self.app_users {
-                daily_users.extend(row.days.iter().map(|d| (a, d, u)));
-                rest.push(IdRow {
-                    app: a,
-                    id: u,
-                    totals: row.totals,
-                });
-            }
-            daily_users.extend(sp.user_days.into_iter().map(|(a, d, u)| (a, i64::from(d), u)));
-            spilled::sort_run(&mut rest, &sp.app_rank);
-            let apps: std::sync::Arc<[Name]> = ids.iter().cloned().collect();
-            out.app_users = spilled::compact(sp.users, rest, &sp.app_rank, apps.clone(), users.clone())?;
-            let mut rest: Vec<IdRow> = self
-                .app_ips
-                .into_iter()
-                .map(|((app, id), totals)| IdRow { app, id, totals })
-                .collect();
-            spilled::sort_run(&mut rest, &sp.app_rank);
-            out.app_ips = spilled::compact(sp.ips, rest, &sp.app_rank, apps, self.client_ips.addrs.clone())?;
-        } else {
-            let mut app_users = Vec::with_capacity(self.app_users.len());
-            for ((a, u), row) in self.app_users {
-                daily_users.extend(row.days.iter().map(|d| (a, d, u)));
-                app_users.push(((app(a), users[u as usize].clone()), row.totals));
-            }
-            out.app_users = Rows::from_unique(app_users);
-            let addrs = &self.client_ips.addrs;
-            out.app_ips = Rows::from_unique(
-                self.app_ips
-                    .into_iter()
-                    .map(|((a, ip), t)| ((app(a), addrs[ip as usize]), t))
-                    .collect(),
-            );
-        }
         out.app_dest_countries = conv(self.app_dest, |(a, c)| (app(a), (c != 0).then(|| c.to_be_bytes())));
         out.app_daily = conv(self.app_daily, |(a, d)| (app(a), d))
             .into_iter()
@@ -604,10 +522,57 @@ impl<'c> Accumulator<'c> {
                 )
             })
             .collect();
-        for (a, d, u) in daily_users {
-            if let Some(row) = out.app_daily.get_mut(&(app(a), d)) {
+        // The days each user used each app, straight into the per-day distinct users.
+        let daily = &mut out.app_daily;
+        let mut user_day = |a: u32, d: i64, u: u32| {
+            if let Some(row) = daily.get_mut(&(app(a), d)) {
                 row.users.insert(users[u as usize].clone());
             }
+        };
+        if let Some(sp) = self.spill {
+            // Spilled: what is still in memory is the last run. The merge of the runs gives
+            // each unique app×user row with its days.
+            let mut rest: Vec<IdRow> = self
+                .app_users
+                .into_iter()
+                .map(|((app, id), row)| IdRow {
+                    app,
+                    id,
+                    totals: row.totals,
+                    days: row.days,
+                })
+                .collect();
+            spilled::sort_run(&mut rest, &sp.app_rank);
+            let apps: std::sync::Arc<[Name]> = ids.iter().cloned().collect();
+            let (ranks, names) = (&sp.app_rank, users.clone());
+            out.app_users = spilled::compact(sp.users, rest, ranks, apps.clone(), names, &mut user_day)?;
+            let mut rest: Vec<IdRow> = self
+                .app_ips
+                .into_iter()
+                .map(|((app, id), totals)| IdRow {
+                    app,
+                    id,
+                    totals,
+                    days: DaysSeen::default(),
+                })
+                .collect();
+            spilled::sort_run(&mut rest, &sp.app_rank);
+            let addrs = self.client_ips.addrs.clone();
+            out.app_ips = spilled::compact(sp.ips, rest, &sp.app_rank, apps, addrs, &mut |_, _, _| {})?;
+        } else {
+            let mut app_users = Vec::with_capacity(self.app_users.len());
+            for ((a, u), row) in self.app_users {
+                row.days.iter().for_each(|d| user_day(a, d, u));
+                app_users.push(((app(a), users[u as usize].clone()), row.totals));
+            }
+            out.app_users = Rows::from_unique(app_users);
+            let addrs = &self.client_ips.addrs;
+            out.app_ips = Rows::from_unique(
+                self.app_ips
+                    .into_iter()
+                    .map(|((a, ip), t)| ((app(a), addrs[ip as usize]), t))
+                    .collect(),
+            );
         }
         for (a, ip, d) in self.ip_days.into_iter().flatten() {
             if let Some(row) = out.app_daily.get_mut(&(app(a), i64::from(d))) {

@@ -7,7 +7,10 @@
 //! allocation once a user or host has been seen); [`Aggregates`] is the mergeable, string-keyed
 //! result. `Aggregates::merge` is associative and commutative (sums, min/max, set unions), so
 //! shards of one scan — or scans of different log sets — can be merged in any grouping.
-//! Must not touch: parsing, files, output formats (`report` writes the result).
+//! A long scan's app×user and app×IP rows go to anonymous temporary files (`spilled`) and
+//! are read back through [`Rows`].
+//! Must not touch: parsing, input and output files, output formats (`report` writes the
+//! result).
 
 mod accumulator;
 pub mod changes;

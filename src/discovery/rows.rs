@@ -205,7 +205,7 @@ impl<K: Clone, V: Clone> Rows<K, V> {
 }
 
 impl<K, V> Rows<K, V> {
-    /// Rows kept in a file (see [`super::spilled`]).
+    /// Rows kept in a file (see `discovery::spilled`).
     pub fn spilled(src: Arc<dyn RowSource<K, V>>) -> Self {
         Rows(Inner::Spilled(src))
     }

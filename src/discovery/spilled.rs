@@ -27,23 +27,108 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
 /// The shared accumulator spills its app×user and app×IP rows when it holds more than this
-/// many (~110 MB in its hash tables).
-pub const SPILL_ROWS: usize = 1 << 20;
+/// many (~30–50 MB in its hash tables). Measured on a 10 GB night (`BENCHMARKS.md`, "Issue
+/// 18"): 1,048,576 held the scan at 450–600 MB, 262,144 at 250–340 MB, with no change in speed.
+pub const SPILL_ROWS: usize = 1 << 18;
 
 /// Bytes of one row on disk.
 const ROW_BYTES: usize = 56;
 
+/// The days (since 1970-01-01, UTC) on which a user used an app. Kept with the app×user row so
+/// a record costs one map update for both tables; a single-day scan never allocates.
+///
+/// 16 bytes, as there is one per app×user pair: the first day inline, any others behind one
+/// pointer (`None` for the single-day scan of a nightly run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DaysSeen {
+    /// `i32::MIN` for none yet (days since 1970 fit an `i32` for millions of years).
+    first: i32,
+    more: Option<Box<[i32]>>,
+}
+
+impl Default for DaysSeen {
+    fn default() -> Self {
+        DaysSeen {
+            first: i32::MIN,
+            more: None,
+        }
+    }
+}
+
+impl DaysSeen {
+    #[inline]
+    pub(crate) fn insert(&mut self, day: i64) {
+        let day = day.clamp(i64::from(i32::MIN + 1), i64::from(i32::MAX)) as i32;
+        if self.first == i32::MIN {
+            self.first = day;
+        } else if self.first != day {
+            // Rare (a multi-day scan), so a new slice per new day is fine.
+            let more = self.more.as_deref().unwrap_or(&[]);
+            if !more.contains(&day) {
+                self.more = Some(more.iter().copied().chain([day]).collect());
+            }
+        }
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+        (self.first != i32::MIN)
+            .then_some(self.first)
+            .into_iter()
+            .chain(self.more.iter().flat_map(|m| m.iter().copied()))
+            .map(i64::from)
+    }
+}
+
 /// One row in id space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IdRow {
     /// Catalog index of the app.
     pub app: u32,
     /// The user's or address's id in the spilling accumulator.
     pub id: u32,
     pub totals: Totals,
+    /// The days the user used the app (none for app×IP rows). In runs only: the merged file
+    /// does not keep them, [`compact`] hands them to its caller.
+    pub days: DaysSeen,
 }
 
 impl IdRow {
+    /// A run's row: the fixed part, then the first day (`i32::MIN`: none), the number of
+    /// other days (`u32`) and those days.
+    fn write_run_row(&self, w: &mut impl Write) -> std::io::Result<()> {
+        let mut b = [0u8; ROW_BYTES];
+        self.encode(&mut b);
+        w.write_all(&b)?;
+        w.write_all(&self.days.first.to_le_bytes())?;
+        let more = self.days.more.as_deref().unwrap_or(&[]);
+        w.write_all(&(more.len() as u32).to_le_bytes())?;
+        for d in more {
+            w.write_all(&d.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn read_run_row(r: &mut impl Read) -> std::io::Result<IdRow> {
+        let mut b = [0u8; ROW_BYTES + 8];
+        r.read_exact(&mut b)?;
+        let mut row = IdRow::decode(&b[..ROW_BYTES]);
+        row.days.first = i32::from_le_bytes(b[ROW_BYTES..ROW_BYTES + 4].try_into().expect("4 bytes"));
+        let n = u32::from_le_bytes(b[ROW_BYTES + 4..].try_into().expect("4 bytes")) as usize;
+        if n > 0 {
+            // At most one entry per day of the scan: a length beyond that is a damaged file.
+            if n > 1 << 24 {
+                return Err(std::io::Error::other("the spill file is damaged"));
+            }
+            let mut more = vec![0u8; 4 * n];
+            r.read_exact(&mut more)?;
+            let more: Box<[i32]> = more
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")))
+                .collect();
+            row.days.more = Some(more);
+        }
+        Ok(row)
+    }
+
     fn encode(&self, out: &mut [u8; ROW_BYTES]) {
         let t = &self.totals;
         out[0..4].copy_from_slice(&self.app.to_le_bytes());
@@ -72,6 +157,7 @@ impl IdRow {
                 first_us: u64_at(40) as i64,
                 last_us: u64_at(48) as i64,
             },
+            days: DaysSeen::default(),
         }
     }
 }
@@ -95,10 +181,8 @@ impl Run {
     pub fn write(rows: &[IdRow]) -> Result<Run, RowsError> {
         let file = tempfile::tempfile().map_err(write_error)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
-        let mut b = [0u8; ROW_BYTES];
         for r in rows {
-            r.encode(&mut b);
-            w.write_all(&b).map_err(write_error)?;
+            r.write_run_row(&mut w).map_err(write_error)?;
         }
         let file = w.into_inner().map_err(|e| write_error(e.into_error()))?;
         Ok(Run { file, rows: rows.len() })
@@ -124,10 +208,9 @@ impl RunReader {
         if self.left == 0 {
             return Ok(None);
         }
-        let mut b = [0u8; ROW_BYTES];
-        self.r.read_exact(&mut b).map_err(RowsError::Read)?;
+        let row = IdRow::read_run_row(&mut self.r).map_err(RowsError::Read)?;
         self.left -= 1;
-        Ok(Some(IdRow::decode(&b)))
+        Ok(Some(row))
     }
 }
 
@@ -149,13 +232,15 @@ pub(crate) fn sort_run(rows: &mut [IdRow], app_rank: &[u32]) {
 
 /// Merge the runs and the rows still in memory (`rest`, in run order) into one file of unique
 /// rows ordered by (app id, then `seconds[id]`): the order of [`Rows`]. `apps` are the catalog
-/// ids, `seconds` the names (or addresses) behind the ids.
+/// ids, `seconds` the names (or addresses) behind the ids. `on_day(app, day, id)` is called
+/// for every day of every unique row.
 pub(crate) fn compact<B>(
     runs: Vec<Run>,
     rest: Vec<IdRow>,
     app_rank: &[u32],
     apps: Arc<[Name]>,
     seconds: Vec<B>,
+    on_day: &mut dyn FnMut(u32, i64, u32),
 ) -> Result<Rows<(Name, B), Totals>, RowsError>
 where
     B: Ord + Clone + Send + Sync + 'static,
@@ -192,6 +277,7 @@ where
         group.sort_unstable_by_key(|r| second_rank[r.id as usize]);
         let mut b = [0u8; ROW_BYTES];
         for r in group.iter() {
+            r.days.iter().for_each(|d| on_day(r.app, d, r.id));
             r.encode(&mut b);
             out.write_all(&b).map_err(write_error)?;
         }
@@ -211,7 +297,10 @@ where
         }
         heads[i] = next;
         match group.last_mut() {
-            Some(last) if last.app == row.app && last.id == row.id => last.totals.merge(&row.totals),
+            Some(last) if last.app == row.app && last.id == row.id => {
+                last.totals.merge(&row.totals);
+                row.days.iter().for_each(|d| last.days.insert(d));
+            }
             Some(last) if last.app != row.app => {
                 flush(&mut group, &mut out)?;
                 group.push(row);
@@ -304,10 +393,19 @@ mod tests {
         let users: Vec<Name> = ["carol", "alice", "bob"].iter().map(|s| Name::from(*s)).collect();
         let rank = app_ranks(&app_ids);
         assert_eq!(rank, [2, 0, 1]);
-        let row = |app, id, n| IdRow {
-            app,
-            id,
-            totals: t(n, 1_000 * i64::from(app) + i64::from(id)),
+        // Days: the row's count and, for some, the next day too.
+        let row = |app: u32, id: u32, n: u64| {
+            let mut days = DaysSeen::default();
+            days.insert(n as i64);
+            if n % 3 == 0 {
+                days.insert(n as i64 + 1);
+            }
+            IdRow {
+                app,
+                id,
+                totals: t(n, 1_000 * i64::from(app) + i64::from(id)),
+                days,
+            }
         };
         let mut r1 = vec![row(0, 0, 1), row(1, 2, 2), row(2, 1, 3), row(0, 1, 4)];
         let mut r2 = vec![row(0, 0, 5), row(1, 0, 6), row(1, 2, 7)];
@@ -320,7 +418,27 @@ mod tests {
             Run::write(&r2).unwrap(),
             Run::write(&[]).unwrap(),
         ];
-        let rows = compact(runs, rest, &rank, apps, users).unwrap();
+        let mut days = std::collections::BTreeSet::new();
+        let rows = compact(runs, rest, &rank, apps, users, &mut |a, d, u| {
+            assert!(days.insert((a, d, u)), "each day of a unique row once");
+        })
+        .unwrap();
+        // (app, day, id): zoom/carol on days 1 and 5 (two runs), miro/alice on 3, 4 (a second
+        // day) and 1 (the rows in memory), and so on: every day of every run, per unique row.
+        let want_days = [
+            (0, 1, 0),
+            (0, 5, 0),
+            (0, 4, 1),
+            (0, 2, 2),
+            (1, 2, 2),
+            (1, 7, 2),
+            (1, 6, 0),
+            (1, 7, 0),
+            (2, 3, 1),
+            (2, 4, 1),
+            (2, 1, 1),
+        ];
+        assert_eq!(days, want_days.into_iter().collect());
         assert!(rows.is_spilled());
         let got: Vec<(String, String, u64)> = rows
             .to_vec()
@@ -362,7 +480,15 @@ mod tests {
 
     #[test]
     fn an_empty_spill_is_empty() {
-        let rows = compact::<Name>(Vec::new(), Vec::new(), &[], Arc::from(Vec::new()), Vec::new()).unwrap();
+        let rows = compact::<Name>(
+            Vec::new(),
+            Vec::new(),
+            &[],
+            Arc::from(Vec::new()),
+            Vec::new(),
+            &mut |_, _, _| panic!("no rows, no days"),
+        )
+        .unwrap();
         assert!(rows.is_empty() && rows.to_vec().unwrap().is_empty());
     }
 }

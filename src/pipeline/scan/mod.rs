@@ -123,10 +123,11 @@ struct Work {
     format: Option<usize>,
 }
 
-/// Default [`ScanOptions::hand_off_rows`]: ~40 MB of rows per worker. Below it (a nightly log
-/// of a few hundred thousand pairs) workers never hand off and pay nothing; above it the pairs
-/// are held about once instead of once per worker.
-pub const HAND_OFF_ROWS: usize = 1 << 19;
+/// Default [`ScanOptions::hand_off_rows`]: ~20–35 MB of rows per worker. Below it (a nightly
+/// log of a hundred thousand pairs) workers never hand off and pay nothing; above it the pairs
+/// are held about once instead of once per worker, and past `discovery::SPILL_ROWS` in the
+/// shared accumulator they go to temporary files.
+pub const HAND_OFF_ROWS: usize = 1 << 18;
 
 /// At most this many inputs are read at once: enough to keep the workers fed from compressed
 /// files, few enough that whole-read JSON documents and decompressor state stay small.
