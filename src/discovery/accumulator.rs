@@ -7,7 +7,7 @@
 //! miss and grew without bound.
 
 use super::daily::{AppDay, DayRows, UnmatchedDay, DAY_US};
-use super::spilled::{self, DaysSeen, IdRow, Run};
+use super::spilled::{self, DaysSeen, IdRow, Runs};
 use super::{
     is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, RowsError, Set, Totals, Unmatched,
 };
@@ -80,8 +80,8 @@ impl IpIds {
 struct Spill {
     /// Each catalog app's rank in name order (runs are sorted by it).
     app_rank: Vec<u32>,
-    users: Vec<Run>,
-    ips: Vec<Run>,
+    users: Runs,
+    ips: Runs,
 }
 
 /// What a host name resolved to.
@@ -374,8 +374,8 @@ impl<'c> Accumulator<'c> {
         let sp = self.spill.get_or_insert_with(|| {
             Box::new(Spill {
                 app_rank: spilled::app_ranks(app_ids),
-                users: Vec::new(),
-                ips: Vec::new(),
+                users: Runs::default(),
+                ips: Runs::default(),
             })
         });
         let mut rows: Vec<IdRow> = std::mem::take(&mut self.app_users)
@@ -388,7 +388,7 @@ impl<'c> Accumulator<'c> {
             })
             .collect();
         spilled::sort_run(&mut rows, &sp.app_rank);
-        sp.users.push(Run::write(&rows)?);
+        sp.users.push(&rows)?;
         rows.clear();
         rows.extend(
             std::mem::take(&mut self.app_ips)
@@ -401,7 +401,7 @@ impl<'c> Accumulator<'c> {
                 }),
         );
         spilled::sort_run(&mut rows, &sp.app_rank);
-        sp.ips.push(Run::write(&rows)?);
+        sp.ips.push(&rows)?;
         Ok(())
     }
 

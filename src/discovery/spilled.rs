@@ -13,8 +13,9 @@
 //! are sorted by (app name, id), so the merge meets every app's rows together; each app's rows
 //! are then sorted by name (or address) before they are written.
 //!
-//! The temporary files are anonymous (`tempfile::tempfile`, in `TMPDIR`): they are gone when
-//! the process ends, however it ends.
+//! The runs of a table are appended to one temporary file, and the merged rows go to another.
+//! They are anonymous (`tempfile::tempfile`, in `TMPDIR`): gone when the process ends, however
+//! it ends.
 //!
 //! Owns: the spill encoding and the merge of runs. Must not touch: what the rows count.
 
@@ -169,41 +170,114 @@ fn write_error(source: std::io::Error) -> RowsError {
     }
 }
 
-/// Rows in a temporary file.
-#[derive(Debug)]
-pub(crate) struct Run {
-    file: File,
-    rows: usize,
+/// Sorted runs of rows, appended one after the other to one temporary file (one open file
+/// per table, however many runs a night makes).
+#[derive(Debug, Default)]
+pub(crate) struct Runs {
+    file: Option<File>,
+    /// (first byte, bytes, rows) of each run.
+    spans: Vec<(u64, u64, usize)>,
+    end: u64,
 }
 
-impl Run {
-    /// Write `rows` (already in the order wanted) to a new temporary file.
-    pub fn write(rows: &[IdRow]) -> Result<Run, RowsError> {
-        let file = tempfile::tempfile().map_err(write_error)?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
+/// The memory all run readers share for their buffers when the runs are merged (each gets at
+/// least 4 KiB and at most 64 KiB).
+const MERGE_BUFFER_BYTES: usize = 16 << 20;
+
+impl Runs {
+    /// Append `rows` (already in run order, see [`sort_run`]) as one run.
+    pub fn push(&mut self, rows: &[IdRow]) -> Result<(), RowsError> {
+        if self.file.is_none() {
+            self.file = Some(tempfile::tempfile().map_err(write_error)?);
+        }
+        let file = self.file.as_mut().expect("created above");
+        file.seek(SeekFrom::Start(self.end)).map_err(write_error)?;
+        let mut w = Counting {
+            inner: BufWriter::with_capacity(1 << 20, &*file),
+            bytes: 0,
+        };
         for r in rows {
             r.write_run_row(&mut w).map_err(write_error)?;
         }
-        let file = w.into_inner().map_err(|e| write_error(e.into_error()))?;
-        Ok(Run { file, rows: rows.len() })
+        w.inner.flush().map_err(write_error)?;
+        self.spans.push((self.end, w.bytes, rows.len()));
+        self.end += w.bytes;
+        Ok(())
     }
 
-    fn reader(&self) -> Result<RunReader, RowsError> {
-        let mut f = self.file.try_clone().map_err(RowsError::Read)?;
-        f.seek(SeekFrom::Start(0)).map_err(RowsError::Read)?;
-        Ok(RunReader {
-            r: BufReader::with_capacity(64 << 10, f),
-            left: self.rows,
-        })
+    /// Number of runs.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn readers(&self) -> Vec<RunReader<'_>> {
+        let Some(file) = &self.file else {
+            return Vec::new();
+        };
+        let buf = (MERGE_BUFFER_BYTES / self.spans.len().max(1)).clamp(4 << 10, 64 << 10);
+        self.spans
+            .iter()
+            .map(|&(start, bytes, rows)| RunReader {
+                r: BufReader::with_capacity(
+                    buf,
+                    Span {
+                        file,
+                        pos: start,
+                        end: start + bytes,
+                    },
+                ),
+                left: rows,
+            })
+            .collect()
     }
 }
 
-struct RunReader {
-    r: BufReader<File>,
+/// A writer that counts what it is given.
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(b)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// One run's bytes of the shared file: each read seeks first, as other runs' readers move the
+/// file position too.
+struct Span<'f> {
+    file: &'f File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for Span<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min((self.end - self.pos) as usize);
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut f = self.file;
+        f.seek(SeekFrom::Start(self.pos))?;
+        let got = f.read(&mut buf[..n])?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+struct RunReader<'f> {
+    r: BufReader<Span<'f>>,
     left: usize,
 }
 
-impl RunReader {
+impl RunReader<'_> {
     fn next(&mut self) -> Result<Option<IdRow>, RowsError> {
         if self.left == 0 {
             return Ok(None);
@@ -235,7 +309,7 @@ pub(crate) fn sort_run(rows: &mut [IdRow], app_rank: &[u32]) {
 /// ids, `seconds` the names (or addresses) behind the ids. `on_day(app, day, id)` is called
 /// for every day of every unique row.
 pub(crate) fn compact<B>(
-    runs: Vec<Run>,
+    runs: Runs,
     rest: Vec<IdRow>,
     app_rank: &[u32],
     apps: Arc<[Name]>,
@@ -254,7 +328,7 @@ where
     }
     drop(order);
 
-    let mut readers = runs.iter().map(Run::reader).collect::<Result<Vec<_>, _>>()?;
+    let mut readers = runs.readers();
     let mut rest = rest.into_iter();
     // Heads: one per run, and the in-memory rows last.
     let mut heads: Vec<Option<IdRow>> = Vec::with_capacity(readers.len() + 1);
@@ -311,6 +385,7 @@ where
     flush(&mut group, &mut out)?;
     drop(flush);
     let file = out.into_inner().map_err(|e| write_error(e.into_error()))?;
+    drop(readers);
     drop(runs);
     Ok(Rows::spilled(Arc::new(PairFile {
         file: Mutex::new(file),
@@ -413,11 +488,12 @@ mod tests {
         for r in [&mut r1, &mut r2, &mut rest] {
             sort_run(r, &rank);
         }
-        let runs = vec![
-            Run::write(&r1).unwrap(),
-            Run::write(&r2).unwrap(),
-            Run::write(&[]).unwrap(),
-        ];
+        // Three runs in one file, one of them empty.
+        let mut runs = Runs::default();
+        for r in [&r1[..], &r2[..], &[]] {
+            runs.push(r).unwrap();
+        }
+        assert_eq!(runs.len(), 3);
         let mut days = std::collections::BTreeSet::new();
         let rows = compact(runs, rest, &rank, apps, users, &mut |a, d, u| {
             assert!(days.insert((a, d, u)), "each day of a unique row once");
@@ -481,7 +557,7 @@ mod tests {
     #[test]
     fn an_empty_spill_is_empty() {
         let rows = compact::<Name>(
-            Vec::new(),
+            Runs::default(),
             Vec::new(),
             &[],
             Arc::from(Vec::new()),

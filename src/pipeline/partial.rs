@@ -289,10 +289,14 @@ fn write_to(
     };
     w.inner.write_all(MAGIC).map_err(werr)?;
     {
-        // Encoded whole, then compressed in one pass: MessagePack's many small writes through
-        // a zstd stream cost more than the scan's parsing.
-        let plain = rmp_serde::to_vec_named(result).map_err(|e| werr(io::Error::other(e)))?;
-        zstd::stream::copy_encode(&plain[..], &mut w, 3).map_err(werr)?;
+        // Streamed, so that rows the scan spilled to disk are never all in memory; MessagePack's
+        // many small writes are gathered into 1 MiB blocks before zstd sees them.
+        let mut enc = zstd::stream::Encoder::new(&mut w, 3).map_err(werr)?;
+        let mut b = BufWriter::with_capacity(1 << 20, &mut enc);
+        rmp_serde::encode::write_named(&mut b, result).map_err(|e| werr(io::Error::other(e)))?;
+        b.flush().map_err(werr)?;
+        drop(b);
+        enc.finish().map_err(werr)?;
     }
     let (result_bytes, result_xxh3) = w.section();
     let (count, days) = (activities.len(), activities.days().iter().copied().collect());
