@@ -359,6 +359,11 @@ impl<'c> Accumulator<'c> {
             + self.ip_days.as_ref().map_or(0, |d| d.len())
     }
 
+    /// Whether [`Accumulator::spill`] has written rows out.
+    pub fn has_spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
     /// Rows in the app×user and app×IP tables: what [`Accumulator::spill`] would write out.
     pub fn spillable_rows(&self) -> usize {
         self.app_users.len() + self.app_ips.len()

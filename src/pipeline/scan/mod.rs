@@ -334,10 +334,19 @@ pub fn scan(
                 Rejects::new(opts.rejected_cap),
             );
             let mut runs = Vec::new();
+            let mut spill_error = spill_error.into_inner().expect("spill error");
             for (b, cb, rb, ab) in done.into_inner().expect("results") {
                 match &mut merged.0 {
                     None => merged.0 = Some(b),
-                    Some(acc) => acc.merge(b),
+                    Some(acc) => {
+                        // A shared accumulator that spilled goes on spilling as the workers'
+                        // last rows come in, so they are never all in memory at once.
+                        let spill = acc.has_spilled() && spill_error.is_none();
+                        if spill && acc.spillable_rows() + b.spillable_rows() > opts.spill_rows {
+                            spill_error = acc.spill().err();
+                        }
+                        acc.merge(b);
+                    }
                 }
                 for (i, c) in cb.iter().enumerate() {
                     counters_for(&mut merged.1, i).merge(c);
@@ -345,7 +354,7 @@ pub fn scan(
                 merged.2.merge(rb);
                 runs.push(ab);
             }
-            let aggregates = match spill_error.into_inner().expect("spill error") {
+            let aggregates = match spill_error {
                 Some(e) => Err(e),
                 None => merged.0.map_or_else(|| Ok(Aggregates::default()), Accumulator::finish),
             };
