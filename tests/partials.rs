@@ -468,6 +468,53 @@ fn spilled_discovery_rows_equal_rows_in_memory() {
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temporary file is left");
 }
 
+/// A spilled table of more rows than one read of the spill file gives, but not more than one
+/// Parquet row group (65,536 < rows ≤ 262,144), is written whole: the same `app_users` and
+/// `app_ips` as rows kept in memory.
+#[test]
+fn a_large_spilled_table_is_written_whole() {
+    let d = tempfile::tempdir().unwrap();
+    let mut log = String::new();
+    let mut r = Rng(5);
+    for i in 0..140_000u64 {
+        log.push_str(&format!(
+            "{}.000 {} 10.{}.{}.{} TCP_MISS/200 {} GET https://{}/x u{i}@corp.example HIER_DIRECT/52.1.2.3 text/html\n",
+            DAY + i as i64,
+            r.next(900),
+            r.next(4),
+            r.next(250),
+            r.next(250),
+            100 + r.next(9000),
+            HOSTS[r.next(8) as usize],
+        ));
+    }
+    std::fs::write(d.path().join("big.log"), log).unwrap();
+    std::fs::write(d.path().join("mem.toml"), "[scan]\n").unwrap();
+    std::fs::write(d.path().join("spill.toml"), "[scan]\nspill_rows = 5000\n").unwrap();
+    let p = |s: &str| d.path().join(s).display().to_string();
+    for (cfg, out) in [("mem.toml", "out-mem"), ("spill.toml", "out-spill")] {
+        let (code, so, se) = run(&[
+            "scan",
+            "--config",
+            &p(cfg),
+            "--state",
+            "none",
+            "-o",
+            &p(out),
+            &p("big.log"),
+        ]);
+        assert_eq!(code, 0, "{so}\n{se}");
+    }
+    for t in ["app_users.parquet", "app_ips.parquet"] {
+        let (a, b) = (
+            frame(&d.path().join("out-mem").join(t)),
+            frame(&d.path().join("out-spill").join(t)),
+        );
+        assert!(a.height() > 65_536 && a.height() <= 262_144, "{t}: {} rows", a.height());
+        assert!(a.equals_missing(&b), "{t}: {} vs {} rows", a.height(), b.height());
+    }
+}
+
 /// The reference run wrote every table, raised alerts and found apps (else equality would
 /// prove little).
 fn check_outputs(one: &Path) {

@@ -34,7 +34,8 @@ pub enum RowsError {
 pub trait RowSource<K, V>: Send + Sync {
     /// Number of rows.
     fn len(&self) -> usize;
-    /// Call `f` with consecutive chunks of at most `n` rows, in key order, until it fails.
+    /// Call `f` with consecutive chunks of exactly `n` rows (the last one may be shorter), in
+    /// key order, until it fails.
     fn chunks(&self, n: usize, f: &mut dyn FnMut(&[(K, V)]) -> Result<(), ChunkStop>) -> Result<(), RowsError>;
 }
 
@@ -228,8 +229,8 @@ impl<K, V> Rows<K, V> {
         self.len() == 0
     }
 
-    /// Call `f` with consecutive chunks of at most `n` rows (`n` ≥ 1), in key order; stops at
-    /// the first error, `f`'s or the spill file's.
+    /// Call `f` with consecutive chunks of exactly `n` rows (`n` ≥ 1; the last chunk may be
+    /// shorter), in key order; stops at the first error, `f`'s or the spill file's.
     pub fn for_each_chunk<E: From<RowsError>>(
         &self,
         n: usize,

@@ -328,14 +328,21 @@ where
     }
     drop(order);
 
+    // Ids come from the file: one out of range is a damaged file, not a panic.
+    let check = |r: Option<IdRow>| match r {
+        Some(r) if r.app as usize >= app_rank.len() || r.id as usize >= second_rank.len() => {
+            Err(RowsError::Read(std::io::Error::other("the spill file is damaged")))
+        }
+        r => Ok(r),
+    };
     let mut readers = runs.readers();
     let mut rest = rest.into_iter();
     // Heads: one per run, and the in-memory rows last.
     let mut heads: Vec<Option<IdRow>> = Vec::with_capacity(readers.len() + 1);
     for r in &mut readers {
-        heads.push(r.next()?);
+        heads.push(check(r.next()?)?);
     }
-    heads.push(rest.next());
+    heads.push(check(rest.next())?);
     let key = |r: &IdRow| (app_rank[r.app as usize], r.id);
     let mut heap: BinaryHeap<Reverse<((u32, u32), usize)>> = heads
         .iter()
@@ -361,11 +368,11 @@ where
     };
     while let Some(Reverse((_, i))) = heap.pop() {
         let row = heads[i].take().expect("a head in the heap");
-        let next = if i < readers.len() {
+        let next = check(if i < readers.len() {
             readers[i].next()?
         } else {
             rest.next()
-        };
+        })?;
         if let Some(n) = &next {
             heap.push(Reverse((key(n), i)));
         }
@@ -415,7 +422,8 @@ impl<B: Clone + Send + Sync> RowSource<(Name, B), Totals> for PairFile<B> {
         n: usize,
         f: &mut dyn FnMut(&[((Name, B), Totals)]) -> Result<(), ChunkStop>,
     ) -> Result<(), RowsError> {
-        let n = n.clamp(1, 1 << 16);
+        // Chunks of exactly `n` rows but the last (the report's one-group tables rely on it).
+        let n = n.clamp(1, self.rows.max(1));
         let mut buf = vec![0u8; n * ROW_BYTES];
         let mut rows: Vec<((Name, B), Totals)> = Vec::with_capacity(n);
         let mut at = 0usize;
@@ -544,13 +552,17 @@ mod tests {
         for n in [1, 2, 5, 100] {
             let mut seen = Vec::new();
             rows.try_for_each(|k, v| seen.push((k.clone(), *v))).unwrap();
-            let mut chunked = Vec::new();
+            let (mut chunked, mut sizes) = (Vec::new(), Vec::new());
             rows.for_each_chunk(n, |c| {
                 chunked.extend_from_slice(c);
+                sizes.push(c.len());
                 Ok::<_, RowsError>(())
             })
             .unwrap();
             assert_eq!(chunked, seen);
+            // Exactly `n` rows a chunk but the last: a one-group table is one chunk.
+            let (last, full) = sizes.split_last().unwrap();
+            assert!(full.iter().all(|&k| k == n) && (1..=n).contains(last), "{n}: {sizes:?}");
         }
     }
 
