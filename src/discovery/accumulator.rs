@@ -305,9 +305,11 @@ impl<'c> Accumulator<'c> {
     /// one): its runs are in its own ids, so it is the one the others are merged into.
     pub fn merge(&mut self, other: Accumulator<'c>) {
         let mut other = other;
-        debug_assert!(
+        // Not reachable from the scan (only its shared accumulator spills); were it reached,
+        // the other's runs (in its own ids) would be lost, so stop rather than miscount.
+        assert!(
             self.spill.is_none() || other.spill.is_none(),
-            "two spilled accumulators"
+            "two spilled accumulators merged"
         );
         // Walk the smaller one, unless the other has spilled.
         let bigger = other.spillable_rows() > self.spillable_rows();
