@@ -119,6 +119,9 @@ pub struct Accumulator<'c> {
     ip_days: Option<Set<(u32, u32, i32)>>,
     /// Rows written out to temporary files ([`Accumulator::spill`]).
     spill: Option<Box<Spill>>,
+    /// Keep the names of each app's users per day, not only their number
+    /// ([`Accumulator::keep_daily_names`]).
+    daily_names: bool,
 }
 
 fn merge_totals<K: Hash + Eq>(into: &mut Map<K, Totals>, from: Map<K, Totals>) {
@@ -154,7 +157,14 @@ impl<'c> Accumulator<'c> {
             days: None,
             ip_days: None,
             spill: None,
+            daily_names: false,
         }
+    }
+
+    /// Keep the names of each app's distinct users per day ([`Daily::users`]), not only their
+    /// number ([`Daily::users_counted`]): what aggregates merged with others (partials) need.
+    pub fn keep_daily_names(&mut self) {
+        self.daily_names = true;
     }
 
     /// Also count the distinct client addresses per app and day (in [`Daily::ips`]): what app
@@ -351,6 +361,7 @@ impl<'c> Accumulator<'c> {
                 .or_default() += n;
         }
         this.attribution.merge(&other.attribution);
+        this.daily_names |= other.daily_names;
     }
 
     /// Rows in this accumulator's app×user and app×IP tables.
@@ -423,6 +434,7 @@ impl<'c> Accumulator<'c> {
     /// The app×user and app×IP rows into `into`, renumbered; returns this accumulator's user
     /// ids as `into`'s (for the caller's other tables).
     fn move_pairs(&mut self, into: &mut Accumulator<'c>) -> Vec<u32> {
+        into.daily_names |= self.daily_names;
         let users: Vec<u32> = self.users.names.iter().map(|n| into.users.id(n)).collect();
         let ips: Vec<u32> = self.client_ips.addrs.iter().map(|ip| into.client_ips.id(*ip)).collect();
         // Taken, not drained: the emptied tables give their memory back.
@@ -524,16 +536,23 @@ impl<'c> Accumulator<'c> {
                     Daily {
                         totals,
                         users: Set::default(),
+                        users_counted: 0,
                         ips: Set::default(),
                     },
                 )
             })
             .collect();
         // The days each user used each app, straight into the per-day distinct users.
+        // Each (app, user, day) comes once: app×user rows are unique and so are their days.
         let daily = &mut out.app_daily;
+        let names = self.daily_names;
         let mut user_day = |a: u32, d: i64, u: u32| {
             if let Some(row) = daily.get_mut(&(app(a), d)) {
-                row.users.insert(users[u as usize].clone());
+                if names {
+                    row.users.insert(users[u as usize].clone());
+                } else {
+                    row.users_counted += 1;
+                }
             }
         };
         if let Some(sp) = self.spill {
@@ -644,6 +663,38 @@ mod tests {
             bytes_down: Some(i * 100),
             vendor_app: i.is_multiple_of(2).then(|| Cow::Owned(format!("Vendor App {}", i % 8))),
             ..Record::default()
+        }
+    }
+
+    #[test]
+    fn per_day_users_counted_equal_the_names_kept() {
+        let catalog = Catalog::load(None).unwrap();
+        let matcher = Matcher::new(&catalog);
+        let ids: Vec<String> = catalog.apps.iter().map(|a| a.id.clone()).collect();
+        let mut country = |_: IpAddr| None;
+        // In memory and spilled (with rows seen again after the spill), names and counts.
+        for spill in [false, true] {
+            let (mut names, mut counts) = (Accumulator::new(&matcher, &ids), Accumulator::new(&matcher, &ids));
+            names.keep_daily_names();
+            for x in [&mut names, &mut counts] {
+                for i in 0..400 {
+                    x.add(&rec(i), &mut country);
+                    if spill && i % 150 == 0 {
+                        x.spill().unwrap();
+                    }
+                }
+            }
+            let (names, counts) = (names.finish().unwrap(), counts.finish().unwrap());
+            assert!(names.app_daily.len() > 5);
+            let mut many = 0;
+            for (k, d) in &names.app_daily {
+                let c = &counts.app_daily[k];
+                assert_eq!((d.users_counted, c.users.len()), (0, 0), "{k:?}");
+                assert_eq!(c.users_counted, d.users.len() as u64, "{k:?}");
+                assert_eq!(c.user_count(), d.user_count());
+                many += usize::from(d.users.len() > 1);
+            }
+            assert!(many > 0, "some app has several users a day");
         }
     }
 

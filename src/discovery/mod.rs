@@ -158,10 +158,23 @@ impl AttributionCounts {
 pub struct Daily {
     /// Counts.
     pub totals: Totals,
-    /// Distinct user names.
+    /// Distinct user names (only with [`Accumulator::keep_daily_names`]; else they are
+    /// counted in `users_counted`).
     pub users: Set<Name>,
+    /// Distinct users counted without keeping their names: a scan that is not merged with
+    /// others only needs the number, and millions of app×user×day names are the largest table
+    /// left in memory after the pairs are spilled. Always 0 in a partial.
+    #[serde(default)]
+    pub users_counted: u64,
     /// Distinct client addresses (only with [`Accumulator::keep_ip_days`]; else empty).
     pub ips: Set<IpAddr>,
+}
+
+impl Daily {
+    /// Distinct users of the app that day.
+    pub fn user_count(&self) -> u64 {
+        self.users.len() as u64 + self.users_counted
+    }
 }
 
 /// An unmatched registrable domain: totals, its distinct users, and the application names the
@@ -261,6 +274,9 @@ impl Aggregates {
         merge_map(&mut self.app_daily, other.app_daily, |a, b| {
             a.totals.merge(&b.totals);
             a.users.extend(b.users);
+            // Counted users cannot be united: only aggregates that kept the names are merged
+            // (partials refuse to be written without them).
+            a.users_counted += b.users_counted;
             a.ips.extend(b.ips);
         });
         merge_map(&mut self.unmatched, other.unmatched, |a, b| {

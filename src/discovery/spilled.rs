@@ -9,9 +9,10 @@
 //! app's rows while they are put in order.
 //!
 //! Rows are in id space: the app's catalog index and the user's (or address's) id in the
-//! spilling accumulator, with the names kept once, in memory. A row is 56 bytes on disk. Runs
-//! are sorted by (app name, id), so the merge meets every app's rows together; each app's rows
-//! are then sorted by name (or address) before they are written.
+//! spilling accumulator, with the names kept once, in memory. A run's row is 64 bytes (4 more
+//! per extra day it was seen), a merged row 56. Runs are sorted by (app name, id), so the merge
+//! meets every app's rows together; each app's rows are then sorted by name (or address) before
+//! they are written.
 //!
 //! The runs of a table are appended to one temporary file, and the merged rows go to another.
 //! They are anonymous (`tempfile::tempfile`, in `TMPDIR`): gone when the process ends, however

@@ -156,7 +156,7 @@ pub fn prepare(inp: NightlyInput<'_>) -> Result<Prepared, NightlyError> {
                     app: app.clone(),
                     day: *day,
                     totals: d.totals,
-                    users: d.users.len() as u64,
+                    users: d.user_count(),
                     ip_addresses: d.ips.len() as u64,
                 })
                 .collect();

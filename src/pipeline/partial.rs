@@ -287,6 +287,13 @@ fn write_to(
         hash: xxhash_rust::xxh3::Xxh3::new(),
         bytes: 0,
     };
+    // A partial is merged with others: per-day users counted without their names would be
+    // summed there, not united (`scan --partial` keeps the names).
+    if result.aggregates.app_daily.values().any(|d| d.users_counted > 0) {
+        return Err(werr(io::Error::other(
+            "the scan counted per-day users without keeping their names (keep_daily_names)",
+        )));
+    }
     w.inner.write_all(MAGIC).map_err(werr)?;
     {
         // Streamed, so that rows the scan spilled to disk are never all in memory; MessagePack's

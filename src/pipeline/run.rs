@@ -423,6 +423,7 @@ pub fn partial_scan(
     // Whatever the merge will need: the history's rows and the discovery policies' addresses.
     f.opts.keep_days = true;
     f.opts.keep_ip_days = true;
+    f.opts.keep_daily_names = true;
     let matcher = Matcher::new(&f.catalog);
     let (result, activity_runs) = scan::scan(&f.opts, &f.catalog, &matcher, f.geo.as_ref())?;
     on(Event::Scanned(&result.inputs));

@@ -462,10 +462,7 @@ pub fn app_daily(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, R
         .into_column();
     let mut cols = vec![str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())), date];
     cols.extend(count_cols(&rows, |r| &r.1.totals, rc));
-    cols.push(u64_col(
-        "users",
-        rows.iter().map(|(_, d)| d.users.len() as u64).collect(),
-    ));
+    cols.push(u64_col("users", rows.iter().map(|(_, d)| d.user_count()).collect()));
     cols.extend(rc.cols(rows.len()));
     write(path, cols)
 }

@@ -82,6 +82,9 @@ pub struct ScanOptions {
     /// Also count distinct client addresses per app and day (app discovery policies without a
     /// history): one small key per app×address×day.
     pub keep_ip_days: bool,
+    /// Keep the names of each app's distinct users per day, not only their number (partials,
+    /// which are merged with others, need them).
+    pub keep_daily_names: bool,
 }
 
 /// Picks the traffic records that traffic policies could match, as activities.
@@ -112,6 +115,7 @@ impl ScanOptions {
             exclude: Arc::new(crate::enrich::Exclusions::default()),
             keep_days: false,
             keep_ip_days: false,
+            keep_daily_names: false,
         }
     }
 }
@@ -255,6 +259,9 @@ pub fn scan(
                         }
                         if opts.keep_ip_days {
                             acc.keep_ip_days();
+                        }
+                        if opts.keep_daily_names {
+                            acc.keep_daily_names();
                         }
                         let mut w = Worker {
                             acc,
