@@ -30,13 +30,16 @@ pub enum RowsError {
     Read(std::io::Error),
 }
 
+/// What [`RowSource::chunks`] calls with each chunk.
+pub type ChunkFn<'a, K, V> = dyn FnMut(&[(K, V)]) -> Result<(), ChunkStop> + 'a;
+
 /// Where spilled rows come from: a file of rows in key order, read back a chunk at a time.
 pub trait RowSource<K, V>: Send + Sync {
     /// Number of rows.
     fn len(&self) -> usize;
     /// Call `f` with consecutive chunks of exactly `n` rows (the last one may be shorter), in
     /// key order, until it fails.
-    fn chunks(&self, n: usize, f: &mut dyn FnMut(&[(K, V)]) -> Result<(), ChunkStop>) -> Result<(), RowsError>;
+    fn chunks(&self, n: usize, f: &mut ChunkFn<'_, K, V>) -> Result<(), RowsError>;
 }
 
 /// A chunk visitor asked to stop (its own error is kept by the caller).
@@ -274,7 +277,7 @@ mod tests {
         fn len(&self) -> usize {
             self.0.len()
         }
-        fn chunks(&self, n: usize, f: &mut dyn FnMut(&[(i32, i32)]) -> Result<(), ChunkStop>) -> Result<(), RowsError> {
+        fn chunks(&self, n: usize, f: &mut ChunkFn<'_, i32, i32>) -> Result<(), RowsError> {
             for c in self.0.chunks(n) {
                 if f(c).is_err() {
                     break;
@@ -298,7 +301,9 @@ mod tests {
         assert_eq!(e, a);
         // Spilled rows read the same, equal the rows in memory, and merge the same.
         let s = Rows::spilled(Arc::new(Served(want.clone())));
-        assert!(s.is_spilled() && s == a && a == s && s.len() == 6);
+        assert!(s.is_spilled() && s.len() == 6);
+        assert_eq!(s, a);
+        assert_eq!(a, s);
         let mut seen = Vec::new();
         s.for_each_chunk(4, |c| {
             seen.push(c.len());

@@ -20,7 +20,7 @@
 //!
 //! Owns: the spill encoding and the merge of runs. Must not touch: what the rows count.
 
-use super::rows::{ChunkStop, RowSource, RowsError};
+use super::rows::{ChunkFn, RowSource, RowsError};
 use super::{Name, Rows, Totals};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -391,7 +391,6 @@ where
         }
     }
     flush(&mut group, &mut out)?;
-    drop(flush);
     let file = out.into_inner().map_err(|e| write_error(e.into_error()))?;
     drop(readers);
     drop(runs);
@@ -418,11 +417,7 @@ impl<B: Clone + Send + Sync> RowSource<(Name, B), Totals> for PairFile<B> {
         self.rows
     }
 
-    fn chunks(
-        &self,
-        n: usize,
-        f: &mut dyn FnMut(&[((Name, B), Totals)]) -> Result<(), ChunkStop>,
-    ) -> Result<(), RowsError> {
+    fn chunks(&self, n: usize, f: &mut ChunkFn<'_, (Name, B), Totals>) -> Result<(), RowsError> {
         // Chunks of exactly `n` rows but the last (the report's one-group tables rely on it).
         let n = n.clamp(1, self.rows.max(1));
         let mut buf = vec![0u8; n * ROW_BYTES];
@@ -481,7 +476,7 @@ mod tests {
         let row = |app: u32, id: u32, n: u64| {
             let mut days = DaysSeen::default();
             days.insert(n as i64);
-            if n % 3 == 0 {
+            if n.is_multiple_of(3) {
                 days.insert(n as i64 + 1);
             }
             IdRow {
