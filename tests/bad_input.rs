@@ -396,6 +396,7 @@ fn numbers_that_cannot_work_and_damaged_files_are_refused_before_reading() {
         ("[scan]\nmax_line_bytes = 0\n", "max_line_bytes"),
         ("[scan]\nthreads = 0\n", "threads"),
         ("[scan]\ntop_n = 0\n", "top_n"),
+        ("[scan]\nspill_rows = 0\n", "spill_rows"),
     ] {
         let cfg = d.path().join("c.toml");
         std::fs::write(&cfg, text).unwrap();

@@ -396,30 +396,9 @@ impl<'c> Accumulator<'c> {
                 ips: Runs::default(),
             })
         });
-        let mut rows: Vec<IdRow> = std::mem::take(&mut self.app_users)
-            .into_iter()
-            .map(|((app, id), row)| IdRow {
-                app,
-                id,
-                totals: row.totals,
-                days: row.days,
-            })
-            .collect();
-        spilled::sort_run(&mut rows, &sp.app_rank);
-        sp.users.push(&rows)?;
-        rows.clear();
-        rows.extend(
-            std::mem::take(&mut self.app_ips)
-                .into_iter()
-                .map(|((app, id), totals)| IdRow {
-                    app,
-                    id,
-                    totals,
-                    days: DaysSeen::default(),
-                }),
-        );
-        spilled::sort_run(&mut rows, &sp.app_rank);
-        sp.ips.push(&rows)?;
+        sp.users
+            .push(&user_run(std::mem::take(&mut self.app_users), &sp.app_rank))?;
+        sp.ips.push(&ip_run(std::mem::take(&mut self.app_ips), &sp.app_rank))?;
         Ok(())
     }
 
@@ -558,31 +537,11 @@ impl<'c> Accumulator<'c> {
         if let Some(sp) = self.spill {
             // Spilled: what is still in memory is the last run. The merge of the runs gives
             // each unique app×user row with its days.
-            let mut rest: Vec<IdRow> = self
-                .app_users
-                .into_iter()
-                .map(|((app, id), row)| IdRow {
-                    app,
-                    id,
-                    totals: row.totals,
-                    days: row.days,
-                })
-                .collect();
-            spilled::sort_run(&mut rest, &sp.app_rank);
+            let rest = user_run(self.app_users, &sp.app_rank);
             let apps: std::sync::Arc<[Name]> = ids.iter().cloned().collect();
             let (ranks, names) = (&sp.app_rank, users.clone());
             out.app_users = spilled::compact(sp.users, rest, ranks, apps.clone(), names, &mut user_day)?;
-            let mut rest: Vec<IdRow> = self
-                .app_ips
-                .into_iter()
-                .map(|((app, id), totals)| IdRow {
-                    app,
-                    id,
-                    totals,
-                    days: DaysSeen::default(),
-                })
-                .collect();
-            spilled::sort_run(&mut rest, &sp.app_rank);
+            let rest = ip_run(self.app_ips, &sp.app_rank);
             let addrs = self.client_ips.addrs.clone();
             out.app_ips = spilled::compact(sp.ips, rest, &sp.app_rank, apps, addrs, &mut |_, _, _| {})?;
         } else {
@@ -631,6 +590,36 @@ impl<'c> Accumulator<'c> {
         }
         Ok(out)
     }
+}
+
+/// The app×user rows as one run (with their days), sorted for [`spilled::compact`].
+fn user_run(rows: Map<(u32, u32), UserRow>, app_rank: &[u32]) -> Vec<IdRow> {
+    let mut run: Vec<IdRow> = rows
+        .into_iter()
+        .map(|((app, id), row)| IdRow {
+            app,
+            id,
+            totals: row.totals,
+            days: row.days,
+        })
+        .collect();
+    spilled::sort_run(&mut run, app_rank);
+    run
+}
+
+/// The app×IP rows as one run, sorted for [`spilled::compact`].
+fn ip_run(rows: Map<(u32, u32), Totals>, app_rank: &[u32]) -> Vec<IdRow> {
+    let mut run: Vec<IdRow> = rows
+        .into_iter()
+        .map(|((app, id), totals)| IdRow {
+            app,
+            id,
+            totals,
+            days: DaysSeen::default(),
+        })
+        .collect();
+    spilled::sort_run(&mut run, app_rank);
+    run
 }
 
 #[inline]

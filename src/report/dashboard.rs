@@ -266,7 +266,11 @@ pub fn build(
     let mut per_user: Map<Name, (u64, Usage)> = Map::default();
     let mut last_app: Option<(Name, Option<&str>)> = None;
     agg.app_users.try_for_each(|(app, u), t| {
-        let e = per_user.entry(u.clone()).or_default();
+        // A name is cloned (an Arc) only when first met, not once per row.
+        if !per_user.contains_key(u) {
+            per_user.insert(u.clone(), Default::default());
+        }
+        let e = per_user.get_mut(u).expect("inserted above");
         e.0 += 1;
         e.1.add(t);
         // Rows come grouped by app: look its category up once per app.
@@ -274,7 +278,10 @@ pub fn build(
             last_app = Some((app.clone(), cat_of.get(app.as_ref()).copied()));
         }
         if let Some((_, Some(c))) = &last_app {
-            cats.entry(c).or_default().2.insert(u.clone());
+            let set = &mut cats.entry(c).or_default().2;
+            if !set.contains(u) {
+                set.insert(u.clone());
+            }
         }
     })?;
     let mut per_ip: Map<std::net::IpAddr, (u64, Usage)> = Map::default();
