@@ -104,7 +104,7 @@ impl ScanSection {
         if let Some(n) = self.spill_rows {
             if !(1..=1 << 32).contains(&n) {
                 return Err(format!(
-                    "[scan] spill_rows = {n}: must be between 1 and 4294967296 (rows); leave it out for the default of 262144"
+                    "[scan] spill_rows = {n}: must be between 1 and 4294967296 (rows); leave it out for the default of 131072"
                 ));
             }
         }

@@ -489,7 +489,7 @@ fn a_large_spilled_table_is_written_whole() {
         ));
     }
     std::fs::write(d.path().join("big.log"), log).unwrap();
-    std::fs::write(d.path().join("mem.toml"), "[scan]\n").unwrap();
+    std::fs::write(d.path().join("mem.toml"), "[scan]\nspill_rows = 1000000\n").unwrap();
     std::fs::write(d.path().join("spill.toml"), "[scan]\nspill_rows = 5000\n").unwrap();
     let p = |s: &str| d.path().join(s).display().to_string();
     for (cfg, out) in [("mem.toml", "out-mem"), ("spill.toml", "out-spill")] {

@@ -29,9 +29,11 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
 /// The shared accumulator spills its app×user and app×IP rows when it holds more than this
-/// many (~30–50 MB in its hash tables). Measured on a 10 GB night (`BENCHMARKS.md`, "Issue
-/// 18"): 1,048,576 held the scan at 450–600 MB, 262,144 at 250–340 MB, with no change in speed.
-pub const SPILL_ROWS: usize = 1 << 18;
+/// many (~15–25 MB in its hash tables). Measured on a 10 GB night (`BENCHMARKS.md`, "Issue
+/// 18"): 1,048,576 held the scan at 450–600 MB, 262,144 at 250–340 MB (glibc's malloc), and
+/// with mimalloc 262,144 peaked at 273 MiB, 131,072 at 232 MiB; on the 700 MB log 131,072
+/// was also ×0.94 the wall time of 262,144, and 65,536 ×1.04 of 131,072.
+pub const SPILL_ROWS: usize = 1 << 17;
 
 /// Bytes of one row on disk.
 const ROW_BYTES: usize = 56;

@@ -138,21 +138,16 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     .iter()
     .map(|n| out.staged(n))
     .collect();
-    let ((r1, r2), ((r3, r4), (r5, dash))) = rayon::join(
+    let ((r1, (r2, r3)), (r4, (r5, dash))) = rayon::join(
         || {
             rayon::join(
                 || tables::discovered_apps(&paths[0], &rows, &ctx.run_cols),
-                || tables::app_users(&paths[1], agg, &ctx.run_cols),
+                || tables::pair_tables((&paths[1], &paths[2]), agg, &countries, &ctx.run_cols),
             )
         },
         || {
             rayon::join(
-                || {
-                    rayon::join(
-                        || tables::app_ips(&paths[2], agg, &countries, &ctx.run_cols),
-                        || tables::app_daily(&paths[3], agg, &ctx.run_cols),
-                    )
-                },
+                || tables::app_daily(&paths[3], agg, &ctx.run_cols),
                 || {
                     rayon::join(
                         || tables::unmatched_domains(&paths[4], agg, &ctx.run_cols),

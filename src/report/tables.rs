@@ -45,7 +45,11 @@ impl Countries {
     }
     /// Country code of `ip`, if known.
     pub fn of(&self, ip: IpAddr) -> Option<String> {
-        self.map.get(&ip).cloned().flatten()
+        self.code(ip).map(str::to_string)
+    }
+    /// Country code of `ip`, if known, borrowed (no allocation per row).
+    pub fn code(&self, ip: IpAddr) -> Option<&str> {
+        self.map.get(&ip).and_then(|c| c.as_deref())
     }
 }
 
@@ -83,6 +87,19 @@ fn file_metadata(schema: &Schema) -> polars::io::parquet::write::KeyValueMetadat
 
 pub(crate) fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
     StringChunked::from_iter_values(name.into(), v).into_column()
+}
+
+/// A string column of addresses, formatted through one buffer (not one `String` per row).
+fn ip_col<'a>(name: &str, v: impl ExactSizeIterator<Item = &'a IpAddr>) -> Column {
+    use std::fmt::Write;
+    let mut b = StringChunkedBuilder::new(name.into(), v.len());
+    let mut buf = String::with_capacity(48);
+    for ip in v {
+        buf.clear();
+        let _ = write!(buf, "{ip}");
+        b.append_value(&buf);
+    }
+    b.finish().into_column()
 }
 
 /// A nullable string column from borrowed values (no copy before Arrow's own).
@@ -438,20 +455,43 @@ pub fn app_users(path: &Path, agg: &Aggregates, rc: &RunCols) -> Result<usize, R
 /// Write `app_ips.parquet` (with the IP country of each source address).
 pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries, rc: &RunCols) -> Result<usize, ReportError> {
     write_rows(path, &agg.app_ips, ROWS_PER_GROUP, |rows| {
-        let ips: Vec<String> = rows.iter().map(|((_, ip), _)| ip.to_string()).collect();
         let mut cols = vec![
             str_col("app_id", rows.iter().map(|((a, _), _)| a.as_ref())),
-            str_col("ip", ips.iter().map(String::as_str)),
+            ip_col("ip", rows.iter().map(|((_, ip), _)| ip)),
         ];
         cols.extend(count_cols(rows, |r| &r.1, rc));
         cols.extend(seen_cols(rows, |r| &r.1));
-        cols.push(opt_str_col(
+        cols.push(opt_ref_col(
             "ip_country",
-            rows.iter().map(|((_, ip), _)| countries.of(*ip)).collect(),
+            rows.iter().map(|((_, ip), _)| countries.code(*ip)),
         ));
         cols.extend(rc.cols(rows.len()));
         cols
     })
+}
+
+/// Write `app_users.parquet` and `app_ips.parquet`: side by side when they are small, one
+/// after the other when both fill whole row groups. Each then builds a 262,144-row group (tens
+/// of MB of columns and encoder buffers), and two of them at once set the report's peak memory
+/// on a large night; the writer compresses a group's columns in parallel anyway.
+pub fn pair_tables(
+    paths: (&Path, &Path),
+    agg: &Aggregates,
+    countries: &Countries,
+    rc: &RunCols,
+) -> (Result<usize, ReportError>, Result<usize, ReportError>) {
+    let users = || app_users(paths.0, agg, rc);
+    let ips = || app_ips(paths.1, agg, countries, rc);
+    if one_by_one(agg.app_users.len(), agg.app_ips.len()) {
+        (users(), ips())
+    } else {
+        rayon::join(users, ips)
+    }
+}
+
+/// Whether tables of `a` and `b` rows are written one after the other (see `pair_tables`).
+fn one_by_one(a: usize, b: usize) -> bool {
+    a > ROWS_PER_GROUP && b > ROWS_PER_GROUP
 }
 
 /// Write `app_daily.parquet`.
