@@ -325,3 +325,28 @@ fn parse_shows_skipped_lines_on_request() {
         (Some("PAN-OS SYSTEM"), Some("panos"), Some(1))
     );
 }
+
+/// The binary's allocator holds only the memory in use (issue 18): mimalloc starts with purge
+/// delay 0 and arena eager commit off, set before its first arena, and the environment still
+/// overrides either. (`MIMALLOC_VERBOSE=1` makes mimalloc print its options as it starts.)
+#[test]
+fn the_allocator_starts_with_the_memory_options_and_the_environment_wins() {
+    let options = |env: &[(&str, &str)]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudcensus"))
+            .arg("--version")
+            .env_remove("MIMALLOC_PURGE_DELAY")
+            .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
+            .env("MIMALLOC_VERBOSE", "1")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run cloudcensus");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let ours = options(&[]);
+    assert!(ours.contains("option 'purge_delay': 0 "), "{ours}");
+    assert!(ours.contains("option 'arena_eager_commit': 0 "), "{ours}");
+    let theirs = options(&[("MIMALLOC_PURGE_DELAY", "250"), ("MIMALLOC_ARENA_EAGER_COMMIT", "2")]);
+    assert!(theirs.contains("option 'purge_delay': 250 "), "{theirs}");
+    assert!(theirs.contains("option 'arena_eager_commit': 2 "), "{theirs}");
+}

@@ -127,8 +127,8 @@ struct Work {
     format: Option<usize>,
 }
 
-/// Default [`ScanOptions::hand_off_rows`]: ~20–35 MB of rows per worker (workers hand off at
-/// the lower of this and `[scan] spill_rows`, 131,072 by default). Below it (a nightly
+/// Default [`ScanOptions::hand_off_rows`]: ~20–35 MB of rows per worker. Workers hand off at
+/// the lower of this and `[scan] spill_rows` (131,072 by default, so half that). Below it (a nightly
 /// log of a hundred thousand pairs) workers never hand off and pay nothing; above it the pairs
 /// are held about once instead of once per worker, and past `discovery::SPILL_ROWS` in the
 /// shared accumulator they go to temporary files.
