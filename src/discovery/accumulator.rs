@@ -537,13 +537,23 @@ impl<'c> Accumulator<'c> {
         if let Some(sp) = self.spill {
             // Spilled: what is still in memory is the last run. The merge of the runs gives
             // each unique app×user row with its days.
-            let rest = user_run(self.app_users, &sp.app_rank);
+            // The two tables are merged side by side (each is one thread's sequential work).
             let apps: std::sync::Arc<[Name]> = ids.iter().cloned().collect();
-            let (ranks, names) = (&sp.app_rank, users.clone());
-            out.app_users = spilled::compact(sp.users, rest, ranks, apps.clone(), names, &mut user_day)?;
-            let rest = ip_run(self.app_ips, &sp.app_rank);
-            let addrs = self.client_ips.addrs.clone();
-            out.app_ips = spilled::compact(sp.ips, rest, &sp.app_rank, apps, addrs, &mut |_, _, _| {})?;
+            let sp = *sp;
+            let (ranks, user_runs, ip_runs) = (&sp.app_rank, sp.users, sp.ips);
+            let (user_rows, ip_rows, addrs) = (self.app_users, self.app_ips, self.client_ips.addrs.clone());
+            let (app_users, app_ips) = rayon::join(
+                || {
+                    let rest = user_run(user_rows, ranks);
+                    spilled::compact(user_runs, rest, ranks, apps.clone(), users.clone(), &mut user_day)
+                },
+                || {
+                    let rest = ip_run(ip_rows, ranks);
+                    spilled::compact(ip_runs, rest, ranks, apps.clone(), addrs, &mut |_, _, _| {})
+                },
+            );
+            out.app_users = app_users?;
+            out.app_ips = app_ips?;
         } else {
             let mut app_users = Vec::with_capacity(self.app_users.len());
             for ((a, u), row) in self.app_users {

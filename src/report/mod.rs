@@ -151,7 +151,7 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
                 || {
                     rayon::join(
                         || tables::unmatched_domains(&paths[4], agg, &ctx.run_cols),
-                        || dashboard::build(agg, &rows, &countries, ctx.top_n),
+                        || dashboard_files(agg, &rows, &countries, ctx),
                     )
                 },
             )
@@ -160,29 +160,8 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     for r in [r1, r2, r3, r4, r5] {
         r?;
     }
-    let mut dash = dash?;
-    dash.since_last_night = ctx.nightly.as_ref().and_then(|n| n.changes.clone());
-    let dash_json = dashboard::with_byte_notes(&dash, &ctx.run_cols).map_err(|e| ReportError::Json {
-        file: "dashboard.json".into(),
-        source: e,
-    })?;
+    let (dash_json, page) = dash?;
     out.write("dashboard.json", &dash_json)?;
-    let page = html::page(&html::PageInput {
-        dashboard: serde_json::from_slice(&dash_json).map_err(|e| ReportError::Json {
-            file: "dashboard.json".into(),
-            source: e,
-        })?,
-        rows: &rows,
-        agg,
-        countries: &countries,
-        catalog: ctx.catalog,
-        run_cols: &ctx.run_cols,
-        alerts: ctx.policy.as_ref().map_or_else(Vec::new, |p| page_alerts(p.alerts)),
-        trend: ctx.nightly.as_ref().and_then(|n| n.trend.as_deref()),
-        generated_us: crate::base::time::now_us(),
-        timezone: &ctx.timezone,
-        today_days: crate::base::time::utc_day(ctx.started_us),
-    })?;
     out.write("dashboard.html", page.as_bytes())?;
     out.write("rejected_lines.jsonl", &run::rejected_jsonl(&result.rejected))?;
     if let Some(p) = &ctx.policy {
@@ -249,6 +228,39 @@ pub fn write_all(mut out: OutputDir, result: &ScanResult, ctx: &RunContext) -> R
     output::pause_for_tests("staged");
     out.commit(&ctx.run_cols.run_id, "run.json")?;
     Ok(manifest)
+}
+
+/// `dashboard.json` and `dashboard.html`, built beside the tables (the page reads the pair
+/// tables again, which may be spilled, and that pass is one thread's work).
+fn dashboard_files(
+    agg: &crate::discovery::Aggregates,
+    rows: &[tables::AppRow],
+    countries: &tables::Countries,
+    ctx: &RunContext,
+) -> Result<(Vec<u8>, String), ReportError> {
+    let mut dash = dashboard::build(agg, rows, countries, ctx.top_n)?;
+    dash.since_last_night = ctx.nightly.as_ref().and_then(|n| n.changes.clone());
+    let dash_json = dashboard::with_byte_notes(&dash, &ctx.run_cols).map_err(|e| ReportError::Json {
+        file: "dashboard.json".into(),
+        source: e,
+    })?;
+    let page = html::page(&html::PageInput {
+        dashboard: serde_json::from_slice(&dash_json).map_err(|e| ReportError::Json {
+            file: "dashboard.json".into(),
+            source: e,
+        })?,
+        rows,
+        agg,
+        countries,
+        catalog: ctx.catalog,
+        run_cols: &ctx.run_cols,
+        alerts: ctx.policy.as_ref().map_or_else(Vec::new, |p| page_alerts(p.alerts)),
+        trend: ctx.nightly.as_ref().and_then(|n| n.trend.as_deref()),
+        generated_us: crate::base::time::now_us(),
+        timezone: &ctx.timezone,
+        today_days: crate::base::time::utc_day(ctx.started_us),
+    })?;
+    Ok((dash_json, page))
 }
 
 /// The run's alerts as the dashboard lists them: most severe first, then newest.

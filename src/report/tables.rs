@@ -432,8 +432,45 @@ fn write_rows<K, V>(
         })?;
         return all.unwrap_or_else(|| write(path, cols(&[])));
     }
+    // Two stages side by side: this thread reads the rows and builds a group's columns while a
+    // writer thread encodes and compresses the previous group. The channel holds nothing (a
+    // hand-over), so at most two groups exist at once: the one being built and the one being
+    // written.
+    /// Why reading stopped: the rows could not be read, or the writer has stopped (on an error
+    /// it returns itself).
+    enum Stop {
+        Rows(crate::discovery::RowsError),
+        Writer,
+    }
+    impl From<crate::discovery::RowsError> for Stop {
+        fn from(e: crate::discovery::RowsError) -> Self {
+            Stop::Rows(e)
+        }
+    }
     let mut w = GroupWriter::create(path)?;
-    rows.for_each_chunk(per_group, |c| w.push(cols(c)))?;
+    if rayon::current_num_threads() < 2 {
+        // One thread asked for (`--threads 1`): no second stage.
+        rows.for_each_chunk(per_group, |c| w.push(cols(c)))?;
+        w.finish(|| cols(&[]))?;
+        return Ok(rows.len());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Column>>(0);
+    let (read, written) = std::thread::scope(|s| {
+        let writer = s.spawn(move || -> Result<GroupWriter, ReportError> {
+            for group in rx {
+                w.push(group)?;
+            }
+            Ok(w)
+        });
+        let read = rows.for_each_chunk(per_group, |c| tx.send(cols(c)).map_err(|_| Stop::Writer));
+        drop(tx);
+        let written = writer.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (read, written)
+    });
+    let w = written?;
+    if let Err(Stop::Rows(e)) = read {
+        return Err(e.into());
+    }
     w.finish(|| cols(&[]))?;
     Ok(rows.len())
 }
@@ -472,8 +509,9 @@ pub fn app_ips(path: &Path, agg: &Aggregates, countries: &Countries, rc: &RunCol
 
 /// Write `app_users.parquet` and `app_ips.parquet`: side by side when they are small, one
 /// after the other when both fill whole row groups. Each then builds a 262,144-row group (tens
-/// of MB of columns and encoder buffers), and two of them at once set the report's peak memory
-/// on a large night; the writer compresses a group's columns in parallel anyway.
+/// of MB of columns and encoder buffers), and four of them at once would set the report's peak
+/// memory on a large night. Each table still takes two threads: [`write_rows`] builds one
+/// group while the previous one is compressed.
 pub fn pair_tables(
     paths: (&Path, &Path),
     agg: &Aggregates,
@@ -555,8 +593,43 @@ mod tests {
         ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap()
     }
 
+    /// Run `f` in a pool of `n` threads (`write_rows` uses a writer thread only with two or more).
+    fn in_pool<T: Send>(n: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
     #[test]
     fn a_table_written_in_row_groups_reads_back_as_one_write() {
+        in_pool(1, written_in_row_groups);
+        in_pool(2, written_in_row_groups);
+    }
+
+    #[test]
+    fn a_group_the_writer_refuses_stops_the_table_with_its_error() {
+        // The third group's column has another type: the writer fails on it, the reading side
+        // stops, and the error comes back (no hang, no panic), with and without a writer thread.
+        for threads in [1, 2] {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("bad.parquet");
+            let rows = crate::discovery::Rows::from_unique((0..5_000usize).map(|i| (i, ())).collect());
+            let by_chunk = |c: &[(usize, ())]| {
+                let first = c.first().map_or(0, |f| f.0);
+                if first == 2_000 {
+                    vec![str_col("transactions", c.iter().map(|_| "x"))]
+                } else {
+                    vec![u64_col("transactions", c.iter().map(|r| r.0 as u64).collect())]
+                }
+            };
+            let e = in_pool(threads, || write_rows(&p, &rows, 1_000, by_chunk)).unwrap_err();
+            assert!(matches!(e, ReportError::Parquet { .. }), "{threads} threads: {e}");
+        }
+    }
+
+    fn written_in_row_groups() {
         let d = tempfile::tempdir().unwrap();
         let (one, groups) = (d.path().join("one.parquet"), d.path().join("groups.parquet"));
         let n = 10_007;
