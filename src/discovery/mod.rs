@@ -20,6 +20,9 @@ mod rows;
 mod spilled;
 
 pub use accumulator::Accumulator;
+/// For the report's tests: a stand-in spill source.
+#[cfg(test)]
+pub(crate) use rows::{ChunkFn, RowSource};
 pub use rows::{Rows, RowsError};
 pub use spilled::SPILL_ROWS;
 

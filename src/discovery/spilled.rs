@@ -6,7 +6,7 @@
 //! At the end, [`compact`] merges the runs (and the rows still in memory) into one file of
 //! unique rows in the report's order, which [`super::Rows`] reads back a chunk at a time. So
 //! the rows held at any time are at most [`SPILL_ROWS`], one read buffer per run, and one
-//! app's rows while they are put in order.
+//! app's rows while they are put in order (per table: the two tables are merged side by side).
 //!
 //! Rows are in id space: the app's catalog index and the user's (or address's) id in the
 //! spilling accumulator, with the names kept once, in memory. A run's row is 64 bytes (4 more
@@ -183,8 +183,9 @@ pub(crate) struct Runs {
     end: u64,
 }
 
-/// The memory all run readers share for their buffers when the runs are merged (each gets at
-/// least 4 KiB and at most 64 KiB).
+/// The memory all run readers of one table share for their buffers when the runs are merged
+/// (each gets at least 4 KiB and at most 64 KiB). The app×user and app×IP runs are merged side
+/// by side (`Accumulator::finish`), so up to twice this is held at once.
 const MERGE_BUFFER_BYTES: usize = 16 << 20;
 
 impl Runs {

@@ -436,8 +436,8 @@ fn write_rows<K, V>(
     // writer thread encodes and compresses the previous group. The channel holds nothing (a
     // hand-over), so at most two groups exist at once: the one being built and the one being
     // written.
-    /// Why reading stopped: the rows could not be read, or the writer has stopped (on an error
-    /// it returns itself).
+    /// Why reading stopped: the rows could not be read, or the writer thread has stopped (it
+    /// stops only on an error, which its own result carries).
     enum Stop {
         Rows(crate::discovery::RowsError),
         Writer,
@@ -449,7 +449,7 @@ fn write_rows<K, V>(
     }
     let mut w = GroupWriter::create(path)?;
     if rayon::current_num_threads() < 2 {
-        // One thread asked for (`--threads 1`): no second stage.
+        // A one-thread pool (`--threads 1`, or a one-core machine): no second stage.
         rows.for_each_chunk(per_group, |c| w.push(cols(c)))?;
         w.finish(|| cols(&[]))?;
         return Ok(rows.len());
@@ -468,8 +468,10 @@ fn write_rows<K, V>(
         (read, written)
     });
     let w = written?;
-    if let Err(Stop::Rows(e)) = read {
-        return Err(e.into());
+    match read {
+        Ok(()) => {}
+        Err(Stop::Rows(e)) => return Err(e.into()),
+        Err(Stop::Writer) => unreachable!("the writer thread stops only on an error, returned above"),
     }
     w.finish(|| cols(&[]))?;
     Ok(rows.len())
@@ -610,22 +612,66 @@ mod tests {
 
     #[test]
     fn a_group_the_writer_refuses_stops_the_table_with_its_error() {
-        // The third group's column has another type: the writer fails on it, the reading side
-        // stops, and the error comes back (no hang, no panic), with and without a writer thread.
+        // The third group's two columns differ in length, so `GroupWriter::push` refuses it:
+        // the reading side stops and the error comes back (no hang, no panic, no short file
+        // taken for a whole one), with and without a writer thread.
         for threads in [1, 2] {
             let d = tempfile::tempdir().unwrap();
             let p = d.path().join("bad.parquet");
             let rows = crate::discovery::Rows::from_unique((0..5_000usize).map(|i| (i, ())).collect());
             let by_chunk = |c: &[(usize, ())]| {
-                let first = c.first().map_or(0, |f| f.0);
-                if first == 2_000 {
-                    vec![str_col("transactions", c.iter().map(|_| "x"))]
-                } else {
-                    vec![u64_col("transactions", c.iter().map(|r| r.0 as u64).collect())]
-                }
+                let short = usize::from(c.first().map_or(0, |f| f.0) == 2_000);
+                vec![
+                    u64_col("transactions", c.iter().map(|r| r.0 as u64).collect()),
+                    u64_col("bytes", c[short..].iter().map(|r| r.0 as u64).collect()),
+                ]
             };
             let e = in_pool(threads, || write_rows(&p, &rows, 1_000, by_chunk)).unwrap_err();
             assert!(matches!(e, ReportError::Parquet { .. }), "{threads} threads: {e}");
+        }
+    }
+
+    /// Spilled rows whose file fails after `good` chunks, as a full or failing disk would.
+    struct FailsAfter {
+        rows: Vec<(usize, ())>,
+        good: usize,
+    }
+    impl crate::discovery::RowSource<usize, ()> for FailsAfter {
+        fn len(&self) -> usize {
+            self.rows.len()
+        }
+        fn chunks(
+            &self,
+            n: usize,
+            f: &mut crate::discovery::ChunkFn<'_, usize, ()>,
+        ) -> Result<(), crate::discovery::RowsError> {
+            for c in self.rows.chunks(n).take(self.good) {
+                if f(c).is_err() {
+                    return Ok(());
+                }
+            }
+            Err(crate::discovery::RowsError::Read(std::io::Error::other("disk gone")))
+        }
+    }
+
+    #[test]
+    fn spilled_rows_that_cannot_be_read_back_fail_the_table() {
+        // The rows fail to read after three of five groups: the table must fail with that
+        // error, not finish as a shorter file, with and without a writer thread.
+        for threads in [1, 2] {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("short.parquet");
+            let src = FailsAfter {
+                rows: (0..5_000usize).map(|i| (i, ())).collect(),
+                good: 3,
+            };
+            let rows = crate::discovery::Rows::spilled(std::sync::Arc::new(src));
+            let by_chunk = |c: &[(usize, ())]| vec![u64_col("transactions", c.iter().map(|r| r.0 as u64).collect())];
+            let e = in_pool(threads, || write_rows(&p, &rows, 1_000, by_chunk)).unwrap_err();
+            assert!(
+                matches!(e, ReportError::Rows(crate::discovery::RowsError::Read(_))),
+                "{threads} threads: {e}"
+            );
         }
     }
 
