@@ -7,12 +7,19 @@
 //! the baselines, and an activity at or before a user's last processed instant of an earlier
 //! run is skipped (a rescan of the same night changes nothing).
 //!
+//! While a run goes, the per-user baselines and the organisation's countries are hash maps
+//! (one lookup per activity, not a walk down a tree of thousands of names); [`Baselines`], the
+//! form kept in the state, has them in key order again when the run finishes.
+//!
 //! Owns: the detection rules. Must not touch: storage, alert wording beyond the description.
 
 use super::{geo, AnomalyPolicy, Detection, Sensitivity};
 use crate::base::{Activity, ActivityType, IpCategory, Outcome};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 const DAY_US: i64 = 86_400_000_000;
 /// Days of countries and daily counts kept (the longest window a bundled policy may use, and
@@ -126,9 +133,16 @@ pub struct Detector<'p> {
     counted: Vec<ActivityType>,
     /// Days of counts kept: the longest volume window, and today.
     count_days: i64,
-    b: Baselines,
+    /// [`Baselines::first_us`].
+    first_us: Option<i64>,
+    /// [`Baselines::terminated`].
+    terminated: BTreeMap<String, Terminated>,
+    /// [`Baselines::users`] during the run.
+    users: Map<String, UserBaseline>,
+    /// [`Baselines::org_countries`] during the run.
+    org_countries: Map<String, Map<String, i64>>,
     /// Each user's watermark when the run started.
-    before: HashMap<String, i64>,
+    before: Map<String, i64>,
     hits: Vec<AnomalyHit>,
 }
 
@@ -158,22 +172,57 @@ fn median_mad(v: &mut [f64]) -> (f64, f64) {
     (m, med(&mut dev))
 }
 
+/// Whether `hay` contains `needle` (lower-case ASCII), ignoring ASCII case: what
+/// `hay.to_ascii_lowercase().contains(needle)` says, without the copy.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// A sign-in or activity that places the user: successful, interactive, with a country.
 fn located(a: &Activity) -> bool {
-    let action = a.action.to_ascii_lowercase();
     a.country.is_some()
         && a.result != Some(Outcome::Failure)
         && !a.traffic
-        && !(action.contains("noninteractive")
-            || action.contains("non-interactive")
-            || action.contains("serviceprincipal")
-            || action.contains("managedidentity"))
+        && ![
+            "noninteractive",
+            "non-interactive",
+            "serviceprincipal",
+            "managedidentity",
+        ]
+        .iter()
+        .any(|n| contains_ci(&a.action, n))
+}
+
+/// `s` in lower case (`str::to_lowercase`), copied only when it has a character to change.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A country code in upper case, copied only when it has a letter to change.
+fn upper(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 impl<'p> Detector<'p> {
     /// Start a run over the baselines the state kept.
     pub fn new(policies: &'p [AnomalyPolicy], enabled: Vec<bool>, b: Baselines) -> Self {
         let before = b.users.iter().map(|(u, x)| (u.clone(), x.watermark_us)).collect();
+        let users = b.users.into_iter().collect();
+        let org_countries = b
+            .org_countries
+            .into_iter()
+            .map(|(c, m)| (c, m.into_iter().collect()))
+            .collect();
         let mut counted = Vec::new();
         let mut count_days = 1;
         for (p, on) in policies.iter().zip(&enabled) {
@@ -187,14 +236,17 @@ impl<'p> Detector<'p> {
             enabled,
             counted,
             count_days,
-            b,
+            first_us: b.first_us,
+            terminated: b.terminated,
+            users,
+            org_countries,
             before,
             hits: Vec::new(),
         }
     }
 
     fn learning(&self, p: &AnomalyPolicy, t: i64) -> bool {
-        self.b.first_us.is_none_or(|f| t < f + p.learning_days * DAY_US)
+        self.first_us.is_none_or(|f| t < f + p.learning_days * DAY_US)
     }
 
     /// One activity, in time order.
@@ -202,36 +254,41 @@ impl<'p> Detector<'p> {
         if a.traffic {
             return; // proxy records seen as activities for traffic policies: not a user's SaaS activity
         }
-        let Some(user) = a.user.as_deref().filter(|u| !u.is_empty()).map(str::to_lowercase) else {
+        let Some(user) = a.user.as_deref().filter(|u| !u.is_empty()).map(lower) else {
             return;
         };
-        if self.before.get(&user).is_some_and(|w| a.time_us <= *w) {
+        let user = &*user;
+        if self.before.get(user).is_some_and(|w| a.time_us <= *w) {
             return; // an earlier run saw it
         }
-        if self.b.first_us.is_none_or(|f| a.time_us < f) {
-            self.b.first_us = Some(a.time_us);
+        if self.first_us.is_none_or(|f| a.time_us < f) {
+            self.first_us = Some(a.time_us);
         }
         let day = crate::base::time::utc_day(a.time_us);
-        self.directory(a, &user);
+        self.directory(a, user);
         let policies = self.policies;
         for (i, p) in policies.iter().enumerate() {
             if !self.enabled[i] {
                 continue;
             }
             match &p.detection {
-                Detection::ImpossibleTravel { .. } => self.travel(i, p, a, &user),
+                Detection::ImpossibleTravel { .. } => self.travel(i, p, a, user),
                 Detection::InfrequentCountry { window_days, org_wide } => {
-                    self.infrequent(i, p, a, &user, day, *window_days, *org_wide)
+                    self.infrequent(i, p, a, user, day, *window_days, *org_wide)
                 }
-                Detection::UnusualVolume { .. } => self.volume(i, p, a, &user, day),
-                Detection::TerminatedUser => self.terminated(i, p, a, &user),
+                Detection::UnusualVolume { .. } => self.volume(i, p, a, user, day),
+                Detection::TerminatedUser => self.terminated(i, p, a, user),
             }
         }
         // Then what this activity teaches.
-        let u = self.b.users.entry(user.clone()).or_insert_with(|| UserBaseline {
-            first_day: day,
-            ..UserBaseline::default()
-        });
+        if !self.users.contains_key(user) {
+            let first = UserBaseline {
+                first_day: day,
+                ..UserBaseline::default()
+            };
+            self.users.insert(user.to_string(), first);
+        }
+        let u = self.users.get_mut(user).expect("inserted above");
         u.watermark_us = u.watermark_us.max(a.time_us);
         if self.counted.contains(&a.activity) && a.result != Some(Outcome::Failure) {
             *u.days
@@ -241,15 +298,42 @@ impl<'p> Detector<'p> {
                 .or_default() += 1;
         }
         if located(a) {
-            let country = a.country.clone().unwrap_or_default().to_ascii_uppercase();
-            u.last_loc = Some(Loc {
-                time_us: a.time_us,
-                country: country.clone(),
-                ip: a.ip.map(|i| i.to_string()),
-                trusted: matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn)),
-            });
-            u.countries.insert(country.clone(), day);
-            self.b.org_countries.entry(country).or_default().insert(user, day);
+            let country = upper(a.country.as_deref().unwrap_or_default());
+            let country = &*country;
+            let trusted = matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn));
+            let ip = a.ip.map(|i| i.to_string());
+            match &mut u.last_loc {
+                // The same place again: only its time and address change.
+                Some(l) if l.country == country => {
+                    l.time_us = a.time_us;
+                    l.ip = ip;
+                    l.trusted = trusted;
+                }
+                l => {
+                    *l = Some(Loc {
+                        time_us: a.time_us,
+                        country: country.to_string(),
+                        ip,
+                        trusted,
+                    })
+                }
+            }
+            match u.countries.get_mut(country) {
+                Some(d) => *d = day,
+                None => {
+                    u.countries.insert(country.to_string(), day);
+                }
+            }
+            if !self.org_countries.contains_key(country) {
+                self.org_countries.insert(country.to_string(), Map::default());
+            }
+            let users = self.org_countries.get_mut(country).expect("inserted above");
+            match users.get_mut(user) {
+                Some(d) => *d = day,
+                None => {
+                    users.insert(user.to_string(), day);
+                }
+            }
         }
     }
 
@@ -269,33 +353,34 @@ impl<'p> Detector<'p> {
     }
 
     fn directory(&mut self, a: &Activity, actor: &str) {
-        let action = a.action.to_ascii_lowercase();
-        let Some(target) = a.object.as_deref().map(str::to_lowercase) else {
+        // Both lists are lower-case ASCII: equal ignoring ASCII case is equal once lowered.
+        let is = |ops: &[&str]| ops.iter().any(|op| op.eq_ignore_ascii_case(&a.action));
+        let Some(object) = a.object.as_deref() else {
             return;
         };
         if a.result == Some(Outcome::Failure) {
             return;
         }
-        if TERMINATIONS.contains(&action.as_str()) {
-            self.b.terminated.entry(target).or_insert(Terminated {
+        if is(&TERMINATIONS) {
+            self.terminated.entry(object.to_lowercase()).or_insert(Terminated {
                 at_us: a.time_us,
                 by: Some(actor.to_string()),
                 action: a.action.clone(),
                 alerted: false,
             });
-        } else if REINSTATEMENTS.contains(&action.as_str()) {
-            self.b.terminated.remove(&target);
+        } else if is(&REINSTATEMENTS) {
+            self.terminated.remove(&*lower(object));
         }
     }
 
     fn terminated(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, user: &str) {
-        let Some(t) = self.b.terminated.get(user).cloned() else {
+        let Some(t) = self.terminated.get(user).cloned() else {
             return;
         };
         if t.alerted || a.time_us <= t.at_us || self.learning(p, a.time_us) {
             return;
         }
-        if let Some(x) = self.b.terminated.get_mut(user) {
+        if let Some(x) = self.terminated.get_mut(user) {
             x.alerted = true;
         }
         let description = format!(
@@ -325,11 +410,12 @@ impl<'p> Detector<'p> {
         if !located(a) {
             return;
         }
-        let country = a.country.clone().unwrap_or_default().to_ascii_uppercase();
-        let Some(prev) = self.b.users.get(user).and_then(|u| u.last_loc.clone()) else {
+        let country = upper(a.country.as_deref().unwrap_or_default());
+        let country = &*country;
+        let Some(prev) = self.users.get(user).and_then(|u| u.last_loc.as_ref()) else {
             return;
         };
-        if prev.country == country || geo::bordering(&prev.country, &country) {
+        if prev.country == country || geo::bordering(&prev.country, country) {
             return;
         }
         // Corporate and VPN ranges place nobody; an anonymising proxy has its own policy.
@@ -338,7 +424,7 @@ impl<'p> Detector<'p> {
         if trusted || prev.trusted || risky {
             return;
         }
-        let Some(km) = geo::distance_km(&prev.country, &country) else {
+        let Some(km) = geo::distance_km(&prev.country, country) else {
             return;
         };
         let hours = ((a.time_us - prev.time_us) as f64 / 3.6e9).max(1.0 / 60.0);
@@ -351,10 +437,9 @@ impl<'p> Detector<'p> {
         // User suppression (medium, low): a country the user used in the window.
         if matches!(sensitivity, Sensitivity::Medium | Sensitivity::Low)
             && self
-                .b
                 .users
                 .get(user)
-                .and_then(|u| u.countries.get(&country))
+                .and_then(|u| u.countries.get(country))
                 .is_some_and(|d| *d >= since)
         {
             return;
@@ -362,13 +447,13 @@ impl<'p> Detector<'p> {
         // Tenant suppression (low): a country many others used in the window.
         if *sensitivity == Sensitivity::Low
             && self
-                .b
                 .org_countries
-                .get(&country)
+                .get(country)
                 .is_some_and(|m| m.iter().filter(|(u, d)| u.as_str() != user && **d >= since).count() >= *org_min_users)
         {
             return;
         }
+        let prev = prev.clone(); // every check passed: an alert, which needs its own copy
         let description = format!(
             "Impossible travel: {} was in {} ({}) at {} and in {} ({}) at {}: {:.0} km in {:.1} h, {:.0} km/h (more than {:.0} km/h; country-level places, so the distance is between the countries' central points).",
             a.user.as_deref().unwrap_or(user),
@@ -409,22 +494,22 @@ impl<'p> Detector<'p> {
             return;
         }
         let trusted = matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn));
-        let Some(u) = self.b.users.get(user) else {
+        let Some(u) = self.users.get(user) else {
             return; // a user's first place is not "infrequent": there is nothing to compare
         };
         if u.countries.is_empty() || trusted || self.learning(p, a.time_us) {
             return;
         }
-        let country = a.country.clone().unwrap_or_default().to_ascii_uppercase();
-        let last = u.countries.get(&country).copied();
+        let country = upper(a.country.as_deref().unwrap_or_default());
+        let country = &*country;
+        let last = u.countries.get(country).copied();
         if last.is_some_and(|d| d >= day - window) {
             return;
         }
         if org_wide
             && self
-                .b
                 .org_countries
-                .get(&country)
+                .get(country)
                 .is_some_and(|m| m.iter().any(|(o, d)| o != user && *d >= day - window))
         {
             return;
@@ -463,7 +548,7 @@ impl<'p> Detector<'p> {
         if !kinds.contains(&a.activity) || a.result == Some(Outcome::Failure) {
             return;
         }
-        let Some(u) = self.b.users.get(user) else {
+        let Some(u) = self.users.get(user) else {
             return;
         };
         let sum =
@@ -506,7 +591,6 @@ impl<'p> Detector<'p> {
     /// The findings, and the baselines to keep (pruned to what the windows need).
     pub fn finish(mut self) -> (Vec<AnomalyHit>, Baselines) {
         let newest = self
-            .b
             .users
             .values()
             .map(|u| crate::base::time::utc_day(u.watermark_us))
@@ -514,17 +598,67 @@ impl<'p> Detector<'p> {
         if let Some(newest) = newest {
             let keep = newest - KEEP_DAYS;
             let keep_counts = newest - self.count_days;
-            for u in self.b.users.values_mut() {
+            for u in self.users.values_mut() {
                 u.countries.retain(|_, d| *d >= keep);
                 u.days.retain(|d, _| *d >= keep_counts);
             }
-            for m in self.b.org_countries.values_mut() {
+            for m in self.org_countries.values_mut() {
                 m.retain(|_, d| *d >= keep);
             }
-            self.b.org_countries.retain(|_, m| !m.is_empty());
+            self.org_countries.retain(|_, m| !m.is_empty());
             let keep_us = keep * DAY_US;
-            self.b.terminated.retain(|_, t| !t.alerted || t.at_us >= keep_us);
+            self.terminated.retain(|_, t| !t.alerted || t.at_us >= keep_us);
         }
-        (self.hits, self.b)
+        let b = Baselines {
+            first_us: self.first_us,
+            users: self.users.into_iter().collect(),
+            org_countries: self
+                .org_countries
+                .into_iter()
+                .map(|(c, m)| (c, m.into_iter().collect()))
+                .collect(),
+            terminated: self.terminated,
+        };
+        (self.hits, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_helpers_say_what_the_copying_std_calls_say() {
+        let texts = [
+            "",
+            "eve@contoso.com",
+            "Eve@Contoso.COM",
+            "ΟΔΥΣΣΕΥΣ@example.gr", // a final sigma: to_lowercase's special case
+            "İstanbul",
+            "straße",
+            "fr",
+            "FR",
+            "Fr",
+            "NonInteractiveUserSignInLogs",
+            "signInLogs (non-INTERACTIVE)",
+            "ServicePrincipalSignInLogs",
+            "managedidentity",
+            "managedidentit",
+            "ü-noninteractive",
+        ];
+        for t in texts {
+            assert_eq!(lower(t), t.to_lowercase(), "{t}");
+            assert_eq!(upper(t), t.to_ascii_uppercase(), "{t}");
+            for n in [
+                "noninteractive",
+                "non-interactive",
+                "serviceprincipal",
+                "managedidentity",
+            ] {
+                assert_eq!(contains_ci(t, n), t.to_ascii_lowercase().contains(n), "{t} / {n}");
+            }
+        }
+        assert!(matches!(lower("eve@contoso.com"), Cow::Borrowed(_)));
+        assert!(matches!(upper("FR"), Cow::Borrowed(_)));
     }
 }

@@ -57,13 +57,17 @@ fn table() -> &'static HashMap<String, Country> {
 
 /// A country by its alpha-2 code (any case).
 pub fn country(code: &str) -> Option<&'static Country> {
-    table().get(&code.to_ascii_uppercase())
+    let t = table();
+    if code.bytes().any(|b| b.is_ascii_lowercase()) {
+        t.get(&code.to_ascii_uppercase())
+    } else {
+        t.get(code)
+    }
 }
 
 /// Whether two countries share a land border.
 pub fn bordering(a: &str, b: &str) -> bool {
-    let b = b.to_ascii_uppercase();
-    country(a).is_some_and(|c| c.borders.contains(&b))
+    country(a).is_some_and(|c| c.borders.iter().any(|x| x.eq_ignore_ascii_case(b)))
 }
 
 /// The name of a country for a description: "France (FR)", or the code alone.
