@@ -7,19 +7,18 @@
 //! the baselines, and an activity at or before a user's last processed instant of an earlier
 //! run is skipped (a rescan of the same night changes nothing).
 //!
-//! While a run goes, the per-user baselines and the organisation's countries are hash maps
-//! (one lookup per activity, not a walk down a tree of thousands of names); [`Baselines`], the
-//! form kept in the state, has them in key order again when the run finishes.
+//! While a run goes, the baselines are in a working form with users and countries as ids
+//! (`work`); [`Baselines`], the form kept in the state, has them by name and in key order
+//! again when the run finishes.
 //!
 //! Owns: the detection rules. Must not touch: storage, alert wording beyond the description.
 
+use super::work::Known;
 use super::{geo, AnomalyPolicy, Detection, Sensitivity};
 use crate::base::{Activity, ActivityType, IpCategory, Outcome};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-
-type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+use std::collections::BTreeMap;
 
 const DAY_US: i64 = 86_400_000_000;
 /// Days of countries and daily counts kept (the longest window a bundled policy may use, and
@@ -137,12 +136,9 @@ pub struct Detector<'p> {
     first_us: Option<i64>,
     /// [`Baselines::terminated`].
     terminated: BTreeMap<String, Terminated>,
-    /// [`Baselines::users`] during the run.
-    users: Map<String, UserBaseline>,
-    /// [`Baselines::org_countries`] during the run.
-    org_countries: Map<String, Map<String, i64>>,
-    /// Each user's watermark when the run started.
-    before: Map<String, i64>,
+    /// [`Baselines::users`] and [`Baselines::org_countries`] during the run, and each user's
+    /// watermark when it started.
+    known: Known,
     hits: Vec<AnomalyHit>,
 }
 
@@ -216,13 +212,7 @@ fn upper(s: &str) -> Cow<'_, str> {
 impl<'p> Detector<'p> {
     /// Start a run over the baselines the state kept.
     pub fn new(policies: &'p [AnomalyPolicy], enabled: Vec<bool>, b: Baselines) -> Self {
-        let before = b.users.iter().map(|(u, x)| (u.clone(), x.watermark_us)).collect();
-        let users = b.users.into_iter().collect();
-        let org_countries = b
-            .org_countries
-            .into_iter()
-            .map(|(c, m)| (c, m.into_iter().collect()))
-            .collect();
+        let known = Known::from_baselines(b.users, b.org_countries);
         let mut counted = Vec::new();
         let mut count_days = 1;
         for (p, on) in policies.iter().zip(&enabled) {
@@ -238,9 +228,7 @@ impl<'p> Detector<'p> {
             count_days,
             first_us: b.first_us,
             terminated: b.terminated,
-            users,
-            org_countries,
-            before,
+            known,
             hits: Vec::new(),
         }
     }
@@ -258,7 +246,8 @@ impl<'p> Detector<'p> {
             return;
         };
         let user = &*user;
-        if self.before.get(user).is_some_and(|w| a.time_us <= *w) {
+        let id = self.known.user(user);
+        if self.known.before(id).is_some_and(|w| a.time_us <= w) {
             return; // an earlier run saw it
         }
         if self.first_us.is_none_or(|f| a.time_us < f) {
@@ -272,23 +261,19 @@ impl<'p> Detector<'p> {
                 continue;
             }
             match &p.detection {
-                Detection::ImpossibleTravel { .. } => self.travel(i, p, a, user),
+                Detection::ImpossibleTravel { .. } => self.travel(i, p, a, (user, id)),
                 Detection::InfrequentCountry { window_days, org_wide } => {
-                    self.infrequent(i, p, a, user, day, *window_days, *org_wide)
+                    self.infrequent(i, p, a, (user, id), day, *window_days, *org_wide)
                 }
-                Detection::UnusualVolume { .. } => self.volume(i, p, a, user, day),
+                Detection::UnusualVolume { .. } => self.volume(i, p, a, (user, id), day),
                 Detection::TerminatedUser => self.terminated(i, p, a, user),
             }
         }
         // Then what this activity teaches.
-        if !self.users.contains_key(user) {
-            let first = UserBaseline {
-                first_day: day,
-                ..UserBaseline::default()
-            };
-            self.users.insert(user.to_string(), first);
-        }
-        let u = self.users.get_mut(user).expect("inserted above");
+        let country = upper(a.country.as_deref().unwrap_or_default());
+        let country = &*country;
+        let here = located(a).then(|| self.known.country_id(country));
+        let (id, u) = self.known.work_mut(id, user, day);
         u.watermark_us = u.watermark_us.max(a.time_us);
         if self.counted.contains(&a.activity) && a.result != Some(Outcome::Failure) {
             *u.days
@@ -297,9 +282,7 @@ impl<'p> Detector<'p> {
                 .entry(kind_index(a.activity))
                 .or_default() += 1;
         }
-        if located(a) {
-            let country = upper(a.country.as_deref().unwrap_or_default());
-            let country = &*country;
+        if let Some(c) = here {
             let trusted = matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn));
             let ip = a.ip.map(|i| i.to_string());
             match &mut u.last_loc {
@@ -318,22 +301,8 @@ impl<'p> Detector<'p> {
                     })
                 }
             }
-            match u.countries.get_mut(country) {
-                Some(d) => *d = day,
-                None => {
-                    u.countries.insert(country.to_string(), day);
-                }
-            }
-            if !self.org_countries.contains_key(country) {
-                self.org_countries.insert(country.to_string(), Map::default());
-            }
-            let users = self.org_countries.get_mut(country).expect("inserted above");
-            match users.get_mut(user) {
-                Some(d) => *d = day,
-                None => {
-                    users.insert(user.to_string(), day);
-                }
-            }
+            u.seen_in(c, day);
+            self.known.org[c as usize].insert(id, day);
         }
     }
 
@@ -396,7 +365,7 @@ impl<'p> Detector<'p> {
         self.hit(i, a, user, t.at_us, format!("{user}|{}", t.at_us), description);
     }
 
-    fn travel(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, user: &str) {
+    fn travel(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, (user, id): (&str, Option<u32>)) {
         let Detection::ImpossibleTravel {
             max_speed_kmh,
             min_distance_km,
@@ -412,7 +381,7 @@ impl<'p> Detector<'p> {
         }
         let country = upper(a.country.as_deref().unwrap_or_default());
         let country = &*country;
-        let Some(prev) = self.users.get(user).and_then(|u| u.last_loc.as_ref()) else {
+        let Some(prev) = self.known.work(id).and_then(|u| u.last_loc.as_ref()) else {
             return;
         };
         if prev.country == country || geo::bordering(&prev.country, country) {
@@ -437,19 +406,19 @@ impl<'p> Detector<'p> {
         // User suppression (medium, low): a country the user used in the window.
         if matches!(sensitivity, Sensitivity::Medium | Sensitivity::Low)
             && self
-                .users
-                .get(user)
-                .and_then(|u| u.countries.get(country))
-                .is_some_and(|d| *d >= since)
+                .known
+                .work(id)
+                .and_then(|u| u.last_in(self.known.country(country)))
+                .is_some_and(|d| d >= since)
         {
             return;
         }
         // Tenant suppression (low): a country many others used in the window.
         if *sensitivity == Sensitivity::Low
-            && self
-                .org_countries
-                .get(country)
-                .is_some_and(|m| m.iter().filter(|(u, d)| u.as_str() != user && **d >= since).count() >= *org_min_users)
+            && self.known.country(country).is_some_and(|c| {
+                let others = self.known.org[c as usize].iter();
+                others.filter(|(u, d)| Some(**u) != id && **d >= since).count() >= *org_min_users
+            })
         {
             return;
         }
@@ -485,7 +454,7 @@ impl<'p> Detector<'p> {
         i: usize,
         p: &AnomalyPolicy,
         a: &Activity,
-        user: &str,
+        (user, id): (&str, Option<u32>),
         day: i64,
         window: i64,
         org_wide: bool,
@@ -494,7 +463,7 @@ impl<'p> Detector<'p> {
             return;
         }
         let trusted = matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn));
-        let Some(u) = self.users.get(user) else {
+        let Some(u) = self.known.work(id) else {
             return; // a user's first place is not "infrequent": there is nothing to compare
         };
         if u.countries.is_empty() || trusted || self.learning(p, a.time_us) {
@@ -502,24 +471,26 @@ impl<'p> Detector<'p> {
         }
         let country = upper(a.country.as_deref().unwrap_or_default());
         let country = &*country;
-        let last = u.countries.get(country).copied();
+        let c = self.known.country(country);
+        let last = u.last_in(c);
         if last.is_some_and(|d| d >= day - window) {
             return;
         }
         if org_wide
-            && self
-                .org_countries
-                .get(country)
-                .is_some_and(|m| m.iter().any(|(o, d)| o != user && *d >= day - window))
+            && c.is_some_and(|c| {
+                let others = &self.known.org[c as usize];
+                others.iter().any(|(o, d)| Some(*o) != id && *d >= day - window)
+            })
         {
             return;
         }
-        let usual: Vec<String> = u
+        let mut usual: Vec<&str> = u
             .countries
             .iter()
-            .filter(|(_, d)| **d >= day - window)
-            .map(|(c, _)| c.clone())
+            .filter(|(_, d)| *d >= day - window)
+            .map(|(c, _)| self.known.country_name(*c))
             .collect();
+        usual.sort_unstable();
         let description = format!(
             "Activity from an infrequent country: {} in {} from {} ({}) at {}; last there {}; usual in the last {} days: {}.",
             a.user.as_deref().unwrap_or(user),
@@ -534,7 +505,7 @@ impl<'p> Detector<'p> {
         self.hit(i, a, user, a.time_us, format!("{user}|{country}|{day}"), description);
     }
 
-    fn volume(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, user: &str, day: i64) {
+    fn volume(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, (user, id): (&str, Option<u32>), day: i64) {
         let Detection::UnusualVolume {
             kinds,
             k,
@@ -548,7 +519,7 @@ impl<'p> Detector<'p> {
         if !kinds.contains(&a.activity) || a.result == Some(Outcome::Failure) {
             return;
         }
-        let Some(u) = self.users.get(user) else {
+        let Some(u) = self.known.work(id) else {
             return;
         };
         let sum =
@@ -591,34 +562,29 @@ impl<'p> Detector<'p> {
     /// The findings, and the baselines to keep (pruned to what the windows need).
     pub fn finish(mut self) -> (Vec<AnomalyHit>, Baselines) {
         let newest = self
-            .users
-            .values()
+            .known
+            .users_mut()
             .map(|u| crate::base::time::utc_day(u.watermark_us))
             .max();
         if let Some(newest) = newest {
             let keep = newest - KEEP_DAYS;
             let keep_counts = newest - self.count_days;
-            for u in self.users.values_mut() {
-                u.countries.retain(|_, d| *d >= keep);
+            for u in self.known.users_mut() {
+                u.countries.retain(|(_, d)| *d >= keep);
                 u.days.retain(|d, _| *d >= keep_counts);
             }
-            for m in self.org_countries.values_mut() {
+            for m in &mut self.known.org {
                 m.retain(|_, d| *d >= keep);
             }
-            self.org_countries.retain(|_, m| !m.is_empty());
             let keep_us = keep * DAY_US;
             self.terminated.retain(|_, t| !t.alerted || t.at_us >= keep_us);
         }
-        let b = Baselines {
+        let mut b = Baselines {
             first_us: self.first_us,
-            users: self.users.into_iter().collect(),
-            org_countries: self
-                .org_countries
-                .into_iter()
-                .map(|(c, m)| (c, m.into_iter().collect()))
-                .collect(),
             terminated: self.terminated,
+            ..Baselines::default()
         };
+        self.known.into_baselines(&mut b);
         (self.hits, b)
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod detect;
 pub mod geo;
+mod work;
 
 use super::model::{PolicyError, Problem, Severity};
 use crate::base::ActivityType;
