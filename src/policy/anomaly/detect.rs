@@ -212,7 +212,17 @@ fn upper(s: &str) -> Cow<'_, str> {
 impl<'p> Detector<'p> {
     /// Start a run over the baselines the state kept.
     pub fn new(policies: &'p [AnomalyPolicy], enabled: Vec<bool>, b: Baselines) -> Self {
-        let known = Known::from_baselines(b.users, b.org_countries);
+        // The most other users a loaded policy may ask the organisation's table about.
+        let org_min_users = policies
+            .iter()
+            .map(|p| match &p.detection {
+                Detection::ImpossibleTravel { org_min_users, .. } => *org_min_users,
+                Detection::InfrequentCountry { .. } => 1,
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let known = Known::from_baselines(b.users, b.org_countries, org_min_users);
         let mut counted = Vec::new();
         let mut count_days = 1;
         for (p, on) in policies.iter().zip(&enabled) {
@@ -302,7 +312,7 @@ impl<'p> Detector<'p> {
                 }
             }
             u.seen_in(c, day);
-            self.known.org[c as usize].insert(id, day);
+            self.known.org_seen(c, id, day);
         }
     }
 
@@ -415,10 +425,7 @@ impl<'p> Detector<'p> {
         }
         // Tenant suppression (low): a country many others used in the window.
         if *sensitivity == Sensitivity::Low
-            && self.known.country(country).is_some_and(|c| {
-                let others = self.known.org[c as usize].iter();
-                others.filter(|(u, d)| Some(**u) != id && **d >= since).count() >= *org_min_users
-            })
+            && self.known.others_since(self.known.country(country), id, since) >= *org_min_users
         {
             return;
         }
@@ -476,18 +483,13 @@ impl<'p> Detector<'p> {
         if last.is_some_and(|d| d >= day - window) {
             return;
         }
-        if org_wide
-            && c.is_some_and(|c| {
-                let others = &self.known.org[c as usize];
-                others.iter().any(|(o, d)| Some(*o) != id && *d >= day - window)
-            })
-        {
+        if org_wide && self.known.others_since(c, id, day - window) >= 1 {
             return;
         }
         let mut usual: Vec<&str> = u
             .countries
             .iter()
-            .filter(|(_, d)| *d >= day - window)
+            .filter(|(_, d)| i64::from(*d) >= day - window)
             .map(|(c, _)| self.known.country_name(*c))
             .collect();
         usual.sort_unstable();
@@ -570,12 +572,10 @@ impl<'p> Detector<'p> {
             let keep = newest - KEEP_DAYS;
             let keep_counts = newest - self.count_days;
             for u in self.known.users_mut() {
-                u.countries.retain(|(_, d)| *d >= keep);
+                u.countries.retain(|(_, d)| i64::from(*d) >= keep);
                 u.days.retain(|d, _| *d >= keep_counts);
             }
-            for m in &mut self.known.org {
-                m.retain(|_, d| *d >= keep);
-            }
+            self.known.org_forget_before(keep);
             let keep_us = keep * DAY_US;
             self.terminated.retain(|_, t| !t.alerted || t.at_us >= keep_us);
         }

@@ -1,8 +1,16 @@
 //! The baselines while a run goes: users and countries as dense ids. A user's state is then
-//! one hash lookup per activity, and a (user, country) pair costs 16 bytes in the user's list
-//! and about as much in the organisation's table, not a copy of each name and a tree entry in
-//! each (which made the pairs most of the replay's memory when users move between many
-//! countries). [`Known::into_baselines`] gives back the form the state keeps, in key order.
+//! one hash lookup per activity, and a (user, country) pair costs 8 bytes in the user's list,
+//! not a copy of the country's code and a tree entry. [`Known::into_baselines`] gives back the
+//! form the state keeps, in key order.
+//!
+//! The organisation's table keeps, per country, only the users seen there most recently: the
+//! detections ask of it only whether at least `n` *other* users were there since a day, for
+//! `n` up to the largest `org_min_users` of the loaded policies (1 for `org_wide`). The `n + 1`
+//! users with the latest days answer that exactly (whoever is dropped has a day no later than
+//! all of them), and at least [`ORG_KEEP`] are kept, so raising `org_min_users` that far later
+//! still finds the history. Without this the table held every (user, country) pair a second
+//! time, and on logs where users move between many countries that was most of the replay's
+//! memory.
 //!
 //! Owns: the working form and its conversion to and from [`Baselines`]. Must not touch: the
 //! detection rules (`detect`).
@@ -11,6 +19,15 @@ use super::detect::{Baselines, Loc, UserBaseline};
 use std::collections::{BTreeMap, HashMap};
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// The fewest users kept per country in the organisation's table.
+pub(super) const ORG_KEEP: usize = 32;
+
+/// A day number as kept here. Days from µs timestamps are within ±1.1e8, so this is exact for
+/// every day an activity can have; a state edited by hand is clamped.
+fn day32(d: i64) -> i32 {
+    d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
 
 /// One user's [`UserBaseline`] during a run, with its countries as ids.
 #[derive(Debug, Default)]
@@ -22,7 +39,7 @@ pub(super) struct UserWork {
     /// The last successful interactive location.
     pub last_loc: Option<Loc>,
     /// (country id, the last UTC day the user was seen there): one per country, unordered.
-    pub countries: Vec<(u32, i64)>,
+    pub countries: Vec<(u32, i32)>,
     /// UTC day → activities per type (see [`UserBaseline::days`]).
     pub days: BTreeMap<i64, BTreeMap<u8, u32>>,
 }
@@ -31,11 +48,12 @@ impl UserWork {
     /// The last day the user was seen in country `c`.
     pub fn last_in(&self, c: Option<u32>) -> Option<i64> {
         let c = c?;
-        self.countries.iter().find(|(x, _)| *x == c).map(|(_, d)| *d)
+        self.countries.iter().find(|(x, _)| *x == c).map(|(_, d)| i64::from(*d))
     }
 
     /// The user was seen in country `c` on `day` (days only grow: the stream is in time order).
     pub fn seen_in(&mut self, c: u32, day: i64) {
+        let day = day32(day);
         match self.countries.iter_mut().find(|(x, _)| *x == c) {
             Some((_, d)) => *d = day,
             None => self.countries.push((c, day)),
@@ -55,18 +73,28 @@ pub(super) struct Known {
     before: Vec<Option<i64>>,
     country_names: Vec<String>,
     country_ids: Map<String, u32>,
-    /// By country id: user id → the last UTC day they were seen there.
-    pub org: Vec<Map<u32, i64>>,
+    /// By country id: (user id, the last UTC day they were seen there) of the `org_keep`
+    /// users seen there most recently, latest day first.
+    org: Vec<Vec<(u32, i32)>>,
+    org_keep: usize,
 }
 
 impl Known {
-    /// The working form of what the state kept.
-    pub fn from_baselines(users: BTreeMap<String, UserBaseline>, org: BTreeMap<String, BTreeMap<String, i64>>) -> Self {
-        let mut k = Known::default();
+    /// The working form of what the state kept; the organisation's table answers for up to
+    /// `org_min_users` other users (see the module doc).
+    pub fn from_baselines(
+        users: BTreeMap<String, UserBaseline>,
+        org: BTreeMap<String, BTreeMap<String, i64>>,
+        org_min_users: usize,
+    ) -> Self {
+        let mut k = Known {
+            org_keep: (org_min_users + 1).max(ORG_KEEP),
+            ..Known::default()
+        };
         for (name, u) in users {
             let id = k.name_id(&name);
             k.before[id as usize] = Some(u.watermark_us);
-            let countries = u.countries.iter().map(|(c, d)| (k.country_id(c), *d)).collect();
+            let countries = u.countries.iter().map(|(c, d)| (k.country_id(c), day32(*d))).collect();
             k.users[id as usize] = Some(UserWork {
                 watermark_us: u.watermark_us,
                 first_day: u.first_day,
@@ -76,13 +104,46 @@ impl Known {
             });
         }
         for (c, m) in org {
-            let c = k.country_id(&c) as usize;
+            let c = k.country_id(&c);
             for (name, d) in m {
                 let id = k.name_id(&name);
-                k.org[c].insert(id, d);
+                k.org_seen(c, id, d);
             }
         }
         k
+    }
+
+    /// User `id` was seen in country `c` on `day`.
+    pub fn org_seen(&mut self, c: u32, id: u32, day: i64) {
+        let day = day32(day);
+        let list = &mut self.org[c as usize];
+        if let Some(i) = list.iter().position(|(u, _)| *u == id) {
+            if list[i].1 >= day {
+                return;
+            }
+            list.remove(i);
+        }
+        // Latest first; a day no later than all the kept ones falls off the end when full.
+        let at = list.iter().position(|(_, d)| *d < day).unwrap_or(list.len());
+        if at < self.org_keep {
+            list.insert(at, (id, day));
+            list.truncate(self.org_keep);
+        }
+    }
+
+    /// How many users other than `me` were seen in country `c` on `since` or later, counted
+    /// up to the `org_min_users` the table was made for (beyond it, the count may be short).
+    pub fn others_since(&self, c: Option<u32>, me: Option<u32>, since: i64) -> usize {
+        let Some(c) = c else { return 0 };
+        let others = self.org[c as usize].iter();
+        others.filter(|(u, d)| Some(*u) != me && i64::from(*d) >= since).count()
+    }
+
+    /// Forget the organisation's days before `keep`.
+    pub fn org_forget_before(&mut self, keep: i64) {
+        for list in &mut self.org {
+            list.retain(|(_, d)| i64::from(*d) >= keep);
+        }
     }
 
     /// The id of a user name, if the run knows it.
@@ -128,7 +189,7 @@ impl Known {
         let id = u32::try_from(self.country_names.len()).expect("fewer than 2^32 countries");
         self.country_names.push(code.to_string());
         self.country_ids.insert(code.to_string(), id);
-        self.org.push(Map::default());
+        self.org.push(Vec::new());
         id
     }
 
@@ -167,7 +228,7 @@ impl Known {
                 let countries = w
                     .countries
                     .iter()
-                    .map(|(c, d)| (country_names[*c as usize].clone(), *d))
+                    .map(|(c, d)| (country_names[*c as usize].clone(), i64::from(*d)))
                     .collect();
                 let u = UserBaseline {
                     watermark_us: w.watermark_us,
@@ -184,7 +245,10 @@ impl Known {
             .enumerate()
             .filter(|(_, m)| !m.is_empty())
             .map(|(c, m)| {
-                let m = m.into_iter().map(|(u, d)| (names[u as usize].clone(), d)).collect();
+                let m = m
+                    .into_iter()
+                    .map(|(u, d)| (names[u as usize].clone(), i64::from(d)))
+                    .collect();
                 (country_names[c].clone(), m)
             })
             .collect();
@@ -226,7 +290,7 @@ mod tests {
             terminated: BTreeMap::new(),
         };
         let want = b.clone();
-        let k = Known::from_baselines(std::mem::take(&mut b.users), std::mem::take(&mut b.org_countries));
+        let k = Known::from_baselines(std::mem::take(&mut b.users), std::mem::take(&mut b.org_countries), 3);
         let (zoe, ghost) = (k.user("zoe@contoso.com"), k.user("ghost"));
         assert_eq!(k.before(zoe), Some(50));
         assert!(ghost.is_some() && k.before(ghost).is_none() && k.work(ghost).is_none());
@@ -238,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_user_is_added_once_and_a_country_day_moves_on() {
-        let mut k = Known::default();
+        let mut k = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 3);
         let (id, w) = k.work_mut(None, "eve", 10);
         w.watermark_us = 5;
         let fr = k.country_id("FR");
@@ -250,5 +314,38 @@ mod tests {
         assert_eq!(w.countries, [(fr, 12)]);
         assert_eq!(k.user("eve"), Some(id));
         assert!(k.before(Some(id)).is_none());
+    }
+
+    #[test]
+    fn the_organisations_table_answers_as_the_whole_table_would() {
+        // Users seen in one country on pseudo-random days, not in day order; the latest users
+        // kept must count others since a day as the whole table would.
+        let mut k = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 3);
+        assert_eq!(k.org_keep, ORG_KEEP);
+        let c = k.country_id("FR");
+        let mut all: Map<u32, i64> = Map::default();
+        let mut x = 7u64;
+        for step in 0..5_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let id = (x >> 33) as u32 % 400;
+            let day = 100 + (step / 10) as i64 - ((x >> 20) % 50) as i64;
+            k.org_seen(c, id, day);
+            let d = all.entry(id).or_insert(day);
+            *d = (*d).max(day);
+            if step % 97 == 0 {
+                for me in [None, Some(id), Some(401)] {
+                    for since in [day - 40, day - 5, day, day + 1] {
+                        let want = all.iter().filter(|(u, d)| Some(**u) != me && **d >= since).count();
+                        let got = k.others_since(Some(c), me, since);
+                        // Exact up to what the table was made for (ORG_KEEP - 1 others).
+                        assert_eq!(got.min(ORG_KEEP - 1), want.min(ORG_KEEP - 1), "step {step}");
+                    }
+                }
+            }
+        }
+        assert_eq!(k.others_since(k.country("DE"), None, 0), 0);
+        // A larger org_min_users keeps more.
+        let big = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 100);
+        assert_eq!(big.org_keep, 101);
     }
 }
