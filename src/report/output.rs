@@ -189,9 +189,14 @@ impl OutputDir {
             }
         }
         sync_dir(&self.staging);
-        let mut id = sanitize(run_id);
-        if self.runs.join(&id).exists() {
-            id = format!("{id}-{}", std::process::id());
+        // Run ids name the second and the process: runs of one process in the same second
+        // (a script, a test) get a counter, zero-padded so that the names still sort by time.
+        let base = sanitize(run_id);
+        let mut id = base.clone();
+        let mut n = 1u32;
+        while self.runs.join(&id).exists() {
+            n += 1;
+            id = format!("{base}-{n:04}");
         }
         let run = self.runs.join(&id);
         std::fs::rename(&self.staging, &run).map_err(|e| io(&run, e))?;
@@ -354,6 +359,24 @@ mod tests {
         assert_eq!(
             entries(&runs_dir(&out)),
             [".lock", "20261202T000000Z-0001", "20261203T000000Z-0001"]
+        );
+    }
+
+    #[test]
+    fn runs_with_the_same_id_each_get_their_own_folder() {
+        // Three runs of one process in one second: each is published, the last one wins.
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("out");
+        for i in 0..3 {
+            let mut o = OutputDir::create(&out).unwrap();
+            o.write("run.json", format!("{i}").as_bytes()).unwrap();
+            o.commit("20261204T030624Z-1b42", "run.json").unwrap();
+        }
+        assert_eq!(std::fs::read(out.join("run.json")).unwrap(), b"2");
+        assert_eq!(published(&out).as_deref(), Some("20261204T030624Z-1b42-0003"));
+        assert_eq!(
+            entries(&runs_dir(&out)),
+            [".lock", "20261204T030624Z-1b42-0002", "20261204T030624Z-1b42-0003"]
         );
     }
 
