@@ -171,6 +171,7 @@ fn median_mad(v: &mut [f64]) -> (f64, f64) {
 /// Whether `hay` contains `needle` (lower-case ASCII), ignoring ASCII case: what
 /// `hay.to_ascii_lowercase().contains(needle)` says, without the copy.
 fn contains_ci(hay: &str, needle: &str) -> bool {
+    debug_assert!(!needle.is_empty(), "windows(0) panics");
     hay.as_bytes()
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
@@ -191,7 +192,8 @@ fn located(a: &Activity) -> bool {
         .any(|n| contains_ci(&a.action, n))
 }
 
-/// `s` in lower case (`str::to_lowercase`), copied only when it has a character to change.
+/// `s` in lower case (`str::to_lowercase`), copied only when it has an upper-case ASCII letter
+/// or any non-ASCII character (which may or may not change).
 fn lower(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
         Cow::Owned(s.to_lowercase())
@@ -413,20 +415,19 @@ impl<'p> Detector<'p> {
         }
         let day = crate::base::time::utc_day(a.time_us);
         let since = day - window_days;
+        let c = self.known.country(country);
         // User suppression (medium, low): a country the user used in the window.
         if matches!(sensitivity, Sensitivity::Medium | Sensitivity::Low)
             && self
                 .known
                 .work(id)
-                .and_then(|u| u.last_in(self.known.country(country)))
+                .and_then(|u| u.last_in(c))
                 .is_some_and(|d| d >= since)
         {
             return;
         }
         // Tenant suppression (low): a country many others used in the window.
-        if *sensitivity == Sensitivity::Low
-            && self.known.others_since(self.known.country(country), id, since) >= *org_min_users
-        {
+        if *sensitivity == Sensitivity::Low && self.known.others_since(c, id, since) >= *org_min_users {
             return;
         }
         let prev = prev.clone(); // every check passed: an alert, which needs its own copy

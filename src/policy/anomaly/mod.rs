@@ -139,6 +139,9 @@ fn yes() -> bool {
     true
 }
 
+/// The largest `org_min_users` a policy may ask for.
+pub const MAX_ORG_MIN_USERS: usize = 1000;
+
 /// The detections and the settings each takes (for errors and docs).
 pub const DETECTIONS: &str = "impossible_travel (sensitivity, max_speed_kmh, min_distance_km, org_min_users, window_days), \
 infrequent_country (window_days, org_wide), unusual_volume (activities, k, floor, window_days, min_history_days), terminated_user";
@@ -233,7 +236,18 @@ pub fn parse(file: &Path, text: &str) -> Result<AnomalyPolicy, Vec<Problem>> {
                     Sensitivity::Medium
                 }
             },
-            org_min_users: f.org_min_users.unwrap_or(3).max(1),
+            org_min_users: match f.org_min_users {
+                // The organisation's table keeps one more user than this per country, and
+                // each located activity walks that list (`work.rs`): keep it small.
+                Some(n) if n > MAX_ORG_MIN_USERS => {
+                    problems.push(problem(
+                        key("org_min_users"),
+                        format!("org_min_users must be at most {MAX_ORG_MIN_USERS} (got {n})"),
+                    ));
+                    MAX_ORG_MIN_USERS
+                }
+                n => n.unwrap_or(3).max(1),
+            },
             window_days: days(&mut problems, "window_days", f.window_days, 30),
         },
         "infrequent_country" => Detection::InfrequentCountry {

@@ -76,6 +76,15 @@ fn policy_files_say_what_is_wrong() {
     assert!(e[0].message.contains("unknown detection \"teleport\""), "{e:?}");
     let e = parse(Path::new("p.toml"), "kind = \"anomaly\"\nid = \"x\"\nname = \"X\"\ndetection = \"unusual_volume\"\nseverity = \"low\"\nactivities = [\"dowload\"]\n").unwrap_err();
     assert!(e[0].message.contains("\"dowload\" is not an activity type"), "{e:?}");
+    let e = parse(
+        Path::new("p.toml"),
+        "kind = \"anomaly\"\nid = \"x\"\nname = \"X\"\ndetection = \"impossible_travel\"\nseverity = \"low\"\norg_min_users = 5000\n",
+    )
+    .unwrap_err();
+    assert!(
+        e[0].message.contains("org_min_users must be at most 1000 (got 5000)") && e[0].line == 6,
+        "{e:?}"
+    );
 }
 
 #[test]

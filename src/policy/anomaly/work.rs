@@ -348,4 +348,38 @@ mod tests {
         let big = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 100);
         assert_eq!(big.org_keep, 101);
     }
+
+    #[test]
+    fn ties_pruning_and_a_larger_stored_table() {
+        // n + 1 kept is exactly enough: 50 users on one day, org_min_users 40 (41 kept); the
+        // asker kept among them still sees 40 others, as the whole table would say (49 ≥ 40).
+        let mut k = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 40);
+        let c = k.country_id("FR");
+        for u in 0..50 {
+            k.org_seen(c, u, 10);
+        }
+        assert_eq!(k.org[c as usize].len(), 41);
+        for me in [Some(0), Some(49), None] {
+            assert!(k.others_since(Some(c), me, 10) >= 40, "{me:?}");
+        }
+        assert_eq!(k.others_since(Some(c), None, 11), 0);
+        // Pruning keeps the answer: users on days 1..=50, then days before 30 forgotten.
+        let mut k = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 3);
+        let c = k.country_id("DE");
+        for u in 0..50u32 {
+            k.org_seen(c, u, i64::from(u) + 1);
+        }
+        k.org_forget_before(30);
+        assert_eq!(k.others_since(Some(c), None, 0), 21);
+        // A state written with the whole table (an older version): the latest 32 are kept.
+        let fr: BTreeMap<String, i64> = (0..100).map(|i| (format!("u{i:03}"), i)).collect();
+        let k = Known::from_baselines(BTreeMap::new(), BTreeMap::from([("FR".to_string(), fr)]), 3);
+        assert_eq!(k.others_since(k.country("FR"), None, 90), 10);
+        assert_eq!(k.others_since(k.country("FR"), k.user("u099"), 90), 9);
+        let mut b = Baselines::default();
+        k.into_baselines(&mut b);
+        let kept = &b.org_countries["FR"];
+        assert_eq!(kept.len(), ORG_KEEP);
+        assert!(kept.iter().all(|(u, d)| *d >= 68 && *u == format!("u{d:03}")));
+    }
 }
