@@ -11,6 +11,7 @@ use super::spilled::{self, DaysSeen, IdRow, Runs};
 use super::{
     is_generic_vendor_app, Aggregates, AttributionCounts, Daily, Map, Name, Rows, RowsError, Set, Totals, Unmatched,
 };
+use crate::base::intern::Interner;
 use crate::base::{Action, Record};
 use crate::catalog::Matcher;
 use std::hash::Hash;
@@ -36,25 +37,6 @@ struct DayAcc {
 struct UserRow {
     totals: Totals,
     days: DaysSeen,
-}
-
-#[derive(Default)]
-struct Interner {
-    ids: Map<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl Interner {
-    #[inline]
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(s.into());
-        self.ids.insert(s.into(), id);
-        id
-    }
 }
 
 /// Client addresses as dense ids, so an app×address row has an 8-byte key.
@@ -328,8 +310,13 @@ impl<'c> Accumulator<'c> {
         }
         let this = self;
         let users = other.move_pairs(this);
-        let domains: Vec<u32> = other.domains.names.iter().map(|n| this.domains.id(n)).collect();
-        let vendors: Vec<u32> = other.vendor_apps.names.iter().map(|n| this.vendor_apps.id(n)).collect();
+        let domains: Vec<u32> = other.domains.names().iter().map(|n| this.domains.id(n)).collect();
+        let vendors: Vec<u32> = other
+            .vendor_apps
+            .names()
+            .iter()
+            .map(|n| this.vendor_apps.id(n))
+            .collect();
         for (a, t) in this.apps.iter_mut().zip(&other.apps) {
             a.merge(t);
         }
@@ -414,7 +401,7 @@ impl<'c> Accumulator<'c> {
     /// ids as `into`'s (for the caller's other tables).
     fn move_pairs(&mut self, into: &mut Accumulator<'c>) -> Vec<u32> {
         into.daily_names |= self.daily_names;
-        let users: Vec<u32> = self.users.names.iter().map(|n| into.users.id(n)).collect();
+        let users: Vec<u32> = self.users.names().iter().map(|n| into.users.id(n)).collect();
         let ips: Vec<u32> = self.client_ips.addrs.iter().map(|ip| into.client_ips.id(*ip)).collect();
         // Taken, not drained: the emptied tables give their memory back.
         for ((a, u), row) in std::mem::take(&mut self.app_users) {
@@ -456,8 +443,8 @@ impl<'c> Accumulator<'c> {
     /// (an error here is the temporary folder's).
     pub fn finish(self) -> Result<Aggregates, RowsError> {
         let ids: Vec<Name> = self.app_ids.iter().map(|s| Name::from(s.as_str())).collect();
-        let users: Vec<Name> = self.users.names.iter().map(|s| Name::from(s.as_ref())).collect();
-        let domains: Vec<Name> = self.domains.names.iter().map(|s| Name::from(s.as_ref())).collect();
+        let users: Vec<Name> = self.users.names().iter().map(|s| Name::from(s.as_ref())).collect();
+        let domains: Vec<Name> = self.domains.names().iter().map(|s| Name::from(s.as_ref())).collect();
         let app = |i: u32| ids[i as usize].clone();
         let mut out = Aggregates {
             attribution: self.attribution,
@@ -594,8 +581,7 @@ impl<'c> Accumulator<'c> {
         }
         for ((d, v), n) in self.unmatched_vendor {
             if let Some(row) = out.unmatched.get_mut(&domains[d as usize]) {
-                row.vendor_apps
-                    .insert(Name::from(self.vendor_apps.names[v as usize].as_ref()), n);
+                row.vendor_apps.insert(Name::from(self.vendor_apps.name(v)), n);
             }
         }
         Ok(out)

@@ -7,6 +7,7 @@
 //! exact text between word boundaries instead of any of its words.
 
 use crate::base::activity::{Activity, ActivityType, IpCategory, Outcome};
+use crate::base::case::lower;
 use ipnet::IpNet;
 
 /// A field filters can test.
@@ -173,14 +174,6 @@ fn eq_ci(a: &str, lower_b: &str) -> bool {
         a.eq_ignore_ascii_case(lower_b)
     } else {
         a.to_lowercase() == lower_b
-    }
-}
-
-fn lower(a: &str) -> std::borrow::Cow<'_, str> {
-    if a.bytes().any(|b| b.is_ascii_uppercase()) || !a.is_ascii() {
-        std::borrow::Cow::Owned(a.to_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(a)
     }
 }
 

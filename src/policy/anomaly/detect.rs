@@ -15,6 +15,7 @@
 
 use super::work::Known;
 use super::{geo, AnomalyPolicy, Detection, Sensitivity};
+use crate::base::case::{contains_ci, lower};
 use crate::base::{Activity, ActivityType, IpCategory, Outcome};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -168,15 +169,6 @@ fn median_mad(v: &mut [f64]) -> (f64, f64) {
     (m, med(&mut dev))
 }
 
-/// Whether `hay` contains `needle` (lower-case ASCII), ignoring ASCII case: what
-/// `hay.to_ascii_lowercase().contains(needle)` says, without the copy.
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    debug_assert!(!needle.is_empty(), "windows(0) panics");
-    hay.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
 /// A sign-in or activity that places the user: successful, interactive, with a country.
 fn located(a: &Activity) -> bool {
     a.country.is_some()
@@ -190,16 +182,6 @@ fn located(a: &Activity) -> bool {
         ]
         .iter()
         .any(|n| contains_ci(&a.action, n))
-}
-
-/// `s` in lower case (`str::to_lowercase`), copied only when it has an upper-case ASCII letter
-/// or any non-ASCII character (which may or may not change).
-fn lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-        Cow::Owned(s.to_lowercase())
-    } else {
-        Cow::Borrowed(s)
-    }
 }
 
 /// A country code in upper case, copied only when it has a letter to change.
@@ -266,6 +248,9 @@ impl<'p> Detector<'p> {
             self.first_us = Some(a.time_us);
         }
         let day = crate::base::time::utc_day(a.time_us);
+        // Where the activity places the user (upper-case country), if it does.
+        let place = located(a).then(|| upper(a.country.as_deref().unwrap_or_default()));
+        let place = place.as_deref();
         self.directory(a, user);
         let policies = self.policies;
         for (i, p) in policies.iter().enumerate() {
@@ -273,18 +258,16 @@ impl<'p> Detector<'p> {
                 continue;
             }
             match &p.detection {
-                Detection::ImpossibleTravel { .. } => self.travel(i, p, a, (user, id)),
+                Detection::ImpossibleTravel { .. } => self.travel(i, p, a, (user, id), place),
                 Detection::InfrequentCountry { window_days, org_wide } => {
-                    self.infrequent(i, p, a, (user, id), day, *window_days, *org_wide)
+                    self.infrequent(i, p, a, (user, id), place, day, (*window_days, *org_wide))
                 }
                 Detection::UnusualVolume { .. } => self.volume(i, p, a, (user, id), day),
                 Detection::TerminatedUser => self.terminated(i, p, a, user),
             }
         }
         // Then what this activity teaches.
-        let country = upper(a.country.as_deref().unwrap_or_default());
-        let country = &*country;
-        let here = located(a).then(|| self.known.country_id(country));
+        let here = place.map(|c| (c, self.known.country_id(c)));
         let (id, u) = self.known.work_mut(id, user, day);
         u.watermark_us = u.watermark_us.max(a.time_us);
         if self.counted.contains(&a.activity) && a.result != Some(Outcome::Failure) {
@@ -294,7 +277,7 @@ impl<'p> Detector<'p> {
                 .entry(kind_index(a.activity))
                 .or_default() += 1;
         }
-        if let Some(c) = here {
+        if let Some((country, c)) = here {
             let trusted = matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn));
             let ip = a.ip.map(|i| i.to_string());
             match &mut u.last_loc {
@@ -377,7 +360,14 @@ impl<'p> Detector<'p> {
         self.hit(i, a, user, t.at_us, format!("{user}|{}", t.at_us), description);
     }
 
-    fn travel(&mut self, i: usize, p: &AnomalyPolicy, a: &Activity, (user, id): (&str, Option<u32>)) {
+    fn travel(
+        &mut self,
+        i: usize,
+        p: &AnomalyPolicy,
+        a: &Activity,
+        (user, id): (&str, Option<u32>),
+        place: Option<&str>,
+    ) {
         let Detection::ImpossibleTravel {
             max_speed_kmh,
             min_distance_km,
@@ -388,11 +378,9 @@ impl<'p> Detector<'p> {
         else {
             return;
         };
-        if !located(a) {
+        let Some(country) = place else {
             return;
-        }
-        let country = upper(a.country.as_deref().unwrap_or_default());
-        let country = &*country;
+        };
         let Some(prev) = self.known.work(id).and_then(|u| u.last_loc.as_ref()) else {
             return;
         };
@@ -463,13 +451,13 @@ impl<'p> Detector<'p> {
         p: &AnomalyPolicy,
         a: &Activity,
         (user, id): (&str, Option<u32>),
+        place: Option<&str>,
         day: i64,
-        window: i64,
-        org_wide: bool,
+        (window, org_wide): (i64, bool),
     ) {
-        if !located(a) {
+        let Some(country) = place else {
             return;
-        }
+        };
         let trusted = matches!(a.ip_category, Some(IpCategory::Corporate) | Some(IpCategory::Vpn));
         let Some(u) = self.known.work(id) else {
             return; // a user's first place is not "infrequent": there is nothing to compare
@@ -477,8 +465,6 @@ impl<'p> Detector<'p> {
         if u.countries.is_empty() || trusted || self.learning(p, a.time_us) {
             return;
         }
-        let country = upper(a.country.as_deref().unwrap_or_default());
-        let country = &*country;
         let c = self.known.country(country);
         let last = u.last_in(c);
         if last.is_some_and(|d| d >= day - window) {
@@ -595,37 +581,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn case_helpers_say_what_the_copying_std_calls_say() {
-        let texts = [
-            "",
-            "eve@contoso.com",
-            "Eve@Contoso.COM",
-            "ΟΔΥΣΣΕΥΣ@example.gr", // a final sigma: to_lowercase's special case
-            "İstanbul",
-            "straße",
-            "fr",
-            "FR",
-            "Fr",
-            "NonInteractiveUserSignInLogs",
-            "signInLogs (non-INTERACTIVE)",
-            "ServicePrincipalSignInLogs",
-            "managedidentity",
-            "managedidentit",
-            "ü-noninteractive",
-        ];
-        for t in texts {
-            assert_eq!(lower(t), t.to_lowercase(), "{t}");
+    fn country_codes_are_upper_cased_as_std_does_copying_only_when_needed() {
+        for t in ["", "fr", "FR", "Fr", "straße", "İstanbul"] {
             assert_eq!(upper(t), t.to_ascii_uppercase(), "{t}");
-            for n in [
-                "noninteractive",
-                "non-interactive",
-                "serviceprincipal",
-                "managedidentity",
-            ] {
-                assert_eq!(contains_ci(t, n), t.to_ascii_lowercase().contains(n), "{t} / {n}");
-            }
         }
-        assert!(matches!(lower("eve@contoso.com"), Cow::Borrowed(_)));
         assert!(matches!(upper("FR"), Cow::Borrowed(_)));
     }
 }

@@ -16,9 +16,8 @@
 //! detection rules (`detect`).
 
 use super::detect::{Baselines, Loc, UserBaseline};
-use std::collections::{BTreeMap, HashMap};
-
-type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+use crate::base::intern::Interner;
+use std::collections::BTreeMap;
 
 /// The fewest users kept per country in the organisation's table.
 pub(super) const ORG_KEEP: usize = 32;
@@ -64,15 +63,13 @@ impl UserWork {
 /// The users and countries a run knows.
 #[derive(Debug, Default)]
 pub(super) struct Known {
-    /// User names by id (lower-case).
-    names: Vec<String>,
-    ids: Map<String, u32>,
+    /// User names (lower-case).
+    names: Interner,
     /// By user id; `None` for a name only the organisation's countries hold.
     users: Vec<Option<UserWork>>,
     /// The watermark each user had when the run started, by id (`None`: not in the baselines).
     before: Vec<Option<i64>>,
-    country_names: Vec<String>,
-    country_ids: Map<String, u32>,
+    countries: Interner,
     /// By country id: (user id, the last UTC day they were seen there) of the `org_keep`
     /// users seen there most recently, latest day first.
     org: Vec<Vec<(u32, i32)>>,
@@ -148,7 +145,7 @@ impl Known {
 
     /// The id of a user name, if the run knows it.
     pub fn user(&self, name: &str) -> Option<u32> {
-        self.ids.get(name).copied()
+        self.names.get(name)
     }
 
     /// The user's watermark when the run started.
@@ -173,35 +170,29 @@ impl Known {
 
     /// The id of a country, if any user was seen there.
     pub fn country(&self, code: &str) -> Option<u32> {
-        self.country_ids.get(code).copied()
+        self.countries.get(code)
     }
 
     /// A country's code.
     pub fn country_name(&self, id: u32) -> &str {
-        &self.country_names[id as usize]
+        self.countries.name(id)
     }
 
     /// The id of country `code`, added when new.
     pub fn country_id(&mut self, code: &str) -> u32 {
-        if let Some(id) = self.country_ids.get(code) {
-            return *id;
+        let id = self.countries.id(code);
+        if id as usize == self.org.len() {
+            self.org.push(Vec::new());
         }
-        let id = u32::try_from(self.country_names.len()).expect("fewer than 2^32 countries");
-        self.country_names.push(code.to_string());
-        self.country_ids.insert(code.to_string(), id);
-        self.org.push(Vec::new());
         id
     }
 
     fn name_id(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.ids.get(name) {
-            return *id;
+        let id = self.names.id(name);
+        if id as usize == self.users.len() {
+            self.users.push(None);
+            self.before.push(None);
         }
-        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 users");
-        self.names.push(name.to_string());
-        self.ids.insert(name.to_string(), id);
-        self.users.push(None);
-        self.before.push(None);
         id
     }
 
@@ -216,11 +207,12 @@ impl Known {
         let Known {
             names,
             users,
-            country_names,
+            countries,
             org,
             ..
         } = self;
         b.users = names
+            .names()
             .iter()
             .zip(users)
             .filter_map(|(name, w)| {
@@ -228,7 +220,7 @@ impl Known {
                 let countries = w
                     .countries
                     .iter()
-                    .map(|(c, d)| (country_names[*c as usize].clone(), i64::from(*d)))
+                    .map(|(c, d)| (countries.name(*c).to_string(), i64::from(*d)))
                     .collect();
                 let u = UserBaseline {
                     watermark_us: w.watermark_us,
@@ -237,7 +229,7 @@ impl Known {
                     countries,
                     days: w.days,
                 };
-                Some((name.clone(), u))
+                Some((name.to_string(), u))
             })
             .collect();
         b.org_countries = org
@@ -247,9 +239,9 @@ impl Known {
             .map(|(c, m)| {
                 let m = m
                     .into_iter()
-                    .map(|(u, d)| (names[u as usize].clone(), i64::from(d)))
+                    .map(|(u, d)| (names.name(u).to_string(), i64::from(d)))
                     .collect();
-                (country_names[c].clone(), m)
+                (countries.name(c as u32).to_string(), m)
             })
             .collect();
     }
@@ -323,7 +315,7 @@ mod tests {
         let mut k = Known::from_baselines(BTreeMap::new(), BTreeMap::new(), 3);
         assert_eq!(k.org_keep, ORG_KEEP);
         let c = k.country_id("FR");
-        let mut all: Map<u32, i64> = Map::default();
+        let mut all: std::collections::HashMap<u32, i64> = Default::default();
         let mut x = 7u64;
         for step in 0..5_000u64 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
