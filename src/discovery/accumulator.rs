@@ -212,8 +212,11 @@ impl<'c> Accumulator<'c> {
         let matched = match rec.dest_host.as_deref() {
             Some(h) if !h.is_empty() => {
                 let h = h.strip_suffix('.').unwrap_or(h).as_bytes();
-                let mut buf = [0u8; 256];
-                let m = if h.len() <= buf.len() {
+                // Most hosts are logged in lower case already: match them in place.
+                let m = if !h.iter().any(u8::is_ascii_uppercase) {
+                    self.resolve_host(h)
+                } else if h.len() <= 256 {
+                    let mut buf = [0u8; 256];
                     buf[..h.len()].copy_from_slice(h);
                     buf[..h.len()].make_ascii_lowercase();
                     self.resolve_host(&buf[..h.len()])

@@ -161,10 +161,13 @@ const CACHE_SLOTS: usize = 4096;
 /// Exact by construction: the database says which network holds an address, and every address
 /// of a network has the same answer. When that network covers the address's whole IPv4 /16 (or
 /// IPv6 /32), the answer is kept for that wide block; else when it covers its /24 (IPv6 /48),
-/// for that block; else for the address alone. The tables are direct-mapped (a new entry
-/// replaces whatever shared its slot), so memory is fixed (about 250 KiB) however many distinct
-/// addresses a log has. Fresh CDN addresses mostly fall in a few wide blocks.
+/// for that block; else for the address alone. IPv4 /16s have one slot each (65,536 of them,
+/// 256 KiB: a log's many distinct /16s, as fresh CDN addresses give, never evict each other);
+/// the other tables are direct-mapped (a new entry replaces whatever shared its slot). So
+/// memory is fixed (512 KiB) however many distinct addresses a log has.
 pub struct CountryCache {
+    /// Per IPv4 /16: 0 = not known yet, else [`V4_KNOWN`] with [`V4_COUNTRY`] and the code.
+    v4_wide: Box<[u32]>,
     wide: Box<[(u64, Option<[u8; 2]>)]>,
     blocks: Box<[(u64, Option<[u8; 2]>)]>,
     /// (address, family: 4 or 6, 0 for an empty slot), answer.
@@ -175,9 +178,15 @@ pub struct CountryCache {
     misses: u64,
 }
 
+/// A [`CountryCache::v4_wide`] slot that holds an answer.
+const V4_KNOWN: u32 = 1 << 31;
+/// A [`CountryCache::v4_wide`] answer that is a country (its code in the low 16 bits).
+const V4_COUNTRY: u32 = 1 << 30;
+
 impl Default for CountryCache {
     fn default() -> Self {
         CountryCache {
+            v4_wide: vec![0; 1 << 16].into_boxed_slice(),
             // Key 0 with the "valid" bit clear never matches a real key (see `block_key`).
             wide: vec![(0, None); CACHE_SLOTS].into_boxed_slice(),
             blocks: vec![(0, None); CACHE_SLOTS].into_boxed_slice(),
@@ -216,9 +225,21 @@ impl CountryCache {
     /// The country of `ip` in `db`: the same answer as [`GeoDb::country_code`].
     #[inline]
     pub fn country(&mut self, db: &GeoDb, ip: IpAddr) -> Option<[u8; 2]> {
+        let v4_slot = match ip {
+            IpAddr::V4(v4) => {
+                let s = (u32::from(v4) >> 16) as usize;
+                let v = self.v4_wide[s];
+                if v & V4_KNOWN != 0 {
+                    self.hits += 1;
+                    return (v & V4_COUNTRY != 0).then(|| (v as u16).to_be_bytes());
+                }
+                Some(s)
+            }
+            IpAddr::V6(_) => None,
+        };
         let wk = block_key(ip, 16, 32);
         let ws = slot(wk);
-        if self.wide[ws].0 == wk {
+        if v4_slot.is_none() && self.wide[ws].0 == wk {
             self.hits += 1;
             return self.wide[ws].1;
         }
@@ -238,7 +259,12 @@ impl CountryCache {
         let (code, prefix) = db.lookup(ip);
         let (wide_bits, block_bits) = if ip.is_ipv4() { (16, 24) } else { (32, 48) };
         if prefix <= wide_bits {
-            self.wide[ws] = (wk, code);
+            match v4_slot {
+                Some(s) => {
+                    self.v4_wide[s] = V4_KNOWN | code.map_or(0, |c| V4_COUNTRY | u32::from(u16::from_be_bytes(c)))
+                }
+                None => self.wide[ws] = (wk, code),
+            }
         } else if prefix <= block_bits {
             self.blocks[bs] = (bk, code);
         } else {
@@ -338,6 +364,32 @@ mod tests {
         }
         let cache = cache_agrees(&db, &ips);
         assert!(cache.hits > 0 && cache.misses > 0);
+    }
+
+    #[test]
+    fn every_wide_ipv4_block_keeps_its_own_answer() {
+        // One address in each of the 65,536 IPv4 /16s: on a second pass every /16 that one
+        // network covers is answered from the memo (none evicted another), the rest are
+        // answered exactly too.
+        let db = GeoDb::bundled();
+        let ips: Vec<IpAddr> = (0..=0xFFFFu32)
+            .map(|b| IpAddr::V4(std::net::Ipv4Addr::from((b << 16) | 0x0101)))
+            .collect();
+        let wide = ips.iter().filter(|ip| db.lookup(**ip).1 <= 16).count();
+        assert!(wide > 4 * CACHE_SLOTS, "the probe needs many wide blocks: {wide}");
+        let mut cache = CountryCache::default();
+        for &ip in &ips {
+            cache.country(&db, ip);
+        }
+        let hits_before = cache.hits;
+        for &ip in &ips {
+            assert_eq!(cache.country(&db, ip), db.country_code(ip), "{ip}");
+        }
+        assert!(
+            cache.hits - hits_before >= wide as u64,
+            "{} of {wide}",
+            cache.hits - hits_before
+        );
     }
 
     #[test]
