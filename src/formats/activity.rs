@@ -116,7 +116,12 @@ fn epoch(n: i64) -> Option<i64> {
 pub fn object(line: &[u8]) -> Result<Map<String, Value>, super::Reject> {
     let t = line.trim_ascii();
     let body = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
-    serde_json::from_slice(body).map_err(|e| super::Reject::from(format!("invalid JSON: {e}")))
+    // UTF-8 checked once for the whole line, not string by string (see `object_with`).
+    match std::str::from_utf8(body) {
+        Ok(s) => serde_json::from_str(s),
+        Err(_) => serde_json::from_slice(body),
+    }
+    .map_err(|e| super::Reject::from(format!("invalid JSON: {e}")))
 }
 
 /// [`object`], keeping only the top-level members whose key is one of `keys` in any case (what
@@ -128,10 +133,22 @@ pub fn object_with(line: &[u8], keys: &[&str]) -> Result<Map<String, Value>, sup
     let t = line.trim_ascii();
     let body = super::syslog::strip(t, |b| b.first() == Some(&b'{')).ok_or("not a JSON object")?;
     let err = |e: serde_json::Error| super::Reject::from(format!("invalid JSON: {e}"));
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let m = de.deserialize_map(Select(keys)).map_err(err)?;
-    de.end().map_err(err)?;
-    Ok(m)
+    // A line that is valid UTF-8 as a whole (nearly all) is read as a `str`, so that
+    // serde_json does not check the UTF-8 of every string, key and skipped member again; any
+    // other line is read as bytes, which gives the same error as before.
+    fn select<'de, R: serde_json::de::Read<'de>>(
+        mut de: serde_json::Deserializer<R>,
+        keys: &[&str],
+    ) -> serde_json::Result<Map<String, Value>> {
+        let m = de.deserialize_map(Select(keys))?;
+        de.end()?;
+        Ok(m)
+    }
+    match std::str::from_utf8(body) {
+        Ok(s) => select(serde_json::Deserializer::from_str(s), keys),
+        Err(_) => select(serde_json::Deserializer::from_slice(body), keys),
+    }
+    .map_err(err)
 }
 
 /// For a reader's tests: every top-level member its source (`src`) reads is in `members`.
