@@ -173,7 +173,8 @@ pub struct ActivityRuns {
 struct Part {
     file: Option<File>,
     runs: Vec<(u64, u64)>,
-    /// The last run, unsorted, with its sorted order.
+    /// The last run, unsorted, with its sorted order (empty when the part has a file: the
+    /// last run is written out too).
     tail: (Vec<Keyed>, Vec<u32>),
     app_ids: Vec<&'static str>,
     /// Added to the input index of every activity read back from the file (a partial's inputs
@@ -199,6 +200,12 @@ impl ActivityRuns {
             error: None,
         };
         for mut b in builders {
+            // A worker that has written runs writes its last one too, rather than keep up to
+            // a run's worth of activities (`RUN_BYTES`) in memory for the whole replay. Only
+            // an input too small to spill at all is replayed from memory.
+            if b.file.is_some() && !b.buf.is_empty() {
+                b.spill();
+            }
             let order = sorted_order(&b.buf);
             let file = match b.file.map(BufWriter::into_inner) {
                 Some(Ok(f)) => Some(f),
@@ -775,6 +782,34 @@ mod tests {
             assert!(got == want, "{workers} workers, limit {limit}");
         }
         assert!(merged(&[], 2, 1).0.is_empty());
+    }
+
+    #[test]
+    fn the_last_run_is_written_once_a_worker_has_spilled() {
+        let v: Vec<Keyed> = (0..4).map(sample).collect();
+        let one = v.iter().map(|k| heap_bytes(&k.2)).max().unwrap();
+        // Three activities pass the limit (a run is written), the fourth is the last run.
+        let mut spilled = RunBuilder::new(2 * one + 1);
+        // Never passes its limit: replayed from memory, no temporary file.
+        let mut small = RunBuilder::new(usize::MAX);
+        for k in &v {
+            spilled.push(k.0, k.1, k.2.clone());
+            small.push(k.0, k.1, k.2.clone());
+        }
+        assert_eq!((spilled.runs.len(), spilled.buf.len()), (1, 1));
+        let runs = ActivityRuns::new(vec![spilled, small]);
+        assert_eq!(
+            runs.spilled_runs(),
+            2,
+            "the last run of the first worker went to its file"
+        );
+        assert!(runs.parts[0].tail.0.is_empty());
+        assert_eq!(runs.parts[1].tail.0.len(), 4);
+        assert!(runs.parts[1].file.is_none());
+        let mut want: Vec<Keyed> = v.iter().chain(&v).cloned().collect();
+        want.sort_by(activity_order);
+        let got: Vec<Keyed> = runs.into_merge().unwrap().collect::<Result<_, _>>().unwrap();
+        assert!(got == want);
     }
 
     #[test]
