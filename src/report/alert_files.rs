@@ -4,7 +4,7 @@
 //!
 //! Owns: these files' layouts. Must not touch: what an alert says (`alerts`), delivery.
 
-use super::tables::{list_col, opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, GroupWriter};
+use super::tables::{list_col, opt_ip_col, opt_ref_col, opt_str_col, str_col, ts_col, u64_col, write, GroupWriter};
 use super::ReportError;
 use crate::alerts::Alert;
 use crate::base::activity::Activity;
@@ -147,7 +147,6 @@ pub const ACTIVITY_GROUP_ROWS: usize = 1 << 15;
 
 fn activity_cols(acts: &[Activity]) -> Vec<Column> {
     let r = |name: &str, f: fn(&Activity) -> Option<&str>| opt_ref_col(name, acts.iter().map(f));
-    let ips: Vec<Option<String>> = acts.iter().map(|a| a.ip.map(|i| i.to_string())).collect();
     vec![
         ts_col("time", acts.iter().map(|a| Some(a.time_us)).collect()),
         r("user", |a| a.user.as_deref()),
@@ -156,7 +155,7 @@ fn activity_cols(acts: &[Activity]) -> Vec<Column> {
         str_col("activity", acts.iter().map(|a| a.activity.as_str())),
         r("action", |a| Some(a.action.as_str()).filter(|s| !s.is_empty())),
         r("result", |a| a.result.map(|r| r.as_str())),
-        opt_ref_col("ip", ips.iter().map(Option::as_deref)),
+        opt_ip_col("ip", acts.iter().map(|a| a.ip)),
         r("country", |a| a.country.as_deref()),
         r("ip_category", |a| a.ip_category.map(|c| c.as_str())),
         list_col("ip_tags", acts.iter().map(|a| a.ip_tags.iter().map(String::as_str))),

@@ -91,13 +91,23 @@ pub(crate) fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Colum
 
 /// A string column of addresses, formatted through one buffer (not one `String` per row).
 fn ip_col<'a>(name: &str, v: impl ExactSizeIterator<Item = &'a IpAddr>) -> Column {
+    opt_ip_col(name, v.map(|ip| Some(*ip)))
+}
+
+/// [`ip_col`] with nulls for absent addresses.
+pub(crate) fn opt_ip_col(name: &str, v: impl ExactSizeIterator<Item = Option<IpAddr>>) -> Column {
     use std::fmt::Write;
     let mut b = StringChunkedBuilder::new(name.into(), v.len());
     let mut buf = String::with_capacity(48);
     for ip in v {
-        buf.clear();
-        let _ = write!(buf, "{ip}");
-        b.append_value(&buf);
+        match ip {
+            Some(ip) => {
+                buf.clear();
+                let _ = write!(buf, "{ip}");
+                b.append_value(&buf);
+            }
+            None => b.append_null(),
+        }
     }
     b.finish().into_column()
 }
