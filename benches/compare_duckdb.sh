@@ -309,12 +309,14 @@ if [ "$SKIP_CLOUDCENSUS" != 1 ]; then
         "$(awk -v mb="$LOG_MB" -v s="$C_S" 'BEGIN { printf "%.1f", mb / (s > 0 ? s : 1e-9) }')" "$(rss_mb_of cloudcensus)"
     awk -v c="$C_S" -v d="$D_S" 'BEGIN {
         if (c > 0) printf "    ratio: cloudcensus is %.2fx the speed of duckdb (duckdb time / cloudcensus time)\n", d / c }'
-    PARQ=$(find "$OUR_OUT" -name 'discovered_apps.parquet' -print -quit 2>/dev/null || true)
+    # `-H`: the output folder is a symlink to the latest run's folder.
+    PARQ=$(find -H "$OUR_OUT" -name 'discovered_apps.parquet' -print -quit 2>/dev/null || true)
     if [ -n "$PARQ" ]; then
         step "comparing per-app tables"
         "$PY" "$WORKDIR/compare.py" "$DUCK_OUT" "$PARQ"
     else
-        printf '    (no discovered_apps.parquet under %s: nothing to compare)\n' "$OUR_OUT"
+        printf '    no discovered_apps.parquet under %s: the tables cannot be compared\n' "$OUR_OUT" >&2
+        exit 1
     fi
 fi
 step "top apps according to DuckDB ($DUCK_OUT)"
