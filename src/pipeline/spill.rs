@@ -3,7 +3,8 @@
 //!
 //! Each scan worker gathers its activities in a [`RunBuilder`]. When they pass
 //! [`RUN_BYTES`], they are sorted and appended to the worker's temporary file as one run; what
-//! is left at the end stays in memory as the worker's last run. [`ActivityRuns::into_merge`]
+//! is left at the end is appended as a last run too, or, for a worker that never filled one,
+//! stays in memory as its only run. [`ActivityRuns::into_merge`]
 //! then reads every run at once, one small block each, and yields the activities in replay
 //! order ([`activity_order`]). So the activities held at any time are one buffer per worker
 //! and one block per run, however many the inputs hold.
@@ -169,7 +170,7 @@ pub struct ActivityRuns {
     error: Option<SpillError>,
 }
 
-/// One worker's runs: those in its file, then the one still in memory.
+/// One worker's runs: those in its file, or the one still in memory.
 struct Part {
     file: Option<File>,
     runs: Vec<(u64, u64)>,
