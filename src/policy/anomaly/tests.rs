@@ -294,3 +294,34 @@ fn runs_split_anywhere_give_the_same_hits_and_a_rescan_adds_nothing() {
         assert_eq!(b2, whole);
     }
 }
+
+#[test]
+fn low_sensitivity_counts_other_users_past_the_org_tables_floor() {
+    // More users in one country than the organisation's table keeps by default (32), and an
+    // `org_min_users` above that: the table must keep one more than it, in the run and in the
+    // stored baselines, for the tenant suppression to count right at the boundary.
+    let p = || {
+        policy("kind = \"anomaly\"\nid = \"it\"\nname = \"Impossible travel\"\ndetection = \"impossible_travel\"\nseverity = \"medium\"\nsensitivity = \"low\"\norg_min_users = 35\n")
+    };
+    let t = T0 + 10 * DAY + 9 * HOUR;
+    let travel = [
+        signin("eve@contoso.com", t, "FR", "192.0.2.10"),
+        signin("eve@contoso.com", t + 2 * HOUR, "AU", "203.0.113.5"),
+    ];
+    for (others, want) in [(34, 1), (35, 0), (40, 0)] {
+        let mut before = history("eve@contoso.com");
+        for i in 0..others {
+            let at = T0 + 8 * DAY + i as i64 * 60_000_000;
+            before.push(signin(&format!("u{i:02}@contoso.com"), at, "AU", "203.0.113.7"));
+        }
+        before.sort_by_key(|a| a.time_us);
+        let all: Vec<Activity> = before.iter().chain(&travel).cloned().collect();
+        let (hits, _) = run(&[p()], &all, Baselines::default());
+        assert_eq!(hits.len(), want, "{others} other users in AU, one run: {hits:?}");
+        // The same split over two runs: the second reads the first's stored table.
+        let (first, stored) = run(&[p()], &before, Baselines::default());
+        assert!(first.is_empty());
+        let (hits, _) = run(&[p()], &travel, stored);
+        assert_eq!(hits.len(), want, "{others} other users in AU, two runs: {hits:?}");
+    }
+}
