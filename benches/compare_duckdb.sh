@@ -315,8 +315,7 @@ if [ "$SKIP_CLOUDCENSUS" != 1 ]; then
         step "comparing per-app tables"
         "$PY" "$WORKDIR/compare.py" "$DUCK_OUT" "$PARQ"
     else
-        printf '    no discovered_apps.parquet under %s: the tables cannot be compared\n' "$OUR_OUT" >&2
-        exit 1
+        die "no discovered_apps.parquet under $OUR_OUT: the tables cannot be compared"
     fi
 fi
 step "top apps according to DuckDB ($DUCK_OUT)"

@@ -163,8 +163,9 @@ const CACHE_SLOTS: usize = 4096;
 /// IPv6 /32), the answer is kept for that wide block; else when it covers its /24 (IPv6 /48),
 /// for that block; else for the address alone. IPv4 /16s have one slot each (65,536 of them,
 /// 256 KiB: a log's many distinct /16s, as fresh CDN addresses give, never evict each other);
-/// the other tables are direct-mapped (a new entry replaces whatever shared its slot). So
-/// memory is fixed (512 KiB) however many distinct addresses a log has.
+/// the other tables (IPv6 /32s, /24 and /48 blocks, single addresses) are direct-mapped (a new
+/// entry replaces whatever shared its slot). So memory is fixed (576 KiB) however many distinct
+/// addresses a log has.
 pub struct CountryCache {
     /// Per IPv4 /16: 0 = not known yet, else [`V4_KNOWN`] with [`V4_COUNTRY`] and the code.
     v4_wide: Box<[u32]>,
@@ -375,21 +376,26 @@ mod tests {
         let ips: Vec<IpAddr> = (0..=0xFFFFu32)
             .map(|b| IpAddr::V4(std::net::Ipv4Addr::from((b << 16) | 0x0101)))
             .collect();
-        let wide = ips.iter().filter(|ip| db.lookup(**ip).1 <= 16).count();
+        let is_wide: Vec<bool> = ips.iter().map(|ip| db.lookup(*ip).1 <= 16).collect();
+        let wide = is_wide.iter().filter(|w| **w).count();
         assert!(wide > 4 * CACHE_SLOTS, "the probe needs many wide blocks: {wide}");
         let mut cache = CountryCache::default();
         for &ip in &ips {
             cache.country(&db, ip);
         }
-        let hits_before = cache.hits;
-        for &ip in &ips {
+        for (&ip, &w) in ips.iter().zip(&is_wide) {
+            let misses = cache.misses;
             assert_eq!(cache.country(&db, ip), db.country_code(ip), "{ip}");
+            if w {
+                assert_eq!(cache.misses, misses, "{ip}: its /16 was evicted");
+            }
         }
-        assert!(
-            cache.hits - hits_before >= wide as u64,
-            "{} of {wide}",
-            cache.hits - hits_before
-        );
+        // What the docs say the memo takes.
+        let bytes = std::mem::size_of_val(&*cache.v4_wide)
+            + std::mem::size_of_val(&*cache.wide)
+            + std::mem::size_of_val(&*cache.blocks)
+            + std::mem::size_of_val(&*cache.exact);
+        assert_eq!(bytes, 576 << 10);
     }
 
     #[test]

@@ -359,6 +359,12 @@ mod tests {
             } else {
                 Err(Reject::from("not a JSON object"))
             };
+            // The whole objects too, not only what `from_record` makes of them.
+            if l.first() == Some(&b'{') {
+                let plain = serde_json::from_slice::<Map<String, Value>>(l).map_err(|e| e.to_string());
+                let read = act::object(l).map_err(|e| e.reason.to_string());
+                assert_eq!(read, plain.map_err(|e| format!("invalid JSON: {e}")));
+            }
             let full = act::object(l).and_then(|m| from_record(&m));
             let some = act::object_with(l, KEYS).and_then(|m| from_record(&m));
             let l = String::from_utf8_lossy(l);

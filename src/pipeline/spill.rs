@@ -202,8 +202,8 @@ impl ActivityRuns {
         };
         for mut b in builders {
             // A worker that has written runs writes its last one too, rather than keep up to
-            // a run's worth of activities (`RUN_BYTES`) in memory for the whole replay. Only
-            // an input too small to spill at all is replayed from memory.
+            // a run's worth of activities (`RUN_BYTES`) in memory for the whole replay. Only a
+            // worker that never filled a run is replayed from memory.
             if b.file.is_some() && !b.buf.is_empty() {
                 b.spill();
             }

@@ -138,3 +138,25 @@ fn days_and_counts() {
     assert_eq!(runs.spilled_runs(), 4);
     assert_eq!(runs.into_vec().expect("reads").len(), 4);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_last_run_that_cannot_be_written_fails_the_merge() {
+    // `/dev/full` takes writes into the buffer and fails them when it is flushed: the runs
+    // written during the scan and the last one written at the end are lost, and the merge says
+    // so instead of replaying fewer activities.
+    let v: Vec<Keyed> = (0..4).map(sample).collect();
+    let one = v.iter().map(|k| heap_bytes(&k.2)).max().unwrap();
+    let mut b = RunBuilder::new(2 * one + 1);
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    b.file = Some(BufWriter::with_capacity(1 << 16, full));
+    for k in &v {
+        b.push(k.0, k.1, k.2.clone());
+    }
+    assert_eq!((b.runs.len(), b.buf.len()), (1, 1));
+    match ActivityRuns::new(vec![b]).into_merge() {
+        Err(SpillError::Write { .. }) => {}
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("the merge went on without the lost runs"),
+    }
+}

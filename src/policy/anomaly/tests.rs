@@ -298,8 +298,10 @@ fn runs_split_anywhere_give_the_same_hits_and_a_rescan_adds_nothing() {
 #[test]
 fn low_sensitivity_counts_other_users_past_the_org_tables_floor() {
     // More users in one country than the organisation's table keeps by default (32), and an
-    // `org_min_users` above that: the table must keep one more than it, in the run and in the
-    // stored baselines, for the tenant suppression to count right at the boundary.
+    // `org_min_users` above that: the table must keep more than its floor, in the run and in
+    // the stored baselines, for the tenant suppression to count right at the boundary. (The
+    // user being checked is not in the country's list yet here, so this does not tell the
+    // `org_min_users + 1` the table keeps from `org_min_users`; `work.rs` tests that.)
     let p = || {
         policy("kind = \"anomaly\"\nid = \"it\"\nname = \"Impossible travel\"\ndetection = \"impossible_travel\"\nseverity = \"medium\"\nsensitivity = \"low\"\norg_min_users = 35\n")
     };
